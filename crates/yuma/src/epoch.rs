@@ -1,0 +1,398 @@
+//! One Yuma Consensus epoch of one subnet: subtensor's production sparse epoch
+//! (`epoch_mechanism`), bit for bit.
+//!
+//! `n` is the number of uids (`stake.len()`), `b` the current block. `I32F32` unless said
+//! otherwise; "normalise" means divide by the sum unless the sum is 0.
+//!
+//! 1. **Activity.** `active_i = !(last_update_i + activity_cutoff < b)` (saturating add).
+//! 2. **Stake.** Raw stake as I64F64; zeroed when below `stake_threshold` (the owner uid is
+//!    exempt); normalised in I64F64 and truncated to I32F32 → `S` (stored as `stake_weight`).
+//! 3. **Permits.** This epoch uses the *previous* permits `P` (owner forced true). The new
+//!    permits are the top `max_allowed_validators` of `S`: entries with `S = 0` never qualify;
+//!    if `n ≥ k`, a stable ascending sort by `S` clears the first `n − k` (ties drop lower
+//!    uids first); the owner is forced true. They are returned for the next epoch.
+//! 4. **Active stake.** `Sa = S` with inactive uids and uids without `P` zeroed, normalised.
+//! 5. **Weights.** Stored u16 weights as plain numbers; drop rows without `P`; drop
+//!    self-weights except the owner's; drop `w_ij` where `last_update_i ≤ registered_at_j`
+//!    (outdated); with commit–reveal, drop `w_ij` where `i`'s earliest active commit block
+//!    `< registered_at_j`; normalise each row with a positive sum (explicit zeros survive).
+//! 6. **Consensus.** `C_j` = stake-weighted median of column `j` at `κ = kappa/65535` over the
+//!    rows with `Sa > 0` (stakes renormalised, a missing entry counts as 0): the smallest
+//!    weight `v` in the column with `stake(w ≤ v) > ΣSa − κ` (see `math::weighted_median_cols`).
+//! 7. **Clipping.** `Wc_ij = min(w_ij, C_j)`, dropping entries clipped to a zero threshold.
+//!    Validator trust `VT_i = Σ_j Wc_ij`.
+//! 8. **Incentive.** `rank_j = Σ_i Sa_i·Wc_ij`; `I` = rank normalised.
+//! 9. **Bonds.** `Wb = W + β·(Wc − W)` with `β = bonds_penalty/65535` (β = 0 gives `W` as is,
+//!    β = 1 gives `Wc`; otherwise only positive entries are kept). Stored bonds toward uids
+//!    registered at or after `last_tempo` are dropped, where `last_tempo = last_epoch_block + 1`,
+//!    or `b − tempo` when the subnet never ran an epoch (`None` or `Some(0)`).
+//!    * *Original Yuma* (`yuma3 = false`): `B` = stored u16 values as numbers, masked, column
+//!      normalised; `ΔB = Wb ∘ Sa` column normalised; `B' = α·ΔB + (1 − α)·B` with
+//!      `α = 1 − bma/10⁶` (liquid alpha ignored), positive entries kept, column normalised;
+//!      `D_i = Σ_j B'_ij·I_j` normalised; bonds stored column-max-upscaled.
+//!    * *Yuma 3*: `B` = stored u16/65535, masked. With liquid alpha on and some `C_j ≠ 0`:
+//!      only entries of the `Wb` row survive (a bond toward an omitted uid is lost at once),
+//!      `B'_ij = min(1, (1 − α_ij)·B_ij + max(0, α_ij·Wb_ij))`, `α_ij` the sigmoid of
+//!      `math::liquid_alpha_sigmoid`; otherwise `B' = α·Wb + (1 − α)·B` (positive entries).
+//!      `D_i = Sa_i·Σ_j colnorm(B')_ij·I_j` normalised; `B'` stored as is.
+//!
+//!    The new bond row of a uid is stored only if its *new* permit is true; otherwise it is
+//!    empty (a validator losing its permit loses its bonds).
+//! 10. **Emission.** `Σ = Σ(I + D)`; server share `I/Σ`, validator share `D/Σ`, combined
+//!     `normalise(I + D)`. If `Σ = 0` the validator and combined shares are `Sa`, or `S` when
+//!     `Sa` is all zero. Each share is multiplied by the epoch's rao in I96F32 and floored to
+//!     u64, so the totals may fall short of the input by rounding.
+//!
+//! All u16 outputs are `floor(x·65535)`.
+//!
+//! Deviation by design: sparse input rows may come in any order; they are sorted by uid
+//! first (the reference's liquid-alpha walk assumes sorted rows, which is what the chain
+//! stores for sorted `set_weights` calls). Duplicate or out-of-range uids are rejected.
+
+#![deny(clippy::float_arithmetic)]
+
+use crate::error::YumaError;
+use crate::math::{self, LiquidAlphaFixed, ONE, Row, Sparse, ZERO};
+use crate::params::Hyperparams;
+use fixed::types::{I32F32, I64F64, I96F32};
+
+/// Everything one epoch reads, per subnet (and mechanism).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EpochInput {
+    /// Current block `b`.
+    pub block: u64,
+    /// Stake weight per uid in rao; its length is `n`.
+    pub stake: Vec<u64>,
+    /// Stored weights per uid: `(uid, u16)` rows, already row max-upscaled.
+    pub weights: Vec<Vec<(u16, u16)>>,
+    /// Stored bonds per uid: `(uid, u16)` rows (column-max-upscaled for original Yuma,
+    /// proportions for Yuma 3).
+    pub bonds: Vec<Vec<(u16, u16)>>,
+    /// Block of each uid's last weight set.
+    pub last_update: Vec<u64>,
+    /// Block at which each uid was (most recently) registered.
+    pub registered_at: Vec<u64>,
+    /// Validator permits from the previous epoch.
+    pub validator_permit: Vec<bool>,
+    /// The subnet owner's uid, if the owner hotkey is registered.
+    pub owner_uid: Option<u16>,
+    /// `None` when commit–reveal is off; otherwise one entry per uid: the block of its
+    /// earliest still-active commit, `None` if it has none.
+    pub commit_reveal: Option<Vec<Option<u64>>>,
+    /// Block of the subnet's previous epoch (`LastMechansimStepBlock`); `None` (or `Some(0)`)
+    /// when it never ran one.
+    pub last_epoch_block: Option<u64>,
+    /// Rao to distribute this epoch.
+    pub emission: u64,
+    /// Hyperparameters.
+    pub params: Hyperparams,
+}
+
+/// What one epoch produces, one entry per uid.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EpochOutput {
+    /// Whether the uid set weights within the activity cutoff.
+    pub active: Vec<bool>,
+    /// Consensus weight per uid (u16 proportion).
+    pub consensus: Vec<u16>,
+    /// Incentive (miner share), sums to ≈ 65535 when non-zero.
+    pub incentive: Vec<u16>,
+    /// Dividends (validator share), sums to ≈ 65535 when non-zero.
+    pub dividends: Vec<u16>,
+    /// Sum of the validator's clipped weights.
+    pub validator_trust: Vec<u16>,
+    /// New validator permits (used by the next epoch).
+    pub validator_permit: Vec<bool>,
+    /// Normalised stake after the threshold.
+    pub stake_weight: Vec<u16>,
+    /// Miner emission in rao.
+    pub server_emission: Vec<u64>,
+    /// Validator emission in rao.
+    pub validator_emission: Vec<u64>,
+    /// Combined emission in rao (what the chain stores as `Emission`).
+    pub emission: Vec<u64>,
+    /// New bonds, one sparse `(uid, u16)` row per uid, sorted by uid.
+    pub bonds: Vec<Vec<(u16, u16)>>,
+}
+
+/// Check lengths, uid ranges and duplicates; return the rows sorted by uid.
+fn sorted_rows(
+    matrix: &'static str,
+    rows: &[Vec<(u16, u16)>],
+    n: usize,
+    scale: impl Fn(u16) -> I32F32,
+) -> Result<Sparse, YumaError> {
+    if rows.len() != n {
+        return Err(YumaError::LengthMismatch { field: matrix, expected: n, got: rows.len() });
+    }
+    let mut out: Sparse = Vec::with_capacity(n);
+    for (i, row) in rows.iter().enumerate() {
+        let mut r: Row = Vec::with_capacity(row.len());
+        for (uid, v) in row {
+            if usize::from(*uid) >= n {
+                return Err(YumaError::UidOutOfRange { matrix, row: i, uid: *uid, n });
+            }
+            r.push((*uid, scale(*v)));
+        }
+        r.sort_unstable_by_key(|e| e.0);
+        if let Some(w) = r.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
+            let uid = w.first().map(|e| e.0).unwrap_or_default();
+            return Err(YumaError::DuplicateUid { matrix, row: i, uid });
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
+fn check_len(field: &'static str, got: usize, n: usize) -> Result<(), YumaError> {
+    if got == n { Ok(()) } else { Err(YumaError::LengthMismatch { field, expected: n, got }) }
+}
+
+/// Top-k of the non-zero entries of `stake` (stable ascending sort, lower uids drop first).
+fn top_k_nonzero(stake: &[I32F32], k: usize) -> Vec<bool> {
+    let n = stake.len();
+    let mut result: Vec<bool> = stake.iter().map(|s| *s != ZERO).collect();
+    if n < k {
+        return result;
+    }
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by_key(|i| stake.get(*i).copied().unwrap_or(ZERO));
+    for i in idx.iter().take(n - k) {
+        if let Some(r) = result.get_mut(*i) {
+            *r = false;
+        }
+    }
+    result
+}
+
+/// Run one epoch. Pure and deterministic; returns a typed error for inconsistent input and
+/// never panics.
+pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
+    let n = input.stake.len();
+    if n > usize::from(u16::MAX) {
+        return Err(YumaError::TooManyUids { n });
+    }
+    check_len("last_update", input.last_update.len(), n)?;
+    check_len("registered_at", input.registered_at.len(), n)?;
+    check_len("validator_permit", input.validator_permit.len(), n)?;
+    if let Some(cr) = &input.commit_reveal {
+        check_len("commit_reveal", cr.len(), n)?;
+    }
+    let owner = match input.owner_uid {
+        Some(uid) if usize::from(uid) >= n => return Err(YumaError::OwnerOutOfRange { uid, n }),
+        Some(uid) => Some(usize::from(uid)),
+        None => None,
+    };
+    let p = &input.params;
+    let yuma3 = p.yuma3;
+    let weights_in = sorted_rows("weights", &input.weights, n, I32F32::from_num)?;
+    let bonds_in = sorted_rows("bonds", &input.bonds, n, |v| {
+        if yuma3 { math::u16_proportion(v) } else { I32F32::from_num(v) }
+    })?;
+    let block = input.block;
+
+    // 1. Activity.
+    let active: Vec<bool> = input
+        .last_update
+        .iter()
+        .map(|lu| lu.saturating_add(p.activity_cutoff) >= block)
+        .collect();
+
+    // 2. Stake: threshold (owner exempt), I64F64 normalisation, truncation to I32F32.
+    let filtered: Vec<I64F64> = input
+        .stake
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let s = I64F64::saturating_from_num(*s);
+            if owner != Some(i) && s.saturating_to_num::<u64>() < p.stake_threshold {
+                I64F64::ZERO
+            } else {
+                s
+            }
+        })
+        .collect();
+    let mut total = I64F64::ZERO;
+    for s in &filtered {
+        total = total
+            .checked_add(*s)
+            .ok_or(YumaError::StakeOverflow { max: i64::MAX.unsigned_abs() })?;
+    }
+    let stake: Vec<I32F32> = filtered
+        .iter()
+        .map(|s| {
+            let x = if total == I64F64::ZERO { *s } else { math::safe_div64(*s, total) };
+            I32F32::saturating_from_num(x)
+        })
+        .collect();
+
+    // 3. Permits: previous ones for this epoch, top-k for the next.
+    let mut permit = input.validator_permit.clone();
+    let mut new_permit = top_k_nonzero(&stake, usize::from(p.max_allowed_validators));
+    if let Some(o) = owner {
+        if let Some(x) = permit.get_mut(o) {
+            *x = true;
+        }
+        if let Some(x) = new_permit.get_mut(o) {
+            *x = true;
+        }
+    }
+
+    // 4. Active stake.
+    let mut active_stake: Vec<I32F32> = stake
+        .iter()
+        .zip(active.iter().zip(permit.iter()))
+        .map(|(s, (a, v))| if *a && *v { *s } else { ZERO })
+        .collect();
+    math::normalize(&mut active_stake);
+
+    // 5. Weights: permit, diagonal, outdated, commit-reveal masks; row normalisation.
+    let mut weights: Sparse = weights_in
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            if !permit.get(i).copied().unwrap_or(false) {
+                return Vec::new();
+            }
+            let lu = input.last_update.get(i).copied().unwrap_or(0);
+            let commit = input
+                .commit_reveal
+                .as_ref()
+                .map(|cr| cr.get(i).copied().flatten().unwrap_or(u64::MAX));
+            row.into_iter()
+                .filter(|(j, _)| {
+                    let j = usize::from(*j);
+                    let reg = input.registered_at.get(j).copied().unwrap_or(0);
+                    (j != i || owner == Some(i))
+                        && lu > reg
+                        && commit.is_none_or(|cb| cb >= reg)
+                })
+                .collect()
+        })
+        .collect();
+    math::row_normalize(&mut weights);
+
+    // 6. Consensus.
+    let kappa = math::u16_proportion(p.kappa);
+    let consensus = math::weighted_median_cols(&active_stake, &weights, n, kappa);
+
+    // 7. Clipping and validator trust.
+    let clipped = math::col_clip(&weights, &consensus);
+    let validator_trust = math::row_sums(&clipped);
+
+    // 8. Ranks and incentive.
+    let mut incentive = math::matmul(&clipped, &active_stake, n);
+    math::normalize(&mut incentive);
+
+    // 9. Bonds and dividends.
+    let beta = math::u16_proportion(p.bonds_penalty);
+    let weights_for_bonds = math::interpolate(&weights, &clipped, beta);
+    let last_tempo = match input.last_epoch_block {
+        None | Some(0) => block.saturating_sub(u64::from(p.tempo)),
+        Some(lms) => lms.saturating_add(1),
+    };
+    let mut bonds: Sparse = bonds_in
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .filter(|(j, _)| {
+                    let reg = input.registered_at.get(usize::from(*j)).copied().unwrap_or(0);
+                    last_tempo > reg
+                })
+                .collect()
+        })
+        .collect();
+    let bma = math::safe_div64(
+        I64F64::saturating_from_num(p.bonds_moving_average),
+        I64F64::from_num(1_000_000),
+    );
+    let alpha = ONE.saturating_sub(I32F32::saturating_from_num(bma));
+
+    let mut dividends: Vec<I32F32>;
+    let mut ema_bonds: Sparse;
+    if yuma3 {
+        let la = &p.liquid_alpha;
+        ema_bonds = if la.enabled && consensus.iter().any(|c| *c != ZERO) {
+            let laf = LiquidAlphaFixed {
+                low: math::u16_proportion(la.alpha_low),
+                high: math::u16_proportion(la.alpha_high),
+                steepness: I32F32::from_num(la.steepness),
+            };
+            math::ema_liquid(&weights_for_bonds, &bonds, &consensus, laf)
+        } else {
+            math::ema(&weights_for_bonds, &bonds, alpha)
+        };
+        let mut norm = ema_bonds.clone();
+        math::col_normalize(&mut norm, n);
+        dividends = norm
+            .iter()
+            .zip(active_stake.iter())
+            .map(|(row, sa)| {
+                let total = row.iter().fold(ZERO, |acc, (j, v)| {
+                    let inc = incentive.get(usize::from(*j)).copied().unwrap_or(ZERO);
+                    acc.saturating_add(v.saturating_mul(inc))
+                });
+                total.checked_mul(*sa).unwrap_or(ZERO)
+            })
+            .collect();
+        math::normalize(&mut dividends);
+    } else {
+        math::col_normalize(&mut bonds, n);
+        let mut delta = math::row_hadamard(&weights_for_bonds, &active_stake);
+        math::col_normalize(&mut delta, n);
+        ema_bonds = math::ema(&delta, &bonds, alpha);
+        math::col_normalize(&mut ema_bonds, n);
+        dividends = math::matmul_transpose(&ema_bonds, &incentive);
+        math::normalize(&mut dividends);
+        math::col_max_upscale(&mut ema_bonds, n);
+    }
+
+    // 10. Emission split.
+    let combined: Vec<I32F32> =
+        incentive.iter().zip(dividends.iter()).map(|(i, d)| i.saturating_add(*d)).collect();
+    let emission_sum = math::sum(&combined);
+    let mut server_share = incentive.clone();
+    let mut validator_share = dividends.clone();
+    let mut combined_share = combined;
+    math::normalize_with_sum(&mut server_share, emission_sum);
+    math::normalize_with_sum(&mut validator_share, emission_sum);
+    math::normalize(&mut combined_share);
+    if emission_sum == ZERO {
+        let fallback = if math::sum(&active_stake) == ZERO { &stake } else { &active_stake };
+        validator_share.clone_from(fallback);
+        combined_share.clone_from(fallback);
+    }
+    let rao = I96F32::saturating_from_num(input.emission);
+    let to_rao = |x: &Vec<I32F32>| -> Vec<u64> {
+        x.iter()
+            .map(|v| I96F32::saturating_from_num(*v).saturating_mul(rao).saturating_to_num::<u64>())
+            .collect()
+    };
+    let to_u16 = |x: &Vec<I32F32>| -> Vec<u16> { x.iter().map(|v| math::to_u16_proportion(*v)).collect() };
+
+    let new_bonds = ema_bonds
+        .iter()
+        .zip(new_permit.iter())
+        .map(|(row, np)| {
+            if *np {
+                row.iter().map(|(j, v)| (*j, math::to_u16_proportion(*v))).collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+
+    Ok(EpochOutput {
+        active,
+        consensus: to_u16(&consensus),
+        incentive: to_u16(&incentive),
+        dividends: to_u16(&dividends),
+        validator_trust: to_u16(&validator_trust),
+        stake_weight: to_u16(&stake),
+        server_emission: to_rao(&server_share),
+        validator_emission: to_rao(&validator_share),
+        emission: to_rao(&combined_share),
+        validator_permit: new_permit,
+        bonds: new_bonds,
+    })
+}
