@@ -5,6 +5,7 @@ pub mod epoch;
 pub mod error;
 mod math;
 pub mod params;
+pub mod scenario;
 
 pub use epoch::{EpochInput, EpochOutput, epoch};
 pub use error::YumaError;
