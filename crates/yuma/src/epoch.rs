@@ -123,21 +123,34 @@ fn sorted_rows(
     scale: impl Fn(u16) -> I32F32,
 ) -> Result<Sparse, YumaError> {
     if rows.len() != n {
-        return Err(YumaError::LengthMismatch { field: matrix, expected: n, got: rows.len() });
+        return Err(YumaError::LengthMismatch {
+            field: matrix,
+            expected: n,
+            got: rows.len(),
+        });
     }
     let mut out: Sparse = Vec::with_capacity(n);
     for (i, row) in rows.iter().enumerate() {
         let mut r: Row = Vec::with_capacity(row.len());
         for (uid, v) in row {
             if usize::from(*uid) >= n {
-                return Err(YumaError::UidOutOfRange { matrix, row: i, uid: *uid, n });
+                return Err(YumaError::UidOutOfRange {
+                    matrix,
+                    row: i,
+                    uid: *uid,
+                    n,
+                });
             }
             r.push((*uid, scale(*v)));
         }
         r.sort_unstable_by_key(|e| e.0);
         if let Some(w) = r.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
             let uid = w.first().map(|e| e.0).unwrap_or_default();
-            return Err(YumaError::DuplicateUid { matrix, row: i, uid });
+            return Err(YumaError::DuplicateUid {
+                matrix,
+                row: i,
+                uid,
+            });
         }
         out.push(r);
     }
@@ -145,7 +158,15 @@ fn sorted_rows(
 }
 
 fn check_len(field: &'static str, got: usize, n: usize) -> Result<(), YumaError> {
-    if got == n { Ok(()) } else { Err(YumaError::LengthMismatch { field, expected: n, got }) }
+    if got == n {
+        Ok(())
+    } else {
+        Err(YumaError::LengthMismatch {
+            field,
+            expected: n,
+            got,
+        })
+    }
 }
 
 /// Top-k of the non-zero entries of `stake` (stable ascending sort, lower uids drop first).
@@ -187,7 +208,11 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let yuma3 = p.yuma3;
     let weights_in = sorted_rows("weights", &input.weights, n, I32F32::from_num)?;
     let bonds_in = sorted_rows("bonds", &input.bonds, n, |v| {
-        if yuma3 { math::u16_proportion(v) } else { I32F32::from_num(v) }
+        if yuma3 {
+            math::u16_proportion(v)
+        } else {
+            I32F32::from_num(v)
+        }
     })?;
     let block = input.block;
 
@@ -214,14 +239,18 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         .collect();
     let mut total = I64F64::ZERO;
     for s in &filtered {
-        total = total
-            .checked_add(*s)
-            .ok_or(YumaError::StakeOverflow { max: i64::MAX.unsigned_abs() })?;
+        total = total.checked_add(*s).ok_or(YumaError::StakeOverflow {
+            max: i64::MAX.unsigned_abs(),
+        })?;
     }
     let stake: Vec<I32F32> = filtered
         .iter()
         .map(|s| {
-            let x = if total == I64F64::ZERO { *s } else { math::safe_div64(*s, total) };
+            let x = if total == I64F64::ZERO {
+                *s
+            } else {
+                math::safe_div64(*s, total)
+            };
             I32F32::saturating_from_num(x)
         })
         .collect();
@@ -263,9 +292,7 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
                 .filter(|(j, _)| {
                     let j = usize::from(*j);
                     let reg = input.registered_at.get(j).copied().unwrap_or(0);
-                    (j != i || owner == Some(i))
-                        && lu > reg
-                        && commit.is_none_or(|cb| cb >= reg)
+                    (j != i || owner == Some(i)) && lu > reg && commit.is_none_or(|cb| cb >= reg)
                 })
                 .collect()
         })
@@ -296,7 +323,11 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         .map(|row| {
             row.into_iter()
                 .filter(|(j, _)| {
-                    let reg = input.registered_at.get(usize::from(*j)).copied().unwrap_or(0);
+                    let reg = input
+                        .registered_at
+                        .get(usize::from(*j))
+                        .copied()
+                        .unwrap_or(0);
                     last_tempo > reg
                 })
                 .collect()
@@ -348,8 +379,11 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     }
 
     // 10. Emission split.
-    let combined: Vec<I32F32> =
-        incentive.iter().zip(dividends.iter()).map(|(i, d)| i.saturating_add(*d)).collect();
+    let combined: Vec<I32F32> = incentive
+        .iter()
+        .zip(dividends.iter())
+        .map(|(i, d)| i.saturating_add(*d))
+        .collect();
     let emission_sum = math::sum(&combined);
     let mut server_share = incentive.clone();
     let mut validator_share = dividends.clone();
@@ -358,24 +392,35 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     math::normalize_with_sum(&mut validator_share, emission_sum);
     math::normalize(&mut combined_share);
     if emission_sum == ZERO {
-        let fallback = if math::sum(&active_stake) == ZERO { &stake } else { &active_stake };
+        let fallback = if math::sum(&active_stake) == ZERO {
+            &stake
+        } else {
+            &active_stake
+        };
         validator_share.clone_from(fallback);
         combined_share.clone_from(fallback);
     }
     let rao = I96F32::saturating_from_num(input.emission);
     let to_rao = |x: &Vec<I32F32>| -> Vec<u64> {
         x.iter()
-            .map(|v| I96F32::saturating_from_num(*v).saturating_mul(rao).saturating_to_num::<u64>())
+            .map(|v| {
+                I96F32::saturating_from_num(*v)
+                    .saturating_mul(rao)
+                    .saturating_to_num::<u64>()
+            })
             .collect()
     };
-    let to_u16 = |x: &Vec<I32F32>| -> Vec<u16> { x.iter().map(|v| math::to_u16_proportion(*v)).collect() };
+    let to_u16 =
+        |x: &Vec<I32F32>| -> Vec<u16> { x.iter().map(|v| math::to_u16_proportion(*v)).collect() };
 
     let new_bonds = ema_bonds
         .iter()
         .zip(new_permit.iter())
         .map(|(row, np)| {
             if *np {
-                row.iter().map(|(j, v)| (*j, math::to_u16_proportion(*v))).collect()
+                row.iter()
+                    .map(|(j, v)| (*j, math::to_u16_proportion(*v)))
+                    .collect()
             } else {
                 Vec::new()
             }

@@ -1,4 +1,91 @@
-//! Yuma Consensus for one subnet epoch.
+//! Yuma Consensus for one subnet epoch, as a pure, deterministic, fixed-point function —
+//! bit for bit subtensor's production *sparse* epoch (`epoch_mechanism`) — plus a
+//! multi-epoch scenario runner.
+//!
+//! ```text
+//!  EpochInput (stake, weights, bonds, last_update, registered_at, old permits, params)
+//!     │ validate (lengths, uid ranges, duplicates) ──▶ YumaError
+//!     ▼
+//!  activity ─▶ stake S ─▶ permits (old for now, top-k for next) ─▶ active stake Sa
+//!     ─▶ masked, row-normalised W ─▶ consensus C (κ-median) ─▶ clipped Wc, trust
+//!     ─▶ incentive I ─▶ bonds B' (original or Yuma 3) ─▶ dividends D ─▶ emission split
+//!     ▼
+//!  EpochOutput (u16 terms, rao emissions, new permits, new bonds)
+//! ```
+//!
+//! The rules, step by step, are the documentation of [`epoch`](mod@epoch); the scenario
+//! format is the documentation of [`scenario`] (and `docs/sim-yuma.md`).
+//!
+//! # Usage
+//!
+//! ```
+//! use taonet_yuma::{epoch, EpochInput, Hyperparams};
+//!
+//! // Two validators (uids 0, 1) with permits from the previous epoch, two miners (2, 3).
+//! let input = EpochInput {
+//!     block: 100,
+//!     stake: vec![600, 400, 0, 0],
+//!     weights: vec![vec![(2, 65535), (3, 32768)], vec![(2, 65535)], vec![], vec![]],
+//!     bonds: vec![vec![]; 4],
+//!     last_update: vec![99, 99, 1, 1],
+//!     registered_at: vec![1, 1, 1, 1],
+//!     validator_permit: vec![true, true, false, false],
+//!     owner_uid: None,
+//!     commit_reveal: None,
+//!     last_epoch_block: Some(50),
+//!     emission: 1_000_000_000,
+//!     params: Hyperparams::default(),
+//! };
+//! let out = epoch(&input)?;
+//! assert!(out.incentive[2] > out.incentive[3]);
+//! assert!(out.server_emission.iter().sum::<u64>() <= 500_000_000);
+//! assert_eq!(out.validator_permit, vec![true, true, false, false]);
+//! # Ok::<(), taonet_yuma::YumaError>(())
+//! ```
+//!
+//! Scenarios (what `taonet sim yuma` runs):
+//!
+//! ```
+//! use taonet_yuma::scenario::Scenario;
+//!
+//! let text = r#"{"neurons": [{"stake": 10}, {"stake": 0}],
+//!                "steps": [{"epoch": {}}, {"advance_to": 2},
+//!                          {"set_weights": {"uid": 0, "weights": {"1": 65535}}},
+//!                          {"epochs": {"count": 2}}]}"#;
+//! let scenario = Scenario::from_json_str(text)?;
+//! scenario.run_with(|report| println!("{}", report.to_json_line()))?;
+//! for report in scenario.run()? {
+//!     print!("{}", report.summary_table());
+//! }
+//! # Ok::<(), taonet_yuma::scenario::ScenarioError>(())
+//! ```
+//!
+//! # Public API
+//!
+//! * [`epoch()`]`(&EpochInput) -> Result<EpochOutput, YumaError>` — one epoch.
+//! * [`Hyperparams`] / [`LiquidAlpha`] — `Default` is a newly registered subnet.
+//! * [`scenario::Scenario::from_json_str`]`(&str) -> Result<Scenario, ScenarioError>`,
+//!   [`scenario::Scenario::run`]`() -> Result<Vec<EpochReport>, ScenarioError>`,
+//!   [`scenario::Scenario::run_with`]`(FnMut(&EpochReport))` (streaming), and per report
+//!   [`scenario::EpochReport::to_json_line`] / [`scenario::EpochReport::summary_table`].
+//!
+//! # Invariants
+//!
+//! * Pure: no I/O, no clock, no randomness, no hash-map iteration; the same input gives the
+//!   same output on every machine.
+//! * No floats in the epoch math (`#![deny(clippy::float_arithmetic)]` on those modules):
+//!   I32F32 / I64F64 / I96F32 from the `fixed` crate, whose multiply (floor) and divide
+//!   (truncate) match substrate-fixed's for every operation used. The only floats in the
+//!   crate convert liquid-alpha bounds written as decimals in scenario files.
+//! * Never panics on any input: inconsistent input (length mismatch, uid out of range,
+//!   duplicate uid, owner out of range, total stake beyond I64F64) is a [`YumaError`];
+//!   arithmetic saturates like the reference.
+//! * Sparse: cost grows with the number of non-zero weights and bonds (plus O(n log n) for
+//!   the permit sort), never with n².
+//! * Outputs are floored exactly like the reference: u16 terms are `floor(x·65535)`, rao
+//!   emissions `floor(x·E)` in I96F32, so sums may fall short of 65535 or E.
+//! * Liquid alpha's `exp` is substrate-fixed's 32-term Taylor series operation for operation
+//!   (including its loss of accuracy near |x| = 20), not a real exponential.
 #![forbid(unsafe_code)]
 
 pub mod epoch;

@@ -212,7 +212,7 @@ pub(crate) fn weighted_median_cols(
         if explicit < rows_with_stake {
             col.push((ZERO, zero_stake));
         }
-        col.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        col.sort_unstable_by_key(|e| e.0);
         let mut cum = ZERO;
         let mut answer = None;
         let mut idx = 0usize;
@@ -311,7 +311,11 @@ pub(crate) fn interpolate(a: &Sparse, b: &Sparse, ratio: I32F32) -> Sparse {
 pub(crate) fn row_hadamard(m: &Sparse, vector: &[I32F32]) -> Sparse {
     m.iter()
         .zip(vector.iter())
-        .map(|(row, s)| row.iter().map(|(j, v)| (*j, v.saturating_mul(*s))).collect())
+        .map(|(row, s)| {
+            row.iter()
+                .map(|(j, v)| (*j, v.saturating_mul(*s)))
+                .collect()
+        })
         .collect()
 }
 
@@ -418,7 +422,12 @@ pub(crate) fn ema_liquid(
 /// `clamp(low + σ·(high − low), low, high)` with
 /// `σ = 1 / (1 + exp(−(steepness/100)·(d − 0.5)))` and `d` the buy (`w − c`) or sell
 /// (`b − w`) distance clamped to [0, 1].
-pub(crate) fn liquid_alpha_sigmoid(c: I32F32, w: I32F32, b: I32F32, la: LiquidAlphaFixed) -> I32F32 {
+pub(crate) fn liquid_alpha_sigmoid(
+    c: I32F32,
+    w: I32F32,
+    b: I32F32,
+    la: LiquidAlphaFixed,
+) -> I32F32 {
     let diff_buy = clamp(w.saturating_sub(c), ZERO, ONE);
     let diff_sell = clamp(b.saturating_sub(w), ZERO, ONE);
     let d = if w >= b { diff_buy } else { diff_sell };
@@ -499,7 +508,10 @@ mod tests {
         for x in [-10.0, -5.0, -1.0, -0.25, 0.0, 0.5, 1.0, 2.0, 5.0, 8.0] {
             let got: f64 = exp(f(x)).unwrap().to_num();
             let want = x.exp();
-            assert!((got - want).abs() <= want * 1e-6 + 1e-8, "exp({x}) = {got}, want {want}");
+            assert!(
+                (got - want).abs() <= want * 1e-6 + 1e-8,
+                "exp({x}) = {got}, want {want}"
+            );
         }
     }
 

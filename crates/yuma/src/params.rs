@@ -15,7 +15,12 @@ pub struct LiquidAlpha {
 
 impl Default for LiquidAlpha {
     fn default() -> Self {
-        Self { enabled: false, alpha_low: 45_875, alpha_high: 58_982, steepness: 1000 }
+        Self {
+            enabled: false,
+            alpha_low: 45_875,
+            alpha_high: 58_982,
+            steepness: 1000,
+        }
     }
 }
 

@@ -74,7 +74,12 @@ struct LiquidAlphaJson {
 
 impl Default for LiquidAlphaJson {
     fn default() -> Self {
-        Self { enabled: false, alpha_low: 0.7, alpha_high: 0.9, steepness: 1000 }
+        Self {
+            enabled: false,
+            alpha_low: 0.7,
+            alpha_high: 0.9,
+            steepness: 1000,
+        }
     }
 }
 
@@ -229,7 +234,10 @@ impl Scenario {
         let de = &mut serde_json::Deserializer::from_str(text);
         let raw: ScenarioJson = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            ScenarioError::Json { path, message: e.into_inner().to_string() }
+            ScenarioError::Json {
+                path,
+                message: e.into_inner().to_string(),
+            }
         })?;
         let p = &raw.params;
         let params = Hyperparams {
@@ -290,9 +298,8 @@ impl Scenario {
                 }
                 Step::Epoch {} => {}
                 Step::Epochs { count } => {
-                    block = block.saturating_add(
-                        u64::from(*count).saturating_mul(u64::from(params.tempo)),
-                    );
+                    block = block
+                        .saturating_add(u64::from(*count).saturating_mul(u64::from(params.tempo)));
                 }
                 Step::Replace { uid, .. } | Step::SetStake { uid, .. } => {
                     if usize::from(*uid) >= n {
@@ -419,7 +426,9 @@ impl SubnetState {
         self.input.block = self.block;
         let out = epoch(&self.input).map_err(|source| ScenarioError::Epoch { step, source })?;
         self.input.bonds.clone_from(&out.bonds);
-        self.input.validator_permit.clone_from(&out.validator_permit);
+        self.input
+            .validator_permit
+            .clone_from(&out.validator_permit);
         self.input.last_epoch_block = Some(self.block);
         Ok(EpochReport {
             epoch: index,
@@ -441,7 +450,10 @@ pub fn max_upscale(values: &[u16]) -> Vec<u16> {
         return Vec::new();
     };
     if max == I32F32::ZERO {
-        return fixed.iter().map(|e| e.saturating_mul(u16_max).saturating_to_num::<u16>()).collect();
+        return fixed
+            .iter()
+            .map(|e| e.saturating_mul(u16_max).saturating_to_num::<u16>())
+            .collect();
     }
     let ratio = u16_max.checked_div(max).unwrap_or(I32F32::ZERO);
     fixed
@@ -450,7 +462,9 @@ pub fn max_upscale(values: &[u16]) -> Vec<u16> {
             let x = if max > threshold {
                 e.saturating_mul(ratio)
             } else {
-                e.saturating_mul(u16_max).checked_div(max).unwrap_or(I32F32::ZERO)
+                e.saturating_mul(u16_max)
+                    .checked_div(max)
+                    .unwrap_or(I32F32::ZERO)
             };
             x.round().saturating_to_num::<u16>()
         })
@@ -542,12 +556,28 @@ impl EpochReport {
         let _ = writeln!(
             s,
             "{:>5} {:>14} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>14} {:>14}",
-            "uid", "stake", "active", "permit", "S", "C", "I", "D", "VT", "server_rao", "validator_rao"
+            "uid",
+            "stake",
+            "active",
+            "permit",
+            "S",
+            "C",
+            "I",
+            "D",
+            "VT",
+            "server_rao",
+            "validator_rao"
         );
         for i in 0..o.active.len() {
             let g16 = |v: &[u16]| v.get(i).copied().unwrap_or(0);
             let g64 = |v: &[u64]| v.get(i).copied().unwrap_or(0);
-            let yn = |v: &[bool]| if v.get(i).copied().unwrap_or(false) { "yes" } else { "no" };
+            let yn = |v: &[bool]| {
+                if v.get(i).copied().unwrap_or(false) {
+                    "yes"
+                } else {
+                    "no"
+                }
+            };
             let _ = writeln!(
                 s,
                 "{:>5} {:>14} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>14} {:>14}",

@@ -7,7 +7,10 @@ fn load(name: &str) -> Vec<EpochReport> {
     let path = format!("{}/../../examples/yuma/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("example exists");
     let s = Scenario::from_json_str(&text).expect("example parses");
-    assert!(s.description.as_deref().is_some_and(|d| !d.is_empty()), "{name} has a description");
+    assert!(
+        s.description.as_deref().is_some_and(|d| !d.is_empty()),
+        "{name} has a description"
+    );
     let r = s.run().expect("example runs");
     if std::env::var_os("YUMA_PRINT").is_some() {
         for rep in &r {
@@ -18,7 +21,9 @@ fn load(name: &str) -> Vec<EpochReport> {
 }
 
 fn at_block(r: &[EpochReport], block: u64) -> &EpochReport {
-    r.iter().find(|e| e.block == block).expect("an epoch at that block")
+    r.iter()
+        .find(|e| e.block == block)
+        .expect("an epoch at that block")
 }
 
 #[test]

@@ -17,22 +17,24 @@ fn params() -> impl Strategy<Value = Hyperparams> {
         0u64..50,
         1u16..400,
     )
-        .prop_map(|(kappa, bma, bp, y3, (le, lo, hi, st), cutoff, k, thr, tempo)| Hyperparams {
-            kappa,
-            bonds_moving_average: bma,
-            bonds_penalty: bp,
-            yuma3: y3,
-            liquid_alpha: LiquidAlpha {
-                enabled: le,
-                alpha_low: lo.min(hi),
-                alpha_high: lo.max(hi),
-                steepness: st,
+        .prop_map(
+            |(kappa, bma, bp, y3, (le, lo, hi, st), cutoff, k, thr, tempo)| Hyperparams {
+                kappa,
+                bonds_moving_average: bma,
+                bonds_penalty: bp,
+                yuma3: y3,
+                liquid_alpha: LiquidAlpha {
+                    enabled: le,
+                    alpha_low: lo.min(hi),
+                    alpha_high: lo.max(hi),
+                    steepness: st,
+                },
+                activity_cutoff: cutoff,
+                max_allowed_validators: k,
+                stake_threshold: thr,
+                tempo,
             },
-            activity_cutoff: cutoff,
-            max_allowed_validators: k,
-            stake_threshold: thr,
-            tempo,
-        })
+        )
 }
 
 /// A consistent random subnet of `n` uids with pairwise distinct stakes.
@@ -52,8 +54,8 @@ fn subnet() -> impl Strategy<Value = EpochInput> {
             any::<u64>(),
             params(),
         )
-            .prop_map(|(st, w, b, lu, reg, perm, owner, block, last, emission, params)| {
-                EpochInput {
+            .prop_map(
+                |(st, w, b, lu, reg, perm, owner, block, last, emission, params)| EpochInput {
                     block,
                     stake: st.iter().map(|s| s * 10).collect(),
                     weights: w.into_iter().map(|r| r.into_iter().collect()).collect(),
@@ -66,8 +68,8 @@ fn subnet() -> impl Strategy<Value = EpochInput> {
                     last_epoch_block: last,
                     emission,
                     params,
-                }
-            })
+                },
+            )
     })
 }
 
@@ -210,16 +212,40 @@ fn errors_name_the_problem() {
         ..EpochInput::default()
     };
     let e = epoch(&input).unwrap_err();
-    assert_eq!(e, YumaError::UidOutOfRange { matrix: "weights", row: 0, uid: 5, n: 2 });
-    assert_eq!(e.to_string(), "weights[0] refers to uid 5, out of range (n = 2)");
+    assert_eq!(
+        e,
+        YumaError::UidOutOfRange {
+            matrix: "weights",
+            row: 0,
+            uid: 5,
+            n: 2
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "weights[0] refers to uid 5, out of range (n = 2)"
+    );
     input.weights = vec![vec![(1, 1), (1, 2)], vec![]];
     assert_eq!(
         epoch(&input).unwrap_err(),
-        YumaError::DuplicateUid { matrix: "weights", row: 0, uid: 1 }
+        YumaError::DuplicateUid {
+            matrix: "weights",
+            row: 0,
+            uid: 1
+        }
     );
     input.weights = vec![vec![]];
-    assert!(matches!(epoch(&input), Err(YumaError::LengthMismatch { field: "weights", .. })));
+    assert!(matches!(
+        epoch(&input),
+        Err(YumaError::LengthMismatch {
+            field: "weights",
+            ..
+        })
+    ));
     input.weights = vec![vec![], vec![]];
     input.stake = vec![u64::MAX, u64::MAX];
-    assert!(matches!(epoch(&input), Err(YumaError::StakeOverflow { .. })));
+    assert!(matches!(
+        epoch(&input),
+        Err(YumaError::StakeOverflow { .. })
+    ));
 }

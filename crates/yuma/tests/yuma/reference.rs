@@ -31,7 +31,10 @@ fn reference_test_bonds() {
     let mut s = scenario(params, &[1, 2, 3, 4, 0, 0, 0, 0], 1, 1);
     let mut steps = vec![Step::Epoch {}, Step::AdvanceTo(2)];
     for uid in 0..4 {
-        steps.push(set_weights(uid, &[(4, 16383), (5, 32767), (6, 49149), (7, 65535)]));
+        steps.push(set_weights(
+            uid,
+            &[(4, 16383), (5, 32767), (6, 49149), (7, 65535)],
+        ));
     }
     steps.push(Step::Epoch {});
     let plan: [(Option<Step>, u64); 6] = [
@@ -68,7 +71,10 @@ fn reference_test_bonds() {
     // The first weighted epoch: I and D each sum to ~1 and split emission 50/50.
     let first = &r[1].output;
     assert_eq!(&first.incentive[4..], &[6553, 13107, 19660, 26214]);
-    assert_eq!(first.server_emission[4..], [49_998_779, 100_000_610, 149_996_337, 200_004_272]);
+    assert_eq!(
+        first.server_emission[4..],
+        [49_998_779, 100_000_610, 149_996_337, 200_004_272]
+    );
 }
 
 /// The Yuma 3 setup shared by the reference's `test_yuma_3_*` tests: tempo 1 (activity
@@ -128,7 +134,10 @@ fn assert_dividends(r: &[EpochReport], targets: &[&[f64]]) {
     for (e, (rep, want)) in r.iter().zip(targets.iter()).enumerate() {
         for (i, (d, t)) in rep.output.dividends.iter().zip(want.iter()).enumerate() {
             let got = f64::from(*d) / 65535.0;
-            assert!((got - t).abs() <= 1e-3, "epoch {e} uid {i}: dividend {got:.4}, want {t}");
+            assert!(
+                (got - t).abs() <= 1e-3,
+                "epoch {e} uid {i}: dividend {got:.4}, want {t}"
+            );
         }
     }
 }
@@ -210,13 +219,23 @@ fn reference_yuma3_kappa_moves_last() {
 }
 
 fn one_epoch_switch(e: usize) -> Option<Vec<Vec<u16>>> {
-    Some(if e == 2 { vec![vec![M, 0], vec![M, 0], vec![0, M]] } else { vec![vec![M, 0]; 3] })
+    Some(if e == 2 {
+        vec![vec![M, 0], vec![M, 0], vec![0, M]]
+    } else {
+        vec![vec![M, 0]; 3]
+    })
 }
 
 /// Mirrors `test_yuma_3_one_epoch_switch` (sparse).
 #[test]
 fn reference_yuma3_one_epoch_switch() {
-    let r = yuma3_run(yuma3_params(true), &[33, 33, 34, 0, 0], &[3, 4], one_epoch_switch, 6);
+    let r = yuma3_run(
+        yuma3_params(true),
+        &[33, 33, 34, 0, 0],
+        &[3, 4],
+        one_epoch_switch,
+        6,
+    );
     assert_dividends(
         &r,
         &[
@@ -234,7 +253,13 @@ fn reference_yuma3_one_epoch_switch() {
 /// α = 1 − 0.975.
 #[test]
 fn reference_yuma3_liquid_alpha_disabled() {
-    let r = yuma3_run(yuma3_params(false), &[33, 33, 34, 0, 0], &[3, 4], one_epoch_switch, 6);
+    let r = yuma3_run(
+        yuma3_params(false),
+        &[33, 33, 34, 0, 0],
+        &[3, 4],
+        one_epoch_switch,
+        6,
+    );
     assert_dividends(
         &r,
         &[
