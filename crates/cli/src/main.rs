@@ -1,0 +1,95 @@
+//! `taonet`: the command-line interface of the taonet network.
+//!
+//! Groups: `wallet` (bittensor-compatible keys and wallets) and `sim` (offline simulations
+//! of the chain's mechanisms). Every command takes `--json` for machine-readable output on
+//! stdout; human-readable messages and prompts go to stderr.
+//!
+//! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
+//! 2 malformed input (bad arguments, addresses, hex).
+
+mod password;
+mod sim;
+mod wallet;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// An error in what the user supplied; exits with status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Shorthand to fail with a [`UsageError`].
+#[macro_export]
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        anyhow::Error::new($crate::UsageError(format!($($arg)*)))
+    };
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "taonet",
+    version,
+    about = "taonet: a decentralized machine-learning network (wallets, simulations, nodes)",
+    propagate_version = true
+)]
+struct Cli {
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Never ask questions: fail instead of prompting (for scripts).
+    #[arg(long, global = true, visible_alias = "yes", short = 'y')]
+    no_prompt: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create, restore, list and use coldkey/hotkey wallets (bittensor-compatible).
+    #[command(visible_alias = "w")]
+    Wallet(wallet::WalletArgs),
+    /// Offline simulations of the chain's mechanisms.
+    Sim(sim::SimArgs),
+}
+
+/// Options every command can read.
+#[derive(Clone, Copy, Debug)]
+pub struct Global {
+    /// `--json`.
+    pub json: bool,
+    /// `--no-prompt`.
+    pub no_prompt: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let global = Global {
+        json: cli.json,
+        no_prompt: cli.no_prompt,
+    };
+    let result = match cli.command {
+        Command::Wallet(args) => wallet::run(args, global),
+        Command::Sim(args) => sim::run(args, global),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

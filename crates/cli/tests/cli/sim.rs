@@ -1,0 +1,1 @@
+//! `taonet sim` tests (added with the command).

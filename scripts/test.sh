@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test of taonet: the whole Cargo workspace, including the interoperability tests
+# that drive the real Python bittensor packages (installed here into a virtualenv under
+# target/, once).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${TAONET_TEST_VENV:-$PWD/target/test-venv}"
+if ! "$venv/bin/python" -c 'import bittensor_wallet' 2>/dev/null; then
+  echo "scripts/test.sh: installing the Python interop packages into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+export TAONET_TEST_PYTHON="$venv/bin/python"
+
+cargo test --workspace --locked -- --include-ignored
