@@ -40,7 +40,10 @@ pub fn new_password(what: &str, no_prompt: bool) -> Result<String> {
     }
     let pw = dialoguer::Password::new()
         .with_prompt(format!("Password to encrypt the {what}"))
-        .with_confirmation("Repeat the password", "The passwords do not match, try again")
+        .with_confirmation(
+            "Repeat the password",
+            "The passwords do not match, try again",
+        )
         .validate_with(|p: &String| -> std::result::Result<(), String> {
             if p.chars().count() < MIN_PASSWORD_LEN {
                 Err(format!("use at least {MIN_PASSWORD_LEN} characters"))

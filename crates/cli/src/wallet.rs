@@ -34,10 +34,22 @@ pub struct WalletOpts {
     #[arg(long, global = true, alias = "wallet.path", env = WALLET_PATH_ENV, value_name = "DIR")]
     pub wallet_path: Option<PathBuf>,
     /// Wallet (coldkey) name.
-    #[arg(long, global = true, alias = "wallet.name", default_value = "default", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        alias = "wallet.name",
+        default_value = "default",
+        value_name = "NAME"
+    )]
     pub wallet_name: String,
     /// Hotkey name.
-    #[arg(long, global = true, alias = "wallet.hotkey", default_value = "default", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        alias = "wallet.hotkey",
+        default_value = "default",
+        value_name = "NAME"
+    )]
     pub hotkey: String,
     /// Store new keys unencrypted (no password).
     #[arg(long, global = true)]
@@ -219,24 +231,34 @@ fn write_coldkey(ctx: &Ctx, wallet: &Wallet, pair: &Keypair) -> Result<bool> {
     let password: Option<Zeroizing<String>> = if ctx.opts.no_password {
         None
     } else {
-        Some(Zeroizing::new(new_password("coldkey", ctx.global.no_prompt)?))
+        Some(Zeroizing::new(new_password(
+            "coldkey",
+            ctx.global.no_prompt,
+        )?))
     };
     if password.is_some() && !ctx.global.json {
         eprintln!("Encrypting the coldkey (this takes a few seconds)…");
     }
-    wallet
-        .coldkey()
-        .write(&KeyfileData::from_keypair(pair), password.as_deref().map(|s| s.as_str()), ctx.opts.overwrite)?;
-    wallet
-        .coldkeypub()
-        .write(&KeyfileData::public(&pair.account_id()), None, ctx.opts.overwrite)?;
+    wallet.coldkey().write(
+        &KeyfileData::from_keypair(pair),
+        password.as_deref().map(|s| s.as_str()),
+        ctx.opts.overwrite,
+    )?;
+    wallet.coldkeypub().write(
+        &KeyfileData::public(&pair.account_id()),
+        None,
+        ctx.opts.overwrite,
+    )?;
     Ok(password.is_some())
 }
 
 /// Writes a hotkey (`hotkeys/<name>` + `hotkeys/<name>pub.txt`).
 fn write_hotkey(ctx: &Ctx, wallet: &Wallet, pair: &Keypair, encrypt: bool) -> Result<bool> {
     let password = if encrypt {
-        Some(Zeroizing::new(new_password("hotkey", ctx.global.no_prompt)?))
+        Some(Zeroizing::new(new_password(
+            "hotkey",
+            ctx.global.no_prompt,
+        )?))
     } else {
         None
     };
@@ -281,7 +303,10 @@ fn create(ctx: &Ctx, a: &NewKeyArgs, cold: bool, hot: bool) -> Result<ExitCode> 
         targets.extend([wallet.coldkey(), wallet.coldkeypub()]);
     }
     if hot {
-        targets.extend([wallet.hotkey(&ctx.opts.hotkey)?, wallet.hotkeypub(&ctx.opts.hotkey)?]);
+        targets.extend([
+            wallet.hotkey(&ctx.opts.hotkey)?,
+            wallet.hotkeypub(&ctx.opts.hotkey)?,
+        ]);
     }
     check_targets(ctx, &targets)?;
 
@@ -292,7 +317,11 @@ fn create(ctx: &Ctx, a: &NewKeyArgs, cold: bool, hot: bool) -> Result<ExitCode> 
         ctx.say(format!(
             "Created coldkey {} ({}) in {}",
             pair.ss58(),
-            if encrypted { "encrypted" } else { "NOT encrypted" },
+            if encrypted {
+                "encrypted"
+            } else {
+                "NOT encrypted"
+            },
             wallet.dir().display()
         ));
         show_mnemonic(ctx, "coldkey", &phrase, "regen-coldkey");
@@ -308,7 +337,11 @@ fn create(ctx: &Ctx, a: &NewKeyArgs, cold: bool, hot: bool) -> Result<ExitCode> 
             "Created hotkey '{}' {} ({})",
             ctx.opts.hotkey,
             pair.ss58(),
-            if encrypted { "encrypted" } else { "unencrypted" }
+            if encrypted {
+                "encrypted"
+            } else {
+                "unencrypted"
+            }
         ));
         show_mnemonic(ctx, "hotkey", &phrase, "regen-hotkey");
         let mut k = key_json(&pair.account_id());
@@ -337,14 +370,24 @@ fn regen(ctx: &Ctx, a: &RegenArgs, cold: bool) -> Result<ExitCode> {
         k["encrypted"] = json!(encrypted);
         ("coldkey", json!({ "name": wallet.name(), "coldkey": k }))
     } else {
-        check_targets(ctx, &[wallet.hotkey(&ctx.opts.hotkey)?, wallet.hotkeypub(&ctx.opts.hotkey)?])?;
+        check_targets(
+            ctx,
+            &[
+                wallet.hotkey(&ctx.opts.hotkey)?,
+                wallet.hotkeypub(&ctx.opts.hotkey)?,
+            ],
+        )?;
         let encrypted = write_hotkey(ctx, &wallet, &pair, a.use_password)?;
         let mut k = key_json(&pair.account_id());
         k["name"] = json!(ctx.opts.hotkey);
         k["encrypted"] = json!(encrypted);
         ("hotkey", json!({ "name": wallet.name(), "hotkey": k }))
     };
-    ctx.say(format!("Restored {what} {} in {}", pair.ss58(), wallet.dir().display()));
+    ctx.say(format!(
+        "Restored {what} {} in {}",
+        pair.ss58(),
+        wallet.dir().display()
+    ));
     if ctx.global.json {
         println!("{out}");
     }
@@ -368,7 +411,10 @@ fn regen_coldkeypub(ctx: &Ctx, a: &RegenPubArgs) -> Result<ExitCode> {
         account.to_ss58()
     ));
     if ctx.global.json {
-        println!("{}", json!({ "name": wallet.name(), "coldkey": key_json(&account) }));
+        println!(
+            "{}",
+            json!({ "name": wallet.name(), "coldkey": key_json(&account) })
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -415,7 +461,12 @@ fn print_wallet_rows(table: &mut Table, w: &Value) {
     } else {
         text(cold, "ss58")
     };
-    table.add_row(vec![text(w, "name"), "coldkey".into(), String::new(), cold_text]);
+    table.add_row(vec![
+        text(w, "name"),
+        "coldkey".into(),
+        String::new(),
+        cold_text,
+    ]);
     for h in w["hotkeys"].as_array().into_iter().flatten() {
         let addr = if h.get("error").is_some() {
             format!("unreadable: {}", text(h, "error"))
@@ -496,7 +547,11 @@ fn load_keypair(ctx: &Ctx, file: &Keyfile, what: &str) -> Result<Keypair> {
         bail!(
             "{what} {} does not exist; create it with `taonet wallet {}` or restore it with `taonet wallet regen-{}`",
             file.path().display(),
-            if what == "coldkey" { "new-coldkey" } else { "new-hotkey" },
+            if what == "coldkey" {
+                "new-coldkey"
+            } else {
+                "new-hotkey"
+            },
             what
         );
     }
@@ -525,7 +580,12 @@ fn load_keypair(ctx: &Ctx, file: &Keyfile, what: &str) -> Result<Keypair> {
     let pair = data
         .keypair()
         .with_context(|| format!("reading {}", file.path().display()))?;
-    pair.with_context(|| format!("{} holds only a public key; it cannot sign", file.path().display()))
+    pair.with_context(|| {
+        format!(
+            "{} holds only a public key; it cannot sign",
+            file.path().display()
+        )
+    })
 }
 
 fn sign(ctx: &Ctx, a: &SignArgs) -> Result<ExitCode> {
@@ -538,7 +598,10 @@ fn sign(ctx: &Ctx, a: &SignArgs) -> Result<ExitCode> {
     };
     let sig = pair.sign(&message);
     if ctx.global.json {
-        println!("{}", json!({ "ss58": pair.ss58(), "signature": sig.to_hex() }));
+        println!(
+            "{}",
+            json!({ "ss58": pair.ss58(), "signature": sig.to_hex() })
+        );
     } else {
         println!("{}", sig.to_hex());
     }
@@ -555,5 +618,9 @@ fn verify_cmd(ctx: &Ctx, a: &VerifyArgs) -> Result<ExitCode> {
     } else {
         println!("{}", if valid { "valid" } else { "invalid" });
     }
-    Ok(if valid { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

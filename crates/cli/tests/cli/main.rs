@@ -12,7 +12,7 @@ use serde_json::Value;
 
 mod sim;
 
-fn taonet(root: &Path) -> Command {
+pub fn taonet(root: &Path) -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("taonet");
     cmd.env_remove("TAONET_WALLET_PASSWORD")
         .env("TAONET_WALLET_PATH", root)
@@ -22,13 +22,14 @@ fn taonet(root: &Path) -> Command {
 
 fn json_out(cmd: &mut Command) -> Value {
     let out = cmd.assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out))
-    })
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out)))
 }
 
 fn crypto_fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crypto/tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../crypto/tests/fixtures")
+        .join(name)
 }
 
 fn mode(p: &Path) -> u32 {
@@ -40,12 +41,31 @@ fn create_show_list_unencrypted() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let created = json_out(taonet(root).args([
-        "--json", "wallet", "create", "--wallet-name", "alice", "--hotkey", "h1", "--no-password",
+        "--json",
+        "wallet",
+        "create",
+        "--wallet-name",
+        "alice",
+        "--hotkey",
+        "h1",
+        "--no-password",
     ]));
     assert_eq!(created["coldkey"]["encrypted"], false);
-    assert_eq!(created["coldkey"]["mnemonic"].as_str().unwrap().split(' ').count(), 12);
+    assert_eq!(
+        created["coldkey"]["mnemonic"]
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .count(),
+        12
+    );
     let w = root.join("alice");
-    for f in ["coldkey", "coldkeypub.txt", "hotkeys/h1", "hotkeys/h1pub.txt"] {
+    for f in [
+        "coldkey",
+        "coldkeypub.txt",
+        "hotkeys/h1",
+        "hotkeys/h1pub.txt",
+    ] {
         assert_eq!(mode(&w.join(f)), 0o600, "{f}");
     }
     assert_eq!(mode(&w), 0o700);
@@ -53,7 +73,16 @@ fn create_show_list_unencrypted() {
 
     // A second hotkey with 24 words, via bittensor's option names.
     taonet(root)
-        .args(["wallet", "new-hotkey", "--wallet.name", "alice", "--wallet.hotkey", "h2", "--words", "24"])
+        .args([
+            "wallet",
+            "new-hotkey",
+            "--wallet.name",
+            "alice",
+            "--wallet.hotkey",
+            "h2",
+            "--words",
+            "24",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("shown only this once"));
@@ -61,7 +90,12 @@ fn create_show_list_unencrypted() {
     let shown = json_out(taonet(root).args(["wallet", "show", "--wallet-name", "alice", "--json"]));
     assert_eq!(shown["name"], "alice");
     assert_eq!(shown["coldkey"]["ss58"], created["coldkey"]["ss58"]);
-    assert!(shown["coldkey"]["public_key"].as_str().unwrap().starts_with("0x"));
+    assert!(
+        shown["coldkey"]["public_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("0x")
+    );
     let hot: Vec<&str> = shown["hotkeys"]
         .as_array()
         .unwrap()
@@ -73,12 +107,17 @@ fn create_show_list_unencrypted() {
 
     let listed = json_out(taonet(root).args(["wallet", "list", "--json"]));
     assert_eq!(listed["wallets"].as_array().unwrap().len(), 1);
-    assert_eq!(listed["wallets"][0]["coldkey"]["ss58"], created["coldkey"]["ss58"]);
+    assert_eq!(
+        listed["wallets"][0]["coldkey"]["ss58"],
+        created["coldkey"]["ss58"]
+    );
     taonet(root)
         .args(["wallet", "list"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(created["coldkey"]["ss58"].as_str().unwrap()));
+        .stdout(predicate::str::contains(
+            created["coldkey"]["ss58"].as_str().unwrap(),
+        ));
 
     taonet(root)
         .args(["wallet", "show", "--wallet-name", "nobody"])
@@ -91,7 +130,10 @@ fn create_show_list_unencrypted() {
 fn refuses_to_overwrite_without_flag() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    taonet(root).args(["wallet", "create", "--no-password"]).assert().success();
+    taonet(root)
+        .args(["wallet", "create", "--no-password"])
+        .assert()
+        .success();
     let coldkey = root.join("default/coldkey");
     let before = fs::read(&coldkey).unwrap();
     for cmd in [
@@ -122,24 +164,45 @@ fn regen_from_bittensor_mnemonic_and_seed() {
         serde_json::from_slice(&fs::read(crypto_fixture("derivation.json")).unwrap()).unwrap();
     let v = &vectors["vectors"][4];
     let out = json_out(taonet(root).args([
-        "--json", "wallet", "regen-coldkey", "--no-password", "--mnemonic",
+        "--json",
+        "wallet",
+        "regen-coldkey",
+        "--no-password",
+        "--mnemonic",
         v["mnemonic"].as_str().unwrap(),
     ]));
     assert_eq!(out["coldkey"]["ss58"], v["ss58"]);
     let out = json_out(taonet(root).args([
-        "--json", "wallet", "regen-hotkey", "--seed", v["keyfile"]["secretSeed"].as_str().unwrap(),
+        "--json",
+        "wallet",
+        "regen-hotkey",
+        "--seed",
+        v["keyfile"]["secretSeed"].as_str().unwrap(),
     ]));
     assert_eq!(out["hotkey"]["ss58"], v["ss58"]);
     // The keyfile has every field bittensor writes.
     let kf: Value =
         serde_json::from_slice(&fs::read(root.join("default/coldkey")).unwrap()).unwrap();
-    for field in ["accountId", "publicKey", "privateKey", "secretPhrase", "secretSeed", "ss58Address", "cryptoType"] {
+    for field in [
+        "accountId",
+        "publicKey",
+        "privateKey",
+        "secretPhrase",
+        "secretSeed",
+        "ss58Address",
+        "cryptoType",
+    ] {
         assert_eq!(kf[field], v["keyfile"][field], "{field}");
     }
 
     // Public-only restore.
     let out = json_out(taonet(root).args([
-        "--json", "wallet", "regen-coldkeypub", "--wallet-name", "watch", "--ss58",
+        "--json",
+        "wallet",
+        "regen-coldkeypub",
+        "--wallet-name",
+        "watch",
+        "--ss58",
         v["ss58"].as_str().unwrap(),
     ]));
     assert_eq!(out["coldkey"]["ss58"], v["ss58"]);
@@ -152,21 +215,48 @@ fn regen_from_bittensor_mnemonic_and_seed() {
 
     // Malformed input exits 2 with a message.
     taonet(root)
-        .args(["wallet", "regen-coldkey", "--wallet-name", "x", "--mnemonic", "not a real mnemonic at all"])
+        .args([
+            "wallet",
+            "regen-coldkey",
+            "--wallet-name",
+            "x",
+            "--mnemonic",
+            "not a real mnemonic at all",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("mnemonic"));
     taonet(root)
-        .args(["wallet", "regen-hotkey", "--wallet-name", "x", "--seed", "0x1234"])
+        .args([
+            "wallet",
+            "regen-hotkey",
+            "--wallet-name",
+            "x",
+            "--seed",
+            "0x1234",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("seed"));
     taonet(root)
-        .args(["wallet", "regen-coldkeypub", "--wallet-name", "y", "--ss58", "5Grwva"])
+        .args([
+            "wallet",
+            "regen-coldkeypub",
+            "--wallet-name",
+            "y",
+            "--ss58",
+            "5Grwva",
+        ])
         .assert()
         .code(2);
     taonet(root)
-        .args(["wallet", "create", "--wallet-name", "../escape", "--no-password"])
+        .args([
+            "wallet",
+            "create",
+            "--wallet-name",
+            "../escape",
+            "--no-password",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("invalid wallet name"));
@@ -180,9 +270,17 @@ fn regen_from_bittensor_mnemonic_and_seed() {
 fn sign_and_verify() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    taonet(root).args(["wallet", "create", "--no-password"]).assert().success();
+    taonet(root)
+        .args(["wallet", "create", "--no-password"])
+        .assert()
+        .success();
     let signed = json_out(taonet(root).args([
-        "wallet", "sign", "--use-hotkey", "--message", "hello taonet", "--json",
+        "wallet",
+        "sign",
+        "--use-hotkey",
+        "--message",
+        "hello taonet",
+        "--json",
     ]));
     let ss58 = signed["ss58"].as_str().unwrap().to_string();
     let sig = signed["signature"].as_str().unwrap().to_string();
@@ -190,17 +288,44 @@ fn sign_and_verify() {
     assert_eq!(shown["hotkeys"][0]["ss58"].as_str().unwrap(), ss58);
 
     taonet(root)
-        .args(["wallet", "verify", "--ss58", &ss58, "--message", "hello taonet", "--signature", &sig])
+        .args([
+            "wallet",
+            "verify",
+            "--ss58",
+            &ss58,
+            "--message",
+            "hello taonet",
+            "--signature",
+            &sig,
+        ])
         .assert()
         .code(0)
         .stdout("valid\n");
     let hex_msg = format!("0x{}", hex::encode("hello taonet"));
     taonet(root)
-        .args(["wallet", "verify", "--ss58", &ss58, "--message-hex", &hex_msg, "--signature", &sig])
+        .args([
+            "wallet",
+            "verify",
+            "--ss58",
+            &ss58,
+            "--message-hex",
+            &hex_msg,
+            "--signature",
+            &sig,
+        ])
         .assert()
         .code(0);
     taonet(root)
-        .args(["wallet", "verify", "--ss58", &ss58, "--message", "hello taonet!", "--signature", &sig])
+        .args([
+            "wallet",
+            "verify",
+            "--ss58",
+            &ss58,
+            "--message",
+            "hello taonet!",
+            "--signature",
+            &sig,
+        ])
         .assert()
         .code(1)
         .stdout("invalid\n");
@@ -216,15 +341,47 @@ fn sign_and_verify() {
     let cold_sig = String::from_utf8(out).unwrap().trim().to_string();
     let cold = shown["coldkey"]["ss58"].as_str().unwrap();
     taonet(root)
-        .args(["wallet", "verify", "--ss58", cold, "--message-hex", "00ff10", "--signature", &cold_sig])
+        .args([
+            "wallet",
+            "verify",
+            "--ss58",
+            cold,
+            "--message-hex",
+            "00ff10",
+            "--signature",
+            &cold_sig,
+        ])
         .assert()
         .code(0);
 
     // Malformed input: exit 2, saying what was wrong.
     let cases: [(&[&str], &str); 4] = [
-        (&["--ss58", "5notanaddress", "--message", "m", "--signature", &sig], "--ss58"),
-        (&["--ss58", &ss58, "--message", "m", "--signature", "0x1234"], "--signature"),
-        (&["--ss58", &ss58, "--message-hex", "0xzz", "--signature", &sig], "--message-hex"),
+        (
+            &[
+                "--ss58",
+                "5notanaddress",
+                "--message",
+                "m",
+                "--signature",
+                &sig,
+            ],
+            "--ss58",
+        ),
+        (
+            &["--ss58", &ss58, "--message", "m", "--signature", "0x1234"],
+            "--signature",
+        ),
+        (
+            &[
+                "--ss58",
+                &ss58,
+                "--message-hex",
+                "0xzz",
+                "--signature",
+                &sig,
+            ],
+            "--message-hex",
+        ),
         (&["--ss58", &ss58, "--signature", &sig], "required"),
     ];
     for (args, what) in cases {
@@ -245,8 +402,14 @@ fn verifies_signatures_made_by_bittensor_wallet() {
     for v in vectors["vectors"].as_array().unwrap().iter().take(3) {
         taonet(dir.path())
             .args([
-                "wallet", "verify", "--ss58", v["ss58"].as_str().unwrap(), "--message",
-                v["message"].as_str().unwrap(), "--signature", v["signature"].as_str().unwrap(),
+                "wallet",
+                "verify",
+                "--ss58",
+                v["ss58"].as_str().unwrap(),
+                "--message",
+                v["message"].as_str().unwrap(),
+                "--signature",
+                v["signature"].as_str().unwrap(),
             ])
             .assert()
             .code(0);
@@ -256,7 +419,8 @@ fn verifies_signatures_made_by_bittensor_wallet() {
 #[test]
 fn reads_a_wallet_written_by_bittensor() {
     let root = crypto_fixture("wallet");
-    let shown = json_out(taonet(&root).args(["wallet", "show", "--wallet-name", "pywallet", "--json"]));
+    let shown =
+        json_out(taonet(&root).args(["wallet", "show", "--wallet-name", "pywallet", "--json"]));
     let pubfile: Value =
         serde_json::from_slice(&fs::read(root.join("pywallet/coldkeypub.txt")).unwrap()).unwrap();
     assert_eq!(shown["coldkey"]["ss58"], pubfile["ss58Address"]);
@@ -292,7 +456,11 @@ fn encrypted_coldkey_password_handling() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("wrong password"));
-    assert_eq!(fs::read(&coldkey).unwrap(), before, "a wrong password changes nothing");
+    assert_eq!(
+        fs::read(&coldkey).unwrap(),
+        before,
+        "a wrong password changes nothing"
+    );
 
     let signed = json_out(
         taonet(root)
@@ -301,8 +469,14 @@ fn encrypted_coldkey_password_handling() {
     );
     taonet(root)
         .args([
-            "wallet", "verify", "--ss58", signed["ss58"].as_str().unwrap(), "--message", "x",
-            "--signature", signed["signature"].as_str().unwrap(),
+            "wallet",
+            "verify",
+            "--ss58",
+            signed["ss58"].as_str().unwrap(),
+            "--message",
+            "x",
+            "--signature",
+            signed["signature"].as_str().unwrap(),
         ])
         .assert()
         .code(0);
@@ -319,7 +493,11 @@ fn encrypted_coldkey_password_handling() {
 /// bittensor-wallet prints progress ("Decrypting...") on stdout: the JSON is the last line.
 fn last_json_line(stdout: &[u8]) -> Value {
     let text = String::from_utf8_lossy(stdout);
-    let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
     serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
@@ -339,21 +517,46 @@ fn interop_with_python_bittensor_wallet() {
     let made = json_out(
         taonet(root)
             .env("TAONET_WALLET_PASSWORD", "interop-pass")
-            .args(["--json", "wallet", "create", "--wallet-name", "rs", "--hotkey", "hk"]),
+            .args([
+                "--json",
+                "wallet",
+                "create",
+                "--wallet-name",
+                "rs",
+                "--hotkey",
+                "hk",
+            ]),
     );
     let out = StdCommand::new(&python)
         .arg(&script)
-        .args(["open", root.to_str().unwrap(), "rs", "hk", "interop-pass", "signed by python"])
+        .args([
+            "open",
+            root.to_str().unwrap(),
+            "rs",
+            "hk",
+            "interop-pass",
+            "signed by python",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let py = last_json_line(&out.stdout);
     assert_eq!(py["coldkey"], made["coldkey"]["ss58"]);
     assert_eq!(py["hotkey"], made["hotkey"]["ss58"]);
     taonet(root)
         .args([
-            "wallet", "verify", "--ss58", py["hotkey"].as_str().unwrap(), "--message",
-            "signed by python", "--signature", py["hotkey_signature"].as_str().unwrap(),
+            "wallet",
+            "verify",
+            "--ss58",
+            py["hotkey"].as_str().unwrap(),
+            "--message",
+            "signed by python",
+            "--signature",
+            py["hotkey_signature"].as_str().unwrap(),
         ])
         .assert()
         .code(0);
@@ -364,20 +567,41 @@ fn interop_with_python_bittensor_wallet() {
         .args(["create", root.to_str().unwrap(), "py", "pk", "python-pass"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let py = last_json_line(&out.stdout);
     let signed = json_out(
         taonet(root)
             .env("TAONET_WALLET_PASSWORD", "python-pass")
-            .args(["--json", "wallet", "sign", "--wallet-name", "py", "--message", "signed by taonet"]),
+            .args([
+                "--json",
+                "wallet",
+                "sign",
+                "--wallet-name",
+                "py",
+                "--message",
+                "signed by taonet",
+            ]),
     );
     assert_eq!(signed["ss58"], py["coldkey"]);
     let out = StdCommand::new(&python)
         .arg(&script)
-        .args(["verify", signed["ss58"].as_str().unwrap(), "signed by taonet", signed["signature"].as_str().unwrap()])
+        .args([
+            "verify",
+            signed["ss58"].as_str().unwrap(),
+            "signed by taonet",
+            signed["signature"].as_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.lines().last().map(str::trim), Some("valid"));
 }

@@ -1,1 +1,135 @@
-//! `taonet sim` tests (added with the command).
+//! `taonet sim yuma`.
+
+use std::path::PathBuf;
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+use super::taonet;
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/yuma")
+        .join(name)
+}
+
+fn epochs(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn runs_every_example_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "weight_copying.json",
+        "colluding_minority.json",
+        "validator_switching_miners.json",
+        "new_miner_joining.json",
+    ] {
+        let out = taonet(dir.path())
+            .args(["sim", "yuma"])
+            .arg(example(name))
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let reports = epochs(&out);
+        assert!(reports.len() >= 2, "{name}: {} epochs", reports.len());
+        for r in &reports {
+            let n = r["stake_weight"].as_array().unwrap().len();
+            for key in [
+                "active",
+                "consensus",
+                "incentive",
+                "dividends",
+                "validator_trust",
+                "validator_permit",
+                "server_emission",
+                "validator_emission",
+                "emission",
+                "bonds",
+            ] {
+                assert_eq!(r[key].as_array().unwrap().len(), n, "{name}: {key}");
+            }
+            assert!(r["block"].is_u64());
+            let total: u64 = r["emission"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_u64().unwrap())
+                .sum();
+            assert!(total > 0, "{name}: nothing emitted");
+        }
+    }
+}
+
+#[test]
+fn new_miner_gains_incentive_over_epochs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taonet(dir.path())
+        .args(["sim", "yuma"])
+        .arg(example("new_miner_joining.json"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let reports = epochs(&out);
+    let n = reports[0]["incentive"].as_array().unwrap().len();
+    let last_uid = n - 1;
+    let first = reports.first().unwrap()["incentive"][last_uid]
+        .as_u64()
+        .unwrap();
+    let last = reports.last().unwrap()["incentive"][last_uid]
+        .as_u64()
+        .unwrap();
+    assert!(
+        last > first,
+        "incentive of uid {last_uid}: {first} -> {last}"
+    );
+}
+
+#[test]
+fn summary_is_a_readable_table() {
+    let dir = tempfile::tempdir().unwrap();
+    taonet(dir.path())
+        .args(["sim", "yuma", "--summary"])
+        .arg(example("colluding_minority.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("epoch 0 at block").and(predicate::str::contains("uid")));
+}
+
+#[test]
+fn bad_scenarios_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (r#"{"params": {"kappa": "x"}}"#, "params.kappa"),
+        (
+            r#"{"neurons": [{"stake": 1}], "steps": [{"set_weights": {"uid": 7, "weights": {}}}]}"#,
+            "steps[0].set_weights.uid",
+        ),
+        (
+            r#"{"neurons": [{"stake": 1}], "steps": [{"fly": {}}]}"#,
+            "steps[0]",
+        ),
+        ("not json", "invalid scenario"),
+    ];
+    for (text, needle) in cases {
+        taonet(dir.path())
+            .args(["sim", "yuma", "-"])
+            .write_stdin(text)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
+    }
+    taonet(dir.path())
+        .args(["sim", "yuma", "/nonexistent/scenario.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot open"));
+}
