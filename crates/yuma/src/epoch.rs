@@ -313,7 +313,7 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
 
     // 9. Bonds and dividends.
     let beta = math::u16_proportion(p.bonds_penalty);
-    let weights_for_bonds = math::interpolate(&weights, &clipped, beta);
+    let weights_for_bonds = math::interpolate(weights, clipped, beta);
     let last_tempo = match input.last_epoch_block {
         None | Some(0) => block.saturating_sub(u64::from(p.tempo)),
         Some(lms) => lms.saturating_add(1),
@@ -344,24 +344,27 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     if yuma3 {
         let la = &p.liquid_alpha;
         ema_bonds = if la.enabled && consensus.iter().any(|c| *c != ZERO) {
-            let laf = LiquidAlphaFixed {
-                low: math::u16_proportion(la.alpha_low),
-                high: math::u16_proportion(la.alpha_high),
-                steepness: I32F32::from_num(la.steepness),
-            };
+            let laf = LiquidAlphaFixed::new(la.alpha_low, la.alpha_high, la.steepness);
             math::ema_liquid(&weights_for_bonds, &bonds, &consensus, laf)
         } else {
             math::ema(&weights_for_bonds, &bonds, alpha)
         };
-        let mut norm = ema_bonds.clone();
-        math::col_normalize(&mut norm, n);
-        dividends = norm
+        // D_i = Sa_i · Σ_j (B'_ij / Σ_k B'_kj) · I_j, the column normalisation done on the fly.
+        let col_sum = math::col_sums(&ema_bonds, n);
+        dividends = ema_bonds
             .iter()
             .zip(active_stake.iter())
             .map(|(row, sa)| {
                 let total = row.iter().fold(ZERO, |acc, (j, v)| {
-                    let inc = incentive.get(usize::from(*j)).copied().unwrap_or(ZERO);
-                    acc.saturating_add(v.saturating_mul(inc))
+                    let j = usize::from(*j);
+                    let cs = col_sum.get(j).copied().unwrap_or(ZERO);
+                    let norm = if cs == ZERO {
+                        *v
+                    } else {
+                        math::safe_div(*v, cs)
+                    };
+                    let inc = incentive.get(j).copied().unwrap_or(ZERO);
+                    acc.saturating_add(norm.saturating_mul(inc))
                 });
                 total.checked_mul(*sa).unwrap_or(ZERO)
             })

@@ -29,7 +29,29 @@ const E_I9F23_BITS: i64 = 22_802_600;
 /// `a / b`, or 0 when `b == 0` or the quotient overflows (subtensor's `safe_div`).
 #[inline]
 pub(crate) fn safe_div(a: I32F32, b: I32F32) -> I32F32 {
-    a.checked_div(b).unwrap_or(ZERO)
+    div(a, b).unwrap_or(ZERO)
+}
+
+/// `a / b` truncated toward zero, `None` on a zero divisor or overflow: exactly
+/// `I32F32::checked_div`, with 64-bit fast paths for the common non-negative cases (the
+/// generic path divides in 128 bits).
+#[inline]
+pub(crate) fn div(a: I32F32, b: I32F32) -> Option<I32F32> {
+    let (ab, bb) = (a.to_bits(), b.to_bits());
+    if ab >= 0 && bb > 0 {
+        let (au, bu) = (ab as u64, bb as u64);
+        if au >> 32 == 0 {
+            // (a << 32) fits in u64: the quotient is ((a << 32) / b), truncated.
+            let q = (au << 32) / bu;
+            return i64::try_from(q).ok().map(I32F32::from_bits);
+        }
+        if bu & 0xFFFF_FFFF == 0 {
+            // Integer divisor k: (a << 32) / (k << 32) == a / k.
+            let q = au / (bu >> 32);
+            return i64::try_from(q).ok().map(I32F32::from_bits);
+        }
+    }
+    a.checked_div(b)
 }
 
 /// `a / b` in I64F64, or 0 when `b == 0` or the quotient overflows.
@@ -97,8 +119,8 @@ pub(crate) fn row_sums(m: &Sparse) -> Vec<I32F32> {
         .collect()
 }
 
-/// Normalise every column with a non-zero sum to sum 1, in place.
-pub(crate) fn col_normalize(m: &mut Sparse, n: usize) {
+/// Sum of each column.
+pub(crate) fn col_sums(m: &Sparse, n: usize) -> Vec<I32F32> {
     let mut col_sum = vec![ZERO; n];
     for row in m.iter() {
         for (j, v) in row {
@@ -107,6 +129,12 @@ pub(crate) fn col_normalize(m: &mut Sparse, n: usize) {
             }
         }
     }
+    col_sum
+}
+
+/// Normalise every column with a non-zero sum to sum 1, in place.
+pub(crate) fn col_normalize(m: &mut Sparse, n: usize) {
+    let col_sum = col_sums(m, n);
     for row in m.iter_mut() {
         for (j, v) in row.iter_mut() {
             let s = col_sum.get(usize::from(*j)).copied().unwrap_or(ZERO);
@@ -188,21 +216,50 @@ pub(crate) fn weighted_median_cols(
     if rows_with_stake == 0 {
         return median;
     }
-    // Transpose the rows with stake into per-column (value, stake) lists.
-    let mut columns: Vec<Vec<(I32F32, I32F32)>> = vec![Vec::new(); n];
+    // Transpose the rows with stake into one column-major buffer of (value, stake).
+    let mut offsets = vec![0usize; n + 1];
+    for (s, row) in stake.iter().zip(weights.iter()) {
+        if *s > ZERO {
+            for (j, _) in row {
+                if let Some(c) = offsets.get_mut(usize::from(*j) + 1) {
+                    *c += 1;
+                }
+            }
+        }
+    }
+    for j in 0..n {
+        let prev = offsets.get(j).copied().unwrap_or(0);
+        if let Some(c) = offsets.get_mut(j + 1) {
+            *c += prev;
+        }
+    }
+    // One extra slot per column for the implicit zeros.
+    let total = offsets.get(n).copied().unwrap_or(0);
+    let mut buf = vec![(ZERO, ZERO); total];
+    let mut fill: Vec<usize> = offsets.iter().take(n).copied().collect();
     let mut k = 0usize;
     for (s, row) in stake.iter().zip(weights.iter()) {
         if *s > ZERO {
             let sk = use_stake.get(k).copied().unwrap_or(ZERO);
             for (j, v) in row {
-                if let Some(col) = columns.get_mut(usize::from(*j)) {
-                    col.push((*v, sk));
+                if let Some(f) = fill.get_mut(usize::from(*j))
+                    && let Some(slot) = buf.get_mut(*f)
+                {
+                    *slot = (*v, sk);
+                    *f += 1;
                 }
             }
             k += 1;
         }
     }
-    for (col, out) in columns.iter_mut().zip(median.iter_mut()) {
+    let mut col: Vec<(I32F32, I32F32)> = Vec::new();
+    for (j, out) in median.iter_mut().enumerate() {
+        let (lo, hi) = (
+            offsets.get(j).copied().unwrap_or(0),
+            offsets.get(j + 1).copied().unwrap_or(0),
+        );
+        col.clear();
+        col.extend_from_slice(buf.get(lo..hi).unwrap_or(&[]));
         // Rows without an entry count as weight 0 with their whole stake.
         let explicit = col.len();
         let mut zero_stake = stake_sum;
@@ -212,27 +269,53 @@ pub(crate) fn weighted_median_cols(
         if explicit < rows_with_stake {
             col.push((ZERO, zero_stake));
         }
-        col.sort_unstable_by_key(|e| e.0);
-        let mut cum = ZERO;
-        let mut answer = None;
-        let mut idx = 0usize;
-        while idx < col.len() {
-            let value = col.get(idx).map(|e| e.0).unwrap_or(ZERO);
-            while let Some((v, s)) = col.get(idx) {
-                if *v != value {
-                    break;
-                }
-                cum = cum.saturating_add(*s);
-                idx += 1;
-            }
-            if cum > minority {
-                answer = Some(value);
-                break;
-            }
-        }
-        *out = answer.unwrap_or_else(|| col.last().map(|e| e.0).unwrap_or(ZERO));
+        *out = weighted_quantile(&mut col, minority);
     }
     median
+}
+
+/// The smallest value `v` among `entries` (value, stake) with `stake(value ≤ v) > minority`,
+/// or the largest value if there is none; 0 for no entries. A deterministic three-way
+/// quickselect (middle pivot): expected O(len), sums exact.
+fn weighted_quantile(entries: &mut [(I32F32, I32F32)], minority: I32F32) -> I32F32 {
+    let mut lo_sum = ZERO;
+    let mut window: &mut [(I32F32, I32F32)] = entries;
+    loop {
+        let Some(pivot) = window.get(window.len() / 2).map(|e| e.0) else {
+            return ZERO;
+        };
+        // Dutch national flag: [< pivot | == pivot | > pivot].
+        let (mut lt, mut i, mut gt) = (0usize, 0usize, window.len());
+        let (mut s_lt, mut s_eq) = (ZERO, ZERO);
+        while i < gt {
+            let (v, s) = window.get(i).copied().unwrap_or((ZERO, ZERO));
+            if v < pivot {
+                window.swap(lt, i);
+                s_lt = s_lt.saturating_add(s);
+                lt += 1;
+                i += 1;
+            } else if v > pivot {
+                gt -= 1;
+                window.swap(i, gt);
+            } else {
+                s_eq = s_eq.saturating_add(s);
+                i += 1;
+            }
+        }
+        let cum_lt = lo_sum.saturating_add(s_lt);
+        let cum_le = cum_lt.saturating_add(s_eq);
+        if cum_lt > minority {
+            if lt == 0 {
+                return pivot;
+            }
+            window = &mut window[..lt];
+        } else if cum_le > minority || gt == window.len() {
+            return pivot;
+        } else {
+            lo_sum = cum_le;
+            window = &mut window[gt..];
+        }
+    }
 }
 
 /// Clip each entry at its column threshold; an entry above a threshold of 0 is dropped,
@@ -258,12 +341,12 @@ pub(crate) fn col_clip(m: &Sparse, threshold: &[I32F32]) -> Sparse {
 
 /// `A + ratio·(B − A)` entry-wise. `ratio == 0` returns `A` and `ratio == 1` returns `B`
 /// unchanged; otherwise only strictly positive results are kept (B's columns ⊆ A's here).
-pub(crate) fn interpolate(a: &Sparse, b: &Sparse, ratio: I32F32) -> Sparse {
+pub(crate) fn interpolate(a: Sparse, b: Sparse, ratio: I32F32) -> Sparse {
     if ratio == ZERO {
-        return a.clone();
+        return a;
     }
     if ratio == ONE {
-        return b.clone();
+        return b;
     }
     a.iter()
         .zip(b.iter())
@@ -376,7 +459,19 @@ pub(crate) fn ema(new: &Sparse, old: &Sparse, alpha: I32F32) -> Sparse {
 pub(crate) struct LiquidAlphaFixed {
     pub low: I32F32,
     pub high: I32F32,
-    pub steepness: I32F32,
+    /// `steepness / −100` (the reference divides per entry; the quotient is the same).
+    pub neg_rate: I32F32,
+}
+
+impl LiquidAlphaFixed {
+    /// From the u16 bounds and the i16 steepness.
+    pub(crate) fn new(alpha_low: u16, alpha_high: u16, steepness: i16) -> Self {
+        Self {
+            low: u16_proportion(alpha_low),
+            high: u16_proportion(alpha_high),
+            neg_rate: I32F32::from_num(steepness).saturating_div(I32F32::from_num(-100)),
+        }
+    }
 }
 
 /// Per-entry EMA of the sparse reference path (`mat_ema_alpha_sparse`): only columns present
@@ -431,11 +526,10 @@ pub(crate) fn liquid_alpha_sigmoid(
     let diff_buy = clamp(w.saturating_sub(c), ZERO, ONE);
     let diff_sell = clamp(b.saturating_sub(w), ZERO, ONE);
     let d = if w >= b { diff_buy } else { diff_sell };
-    let x = la
-        .steepness
-        .saturating_div(I32F32::from_num(-100))
-        .saturating_mul(d.saturating_sub(HALF));
-    let sigmoid = ONE.saturating_div(ONE.saturating_add(exp_safe(x)));
+    let x = la.neg_rate.saturating_mul(d.saturating_sub(HALF));
+    // 1 + exp(x) >= 1, so this division neither overflows nor divides by zero and equals
+    // the reference's saturating_div.
+    let sigmoid = safe_div(ONE, ONE.saturating_add(exp_safe(x)));
     let alpha = la
         .low
         .saturating_add(sigmoid.saturating_mul(la.high.saturating_sub(la.low)));
@@ -479,15 +573,24 @@ pub(crate) fn exp(x: I32F32) -> Option<I32F32> {
     }
     let neg = x < ZERO;
     let operand = if neg { x.checked_neg()? } else { x };
-    let mut result = operand.checked_add(ONE)?;
-    let mut term = operand;
-    for i in 2..32i32 {
-        term = term.checked_mul(operand)?;
-        term = term.checked_div(I32F32::from_num(i))?;
-        result = result.checked_add(term)?;
+    let o = i128::from(operand.to_bits());
+    let mut result = operand.checked_add(ONE)?.to_bits();
+    let mut term = operand.to_bits();
+    // i = 2..=31, each step `term = (term·x)/i; result += term` with I32F32 semantics:
+    // floor multiply (None when the product leaves i64) and, as term >= 0, a truncating
+    // division by the integer i (constant divisors compile to exact multiply-shifts).
+    macro_rules! step {
+        ($($i:literal)*) => {$(
+            let p = (i128::from(term) * o) >> 32;
+            term = i64::try_from(p).ok()?;
+            term /= $i;
+            result = result.checked_add(term)?;
+        )*};
     }
+    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    let mut result = I32F32::from_bits(result);
     if neg {
-        result = ONE.checked_div(result)?;
+        result = div(ONE, result)?;
     }
     Some(result)
 }
@@ -512,6 +615,116 @@ mod tests {
                 (got - want).abs() <= want * 1e-6 + 1e-8,
                 "exp({x}) = {got}, want {want}"
             );
+        }
+    }
+
+    /// substrate-fixed's loop written plainly with `fixed`'s checked operations.
+    fn exp_plain(x: I32F32) -> Option<I32F32> {
+        if x == ZERO {
+            return Some(ONE);
+        }
+        if x == ONE {
+            return Some(I32F32::from_bits(E_I9F23_BITS << 9));
+        }
+        let neg = x < ZERO;
+        let op = if neg { -x } else { x };
+        let mut result = op + ONE;
+        let mut term = op;
+        for i in 2..32 {
+            term = term.checked_mul(op)?;
+            term = term.checked_div(I32F32::from_num(i))?;
+            result = result.checked_add(term)?;
+        }
+        if neg {
+            ONE.checked_div(result)
+        } else {
+            Some(result)
+        }
+    }
+
+    #[test]
+    fn unrolled_exp_matches_the_plain_series_bit_for_bit() {
+        let mut bits: i64 = -20 << 32;
+        while bits <= 20 << 32 {
+            let x = I32F32::from_bits(bits);
+            assert_eq!(exp(x), exp_plain(x), "x = {x}");
+            bits += 0x0123_4567;
+        }
+        for x in [
+            ZERO,
+            ONE,
+            -ONE,
+            HALF,
+            -HALF,
+            I32F32::from_num(20),
+            I32F32::from_num(-20),
+        ] {
+            assert_eq!(exp(x), exp_plain(x));
+        }
+    }
+
+    #[test]
+    fn fast_division_matches_checked_div() {
+        let vals = [
+            0i64,
+            1,
+            2,
+            3,
+            7,
+            1 << 31,
+            (1 << 32) - 1,
+            1 << 32,
+            3 << 32,
+            65535 << 32,
+            i64::MAX,
+            -1,
+            -(1 << 32),
+        ];
+        for a in vals {
+            for b in vals {
+                let (fa, fb) = (I32F32::from_bits(a), I32F32::from_bits(b));
+                assert_eq!(div(fa, fb), fa.checked_div(fb), "{a} / {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn quickselect_matches_a_sorted_scan() {
+        let mut x: u64 = 12345;
+        for _ in 0..300 {
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let len = (next() % 12) as usize + 1;
+            let mut e: Vec<(I32F32, I32F32)> = (0..len)
+                .map(|_| {
+                    (
+                        I32F32::from_bits(((next() % 5) as i64) << 30),
+                        I32F32::from_bits(((next() % 100) as i64) << 24),
+                    )
+                })
+                .collect();
+            let minority = I32F32::from_bits(((next() % 8000) as i64) << 24) - I32F32::from_num(1);
+            let mut sorted = e.clone();
+            sorted.sort_by_key(|p| p.0);
+            let mut cum = ZERO;
+            let mut want = sorted.last().unwrap().0;
+            let mut i = 0;
+            while i < sorted.len() {
+                let v = sorted[i].0;
+                while i < sorted.len() && sorted[i].0 == v {
+                    cum += sorted[i].1;
+                    i += 1;
+                }
+                if cum > minority {
+                    want = v;
+                    break;
+                }
+            }
+            assert_eq!(weighted_quantile(&mut e, minority), want);
         }
     }
 
