@@ -5,6 +5,10 @@
 //! - [`AccountId`]: the 32-byte public key that identifies a coldkey or hotkey account
 //!   (rendered as SS58 by `taonet-crypto`, as `0x…` hex here).
 //! - Identifiers: [`NetUid`] (a subnet), [`Uid`] (a neuron slot in a subnet), [`BlockNumber`].
+//! - [`Hash`]: SHA-256 digests (block and transaction hashes, state roots).
+//! - The chain's data: [`tx`] (signed transactions and every call), [`block`] (blocks and
+//!   consensus seats), [`params`] (chain parameters and subnet hyperparameters), and their
+//!   binary encoding ([`codec`], with `commonware-codec`).
 //!
 //! ```
 //! use taonet_types::{Rao, AccountId};
@@ -24,12 +28,23 @@
 //!   arithmetic helper is checked (`None` on overflow or underflow, never a wrap).
 //! - Parsing is strict: a TAO string has at most 9 decimals, no sign, no exponent, and fits
 //!   in a `u64` of rao; anything else is a typed [`AmountError`].
+//! - Binary decoding is bounded (every vector and string has a maximum) and must consume the
+//!   whole input; encodings of transactions and blocks are consensus-critical.
 
 mod account;
 mod amount;
+pub mod block;
+pub mod codec;
+mod hash;
+pub mod params;
+pub mod tx;
 
 pub use account::{AccountId, AccountIdError};
 pub use amount::{AmountError, MAX_SUPPLY, RAO_PER_TAO, Rao};
+pub use block::{Block, BlockLimits, Seat, SeatSet};
+pub use hash::Hash;
+pub use params::{ChainParams, HyperparamUpdate, SubnetHyperparams};
+pub use tx::{Call, ChainDomain, SignedTransaction, Transaction};
 
 /// Identifier of a subnet. Subnet 0 is the root subnet.
 pub type NetUid = u16;

@@ -1,0 +1,673 @@
+//! Transactions: the calls a signed transaction can make, and their signing rules.
+//!
+//! # Rules
+//! - A [`Transaction`] is `signer ‖ nonce ‖ fee_limit ‖ call`. The signer's sr25519 signature
+//!   covers [`Transaction::signing_payload`]: the domain tag `"taonet/tx/v1"`, the chain id,
+//!   the genesis hash and the encoded transaction, so a transaction signed for one chain is
+//!   invalid on every other chain (and on a re-started chain with a new genesis).
+//! - `nonce` must equal the signer's next nonce; `fee_limit` is the most the signer agrees
+//!   to pay (the fee is `base + per_byte × encoded size`, see `ChainParams`).
+//! - Calls are grouped by runtime module ([`Call`]). Weight setting, commit/reveal and serving
+//!   are *free*: they are signed by the neuron's hotkey, pay no fee, and must come from a
+//!   registered hotkey within its rate limits. Every other call is signed by a coldkey and
+//!   pays the fee.
+//! - Decoding is bounded: at most [`MAX_WEIGHTS`] weights, [`MAX_SALT`] salt words,
+//!   [`MAX_TEXT`] bytes per text field; the whole buffer must be consumed.
+
+use bytes::BufMut;
+use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{read_str, read_vec, str_size, write_str};
+use crate::params::{HyperparamUpdate, MAX_UIDS_LIMIT};
+use crate::{AccountId, Hash, NetUid, Rao, Uid};
+
+/// Domain tag of transaction signatures.
+pub const TX_SIGNING_DOMAIN: &[u8] = b"taonet/tx/v1";
+/// Most weights in one set_weights / reveal_weights call.
+pub const MAX_WEIGHTS: usize = MAX_UIDS_LIMIT as usize;
+/// Most salt words in a reveal.
+pub const MAX_SALT: usize = 64;
+/// Longest text field (names, URLs, descriptions) in bytes.
+pub const MAX_TEXT: usize = 256;
+
+/// What identifies a chain for signatures: its id and its genesis block hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainDomain {
+    /// The chain's name, e.g. `"taonet-dev"`.
+    pub chain_id: String,
+    /// The hash of its genesis block.
+    pub genesis_hash: Hash,
+}
+
+/// Where a neuron serves its axon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxonInfo {
+    /// Software version of the axon.
+    pub version: u32,
+    /// IPv4 (as the low 32 bits) or IPv6 address.
+    pub ip: u128,
+    /// TCP port (0 = not serving).
+    pub port: u16,
+    /// 4 or 6.
+    pub ip_type: u8,
+    /// Protocol identifier (4 = HTTP, as bittensor).
+    pub protocol: u8,
+}
+
+crate::plain_codec!(AxonInfo {
+    version: u32,
+    ip: u128,
+    port: u16,
+    ip_type: u8,
+    protocol: u8,
+});
+
+impl AxonInfo {
+    /// The address as `ip:port` text (`[v6]:port` for IPv6).
+    pub fn socket_addr(&self) -> Option<std::net::SocketAddr> {
+        let ip: std::net::IpAddr = match self.ip_type {
+            4 => std::net::Ipv4Addr::from(u32::try_from(self.ip).ok()?).into(),
+            6 => std::net::Ipv6Addr::from(self.ip).into(),
+            _ => return None,
+        };
+        Some(std::net::SocketAddr::new(ip, self.port))
+    }
+}
+
+/// Moving TAO between accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalancesCall {
+    /// Send `amount` of the signer's free balance to `dest`.
+    Transfer {
+        /// Recipient.
+        dest: AccountId,
+        /// Amount.
+        amount: Rao,
+    },
+}
+
+/// Staking, delegation and hotkey ownership (signed by a coldkey).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StakingCall {
+    /// Claim an unowned hotkey for the signing coldkey.
+    AssociateHotkey {
+        /// The hotkey.
+        hotkey: AccountId,
+    },
+    /// Stake `amount` of free balance on `hotkey` (own or a delegate's).
+    AddStake {
+        /// The hotkey.
+        hotkey: AccountId,
+        /// Amount.
+        amount: Rao,
+    },
+    /// Unstake `amount` from `hotkey`: it enters the unbonding queue.
+    RemoveStake {
+        /// The hotkey.
+        hotkey: AccountId,
+        /// Amount.
+        amount: Rao,
+    },
+    /// Raise the hotkey's delegate take (rate-limited).
+    IncreaseTake {
+        /// The hotkey (owned by the signer).
+        hotkey: AccountId,
+        /// New take, u16 proportion.
+        take: u16,
+    },
+    /// Lower the hotkey's delegate take.
+    DecreaseTake {
+        /// The hotkey (owned by the signer).
+        hotkey: AccountId,
+        /// New take, u16 proportion.
+        take: u16,
+    },
+}
+
+/// Subnet creation and ownership (signed by the owner coldkey).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubnetCall {
+    /// Create a subnet; the signer pays the lock cost and `hotkey` becomes uid 0.
+    RegisterNetwork {
+        /// The owner's hotkey.
+        hotkey: AccountId,
+    },
+    /// Set the subnet's identity.
+    SetIdentity {
+        /// The subnet.
+        netuid: NetUid,
+        /// Name.
+        name: String,
+        /// Web or repository address.
+        url: String,
+        /// What the subnet does.
+        description: String,
+    },
+    /// Change one owner-settable hyperparameter.
+    SetHyperparameter {
+        /// The subnet.
+        netuid: NetUid,
+        /// The change.
+        update: HyperparamUpdate,
+    },
+}
+
+/// Neuron registration and serving.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeuronCall {
+    /// Register `hotkey` on `netuid` by burning the current registration price (coldkey
+    /// signs and pays); fails if the price is above `max_burn`.
+    BurnedRegister {
+        /// The subnet.
+        netuid: NetUid,
+        /// The neuron's hotkey.
+        hotkey: AccountId,
+        /// Highest burn the signer accepts.
+        max_burn: Rao,
+    },
+    /// Join the root subnet (coldkey signs; the hotkey needs stake).
+    RootRegister {
+        /// The hotkey.
+        hotkey: AccountId,
+    },
+    /// Publish the axon address (free; hotkey signs).
+    ServeAxon {
+        /// The subnet.
+        netuid: NetUid,
+        /// The address.
+        axon: AxonInfo,
+    },
+}
+
+/// Weights (free; signed by the validator's hotkey).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightsCall {
+    /// Set weights directly.
+    SetWeights {
+        /// The subnet.
+        netuid: NetUid,
+        /// Destination uids.
+        uids: Vec<Uid>,
+        /// Weights, one per uid.
+        weights: Vec<u16>,
+        /// Version key of the validator software.
+        version_key: u64,
+    },
+    /// Commit to weights by hash (commit-reveal subnets).
+    CommitWeights {
+        /// The subnet.
+        netuid: NetUid,
+        /// `weights_commit_hash(hotkey, netuid, uids, weights, salt, version_key)`.
+        commit_hash: Hash,
+    },
+    /// Reveal committed weights.
+    RevealWeights {
+        /// The subnet.
+        netuid: NetUid,
+        /// Destination uids.
+        uids: Vec<Uid>,
+        /// Weights, one per uid.
+        weights: Vec<u16>,
+        /// The salt used in the commit.
+        salt: Vec<u16>,
+        /// Version key.
+        version_key: u64,
+    },
+}
+
+/// Block-producer registration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsensusCall {
+    /// Register (or replace) the ed25519 key `hotkey` votes with if elected to a seat.
+    /// Signed by the hotkey's owner coldkey.
+    RegisterConsensusKey {
+        /// The hotkey.
+        hotkey: AccountId,
+        /// ed25519 public key.
+        key: [u8; 32],
+    },
+}
+
+/// Every call, grouped by module.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Call {
+    /// Balances.
+    Balances(BalancesCall),
+    /// Staking and delegation.
+    Staking(StakingCall),
+    /// Subnets.
+    Subnets(SubnetCall),
+    /// Neurons.
+    Neurons(NeuronCall),
+    /// Weights.
+    Weights(WeightsCall),
+    /// Consensus seats.
+    Consensus(ConsensusCall),
+}
+
+impl Call {
+    /// Free calls pay no fee and are signed by a registered hotkey.
+    pub fn is_free(&self) -> bool {
+        matches!(
+            self,
+            Call::Weights(_) | Call::Neurons(NeuronCall::ServeAxon { .. })
+        )
+    }
+
+    /// A short `module.call` name, for receipts and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::Balances(BalancesCall::Transfer { .. }) => "balances.transfer",
+            Call::Staking(c) => match c {
+                StakingCall::AssociateHotkey { .. } => "staking.associate_hotkey",
+                StakingCall::AddStake { .. } => "staking.add_stake",
+                StakingCall::RemoveStake { .. } => "staking.remove_stake",
+                StakingCall::IncreaseTake { .. } => "staking.increase_take",
+                StakingCall::DecreaseTake { .. } => "staking.decrease_take",
+            },
+            Call::Subnets(c) => match c {
+                SubnetCall::RegisterNetwork { .. } => "subnets.register_network",
+                SubnetCall::SetIdentity { .. } => "subnets.set_identity",
+                SubnetCall::SetHyperparameter { .. } => "subnets.set_hyperparameter",
+            },
+            Call::Neurons(c) => match c {
+                NeuronCall::BurnedRegister { .. } => "neurons.burned_register",
+                NeuronCall::RootRegister { .. } => "neurons.root_register",
+                NeuronCall::ServeAxon { .. } => "neurons.serve_axon",
+            },
+            Call::Weights(c) => match c {
+                WeightsCall::SetWeights { .. } => "weights.set_weights",
+                WeightsCall::CommitWeights { .. } => "weights.commit_weights",
+                WeightsCall::RevealWeights { .. } => "weights.reveal_weights",
+            },
+            Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => {
+                "consensus.register_consensus_key"
+            }
+        }
+    }
+}
+
+/// The commit hash of weights for commit-reveal: SHA-256 of the encoding of
+/// `(hotkey, netuid, uids, weights, salt, version_key)`.
+pub fn weights_commit_hash(
+    hotkey: &AccountId,
+    netuid: NetUid,
+    uids: &[Uid],
+    weights: &[u16],
+    salt: &[u16],
+    version_key: u64,
+) -> Hash {
+    let mut buf = Vec::new();
+    hotkey.write(&mut buf);
+    netuid.write(&mut buf);
+    uids.write(&mut buf);
+    weights.write(&mut buf);
+    salt.write(&mut buf);
+    version_key.write(&mut buf);
+    Hash::digest(&buf)
+}
+
+impl Write for Call {
+    fn write(&self, buf: &mut impl BufMut) {
+        match self {
+            Call::Balances(BalancesCall::Transfer { dest, amount }) => {
+                buf.put_slice(&[0, 0]);
+                dest.write(buf);
+                amount.write(buf);
+            }
+            Call::Staking(c) => match c {
+                StakingCall::AssociateHotkey { hotkey } => {
+                    buf.put_slice(&[1, 0]);
+                    hotkey.write(buf);
+                }
+                StakingCall::AddStake { hotkey, amount } => {
+                    buf.put_slice(&[1, 1]);
+                    hotkey.write(buf);
+                    amount.write(buf);
+                }
+                StakingCall::RemoveStake { hotkey, amount } => {
+                    buf.put_slice(&[1, 2]);
+                    hotkey.write(buf);
+                    amount.write(buf);
+                }
+                StakingCall::IncreaseTake { hotkey, take } => {
+                    buf.put_slice(&[1, 3]);
+                    hotkey.write(buf);
+                    take.write(buf);
+                }
+                StakingCall::DecreaseTake { hotkey, take } => {
+                    buf.put_slice(&[1, 4]);
+                    hotkey.write(buf);
+                    take.write(buf);
+                }
+            },
+            Call::Subnets(c) => match c {
+                SubnetCall::RegisterNetwork { hotkey } => {
+                    buf.put_slice(&[2, 0]);
+                    hotkey.write(buf);
+                }
+                SubnetCall::SetIdentity {
+                    netuid,
+                    name,
+                    url,
+                    description,
+                } => {
+                    buf.put_slice(&[2, 1]);
+                    netuid.write(buf);
+                    write_str(name, buf);
+                    write_str(url, buf);
+                    write_str(description, buf);
+                }
+                SubnetCall::SetHyperparameter { netuid, update } => {
+                    buf.put_slice(&[2, 2]);
+                    netuid.write(buf);
+                    update.write(buf);
+                }
+            },
+            Call::Neurons(c) => match c {
+                NeuronCall::BurnedRegister {
+                    netuid,
+                    hotkey,
+                    max_burn,
+                } => {
+                    buf.put_slice(&[3, 0]);
+                    netuid.write(buf);
+                    hotkey.write(buf);
+                    max_burn.write(buf);
+                }
+                NeuronCall::RootRegister { hotkey } => {
+                    buf.put_slice(&[3, 1]);
+                    hotkey.write(buf);
+                }
+                NeuronCall::ServeAxon { netuid, axon } => {
+                    buf.put_slice(&[3, 2]);
+                    netuid.write(buf);
+                    axon.write(buf);
+                }
+            },
+            Call::Weights(c) => match c {
+                WeightsCall::SetWeights {
+                    netuid,
+                    uids,
+                    weights,
+                    version_key,
+                } => {
+                    buf.put_slice(&[4, 0]);
+                    netuid.write(buf);
+                    uids.write(buf);
+                    weights.write(buf);
+                    version_key.write(buf);
+                }
+                WeightsCall::CommitWeights {
+                    netuid,
+                    commit_hash,
+                } => {
+                    buf.put_slice(&[4, 1]);
+                    netuid.write(buf);
+                    commit_hash.write(buf);
+                }
+                WeightsCall::RevealWeights {
+                    netuid,
+                    uids,
+                    weights,
+                    salt,
+                    version_key,
+                } => {
+                    buf.put_slice(&[4, 2]);
+                    netuid.write(buf);
+                    uids.write(buf);
+                    weights.write(buf);
+                    salt.write(buf);
+                    version_key.write(buf);
+                }
+            },
+            Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key }) => {
+                buf.put_slice(&[5, 0]);
+                hotkey.write(buf);
+                key.write(buf);
+            }
+        }
+    }
+}
+
+impl EncodeSize for Call {
+    fn encode_size(&self) -> usize {
+        2 + match self {
+            Call::Balances(BalancesCall::Transfer { .. }) => 32 + 8,
+            Call::Staking(c) => match c {
+                StakingCall::AssociateHotkey { .. } => 32,
+                StakingCall::AddStake { .. } | StakingCall::RemoveStake { .. } => 40,
+                StakingCall::IncreaseTake { .. } | StakingCall::DecreaseTake { .. } => 34,
+            },
+            Call::Subnets(c) => match c {
+                SubnetCall::RegisterNetwork { .. } => 32,
+                SubnetCall::SetIdentity {
+                    name,
+                    url,
+                    description,
+                    ..
+                } => 2 + str_size(name) + str_size(url) + str_size(description),
+                SubnetCall::SetHyperparameter { update, .. } => 2 + update.encode_size(),
+            },
+            Call::Neurons(c) => match c {
+                NeuronCall::BurnedRegister { .. } => 2 + 32 + 8,
+                NeuronCall::RootRegister { .. } => 32,
+                NeuronCall::ServeAxon { axon, .. } => 2 + axon.encode_size(),
+            },
+            Call::Weights(c) => match c {
+                WeightsCall::SetWeights { uids, weights, .. } => {
+                    2 + uids.encode_size() + weights.encode_size() + 8
+                }
+                WeightsCall::CommitWeights { .. } => 2 + 32,
+                WeightsCall::RevealWeights {
+                    uids,
+                    weights,
+                    salt,
+                    ..
+                } => 2 + uids.encode_size() + weights.encode_size() + salt.encode_size() + 8,
+            },
+            Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => 64,
+        }
+    }
+}
+
+impl Read for Call {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let module = u8::read(buf)?;
+        let index = u8::read(buf)?;
+        Ok(match (module, index) {
+            (0, 0) => Call::Balances(BalancesCall::Transfer {
+                dest: AccountId::read(buf)?,
+                amount: Rao::read(buf)?,
+            }),
+            (1, 0) => Call::Staking(StakingCall::AssociateHotkey {
+                hotkey: AccountId::read(buf)?,
+            }),
+            (1, 1) => Call::Staking(StakingCall::AddStake {
+                hotkey: AccountId::read(buf)?,
+                amount: Rao::read(buf)?,
+            }),
+            (1, 2) => Call::Staking(StakingCall::RemoveStake {
+                hotkey: AccountId::read(buf)?,
+                amount: Rao::read(buf)?,
+            }),
+            (1, 3) => Call::Staking(StakingCall::IncreaseTake {
+                hotkey: AccountId::read(buf)?,
+                take: u16::read(buf)?,
+            }),
+            (1, 4) => Call::Staking(StakingCall::DecreaseTake {
+                hotkey: AccountId::read(buf)?,
+                take: u16::read(buf)?,
+            }),
+            (2, 0) => Call::Subnets(SubnetCall::RegisterNetwork {
+                hotkey: AccountId::read(buf)?,
+            }),
+            (2, 1) => Call::Subnets(SubnetCall::SetIdentity {
+                netuid: NetUid::read(buf)?,
+                name: read_str(buf, MAX_TEXT)?,
+                url: read_str(buf, MAX_TEXT)?,
+                description: read_str(buf, MAX_TEXT)?,
+            }),
+            (2, 2) => Call::Subnets(SubnetCall::SetHyperparameter {
+                netuid: NetUid::read(buf)?,
+                update: HyperparamUpdate::read(buf)?,
+            }),
+            (3, 0) => Call::Neurons(NeuronCall::BurnedRegister {
+                netuid: NetUid::read(buf)?,
+                hotkey: AccountId::read(buf)?,
+                max_burn: Rao::read(buf)?,
+            }),
+            (3, 1) => Call::Neurons(NeuronCall::RootRegister {
+                hotkey: AccountId::read(buf)?,
+            }),
+            (3, 2) => Call::Neurons(NeuronCall::ServeAxon {
+                netuid: NetUid::read(buf)?,
+                axon: AxonInfo::read(buf)?,
+            }),
+            (4, 0) => Call::Weights(WeightsCall::SetWeights {
+                netuid: NetUid::read(buf)?,
+                uids: read_vec(buf, MAX_WEIGHTS)?,
+                weights: read_vec(buf, MAX_WEIGHTS)?,
+                version_key: u64::read(buf)?,
+            }),
+            (4, 1) => Call::Weights(WeightsCall::CommitWeights {
+                netuid: NetUid::read(buf)?,
+                commit_hash: Hash::read(buf)?,
+            }),
+            (4, 2) => Call::Weights(WeightsCall::RevealWeights {
+                netuid: NetUid::read(buf)?,
+                uids: read_vec(buf, MAX_WEIGHTS)?,
+                weights: read_vec(buf, MAX_WEIGHTS)?,
+                salt: read_vec(buf, MAX_SALT)?,
+                version_key: u64::read(buf)?,
+            }),
+            (5, 0) => Call::Consensus(ConsensusCall::RegisterConsensusKey {
+                hotkey: AccountId::read(buf)?,
+                key: <[u8; 32]>::read(buf)?,
+            }),
+            (m, _) if m > 5 => return Err(Error::InvalidEnum(m)),
+            (_, i) => return Err(Error::InvalidEnum(i)),
+        })
+    }
+}
+
+/// An unsigned transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// The account that signs (a coldkey, or a hotkey for free calls).
+    pub signer: AccountId,
+    /// The signer's next nonce.
+    pub nonce: u64,
+    /// The most the signer agrees to pay in fees.
+    pub fee_limit: Rao,
+    /// What to do.
+    pub call: Call,
+}
+
+impl Write for Transaction {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.signer.write(buf);
+        self.nonce.write(buf);
+        self.fee_limit.write(buf);
+        self.call.write(buf);
+    }
+}
+
+impl EncodeSize for Transaction {
+    fn encode_size(&self) -> usize {
+        32 + 8 + 8 + self.call.encode_size()
+    }
+}
+
+impl Read for Transaction {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(Transaction {
+            signer: AccountId::read(buf)?,
+            nonce: u64::read(buf)?,
+            fee_limit: Rao::read(buf)?,
+            call: Call::read(buf)?,
+        })
+    }
+}
+
+impl Transaction {
+    /// The bytes the signer signs: domain tag ‖ chain id ‖ genesis hash ‖ transaction.
+    pub fn signing_payload(&self, domain: &ChainDomain) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(TX_SIGNING_DOMAIN.len() + 64 + self.encode_size());
+        buf.put_slice(TX_SIGNING_DOMAIN);
+        write_str(&domain.chain_id, &mut buf);
+        domain.genesis_hash.write(&mut buf);
+        self.write(&mut buf);
+        buf
+    }
+}
+
+/// A transaction with its signer's 64-byte sr25519 signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedTransaction {
+    /// The transaction.
+    pub tx: Transaction,
+    /// Signature over [`Transaction::signing_payload`].
+    #[serde(with = "sig_hex")]
+    pub signature: [u8; 64],
+}
+
+impl Write for SignedTransaction {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.tx.write(buf);
+        buf.put_slice(&self.signature);
+    }
+}
+
+impl EncodeSize for SignedTransaction {
+    fn encode_size(&self) -> usize {
+        self.tx.encode_size() + 64
+    }
+}
+
+impl Read for SignedTransaction {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(SignedTransaction {
+            tx: Transaction::read(buf)?,
+            signature: <[u8; 64]>::read(buf)?,
+        })
+    }
+}
+
+impl SignedTransaction {
+    /// SHA-256 of the encoded signed transaction.
+    pub fn hash(&self) -> Hash {
+        let mut buf = Vec::with_capacity(self.encode_size());
+        self.write(&mut buf);
+        Hash::digest(&buf)
+    }
+}
+
+mod sig_hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(sig: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{}", hex::encode(sig)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
+        let s = String::deserialize(d)?;
+        let digits = s.strip_prefix("0x").unwrap_or(&s);
+        let bytes = hex::decode(digits).map_err(serde::de::Error::custom)?;
+        bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| serde::de::Error::custom("a signature is 64 bytes"))
+    }
+}
