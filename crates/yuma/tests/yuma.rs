@@ -6,6 +6,8 @@
 mod common;
 #[path = "yuma/examples.rs"]
 mod examples;
+#[path = "yuma/golden.rs"]
+mod golden;
 #[path = "yuma/properties.rs"]
 mod properties;
 #[path = "yuma/reference.rs"]
