@@ -1,0 +1,547 @@
+//! Applying transactions and blocks.
+//!
+//! # Transaction pipeline
+//! 1. **Validate** ([`validate_transaction`]): size ≤ `max_transaction_bytes`; the sr25519
+//!    signature over the chain-bound signing payload; `nonce` = the signer's next nonce;
+//!    the fee (`tx_base_fee + tx_byte_fee × size`, zero for free calls) ≤ `fee_limit` and ≤
+//!    the signer's free balance; for free calls, the signing hotkey is registered on the
+//!    subnet and within its rate limit. A transaction failing any of these is invalid: it
+//!    is never included, and a block containing one is rejected.
+//! 2. **Charge**: the fee moves from the signer to the block proposer's owner coldkey, and
+//!    the nonce increases.
+//! 3. **Dispatch** the call. If it fails, everything it changed is rolled back (the state is
+//!    a persistent structure, so the snapshot is O(1)); the fee and nonce stay, and the
+//!    receipt records the typed error.
+//!
+//! # Block pipeline ([`apply_block`])
+//! Header checks (height, parent, increasing timestamp, proposer holds a seat, transaction
+//! count); batch signature verification; the transactions in order; then the block step:
+//! matured unbonding is paid out, the root epoch runs if due (or if subnets changed), the block
+//! reward accrues to subnets, due subnet epochs run, and at the end of a consensus epoch the
+//! seats two epochs ahead are elected. Finally the state root is computed and must equal the
+//! block's, and the elected seats must equal the block's. All of it happens on a copy of the
+//! state that replaces the original only if the block is valid. In debug builds every
+//! invariant of [`crate::invariants`] is checked after every block.
+
+use commonware_codec::EncodeSize;
+use serde::Serialize;
+use taonet_crypto::{Signature, SignedMessage, verify, verify_batch};
+use taonet_types::tx::{
+    BalancesCall, ConsensusCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+};
+use taonet_types::{
+    AccountId, Block, BlockNumber, Call, ChainDomain, Hash, Rao, SeatSet, SignedTransaction,
+};
+
+use crate::emission::EpochRecord;
+use crate::error::{BlockError, DispatchError, TxInvalid};
+use crate::state::{Account, State, SubnetIdentity};
+
+/// The outcome of one included transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// Transaction hash.
+    pub tx_hash: Hash,
+    /// Signer.
+    pub signer: AccountId,
+    /// Nonce used.
+    pub nonce: u64,
+    /// `module.call`.
+    pub call: &'static str,
+    /// Fee paid.
+    pub fee: Rao,
+    /// `Ok` or the typed reason the call failed.
+    pub result: Result<(), DispatchError>,
+}
+
+impl Receipt {
+    /// Whether the call succeeded.
+    pub fn success(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// What applying a block did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BlockOutcome {
+    /// One receipt per transaction, in order.
+    pub receipts: Vec<Receipt>,
+    /// Root after the block.
+    pub state_root: Hash,
+    /// Seats elected in this block.
+    pub seats: Option<SeatSet>,
+    /// Subnet epochs run.
+    pub epochs: Vec<EpochRecord>,
+    /// Block reward accrued to subnets.
+    pub accrued: Rao,
+    /// Unbonding paid out.
+    pub unbonded: Rao,
+    /// Fees paid to the proposer.
+    pub fees: Rao,
+}
+
+/// A transaction that passed validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValidTransaction {
+    /// Fee it will pay.
+    pub fee: Rao,
+    /// Encoded size.
+    pub size: usize,
+}
+
+/// The fee of a transaction of `size` bytes making `call`.
+pub fn transaction_fee(state: &State, call: &Call, size: usize) -> Rao {
+    if call.is_free() {
+        return Rao::ZERO;
+    }
+    let p = state.params();
+    let per_byte = u128::from(p.tx_byte_fee.0) * size as u128;
+    Rao(u64::try_from(u128::from(p.tx_base_fee.0) + per_byte).unwrap_or(u64::MAX))
+}
+
+/// Verifies a transaction's signature for `domain`.
+pub fn verify_signature(tx: &SignedTransaction, domain: &ChainDomain) -> bool {
+    verify(
+        &tx.tx.signer,
+        &tx.tx.signing_payload(domain),
+        &Signature(tx.signature),
+    )
+}
+
+/// Verifies many transactions' signatures at once (one batch check when all are valid).
+pub fn verify_signatures(txs: &[SignedTransaction], domain: &ChainDomain) -> Vec<bool> {
+    let payloads: Vec<Vec<u8>> = txs.iter().map(|t| t.tx.signing_payload(domain)).collect();
+    let signatures: Vec<Signature> = txs.iter().map(|t| Signature(t.signature)).collect();
+    let items: Vec<SignedMessage<'_>> = txs
+        .iter()
+        .zip(&payloads)
+        .zip(&signatures)
+        .map(|((t, m), s)| SignedMessage {
+            account: &t.tx.signer,
+            message: m,
+            signature: s,
+        })
+        .collect();
+    verify_batch(&items)
+}
+
+/// Checks that `tx` may be included now (step 1 of the pipeline).
+pub fn validate_transaction(
+    state: &State,
+    domain: &ChainDomain,
+    tx: &SignedTransaction,
+    check_signature: bool,
+) -> Result<ValidTransaction, TxInvalid> {
+    let size = tx.encode_size();
+    let max = state.params().max_transaction_bytes as usize;
+    if size > max {
+        return Err(TxInvalid::TooLarge { size, max });
+    }
+    if check_signature && !verify_signature(tx, domain) {
+        return Err(TxInvalid::BadSignature);
+    }
+    let signer = &tx.tx.signer;
+    let expected = state.nonce(signer);
+    if tx.tx.nonce != expected {
+        return Err(TxInvalid::Nonce {
+            expected,
+            got: tx.tx.nonce,
+        });
+    }
+    let fee = transaction_fee(state, &tx.tx.call, size);
+    if fee > tx.tx.fee_limit {
+        return Err(TxInvalid::FeeLimit {
+            fee,
+            limit: tx.tx.fee_limit,
+        });
+    }
+    let free = state.free(signer);
+    if free < fee {
+        return Err(TxInvalid::CannotPayFee { fee, free });
+    }
+    if let Some(netuid) = free_call_netuid(&tx.tx.call) {
+        if state.uid_of(netuid, signer).is_none() {
+            return Err(TxInvalid::HotkeyNotRegistered { netuid });
+        }
+        match &tx.tx.call {
+            Call::Weights(WeightsCall::SetWeights { .. } | WeightsCall::CommitWeights { .. }) => {
+                state
+                    .weights_rate_ok(netuid, signer)
+                    .map_err(|next| TxInvalid::RateLimited {
+                        what: "setting weights",
+                        next,
+                    })?;
+            }
+            Call::Neurons(NeuronCall::ServeAxon { .. }) => {
+                if let (Some(uid), Some(info)) =
+                    (state.uid_of(netuid, signer), state.subnets.get(&netuid))
+                {
+                    let last = state
+                        .neurons
+                        .get(&(netuid, uid))
+                        .map_or(0, |n| n.last_serve);
+                    let next = last.saturating_add(info.hyperparams.serving_rate_limit);
+                    if last != 0 && state.globals.height < next {
+                        return Err(TxInvalid::RateLimited {
+                            what: "serving the axon",
+                            next,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(ValidTransaction { fee, size })
+}
+
+fn free_call_netuid(call: &Call) -> Option<u16> {
+    match call {
+        Call::Weights(
+            WeightsCall::SetWeights { netuid, .. }
+            | WeightsCall::CommitWeights { netuid, .. }
+            | WeightsCall::RevealWeights { netuid, .. },
+        )
+        | Call::Neurons(NeuronCall::ServeAxon { netuid, .. }) => Some(*netuid),
+        _ => None,
+    }
+}
+
+/// Executes a call for `signer` (step 3 of the pipeline).
+fn dispatch(state: &mut State, signer: &AccountId, call: &Call) -> Result<(), DispatchError> {
+    match call {
+        Call::Balances(BalancesCall::Transfer { dest, amount }) => {
+            state.transfer(signer, dest, *amount)?
+        }
+        Call::Staking(c) => match c {
+            StakingCall::AssociateHotkey { hotkey } => state.associate_hotkey(signer, hotkey)?,
+            StakingCall::AddStake { hotkey, amount } => state.add_stake(signer, hotkey, *amount)?,
+            StakingCall::RemoveStake { hotkey, amount } => {
+                state.remove_stake(signer, hotkey, *amount)?
+            }
+            StakingCall::IncreaseTake { hotkey, take } => {
+                state.increase_take(signer, hotkey, *take)?
+            }
+            StakingCall::DecreaseTake { hotkey, take } => {
+                state.decrease_take(signer, hotkey, *take)?
+            }
+        },
+        Call::Subnets(c) => match c {
+            SubnetCall::RegisterNetwork { hotkey } => {
+                state.register_network(signer, hotkey)?;
+                state.subnets_changed = true;
+            }
+            SubnetCall::SetIdentity {
+                netuid,
+                name,
+                url,
+                description,
+            } => state.set_subnet_identity(
+                signer,
+                *netuid,
+                SubnetIdentity {
+                    name: name.clone(),
+                    url: url.clone(),
+                    description: description.clone(),
+                },
+            )?,
+            SubnetCall::SetHyperparameter { netuid, update } => {
+                state.set_hyperparameter(signer, *netuid, update)?
+            }
+        },
+        Call::Neurons(c) => match c {
+            NeuronCall::BurnedRegister {
+                netuid,
+                hotkey,
+                max_burn,
+            } => {
+                state.burned_register(signer, *netuid, hotkey, *max_burn)?;
+            }
+            NeuronCall::RootRegister { hotkey } => {
+                state.root_register(signer, hotkey)?;
+            }
+            NeuronCall::ServeAxon { netuid, axon } => state.serve_axon(signer, *netuid, axon)?,
+        },
+        Call::Weights(c) => match c {
+            WeightsCall::SetWeights {
+                netuid,
+                uids,
+                weights,
+                version_key,
+            } => state.set_weights(signer, *netuid, uids, weights, *version_key)?,
+            WeightsCall::CommitWeights {
+                netuid,
+                commit_hash,
+            } => state.commit_weights(signer, *netuid, *commit_hash)?,
+            WeightsCall::RevealWeights {
+                netuid,
+                uids,
+                weights,
+                salt,
+                version_key,
+            } => state.reveal_weights(signer, *netuid, uids, weights, salt, *version_key)?,
+        },
+        Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key }) => {
+            state.register_consensus_key(signer, hotkey, *key)?
+        }
+    }
+    Ok(())
+}
+
+/// Validates, charges and dispatches one transaction against `state` at the current height.
+/// `fee_to` receives the fee. On `Err` the state is unchanged.
+pub fn apply_transaction(
+    state: &mut State,
+    domain: &ChainDomain,
+    tx: &SignedTransaction,
+    fee_to: &AccountId,
+    check_signature: bool,
+) -> Result<Receipt, TxInvalid> {
+    let valid = validate_transaction(state, domain, tx, check_signature)?;
+    let signer = tx.tx.signer;
+    // Charge the fee and bump the nonce (validation guaranteed both are possible).
+    if valid.fee > Rao::ZERO {
+        state
+            .debit(&signer, valid.fee)
+            .map_err(|_| TxInvalid::CannotPayFee {
+                fee: valid.fee,
+                free: state.free(&signer),
+            })?;
+        let _ = state.credit(fee_to, valid.fee);
+    }
+    match state.accounts.get_mut(&signer) {
+        Some(acc) => acc.nonce += 1,
+        None => {
+            state.accounts.insert(
+                signer,
+                Account {
+                    free: Rao::ZERO,
+                    nonce: 1,
+                },
+            );
+        }
+    }
+    let snapshot = state.clone();
+    let result = dispatch(state, &signer, &tx.tx.call);
+    if result.is_err() {
+        *state = snapshot;
+    }
+    Ok(Receipt {
+        tx_hash: tx.hash(),
+        signer,
+        nonce: tx.tx.nonce,
+        call: tx.tx.call.name(),
+        fee: valid.fee,
+        result,
+    })
+}
+
+/// Who receives a block's fees: the proposer hotkey's owner (or the proposer itself).
+pub fn fee_recipient(state: &State, proposer: &AccountId) -> AccountId {
+    state.hotkey_owner(proposer).unwrap_or(*proposer)
+}
+
+/// Checks the block header against the state (the parent).
+fn check_header(state: &State, block: &Block) -> Result<(), BlockError> {
+    let expected = state.globals.height + 1;
+    if block.height != expected {
+        return Err(BlockError::Height {
+            expected,
+            got: block.height,
+        });
+    }
+    if block.parent != state.head {
+        return Err(BlockError::Parent {
+            expected: state.head,
+            got: block.parent,
+        });
+    }
+    if block.timestamp_ms <= state.globals.last_timestamp_ms {
+        return Err(BlockError::Timestamp {
+            parent: state.globals.last_timestamp_ms,
+            got: block.timestamp_ms,
+        });
+    }
+    check_proposer(state, block.height, &block.proposer)?;
+    let max = state.params().max_block_transactions as usize;
+    if block.transactions.len() > max {
+        return Err(BlockError::TooManyTransactions {
+            got: block.transactions.len(),
+            max,
+        });
+    }
+    Ok(())
+}
+
+fn check_proposer(
+    state: &State,
+    height: BlockNumber,
+    proposer: &AccountId,
+) -> Result<(), BlockError> {
+    match state.seats(state.consensus_epoch(height)) {
+        Some(set) if !set.seats.is_empty() => {
+            if set.seats.iter().any(|s| s.hotkey == *proposer) {
+                Ok(())
+            } else {
+                Err(BlockError::UnknownProposer(*proposer))
+            }
+        }
+        // No seats known (a chain without validators in tests): anyone may propose.
+        _ => Ok(()),
+    }
+}
+
+/// The block step after the transactions.
+fn finish_block(state: &mut State, outcome: &mut BlockOutcome) {
+    let now = state.globals.height;
+    outcome.unbonded = state.release_unbonding(now);
+    let root_tempo = u64::from(state.params().root_tempo.max(1));
+    if state.subnets_changed || now >= state.globals.last_root_epoch.saturating_add(root_tempo) {
+        state.root_epoch();
+        state.subnets_changed = false;
+    }
+    outcome.accrued = state.accrue_emission();
+    for netuid in state.due_epochs(now) {
+        if let Some(record) = state.run_subnet_epoch(netuid) {
+            outcome.epochs.push(record);
+        }
+    }
+    if state.is_epoch_end(now) {
+        outcome.seats = Some(state.rotate_seats(now));
+    }
+}
+
+/// Starts a block on `state`: sets height and time.
+fn begin_block(state: &mut State, height: BlockNumber, timestamp_ms: u64) {
+    let g = state.globals_mut();
+    g.height = height;
+    g.last_timestamp_ms = timestamp_ms;
+}
+
+/// Applies `block` to `state`. On error `state` is unchanged.
+pub fn apply_block(
+    state: &mut State,
+    domain: &ChainDomain,
+    block: &Block,
+) -> Result<BlockOutcome, BlockError> {
+    check_header(state, block)?;
+    // Batch-verify every signature first.
+    if let Some(index) = verify_signatures(&block.transactions, domain)
+        .iter()
+        .position(|ok| !ok)
+    {
+        return Err(BlockError::InvalidTransaction {
+            index,
+            error: TxInvalid::BadSignature,
+        });
+    }
+
+    let mut next = state.clone();
+    begin_block(&mut next, block.height, block.timestamp_ms);
+    let fee_to = fee_recipient(&next, &block.proposer);
+    let mut outcome = BlockOutcome::default();
+    for (index, tx) in block.transactions.iter().enumerate() {
+        let receipt = apply_transaction(&mut next, domain, tx, &fee_to, false)
+            .map_err(|error| BlockError::InvalidTransaction { index, error })?;
+        outcome.fees = outcome
+            .fees
+            .checked_add(receipt.fee)
+            .unwrap_or(outcome.fees);
+        outcome.receipts.push(receipt);
+    }
+    finish_block(&mut next, &mut outcome);
+    if outcome.seats != block.seats {
+        return Err(BlockError::Seats);
+    }
+    let root = next.commit_root();
+    if root != block.state_root {
+        return Err(BlockError::StateRoot {
+            declared: block.state_root,
+            computed: root,
+        });
+    }
+    outcome.state_root = root;
+    if cfg!(debug_assertions) {
+        crate::invariants::check(&next).map_err(BlockError::Invariant)?;
+    }
+    next.head = block.hash();
+    *state = next;
+    Ok(outcome)
+}
+
+/// A block built by [`build_block`], with what it did and the transactions left out.
+#[derive(Clone, Debug)]
+pub struct BuiltBlock {
+    /// The block.
+    pub block: Block,
+    /// What applying it did.
+    pub outcome: BlockOutcome,
+    /// The state after it.
+    pub state: State,
+    /// Candidates left out because they were invalid, with the reason.
+    pub rejected: Vec<(Hash, TxInvalid)>,
+}
+
+/// Builds the next block on `state` from `candidates` (in order; invalid ones are skipped
+/// and reported). `state` itself is not modified.
+pub fn build_block(
+    state: &State,
+    domain: &ChainDomain,
+    proposer: AccountId,
+    timestamp_ms: u64,
+    candidates: &[SignedTransaction],
+) -> Result<BuiltBlock, BlockError> {
+    let height = state.globals.height + 1;
+    check_proposer(state, height, &proposer)?;
+    let timestamp_ms = timestamp_ms.max(state.globals.last_timestamp_ms + 1);
+    let mut next = state.clone();
+    begin_block(&mut next, height, timestamp_ms);
+    let fee_to = fee_recipient(&next, &proposer);
+    let mut outcome = BlockOutcome::default();
+    let mut included = Vec::new();
+    let mut rejected = Vec::new();
+    let max = state.params().max_block_transactions as usize;
+    let signatures_ok = verify_signatures(candidates, domain);
+    for (tx, signature_ok) in candidates.iter().zip(signatures_ok) {
+        if included.len() >= max {
+            break;
+        }
+        if !signature_ok {
+            rejected.push((tx.hash(), TxInvalid::BadSignature));
+            continue;
+        }
+        match apply_transaction(&mut next, domain, tx, &fee_to, false) {
+            Ok(receipt) => {
+                outcome.fees = outcome
+                    .fees
+                    .checked_add(receipt.fee)
+                    .unwrap_or(outcome.fees);
+                outcome.receipts.push(receipt);
+                included.push(tx.clone());
+            }
+            Err(e) => rejected.push((tx.hash(), e)),
+        }
+    }
+    finish_block(&mut next, &mut outcome);
+    let root = next.commit_root();
+    outcome.state_root = root;
+    if cfg!(debug_assertions) {
+        crate::invariants::check(&next).map_err(BlockError::Invariant)?;
+    }
+    let block = Block {
+        parent: state.head,
+        height,
+        timestamp_ms,
+        proposer,
+        transactions: included,
+        state_root: root,
+        seats: outcome.seats.clone(),
+    };
+    next.head = block.hash();
+    Ok(BuiltBlock {
+        block,
+        outcome,
+        state: next,
+        rejected,
+    })
+}

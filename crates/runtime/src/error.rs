@@ -1,0 +1,477 @@
+//! Errors of the runtime, by layer.
+//!
+//! - [`TxInvalid`]: a transaction that may not be included in a block at all (bad signature,
+//!   wrong nonce, cannot pay its fee, a free call from an unregistered hotkey or over its rate
+//!   limit). A block containing one is invalid.
+//! - [`DispatchError`]: a valid transaction whose call failed. It is included, pays its fee,
+//!   bumps the nonce and changes nothing else; its receipt records this error.
+//! - [`BlockError`]: why a block was rejected.
+
+use serde::Serialize;
+use taonet_types::{AccountId, BlockNumber, Hash, NetUid, Rao, Uid};
+
+/// Why a transaction cannot be included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TxInvalid {
+    /// The signature does not verify for this chain.
+    #[error(
+        "bad signature: it does not verify for this signer on this chain (wrong key, wrong chain id or tampered transaction)"
+    )]
+    BadSignature,
+    /// The nonce is not the signer's next nonce.
+    #[error("wrong nonce {got}: the signer's next nonce is {expected}")]
+    Nonce {
+        /// The signer's next nonce.
+        expected: u64,
+        /// The nonce in the transaction.
+        got: u64,
+    },
+    /// The fee is above the signer's limit.
+    #[error("fee {fee} TAO exceeds the transaction's fee limit {limit} TAO")]
+    FeeLimit {
+        /// The fee.
+        fee: Rao,
+        /// The limit.
+        limit: Rao,
+    },
+    /// The signer cannot pay the fee.
+    #[error("the signer's free balance {free} TAO cannot pay the fee {fee} TAO")]
+    CannotPayFee {
+        /// The fee.
+        fee: Rao,
+        /// The signer's free balance.
+        free: Rao,
+    },
+    /// The encoded transaction is too large.
+    #[error("transaction is {size} bytes; the limit is {max}")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A free call must be signed by a hotkey registered on the subnet.
+    #[error("free call from a hotkey that is not registered on subnet {netuid}")]
+    HotkeyNotRegistered {
+        /// The subnet.
+        netuid: NetUid,
+    },
+    /// A free call over its rate limit.
+    #[error("{what} is rate-limited: next allowed at block {next}")]
+    RateLimited {
+        /// What is limited.
+        what: &'static str,
+        /// First block at which it is allowed.
+        next: BlockNumber,
+    },
+}
+
+/// Balances errors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BalancesError {
+    /// Not enough free balance.
+    #[error("insufficient balance: {needed} TAO needed, {available} TAO available")]
+    InsufficientBalance {
+        /// Amount needed.
+        needed: Rao,
+        /// Free balance.
+        available: Rao,
+    },
+    /// Transfers of zero are refused.
+    #[error("amount must be greater than zero")]
+    ZeroAmount,
+    /// The transfer would create an account below the existential deposit.
+    #[error(
+        "the recipient would hold {balance} TAO, below the existential deposit of {minimum} TAO"
+    )]
+    BelowExistentialDeposit {
+        /// Resulting balance.
+        balance: Rao,
+        /// The existential deposit.
+        minimum: Rao,
+    },
+    /// Sending to oneself.
+    #[error("sender and recipient are the same account")]
+    SelfTransfer,
+    /// An arithmetic overflow (a balance above the supply).
+    #[error("balance overflow")]
+    Overflow,
+}
+
+/// Staking errors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StakingError {
+    /// The hotkey has no owner yet.
+    #[error("hotkey {0} is not associated with any coldkey; register it or associate it first")]
+    HotkeyNotFound(AccountId),
+    /// The hotkey already has another owner.
+    #[error("hotkey {0} is owned by another coldkey")]
+    NotHotkeyOwner(AccountId),
+    /// The hotkey is already owned by the signer.
+    #[error("hotkey {0} is already associated with this coldkey")]
+    AlreadyAssociated(AccountId),
+    /// Below the minimum stake operation.
+    #[error("amount {amount} TAO is below the minimum stake operation of {minimum} TAO")]
+    AmountTooLow {
+        /// The amount.
+        amount: Rao,
+        /// The minimum.
+        minimum: Rao,
+    },
+    /// Not enough free balance to stake.
+    #[error("insufficient balance to stake: {needed} TAO needed, {available} TAO free")]
+    InsufficientBalance {
+        /// Needed.
+        needed: Rao,
+        /// Available.
+        available: Rao,
+    },
+    /// Not enough stake to unstake.
+    #[error(
+        "insufficient stake: {requested} TAO requested, {staked} TAO staked by this coldkey on the hotkey"
+    )]
+    InsufficientStake {
+        /// Requested.
+        requested: Rao,
+        /// Staked.
+        staked: Rao,
+    },
+    /// Take out of bounds.
+    #[error("take {take} is outside [{min}, {max}] (u16 proportions)")]
+    TakeOutOfBounds {
+        /// Requested take.
+        take: u16,
+        /// Lowest allowed.
+        min: u16,
+        /// Highest allowed.
+        max: u16,
+    },
+    /// An increase that is not higher, or a decrease that is not lower.
+    #[error("take {requested} must be {direction} than the current take {current}")]
+    TakeNotChanged {
+        /// Requested.
+        requested: u16,
+        /// Current.
+        current: u16,
+        /// "higher" or "lower".
+        direction: &'static str,
+    },
+    /// Take increases are rate-limited.
+    #[error("take increases are rate-limited: next allowed at block {next}")]
+    TakeRateLimited {
+        /// First block allowed.
+        next: BlockNumber,
+    },
+    /// Arithmetic overflow.
+    #[error("stake overflow")]
+    Overflow,
+}
+
+/// Subnet errors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SubnetError {
+    /// No such subnet.
+    #[error("subnet {0} does not exist")]
+    NotFound(NetUid),
+    /// The signer does not own the subnet.
+    #[error("only the owner of subnet {0} may do this")]
+    NotOwner(NetUid),
+    /// The limit of subnets is reached.
+    #[error("the subnet limit ({0}) is reached")]
+    LimitReached(u16),
+    /// Subnet registrations are rate-limited network-wide.
+    #[error("subnet registration is rate-limited: next allowed at block {next}")]
+    RateLimited {
+        /// First block allowed.
+        next: BlockNumber,
+    },
+    /// Cannot pay the lock cost.
+    #[error("the lock cost is {cost} TAO but only {available} TAO is free")]
+    CannotAffordLock {
+        /// Lock cost.
+        cost: Rao,
+        /// Free balance.
+        available: Rao,
+    },
+    /// The owner hotkey belongs to another coldkey.
+    #[error("hotkey {0} is owned by another coldkey")]
+    HotkeyNotOwned(AccountId),
+    /// A hyperparameter value out of bounds.
+    #[error("{0}")]
+    Hyperparam(String),
+    /// Hyperparameter changes are rate-limited.
+    #[error("hyperparameter changes are rate-limited: next allowed at block {next}")]
+    HyperparamRateLimited {
+        /// First block allowed.
+        next: BlockNumber,
+    },
+    /// The root subnet cannot be changed this way.
+    #[error("the root subnet cannot be changed by this call")]
+    RootSubnet,
+    /// A text field too long.
+    #[error("{field} is longer than {max} bytes")]
+    TextTooLong {
+        /// The field.
+        field: &'static str,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// Neuron registration and serving errors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NeuronError {
+    /// No such subnet.
+    #[error("subnet {0} does not exist")]
+    SubnetNotFound(NetUid),
+    /// Registration is disabled on the subnet.
+    #[error("registration is disabled on subnet {0}")]
+    RegistrationDisabled(NetUid),
+    /// Already registered.
+    #[error("hotkey is already registered on subnet {netuid} as uid {uid}")]
+    AlreadyRegistered {
+        /// The subnet.
+        netuid: NetUid,
+        /// Its uid.
+        uid: Uid,
+    },
+    /// The hotkey belongs to another coldkey.
+    #[error("hotkey {0} is owned by another coldkey")]
+    HotkeyNotOwned(AccountId),
+    /// The burn is above the signer's limit.
+    #[error("the registration burn is {burn} TAO, above your limit of {limit} TAO")]
+    PriceLimitExceeded {
+        /// Current burn.
+        burn: Rao,
+        /// The limit given.
+        limit: Rao,
+    },
+    /// Cannot pay the burn.
+    #[error("the registration burn is {burn} TAO but only {available} TAO is free")]
+    CannotAffordBurn {
+        /// Burn.
+        burn: Rao,
+        /// Free balance.
+        available: Rao,
+    },
+    /// Full, and every neuron is immune.
+    #[error("subnet {0} is full and every neuron is immune; try again later")]
+    NoSlotAvailable(NetUid),
+    /// Use root_register for the root subnet.
+    #[error("use root_register to join the root subnet")]
+    UseRootRegister,
+    /// The hotkey needs stake to join the root subnet.
+    #[error(
+        "root subnet is full and the hotkey's stake {stake} TAO does not exceed the lowest member's {lowest} TAO"
+    )]
+    RootStakeTooLow {
+        /// The hotkey's stake.
+        stake: Rao,
+        /// The lowest member's stake.
+        lowest: Rao,
+    },
+    /// Not registered on the subnet.
+    #[error("hotkey is not registered on subnet {0}")]
+    NotRegistered(NetUid),
+    /// An axon address that cannot be served.
+    #[error("invalid axon address: {0}")]
+    InvalidAxon(&'static str),
+}
+
+/// Weight errors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WeightsError {
+    /// No such subnet.
+    #[error("subnet {0} does not exist")]
+    SubnetNotFound(NetUid),
+    /// uids and weights differ in length.
+    #[error("{uids} uids but {weights} weights: the two lists must have the same length")]
+    LengthMismatch {
+        /// Number of uids.
+        uids: usize,
+        /// Number of weights.
+        weights: usize,
+    },
+    /// More uids than neurons.
+    #[error("{given} weights but the subnet has only {n} neurons")]
+    TooManyWeights {
+        /// Given.
+        given: usize,
+        /// Subnet size.
+        n: u16,
+    },
+    /// Too few weights.
+    #[error("{given} weights given; at least {min} are required")]
+    TooFewWeights {
+        /// Given.
+        given: usize,
+        /// Minimum.
+        min: usize,
+    },
+    /// A uid listed twice.
+    #[error("uid {0} appears more than once")]
+    DuplicateUid(Uid),
+    /// A uid that does not exist.
+    #[error("uid {uid} does not exist (the subnet has {n} neurons)")]
+    InvalidUid {
+        /// The uid.
+        uid: Uid,
+        /// Subnet size.
+        n: u16,
+    },
+    /// A root weight on a subnet that does not exist.
+    #[error("root weight on subnet {0}, which does not exist")]
+    InvalidSubnetWeight(NetUid),
+    /// Not enough stake.
+    #[error(
+        "stake {stake} TAO is below the subnet's threshold {threshold} TAO for setting weights"
+    )]
+    NotEnoughStake {
+        /// Stake.
+        stake: Rao,
+        /// Threshold.
+        threshold: Rao,
+    },
+    /// Outdated version key.
+    #[error("weights version key {given} is below the subnet's {required}; upgrade the validator")]
+    IncorrectVersionKey {
+        /// Given.
+        given: u64,
+        /// Required.
+        required: u64,
+    },
+    /// No validator permit.
+    #[error("the neuron has no validator permit on this subnet")]
+    NoValidatorPermit,
+    /// Commit-reveal is on: use commit/reveal.
+    #[error("commit-reveal is enabled on subnet {0}: commit a hash, then reveal")]
+    CommitRevealEnabled(NetUid),
+    /// Commit-reveal is off.
+    #[error("commit-reveal is disabled on subnet {0}: set weights directly")]
+    CommitRevealDisabled(NetUid),
+    /// Too many unrevealed commits.
+    #[error("{0} unrevealed commits already; reveal or wait for them to expire")]
+    TooManyCommits(usize),
+    /// No commit matches the reveal.
+    #[error("no commit matches this reveal (check uids, weights, salt and version key)")]
+    NoMatchingCommit,
+    /// Reveal too early.
+    #[error("this commit can be revealed from block {from} (subnet epoch {epoch})")]
+    RevealTooEarly {
+        /// First block of the reveal epoch (approximate).
+        from: BlockNumber,
+        /// The epoch in which to reveal.
+        epoch: u64,
+    },
+    /// Reveal too late.
+    #[error("this commit expired in subnet epoch {0}")]
+    CommitExpired(u64),
+}
+
+/// Consensus-seat errors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConsensusError {
+    /// The hotkey is not owned by the signer.
+    #[error("hotkey {0} is not owned by the signing coldkey")]
+    NotHotkeyOwner(AccountId),
+    /// The key is used by another hotkey.
+    #[error("this consensus key is already registered by hotkey {0}")]
+    KeyInUse(AccountId),
+    /// Not a valid ed25519 point (all zeros).
+    #[error("the consensus key is not a valid ed25519 public key")]
+    InvalidKey,
+}
+
+/// Why a call failed (its transaction is still included and pays its fee).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "module", content = "error", rename_all = "snake_case")]
+pub enum DispatchError {
+    /// Balances.
+    #[error(transparent)]
+    Balances(#[from] BalancesError),
+    /// Staking.
+    #[error(transparent)]
+    Staking(#[from] StakingError),
+    /// Subnets.
+    #[error(transparent)]
+    Subnets(#[from] SubnetError),
+    /// Neurons.
+    #[error(transparent)]
+    Neurons(#[from] NeuronError),
+    /// Weights.
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+    /// Consensus.
+    #[error(transparent)]
+    Consensus(#[from] ConsensusError),
+}
+
+/// Why a block was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockError {
+    /// Height is not parent + 1.
+    #[error("block height {got} does not follow the parent's height (expected {expected})")]
+    Height {
+        /// Expected.
+        expected: BlockNumber,
+        /// Got.
+        got: BlockNumber,
+    },
+    /// Wrong parent.
+    #[error("block's parent {got} is not the state's last block {expected}")]
+    Parent {
+        /// Expected.
+        expected: Hash,
+        /// Got.
+        got: Hash,
+    },
+    /// Timestamp not after the parent's.
+    #[error("block timestamp {got} ms is not after the parent's {parent} ms")]
+    Timestamp {
+        /// Parent's.
+        parent: u64,
+        /// Got.
+        got: u64,
+    },
+    /// The proposer holds no seat.
+    #[error("proposer {0} holds no seat in this consensus epoch")]
+    UnknownProposer(AccountId),
+    /// Too many transactions.
+    #[error("block has {got} transactions; the limit is {max}")]
+    TooManyTransactions {
+        /// Got.
+        got: usize,
+        /// Max.
+        max: usize,
+    },
+    /// An invalid transaction.
+    #[error("transaction {index} is invalid: {error}")]
+    InvalidTransaction {
+        /// Index in the block.
+        index: usize,
+        /// Why.
+        error: TxInvalid,
+    },
+    /// The state root differs.
+    #[error("state root mismatch: the block says {declared}, execution gives {computed}")]
+    StateRoot {
+        /// In the block.
+        declared: Hash,
+        /// Computed.
+        computed: Hash,
+    },
+    /// The seats differ from the election.
+    #[error("the block's seat set differs from the runtime's election")]
+    Seats,
+    /// An invariant failed (a bug).
+    #[error("invariant violated after the block: {0}")]
+    Invariant(String),
+}

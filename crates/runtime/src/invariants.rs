@@ -1,0 +1,117 @@
+//! Invariants that hold after every block (checked in tests, and after every block in debug
+//! builds).
+//!
+//! 1. Total issuance = Σ free balances + total stake + total unbonding + total locked +
+//!    treasury.
+//! 2. The running totals equal their sums: total stake = Σ stake positions = Σ per-hotkey
+//!    totals; total unbonding = Σ unbonding entries; total locked = Σ subnet locks; total
+//!    pending emission = Σ subnets' pending emission.
+//! 3. Issuance plus pending emission never exceeds the 21M TAO cap.
+//! 4. Every subnet's neurons are exactly uids `0..n`, and the hotkey → uid index matches them.
+//! 5. Every staked hotkey has an owner.
+
+use std::collections::BTreeMap;
+
+use taonet_types::{AccountId, MAX_SUPPLY};
+
+use crate::state::State;
+
+fn sum(values: impl Iterator<Item = u64>) -> u128 {
+    values.map(u128::from).sum()
+}
+
+/// Checks every invariant, returning the first violation.
+pub fn check(state: &State) -> Result<(), String> {
+    let g = &state.globals;
+    let free = sum(state.accounts.iter().map(|(_, a)| a.free.0));
+    let stake = sum(state.stakes.iter().map(|(_, s)| s.0));
+    let hotkey_totals = sum(state.hotkey_stake.iter().map(|(_, s)| s.0));
+    let unbonding = sum(state.unbonding.iter().map(|(_, u)| u.amount.0));
+    let locked = sum(state.subnets.iter().map(|(_, s)| s.locked.0));
+    let pending = sum(state.subnets.iter().map(|(_, s)| s.pending_emission.0));
+
+    let parts = free
+        + u128::from(g.total_stake.0)
+        + u128::from(g.total_unbonding.0)
+        + u128::from(g.total_locked.0)
+        + u128::from(g.treasury.0);
+    if u128::from(g.total_issuance.0) != parts {
+        return Err(format!(
+            "total issuance {} != free {free} + stake {} + unbonding {} + locked {} + treasury {}",
+            g.total_issuance.0,
+            g.total_stake.0,
+            g.total_unbonding.0,
+            g.total_locked.0,
+            g.treasury.0
+        ));
+    }
+    if stake != u128::from(g.total_stake.0) || hotkey_totals != stake {
+        return Err(format!(
+            "total stake {} but positions sum to {stake} and hotkey totals to {hotkey_totals}",
+            g.total_stake.0
+        ));
+    }
+    let mut per_hotkey: BTreeMap<AccountId, u128> = BTreeMap::new();
+    for ((hotkey, _), s) in state.stakes.iter() {
+        *per_hotkey.entry(*hotkey).or_default() += u128::from(s.0);
+        if !state.hotkeys.contains_key(hotkey) {
+            return Err(format!("stake on hotkey {hotkey} that has no owner"));
+        }
+    }
+    for (hotkey, total) in state.hotkey_stake.iter() {
+        if per_hotkey.get(hotkey).copied().unwrap_or(0) != u128::from(total.0) {
+            return Err(format!(
+                "hotkey {hotkey} total stake does not match its positions"
+            ));
+        }
+    }
+    if unbonding != u128::from(g.total_unbonding.0) {
+        return Err(format!(
+            "total unbonding {} != entries {unbonding}",
+            g.total_unbonding.0
+        ));
+    }
+    if locked != u128::from(g.total_locked.0) {
+        return Err(format!(
+            "total locked {} != subnet locks {locked}",
+            g.total_locked.0
+        ));
+    }
+    if pending != u128::from(g.total_pending_emission.0) {
+        return Err(format!(
+            "total pending emission {} != subnets' {pending}",
+            g.total_pending_emission.0
+        ));
+    }
+    if u128::from(g.total_issuance.0) + pending > u128::from(MAX_SUPPLY.0) {
+        return Err("issuance plus pending emission exceeds the 21M cap".into());
+    }
+    for (netuid, info) in state.subnets.iter() {
+        let uids: Vec<u16> = state
+            .neurons
+            .range((*netuid, 0)..=(*netuid, u16::MAX))
+            .map(|((_, uid), _)| *uid)
+            .collect();
+        if uids.len() != usize::from(info.n)
+            || uids.iter().enumerate().any(|(i, u)| usize::from(*u) != i)
+        {
+            return Err(format!(
+                "subnet {netuid} has n = {} but neurons {uids:?}",
+                info.n
+            ));
+        }
+        for ((_, uid), neuron) in state.neurons.range((*netuid, 0)..(*netuid, info.n)) {
+            if state.uid_of(*netuid, &neuron.hotkey) != Some(*uid) {
+                return Err(format!("subnet {netuid} uid {uid}: hotkey index mismatch"));
+            }
+        }
+    }
+    let indexed = state.uids.len();
+    let neurons = state.neurons.len();
+    if indexed != neurons {
+        return Err(format!(
+            "{indexed} hotkey → uid entries for {neurons} neurons"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Consensus seats: who produces and finalizes blocks.
+//!
+//! # Rules
+//! - `register_consensus_key(hotkey, key)`, signed by the hotkey's owner coldkey
+//!   (`NotHotkeyOwner`): sets or replaces the ed25519 key the hotkey votes with. A key can
+//!   belong to one hotkey only (`KeyInUse`); the all-zero key is refused (`InvalidKey`).
+//! - Consensus epoch `E` covers heights `[E·L, (E+1)·L)` with `L = consensus_epoch_length`.
+//!   When the last block of epoch `E` is applied, the runtime elects the seats of epoch
+//!   `E + 2`: the `seat_count` hotkeys with the largest total stake (own + delegated) among
+//!   those with a consensus key and at least `min_seat_stake`; ties go to the lower hotkey
+//!   bytes. The set is written into the block (`Block::seats`) and the state. If nobody
+//!   qualifies, the previous epoch's seats carry over so the chain never loses its producers.
+//! - BFT safety holds while fewer than one third of the *seats* are Byzantine; stake only
+//!   decides who holds them.
+
+use taonet_types::{AccountId, BlockNumber, Seat, SeatSet};
+
+use crate::error::ConsensusError;
+use crate::state::State;
+
+/// Seat sets kept in the state (older ones are pruned).
+pub const SEAT_SETS_KEPT: u64 = 8;
+
+impl State {
+    /// The consensus epoch of a height.
+    pub fn consensus_epoch(&self, height: BlockNumber) -> u64 {
+        height / self.params().consensus_epoch_length.max(1)
+    }
+
+    /// Whether `height` is the last block of its consensus epoch.
+    pub fn is_epoch_end(&self, height: BlockNumber) -> bool {
+        let len = self.params().consensus_epoch_length.max(1);
+        height % len == len - 1
+    }
+
+    /// The seats of consensus epoch `epoch`, if known.
+    pub fn seats(&self, epoch: u64) -> Option<&SeatSet> {
+        self.seat_sets.get(&epoch)
+    }
+
+    /// `consensus.register_consensus_key`.
+    pub fn register_consensus_key(
+        &mut self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+        key: [u8; 32],
+    ) -> Result<(), ConsensusError> {
+        if key == [0u8; 32] {
+            return Err(ConsensusError::InvalidKey);
+        }
+        if self.hotkey_owner(hotkey) != Some(*signer) {
+            return Err(ConsensusError::NotHotkeyOwner(*hotkey));
+        }
+        if let Some((other, _)) = self
+            .hotkeys
+            .iter()
+            .find(|(h, info)| *h != hotkey && info.consensus_key == Some(key))
+        {
+            return Err(ConsensusError::KeyInUse(*other));
+        }
+        if let Some(info) = self.hotkeys.get_mut(hotkey) {
+            info.consensus_key = Some(key);
+        }
+        Ok(())
+    }
+
+    /// Elects the seats of `epoch` from the current stake (without storing them).
+    pub fn elect_seats(&self, epoch: u64) -> SeatSet {
+        let p = self.params();
+        let mut candidates: Vec<Seat> = self
+            .hotkeys
+            .iter()
+            .filter_map(|(hotkey, info)| {
+                let key = info.consensus_key?;
+                let stake = self.total_hotkey_stake(hotkey);
+                (stake >= p.min_seat_stake).then_some(Seat {
+                    hotkey: *hotkey,
+                    consensus_key: key,
+                    stake,
+                })
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.stake.cmp(&a.stake).then(a.hotkey.cmp(&b.hotkey)));
+        candidates.truncate(usize::from(p.seat_count));
+        SeatSet {
+            epoch,
+            seats: candidates,
+        }
+    }
+
+    /// At the end of epoch `E`: elects, stores and returns the seats of `E + 2`.
+    pub(crate) fn rotate_seats(&mut self, height: BlockNumber) -> SeatSet {
+        let epoch = self.consensus_epoch(height) + 2;
+        let mut set = self.elect_seats(epoch);
+        if set.seats.is_empty()
+            && let Some(prev) = self.seat_sets.get(&(epoch - 1))
+        {
+            set.seats = prev.seats.clone();
+        }
+        self.seat_sets.insert(epoch, set.clone());
+        if epoch >= SEAT_SETS_KEPT {
+            let old: Vec<u64> = self
+                .seat_sets
+                .range(..epoch - SEAT_SETS_KEPT)
+                .map(|(e, _)| *e)
+                .collect();
+            for e in old {
+                self.seat_sets.remove(&e);
+            }
+        }
+        set
+    }
+}

@@ -1,0 +1,249 @@
+//! Staking, delegation and unbonding.
+//!
+//! # Rules
+//! - Stake is held per (hotkey, coldkey). A hotkey is owned by one coldkey; any coldkey may
+//!   stake on any owned hotkey ("nominate" it). A hotkey's total stake is its weight in every
+//!   subnet it is registered on, and in seat elections.
+//! - `associate_hotkey(hotkey)`: claims an unowned hotkey for the signer with the default take.
+//!   Errors: `AlreadyAssociated`, `NotHotkeyOwner` (someone else owns it).
+//! - `add_stake(hotkey, amount)`: the hotkey must be owned (`HotkeyNotFound`); `amount ≥
+//!   min_stake` (`AmountTooLow`); the signer must hold `amount` free (`InsufficientBalance`).
+//! - `remove_stake(hotkey, amount)`: `amount` must not exceed the signer's stake on the hotkey
+//!   (`InsufficientStake`) and must be ≥ `min_stake` unless it is the whole position. The
+//!   amount leaves the stake at once (no more rewards) and enters the **unbonding queue**; it
+//!   is paid to the signer's free balance automatically at the end of block `now +
+//!   unbonding_period`. Until then it is queryable and remains slashable for the hotkey.
+//! - `increase_take(hotkey, take)` / `decrease_take(hotkey, take)`: owner only
+//!   (`NotHotkeyOwner`); a decrease must be lower and ≥ `min_take`, takes effect at once; an
+//!   increase must be higher and ≤ `max_take`, and at most one per `take_increase_rate_limit`
+//!   blocks (`TakeRateLimited`).
+
+use taonet_types::{AccountId, BlockNumber, Rao};
+
+use crate::error::StakingError;
+use crate::state::{HotkeyInfo, State, Unbonding};
+
+impl State {
+    /// Creates the hotkey record for `owner` if the hotkey is unowned.
+    pub(crate) fn ensure_hotkey_owner(
+        &mut self,
+        hotkey: &AccountId,
+        owner: &AccountId,
+    ) -> Result<(), StakingError> {
+        match self.hotkeys.get(hotkey) {
+            Some(info) if info.owner == *owner => Ok(()),
+            Some(_) => Err(StakingError::NotHotkeyOwner(*hotkey)),
+            None => {
+                let take = self.params().default_take;
+                self.hotkeys.insert(
+                    *hotkey,
+                    HotkeyInfo {
+                        owner: *owner,
+                        take,
+                        last_take_increase: 0,
+                        consensus_key: None,
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// `staking.associate_hotkey`.
+    pub fn associate_hotkey(
+        &mut self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+    ) -> Result<(), StakingError> {
+        if self.hotkey_owner(hotkey) == Some(*signer) {
+            return Err(StakingError::AlreadyAssociated(*hotkey));
+        }
+        self.ensure_hotkey_owner(hotkey, signer)
+    }
+
+    /// `staking.add_stake`.
+    pub fn add_stake(
+        &mut self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+        amount: Rao,
+    ) -> Result<(), StakingError> {
+        if !self.hotkeys.contains_key(hotkey) {
+            return Err(StakingError::HotkeyNotFound(*hotkey));
+        }
+        let minimum = self.params().min_stake;
+        if amount < minimum {
+            return Err(StakingError::AmountTooLow { amount, minimum });
+        }
+        let available = self.free(signer);
+        if available < amount {
+            return Err(StakingError::InsufficientBalance {
+                needed: amount,
+                available,
+            });
+        }
+        self.debit(signer, amount)
+            .map_err(|_| StakingError::InsufficientBalance {
+                needed: amount,
+                available,
+            })?;
+        self.increase_stake(hotkey, signer, amount)
+    }
+
+    /// `staking.remove_stake`: moves stake into the unbonding queue.
+    pub fn remove_stake(
+        &mut self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+        amount: Rao,
+    ) -> Result<(), StakingError> {
+        let staked = self.stake(hotkey, signer);
+        if amount > staked || amount == Rao::ZERO {
+            return Err(StakingError::InsufficientStake {
+                requested: amount,
+                staked,
+            });
+        }
+        let minimum = self.params().min_stake;
+        if amount < minimum && amount != staked {
+            return Err(StakingError::AmountTooLow { amount, minimum });
+        }
+        self.decrease_stake(hotkey, signer, amount)?;
+        let now = self.globals.height;
+        let release = now.saturating_add(self.params().unbonding_period);
+        let g = self.globals_mut();
+        let id = g.next_unbonding_id;
+        g.next_unbonding_id += 1;
+        g.total_unbonding = g
+            .total_unbonding
+            .checked_add(amount)
+            .ok_or(StakingError::Overflow)?;
+        self.unbonding.insert(
+            (release, id),
+            Unbonding {
+                coldkey: *signer,
+                hotkey: *hotkey,
+                amount,
+                started_at: now,
+            },
+        );
+        Ok(())
+    }
+
+    fn owned_hotkey(
+        &self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+    ) -> Result<HotkeyInfo, StakingError> {
+        match self.hotkeys.get(hotkey) {
+            None => Err(StakingError::HotkeyNotFound(*hotkey)),
+            Some(h) if h.owner != *signer => Err(StakingError::NotHotkeyOwner(*hotkey)),
+            Some(h) => Ok(h.clone()),
+        }
+    }
+
+    /// `staking.increase_take`.
+    pub fn increase_take(
+        &mut self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+        take: u16,
+    ) -> Result<(), StakingError> {
+        let info = self.owned_hotkey(signer, hotkey)?;
+        let (min, max) = (self.params().min_take, self.params().max_take);
+        if take <= info.take {
+            return Err(StakingError::TakeNotChanged {
+                requested: take,
+                current: info.take,
+                direction: "higher",
+            });
+        }
+        if take > max {
+            return Err(StakingError::TakeOutOfBounds { take, min, max });
+        }
+        let now = self.globals.height;
+        let limit = self.params().take_increase_rate_limit;
+        if info.last_take_increase != 0 && now < info.last_take_increase.saturating_add(limit) {
+            return Err(StakingError::TakeRateLimited {
+                next: info.last_take_increase.saturating_add(limit),
+            });
+        }
+        if let Some(h) = self.hotkeys.get_mut(hotkey) {
+            h.take = take;
+            h.last_take_increase = now.max(1);
+        }
+        Ok(())
+    }
+
+    /// `staking.decrease_take`.
+    pub fn decrease_take(
+        &mut self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+        take: u16,
+    ) -> Result<(), StakingError> {
+        let info = self.owned_hotkey(signer, hotkey)?;
+        let (min, max) = (self.params().min_take, self.params().max_take);
+        if take >= info.take {
+            return Err(StakingError::TakeNotChanged {
+                requested: take,
+                current: info.take,
+                direction: "lower",
+            });
+        }
+        if take < min {
+            return Err(StakingError::TakeOutOfBounds { take, min, max });
+        }
+        if let Some(h) = self.hotkeys.get_mut(hotkey) {
+            h.take = take;
+        }
+        Ok(())
+    }
+
+    /// Pays out every unbonding entry released at or before `now`. Returns how much.
+    pub(crate) fn release_unbonding(&mut self, now: BlockNumber) -> Rao {
+        let due: Vec<((BlockNumber, u64), Unbonding)> = self
+            .unbonding
+            .range(..=(now, u64::MAX))
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        let mut paid = Rao::ZERO;
+        for (key, entry) in due {
+            self.unbonding.remove(&key);
+            // Crediting cannot overflow: the amount was part of the issuance.
+            let _ = self.credit(&entry.coldkey, entry.amount);
+            paid = paid.checked_add(entry.amount).unwrap_or(paid);
+            let g = self.globals_mut();
+            g.total_unbonding = g.total_unbonding.saturating_sub(entry.amount);
+        }
+        paid
+    }
+
+    /// Pending unbonding entries of `coldkey`: (release block, entry), in release order.
+    pub fn unbonding_of(&self, coldkey: &AccountId) -> Vec<(BlockNumber, Unbonding)> {
+        self.unbonding
+            .iter()
+            .filter(|(_, u)| u.coldkey == *coldkey)
+            .map(|((release, _), u)| (*release, u.clone()))
+            .collect()
+    }
+
+    /// Stake positions of `coldkey`: (hotkey, amount), in hotkey order.
+    pub fn stakes_of(&self, coldkey: &AccountId) -> Vec<(AccountId, Rao)> {
+        self.stakes
+            .iter()
+            .filter(|((_, c), _)| c == coldkey)
+            .map(|((h, _), amount)| (*h, *amount))
+            .collect()
+    }
+
+    /// Nominators of `hotkey`: (coldkey, amount), in coldkey order.
+    pub fn nominators_of(&self, hotkey: &AccountId) -> Vec<(AccountId, Rao)> {
+        let lo = (*hotkey, AccountId([0u8; 32]));
+        let hi = (*hotkey, AccountId([0xffu8; 32]));
+        self.stakes
+            .range(lo..=hi)
+            .map(|((_, c), amount)| (*c, *amount))
+            .collect()
+    }
+}

@@ -1,0 +1,636 @@
+//! The chain state, its records and its root.
+//!
+//! # Rules
+//! - State lives in ordered persistent maps ([`TrackedMap`]): iteration is always in key
+//!   order, and cloning the whole state is O(1), which is how a failed call is rolled back
+//!   and how forks are kept apart.
+//! - Every map records which keys were written since the last root computation. Each entry is
+//!   one *record*: key = `prefix ‖ encode(key)`, value = `encode(value)`. The global scalars
+//!   (parameters, issuance, height, …) are one more record.
+//! - [`State::commit_root`] feeds the changed records to the sparse Merkle tree
+//!   ([`crate::merkle`]), so the state root commits to every byte of state and costs
+//!   O(changes · log n) per block.
+
+use bytes::BufMut;
+use commonware_codec::{Buf, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
+use imbl::{OrdMap, OrdSet};
+use taonet_types::codec::{read_str, str_size, write_str};
+use taonet_types::tx::{AxonInfo, MAX_TEXT};
+use taonet_types::{
+    AccountId, BlockNumber, ChainParams, Hash, NetUid, Rao, SeatSet, SubnetHyperparams, Uid,
+    plain_codec,
+};
+
+use crate::merkle::{SparseMerkleTree, Update};
+
+/// An ordered persistent map that remembers which keys were written.
+#[derive(Clone, Debug)]
+pub struct TrackedMap<K: Ord + Clone, V: Clone> {
+    map: OrdMap<K, V>,
+    dirty: OrdSet<K>,
+}
+
+impl<K: Ord + Clone, V: Clone> Default for TrackedMap<K, V> {
+    fn default() -> Self {
+        TrackedMap {
+            map: OrdMap::new(),
+            dirty: OrdSet::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> TrackedMap<K, V> {
+    /// The value at `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.map.get(key)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// A mutable reference to the value at `key` (marks it written).
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        if self.map.contains_key(key) {
+            self.dirty.insert(key.clone());
+        }
+        self.map.get_mut(key)
+    }
+
+    /// Inserts or replaces.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.dirty.insert(key.clone());
+        self.map.insert(key, value)
+    }
+
+    /// Removes.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let old = self.map.remove(key);
+        if old.is_some() {
+            self.dirty.insert(key.clone());
+        }
+        old
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.map.iter()
+    }
+
+    /// Entries with keys in `range`, in key order.
+    pub fn range<R: std::ops::RangeBounds<K>>(&self, range: R) -> impl Iterator<Item = (&K, &V)> {
+        self.map.range(range)
+    }
+
+    /// The first entry.
+    pub fn first(&self) -> Option<(&K, &V)> {
+        self.map.get_min().map(|(k, v)| (k, v))
+    }
+
+    fn take_dirty(&mut self) -> OrdSet<K> {
+        std::mem::take(&mut self.dirty)
+    }
+}
+
+impl<K, V> TrackedMap<K, V>
+where
+    K: Ord + Clone + Write + EncodeSize,
+    V: Clone + Write + EncodeSize,
+{
+    fn record_updates(&mut self, prefix: u8, out: &mut Vec<Update>) {
+        for key in self.take_dirty() {
+            let mut k = Vec::with_capacity(1 + key.encode_size());
+            k.push(prefix);
+            key.write(&mut k);
+            let path = SparseMerkleTree::path_of(&k);
+            let value = self.map.get(&key).map(|v| {
+                let mut buf = Vec::with_capacity(v.encode_size());
+                v.write(&mut buf);
+                Hash::digest(&buf)
+            });
+            out.push((path, value));
+        }
+    }
+}
+
+/// A free-balance account.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Account {
+    /// Spendable balance.
+    pub free: Rao,
+    /// Next transaction nonce.
+    pub nonce: u64,
+}
+
+plain_codec!(Account {
+    free: Rao,
+    nonce: u64,
+});
+
+/// A hotkey's ownership and delegation settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HotkeyInfo {
+    /// The owning coldkey.
+    pub owner: AccountId,
+    /// Delegate take, u16 proportion.
+    pub take: u16,
+    /// Block of the last take increase (0 = never).
+    pub last_take_increase: BlockNumber,
+    /// ed25519 key for consensus votes, if registered.
+    pub consensus_key: Option<[u8; 32]>,
+}
+
+plain_codec!(HotkeyInfo {
+    owner: AccountId,
+    take: u16,
+    last_take_increase: BlockNumber,
+    consensus_key: Option<[u8; 32]>,
+});
+
+/// Stake waiting for its cooldown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unbonding {
+    /// Who receives it.
+    pub coldkey: AccountId,
+    /// The hotkey it was unstaked from (stays slashable for that hotkey's offences).
+    pub hotkey: AccountId,
+    /// Amount.
+    pub amount: Rao,
+    /// Block the unstake happened.
+    pub started_at: BlockNumber,
+}
+
+plain_codec!(Unbonding {
+    coldkey: AccountId,
+    hotkey: AccountId,
+    amount: Rao,
+    started_at: BlockNumber,
+});
+
+/// A subnet's public identity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SubnetIdentity {
+    /// Name.
+    pub name: String,
+    /// Web or repository address.
+    pub url: String,
+    /// What it does.
+    pub description: String,
+}
+
+impl Write for SubnetIdentity {
+    fn write(&self, buf: &mut impl BufMut) {
+        write_str(&self.name, buf);
+        write_str(&self.url, buf);
+        write_str(&self.description, buf);
+    }
+}
+
+impl EncodeSize for SubnetIdentity {
+    fn encode_size(&self) -> usize {
+        str_size(&self.name) + str_size(&self.url) + str_size(&self.description)
+    }
+}
+
+impl Read for SubnetIdentity {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(SubnetIdentity {
+            name: read_str(buf, MAX_TEXT)?,
+            url: read_str(buf, MAX_TEXT)?,
+            description: read_str(buf, MAX_TEXT)?,
+        })
+    }
+}
+
+/// A subnet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubnetInfo {
+    /// Owner coldkey.
+    pub owner: AccountId,
+    /// Owner hotkey (uid 0 at creation; immune from pruning).
+    pub owner_hotkey: AccountId,
+    /// Hyperparameters.
+    pub hyperparams: SubnetHyperparams,
+    /// Number of neurons (uids `0..n`).
+    pub n: u16,
+    /// Registration burn as of `burn_block` (it decays from there).
+    pub burn: Rao,
+    /// Block at which `burn` was set.
+    pub burn_block: BlockNumber,
+    /// Block the subnet was created.
+    pub created_at: BlockNumber,
+    /// Block of the last epoch (or the staggered start before the first).
+    pub last_epoch_block: BlockNumber,
+    /// Whether an epoch has run.
+    pub stepped: bool,
+    /// Epochs run so far.
+    pub epoch_index: u64,
+    /// Emission accrued since the last epoch, to be distributed (not yet issued).
+    pub pending_emission: Rao,
+    /// Emission share from the last root epoch, u64 proportion of `u64::MAX`.
+    pub emission_share: u64,
+    /// Block of the owner's last hyperparameter change (0 = never).
+    pub last_hyperparam_change: BlockNumber,
+    /// TAO locked when the subnet was created.
+    pub locked: Rao,
+    /// Identity.
+    pub identity: SubnetIdentity,
+}
+
+plain_codec!(SubnetInfo {
+    owner: AccountId,
+    owner_hotkey: AccountId,
+    hyperparams: SubnetHyperparams,
+    n: u16,
+    burn: Rao,
+    burn_block: BlockNumber,
+    created_at: BlockNumber,
+    last_epoch_block: BlockNumber,
+    stepped: bool,
+    epoch_index: u64,
+    pending_emission: Rao,
+    emission_share: u64,
+    last_hyperparam_change: BlockNumber,
+    locked: Rao,
+    identity: SubnetIdentity,
+});
+
+/// A neuron: one uid of a subnet, with its inputs to and outputs of the last epoch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Neuron {
+    /// Its hotkey.
+    pub hotkey: AccountId,
+    /// Block it registered (on this uid).
+    pub registered_at: BlockNumber,
+    /// Block of its last weight update.
+    pub last_update: BlockNumber,
+    /// Served axon.
+    pub axon: AxonInfo,
+    /// Block of the last serve_axon (0 = never).
+    pub last_serve: BlockNumber,
+    /// Weights it sets: (uid, u16) sorted by uid, max-upscaled.
+    pub weights: Vec<(Uid, u16)>,
+    /// Its bonds: (uid, u16) sorted by uid.
+    pub bonds: Vec<(Uid, u16)>,
+    /// Active at the last epoch.
+    pub active: bool,
+    /// Validator permit (for the next epoch).
+    pub validator_permit: bool,
+    /// Stake weight at the last epoch (u16).
+    pub stake_weight: u16,
+    /// Consensus (u16).
+    pub consensus: u16,
+    /// Incentive (u16).
+    pub incentive: u16,
+    /// Dividends (u16).
+    pub dividends: u16,
+    /// Validator trust (u16).
+    pub validator_trust: u16,
+    /// Emission at the last epoch.
+    pub emission: Rao,
+}
+
+impl Neuron {
+    /// A freshly registered neuron.
+    pub fn new(hotkey: AccountId, block: BlockNumber) -> Neuron {
+        Neuron {
+            hotkey,
+            registered_at: block,
+            last_update: block,
+            axon: AxonInfo::default(),
+            last_serve: 0,
+            weights: Vec::new(),
+            bonds: Vec::new(),
+            active: true,
+            validator_permit: false,
+            stake_weight: 0,
+            consensus: 0,
+            incentive: 0,
+            dividends: 0,
+            validator_trust: 0,
+            emission: Rao::ZERO,
+        }
+    }
+}
+
+impl Write for Neuron {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.hotkey.write(buf);
+        self.registered_at.write(buf);
+        self.last_update.write(buf);
+        self.axon.write(buf);
+        self.last_serve.write(buf);
+        self.weights.write(buf);
+        self.bonds.write(buf);
+        self.active.write(buf);
+        self.validator_permit.write(buf);
+        self.stake_weight.write(buf);
+        self.consensus.write(buf);
+        self.incentive.write(buf);
+        self.dividends.write(buf);
+        self.validator_trust.write(buf);
+        self.emission.write(buf);
+    }
+}
+
+impl EncodeSize for Neuron {
+    fn encode_size(&self) -> usize {
+        32 + 8
+            + 8
+            + self.axon.encode_size()
+            + 8
+            + self.weights.encode_size()
+            + self.bonds.encode_size()
+            + 2
+            + 2 * 5
+            + 8
+    }
+}
+
+impl Read for Neuron {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let max = taonet_types::params::MAX_UIDS_LIMIT as usize;
+        Ok(Neuron {
+            hotkey: AccountId::read(buf)?,
+            registered_at: u64::read(buf)?,
+            last_update: u64::read(buf)?,
+            axon: AxonInfo::read(buf)?,
+            last_serve: u64::read(buf)?,
+            weights: Vec::<(Uid, u16)>::read_cfg(buf, &(RangeCfg::new(0..=max), ((), ())))?,
+            bonds: Vec::<(Uid, u16)>::read_cfg(buf, &(RangeCfg::new(0..=max), ((), ())))?,
+            active: bool::read(buf)?,
+            validator_permit: bool::read(buf)?,
+            stake_weight: u16::read(buf)?,
+            consensus: u16::read(buf)?,
+            incentive: u16::read(buf)?,
+            dividends: u16::read(buf)?,
+            validator_trust: u16::read(buf)?,
+            emission: Rao::read(buf)?,
+        })
+    }
+}
+
+/// A weights commit awaiting its reveal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeightCommit {
+    /// The committed hash.
+    pub hash: Hash,
+    /// Block of the commit.
+    pub block: BlockNumber,
+    /// Subnet epoch index at the commit.
+    pub epoch: u64,
+}
+
+plain_codec!(WeightCommit {
+    hash: Hash,
+    block: BlockNumber,
+    epoch: u64,
+});
+
+/// Most unrevealed commits per hotkey and subnet.
+pub const MAX_UNREVEALED_COMMITS: usize = 10;
+
+/// A list of commits (a record).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Commits(pub Vec<WeightCommit>);
+
+impl Write for Commits {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.0.write(buf);
+    }
+}
+
+impl EncodeSize for Commits {
+    fn encode_size(&self) -> usize {
+        self.0.encode_size()
+    }
+}
+
+/// Network-wide scalars (one record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Globals {
+    /// Governance parameters.
+    pub params: ChainParams,
+    /// Height of the last applied block.
+    pub height: BlockNumber,
+    /// Timestamp of the last applied block (ms).
+    pub last_timestamp_ms: u64,
+    /// All TAO in existence: free + staked + unbonding + locked + treasury.
+    pub total_issuance: Rao,
+    /// Sum of all stake.
+    pub total_stake: Rao,
+    /// Sum of all unbonding amounts.
+    pub total_unbonding: Rao,
+    /// Sum of subnet locks.
+    pub total_locked: Rao,
+    /// Treasury balance.
+    pub treasury: Rao,
+    /// Sum of subnets' pending (not yet issued) emission.
+    pub total_pending_emission: Rao,
+    /// Total TAO burned (registrations).
+    pub total_burned: Rao,
+    /// Next unbonding entry id.
+    pub next_unbonding_id: u64,
+    /// Block of the last subnet registration (0 = never).
+    pub last_network_registration: BlockNumber,
+    /// Lock cost paid by the last subnet registration.
+    pub last_lock_cost: Rao,
+    /// Block of the last root epoch.
+    pub last_root_epoch: BlockNumber,
+}
+
+plain_codec!(Globals {
+    params: ChainParams,
+    height: BlockNumber,
+    last_timestamp_ms: u64,
+    total_issuance: Rao,
+    total_stake: Rao,
+    total_unbonding: Rao,
+    total_locked: Rao,
+    treasury: Rao,
+    total_pending_emission: Rao,
+    total_burned: Rao,
+    next_unbonding_id: u64,
+    last_network_registration: BlockNumber,
+    last_lock_cost: Rao,
+    last_root_epoch: BlockNumber,
+});
+
+/// The whole chain state.
+#[derive(Clone, Debug)]
+pub struct State {
+    /// Network-wide scalars.
+    pub globals: Globals,
+    /// Free balances and nonces.
+    pub accounts: TrackedMap<AccountId, Account>,
+    /// Hotkey ownership, take, consensus key.
+    pub hotkeys: TrackedMap<AccountId, HotkeyInfo>,
+    /// Stake by (hotkey, coldkey).
+    pub stakes: TrackedMap<(AccountId, AccountId), Rao>,
+    /// Total stake per hotkey.
+    pub hotkey_stake: TrackedMap<AccountId, Rao>,
+    /// Unbonding entries by (release block, id).
+    pub unbonding: TrackedMap<(BlockNumber, u64), Unbonding>,
+    /// Subnets (0 = root).
+    pub subnets: TrackedMap<NetUid, SubnetInfo>,
+    /// Neurons by (netuid, uid).
+    pub neurons: TrackedMap<(NetUid, Uid), Neuron>,
+    /// uid of a hotkey on a subnet.
+    pub uids: TrackedMap<(NetUid, AccountId), Uid>,
+    /// Unrevealed weight commits by (netuid, hotkey).
+    pub commits: TrackedMap<(NetUid, AccountId), Commits>,
+    /// Seat sets by consensus epoch.
+    pub seat_sets: TrackedMap<u64, SeatSet>,
+    /// Hash of the last applied block (not part of the state root, which the block hash
+    /// itself commits to).
+    pub head: Hash,
+    /// Set when a subnet was created in the current block (the root epoch then reruns).
+    pub(crate) subnets_changed: bool,
+    globals_dirty: bool,
+    tree: SparseMerkleTree,
+}
+
+/// Record prefixes (one per map).
+mod prefix {
+    pub const GLOBALS: u8 = 0;
+    pub const ACCOUNTS: u8 = 1;
+    pub const HOTKEYS: u8 = 2;
+    pub const STAKES: u8 = 3;
+    pub const HOTKEY_STAKE: u8 = 4;
+    pub const UNBONDING: u8 = 5;
+    pub const SUBNETS: u8 = 6;
+    pub const NEURONS: u8 = 7;
+    pub const UIDS: u8 = 8;
+    pub const COMMITS: u8 = 9;
+    pub const SEAT_SETS: u8 = 10;
+}
+
+impl State {
+    /// An empty state with `params`.
+    pub fn new(params: ChainParams) -> State {
+        State {
+            globals: Globals {
+                params,
+                height: 0,
+                last_timestamp_ms: 0,
+                total_issuance: Rao::ZERO,
+                total_stake: Rao::ZERO,
+                total_unbonding: Rao::ZERO,
+                total_locked: Rao::ZERO,
+                treasury: Rao::ZERO,
+                total_pending_emission: Rao::ZERO,
+                total_burned: Rao::ZERO,
+                next_unbonding_id: 0,
+                last_network_registration: 0,
+                last_lock_cost: Rao::ZERO,
+                last_root_epoch: 0,
+            },
+            accounts: TrackedMap::default(),
+            hotkeys: TrackedMap::default(),
+            stakes: TrackedMap::default(),
+            hotkey_stake: TrackedMap::default(),
+            unbonding: TrackedMap::default(),
+            subnets: TrackedMap::default(),
+            neurons: TrackedMap::default(),
+            uids: TrackedMap::default(),
+            commits: TrackedMap::default(),
+            seat_sets: TrackedMap::default(),
+            head: Hash::ZERO,
+            subnets_changed: false,
+            globals_dirty: true,
+            tree: SparseMerkleTree::new(),
+        }
+    }
+
+    /// Parameters.
+    pub fn params(&self) -> &ChainParams {
+        &self.globals.params
+    }
+
+    /// Mutable globals (marks the record written).
+    pub fn globals_mut(&mut self) -> &mut Globals {
+        self.globals_dirty = true;
+        &mut self.globals
+    }
+
+    /// Writes every change since the last call into the Merkle tree and returns the root.
+    pub fn commit_root(&mut self) -> Hash {
+        let mut updates = Vec::new();
+        if std::mem::take(&mut self.globals_dirty) {
+            let mut buf = Vec::with_capacity(self.globals.encode_size());
+            self.globals.write(&mut buf);
+            updates.push((
+                SparseMerkleTree::path_of(&[prefix::GLOBALS]),
+                Some(Hash::digest(&buf)),
+            ));
+        }
+        self.accounts.record_updates(prefix::ACCOUNTS, &mut updates);
+        self.hotkeys.record_updates(prefix::HOTKEYS, &mut updates);
+        self.stakes.record_updates(prefix::STAKES, &mut updates);
+        self.hotkey_stake
+            .record_updates(prefix::HOTKEY_STAKE, &mut updates);
+        self.unbonding
+            .record_updates(prefix::UNBONDING, &mut updates);
+        self.subnets.record_updates(prefix::SUBNETS, &mut updates);
+        self.neurons.record_updates(prefix::NEURONS, &mut updates);
+        self.uids.record_updates(prefix::UIDS, &mut updates);
+        self.commits.record_updates(prefix::COMMITS, &mut updates);
+        self.seat_sets
+            .record_updates(prefix::SEAT_SETS, &mut updates);
+        self.tree.update(updates);
+        self.tree.root()
+    }
+
+    /// The root as of the last [`State::commit_root`].
+    pub fn root(&self) -> Hash {
+        self.tree.root()
+    }
+
+    // ----- small typed helpers used by every module -----
+
+    /// Free balance of an account.
+    pub fn free(&self, who: &AccountId) -> Rao {
+        self.accounts.get(who).map_or(Rao::ZERO, |a| a.free)
+    }
+
+    /// Next nonce of an account.
+    pub fn nonce(&self, who: &AccountId) -> u64 {
+        self.accounts.get(who).map_or(0, |a| a.nonce)
+    }
+
+    /// Stake of `coldkey` on `hotkey`.
+    pub fn stake(&self, hotkey: &AccountId, coldkey: &AccountId) -> Rao {
+        self.stakes
+            .get(&(*hotkey, *coldkey))
+            .copied()
+            .unwrap_or(Rao::ZERO)
+    }
+
+    /// Total stake on `hotkey`.
+    pub fn total_hotkey_stake(&self, hotkey: &AccountId) -> Rao {
+        self.hotkey_stake.get(hotkey).copied().unwrap_or(Rao::ZERO)
+    }
+
+    /// The owner of a hotkey.
+    pub fn hotkey_owner(&self, hotkey: &AccountId) -> Option<AccountId> {
+        self.hotkeys.get(hotkey).map(|h| h.owner)
+    }
+
+    /// The uid of `hotkey` on `netuid`.
+    pub fn uid_of(&self, netuid: NetUid, hotkey: &AccountId) -> Option<Uid> {
+        self.uids.get(&(netuid, *hotkey)).copied()
+    }
+}
