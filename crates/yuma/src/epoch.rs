@@ -52,9 +52,10 @@
 #![deny(clippy::float_arithmetic)]
 
 use crate::error::YumaError;
-use crate::math::{self, LiquidAlphaFixed, ONE, Row, Sparse, ZERO};
+use crate::math::{self, Csr, DivBy, LiquidAlphaFixed, ONE, ZERO};
 use crate::params::Hyperparams;
 use fixed::types::{I32F32, I64F64, I96F32};
+use std::borrow::Cow;
 
 /// Everything one epoch reads, per subnet (and mechanism).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -115,13 +116,16 @@ pub struct EpochOutput {
     pub bonds: Vec<Vec<(u16, u16)>>,
 }
 
-/// Check lengths, uid ranges and duplicates; return the rows sorted by uid.
-fn sorted_rows(
+/// One validated input row, sorted by uid.
+type InputRow<'a> = Cow<'a, [(u16, u16)]>;
+
+/// Check lengths, uid ranges and duplicates; return the rows sorted by uid (borrowed when
+/// already sorted, as the chain stores them).
+fn sorted_rows<'a>(
     matrix: &'static str,
-    rows: &[Vec<(u16, u16)>],
+    rows: &'a [Vec<(u16, u16)>],
     n: usize,
-    scale: impl Fn(u16) -> I32F32,
-) -> Result<Sparse, YumaError> {
+) -> Result<Vec<InputRow<'a>>, YumaError> {
     if rows.len() != n {
         return Err(YumaError::LengthMismatch {
             field: matrix,
@@ -129,20 +133,21 @@ fn sorted_rows(
             got: rows.len(),
         });
     }
-    let mut out: Sparse = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
     for (i, row) in rows.iter().enumerate() {
-        let mut r: Row = Vec::with_capacity(row.len());
-        for (uid, v) in row {
-            if usize::from(*uid) >= n {
-                return Err(YumaError::UidOutOfRange {
-                    matrix,
-                    row: i,
-                    uid: *uid,
-                    n,
-                });
-            }
-            r.push((*uid, scale(*v)));
+        if let Some((uid, _)) = row.iter().find(|(uid, _)| usize::from(*uid) >= n) {
+            return Err(YumaError::UidOutOfRange {
+                matrix,
+                row: i,
+                uid: *uid,
+                n,
+            });
         }
+        if row.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)) {
+            out.push(Cow::Borrowed(row.as_slice()));
+            continue;
+        }
+        let mut r = row.clone();
         r.sort_unstable_by_key(|e| e.0);
         if let Some(w) = r.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
             let uid = w.first().map(|e| e.0).unwrap_or_default();
@@ -152,7 +157,7 @@ fn sorted_rows(
                 uid,
             });
         }
-        out.push(r);
+        out.push(Cow::Owned(r));
     }
     Ok(out)
 }
@@ -206,14 +211,8 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     };
     let p = &input.params;
     let yuma3 = p.yuma3;
-    let weights_in = sorted_rows("weights", &input.weights, n, I32F32::from_num)?;
-    let bonds_in = sorted_rows("bonds", &input.bonds, n, |v| {
-        if yuma3 {
-            math::u16_proportion(v)
-        } else {
-            I32F32::from_num(v)
-        }
-    })?;
+    let weights_in = sorted_rows("weights", &input.weights, n)?;
+    let bonds_in = sorted_rows("bonds", &input.bonds, n)?;
     let block = input.block;
 
     // 1. Activity.
@@ -275,110 +274,220 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         .collect();
     math::normalize(&mut active_stake);
 
-    // 5. Weights: permit, diagonal, outdated, commit-reveal masks; row normalisation.
-    let mut weights: Sparse = weights_in
-        .into_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            if !permit.get(i).copied().unwrap_or(false) {
-                return Vec::new();
-            }
+    // 5. Weights: permit, diagonal, outdated, commit-reveal masks; row normalisation, in
+    // one pass per row.
+    let registered_at = &input.registered_at;
+    let nnz_in: usize = weights_in.iter().map(|r| r.len()).sum();
+    let mut weights = Csr::with_capacity(n, nnz_in);
+    for (i, row) in weights_in.iter().enumerate() {
+        if permit.get(i).copied().unwrap_or(false) {
             let lu = input.last_update.get(i).copied().unwrap_or(0);
             let commit = input
                 .commit_reveal
                 .as_ref()
                 .map(|cr| cr.get(i).copied().flatten().unwrap_or(u64::MAX));
-            row.into_iter()
-                .filter(|(j, _)| {
-                    let j = usize::from(*j);
-                    let reg = input.registered_at.get(j).copied().unwrap_or(0);
-                    (j != i || owner == Some(i)) && lu > reg && commit.is_none_or(|cb| cb >= reg)
-                })
-                .collect()
-        })
-        .collect();
-    math::row_normalize(&mut weights);
+            let start = weights.cols.len();
+            let mut total = ZERO;
+            for (j, v) in row.iter() {
+                let jj = usize::from(*j);
+                let reg = registered_at.get(jj).copied().unwrap_or(0);
+                if (jj != i || owner == Some(i)) && lu > reg && commit.is_none_or(|cb| cb >= reg) {
+                    let v = I32F32::from_num(*v);
+                    total = total.saturating_add(v);
+                    weights.push(*j, v);
+                }
+            }
+            if total > ZERO {
+                let d = DivBy::new(total);
+                for v in weights.vals.get_mut(start..).unwrap_or(&mut []) {
+                    *v = d.div(*v);
+                }
+            }
+        }
+        weights.end_row();
+    }
+    drop(weights_in);
 
     // 6. Consensus.
     let kappa = math::u16_proportion(p.kappa);
     let consensus = math::weighted_median_cols(&active_stake, &weights, n, kappa);
 
-    // 7. Clipping and validator trust.
-    let clipped = math::col_clip(&weights, &consensus);
-    let validator_trust = math::row_sums(&clipped);
-
-    // 8. Ranks and incentive.
-    let mut incentive = math::matmul(&clipped, &active_stake, n);
+    // 7–8. Clipping, validator trust and ranks in one pass; incentive.
+    let mut clipped = Csr::with_capacity(n, weights.cols.len());
+    let mut validator_trust = vec![ZERO; n];
+    let mut incentive = vec![ZERO; n];
+    for ((i, trust), sa) in validator_trust
+        .iter_mut()
+        .enumerate()
+        .zip(active_stake.iter())
+    {
+        let (cols, vals) = weights.row(i);
+        let mut t = ZERO;
+        for (j, v) in cols.iter().zip(vals.iter()) {
+            let jj = usize::from(*j);
+            let th = consensus.get(jj).copied().unwrap_or(ZERO);
+            let c = if th < *v {
+                if th > ZERO {
+                    th
+                } else {
+                    continue;
+                }
+            } else {
+                *v
+            };
+            clipped.push(*j, c);
+            t = t.saturating_add(c);
+            if let Some(r) = incentive.get_mut(jj) {
+                *r = r.saturating_add(sa.saturating_mul(c));
+            }
+        }
+        *trust = t;
+        clipped.end_row();
+    }
     math::normalize(&mut incentive);
 
     // 9. Bonds and dividends.
     let beta = math::u16_proportion(p.bonds_penalty);
-    let weights_for_bonds = math::interpolate(weights, clipped, beta);
+    let interpolated;
+    let weights_for_bonds: &Csr = if beta == ZERO {
+        &weights
+    } else if beta == ONE {
+        &clipped
+    } else {
+        interpolated = math::interpolate(&weights, &clipped, beta);
+        &interpolated
+    };
     let last_tempo = match input.last_epoch_block {
         None | Some(0) => block.saturating_sub(u64::from(p.tempo)),
         Some(lms) => lms.saturating_add(1),
     };
-    let mut bonds: Sparse = bonds_in
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .filter(|(j, _)| {
-                    let reg = input
-                        .registered_at
-                        .get(usize::from(*j))
-                        .copied()
-                        .unwrap_or(0);
-                    last_tempo > reg
-                })
-                .collect()
-        })
-        .collect();
+    let nnz_bonds: usize = bonds_in.iter().map(|r| r.len()).sum();
+    let mut bonds = Csr::with_capacity(n, nnz_bonds);
+    for row in &bonds_in {
+        for (j, v) in row.iter() {
+            let reg = registered_at.get(usize::from(*j)).copied().unwrap_or(0);
+            if last_tempo > reg {
+                let v = if yuma3 {
+                    math::u16_proportion(*v)
+                } else {
+                    I32F32::from_num(*v)
+                };
+                bonds.push(*j, v);
+            }
+        }
+        bonds.end_row();
+    }
+    drop(bonds_in);
     let bma = math::safe_div64(
         I64F64::saturating_from_num(p.bonds_moving_average),
         I64F64::from_num(1_000_000),
     );
     let alpha = ONE.saturating_sub(I32F32::saturating_from_num(bma));
 
-    let mut dividends: Vec<I32F32>;
-    let mut ema_bonds: Sparse;
+    let mut dividends: Vec<I32F32> = vec![ZERO; n];
+    let mut new_bonds: Vec<Vec<(u16, u16)>> = vec![Vec::new(); n];
     if yuma3 {
         let la = &p.liquid_alpha;
-        ema_bonds = if la.enabled && consensus.iter().any(|c| *c != ZERO) {
+        let (ema_bonds, col_sum) = if la.enabled && consensus.iter().any(|c| *c != ZERO) {
             let laf = LiquidAlphaFixed::new(la.alpha_low, la.alpha_high, la.steepness);
-            math::ema_liquid(&weights_for_bonds, &bonds, &consensus, laf)
+            math::ema_liquid(weights_for_bonds, &bonds, &consensus, laf, n)
         } else {
-            math::ema(&weights_for_bonds, &bonds, alpha)
+            math::ema(weights_for_bonds, &bonds, alpha, n)
         };
         // D_i = Sa_i · Σ_j (B'_ij / Σ_k B'_kj) · I_j, the column normalisation done on the fly.
-        let col_sum = math::col_sums(&ema_bonds, n);
-        dividends = ema_bonds
-            .iter()
+        let col_div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
+        for (i, ((d, sa), (np, out))) in dividends
+            .iter_mut()
             .zip(active_stake.iter())
-            .map(|(row, sa)| {
-                let total = row.iter().fold(ZERO, |acc, (j, v)| {
-                    let j = usize::from(*j);
-                    let cs = col_sum.get(j).copied().unwrap_or(ZERO);
-                    let norm = if cs == ZERO {
-                        *v
-                    } else {
-                        math::safe_div(*v, cs)
-                    };
-                    let inc = incentive.get(j).copied().unwrap_or(ZERO);
-                    acc.saturating_add(norm.saturating_mul(inc))
-                });
-                total.checked_mul(*sa).unwrap_or(ZERO)
-            })
-            .collect();
+            .zip(new_permit.iter().zip(new_bonds.iter_mut()))
+            .enumerate()
+        {
+            let (cols, vals) = ema_bonds.row(i);
+            let mut total = ZERO;
+            for (j, v) in cols.iter().zip(vals.iter()) {
+                let j = usize::from(*j);
+                let cs = col_sum.get(j).copied().unwrap_or(ZERO);
+                let norm = if cs == ZERO {
+                    *v
+                } else {
+                    col_div.get(j).map_or(ZERO, |dv| dv.div(*v))
+                };
+                let inc = incentive.get(j).copied().unwrap_or(ZERO);
+                total = total.saturating_add(norm.saturating_mul(inc));
+            }
+            *d = total.checked_mul(*sa).unwrap_or(ZERO);
+            if *np {
+                *out = cols
+                    .iter()
+                    .zip(vals.iter())
+                    .map(|(j, v)| (*j, math::to_u16_proportion(*v)))
+                    .collect();
+            }
+        }
         math::normalize(&mut dividends);
     } else {
-        math::col_normalize(&mut bonds, n);
-        let mut delta = math::row_hadamard(&weights_for_bonds, &active_stake);
-        math::col_normalize(&mut delta, n);
-        ema_bonds = math::ema(&delta, &bonds, alpha);
-        math::col_normalize(&mut ema_bonds, n);
-        dividends = math::matmul_transpose(&ema_bonds, &incentive);
+        let bonds_col_sum = bonds.col_sums(n);
+        math::col_normalize_with(&mut bonds, &bonds_col_sum);
+        // ΔB = Wb ∘ Sa (every entry kept, so Wb's columns), column normalised.
+        let mut delta = Csr {
+            offsets: weights_for_bonds.offsets.clone(),
+            cols: weights_for_bonds.cols.clone(),
+            vals: Vec::with_capacity(weights_for_bonds.vals.len()),
+        };
+        for (i, s) in active_stake.iter().enumerate() {
+            let (_, vals) = weights_for_bonds.row(i);
+            delta.vals.extend(vals.iter().map(|v| v.saturating_mul(*s)));
+        }
+        let delta_col_sum = delta.col_sums(n);
+        math::col_normalize_with(&mut delta, &delta_col_sum);
+        let (mut ema_bonds, col_sum) = math::ema(&delta, &bonds, alpha, n);
+        drop(delta);
+        drop(bonds);
+        // Column normalisation, dividends D_i = Σ_j B'_ij·I_j and column maxima in one pass.
+        let col_div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
+        let mut col_max = vec![ZERO; n];
+        for (i, d) in dividends.iter_mut().enumerate() {
+            let r = ema_bonds.range(i);
+            let cols = ema_bonds.cols.get(r.clone()).unwrap_or(&[]);
+            let vals = ema_bonds.vals.get_mut(r).unwrap_or(&mut []);
+            let mut total = ZERO;
+            for (j, v) in cols.iter().zip(vals.iter_mut()) {
+                let j = usize::from(*j);
+                if let Some(dv) = col_div.get(j)
+                    && col_sum.get(j).is_some_and(|s| *s != ZERO)
+                {
+                    *v = dv.div(*v);
+                }
+                let x = incentive.get(j).copied().unwrap_or(ZERO);
+                total = total.saturating_add(x.saturating_mul(*v));
+                if let Some(mx) = col_max.get_mut(j)
+                    && *mx < *v
+                {
+                    *mx = *v;
+                }
+            }
+            *d = total;
+        }
         math::normalize(&mut dividends);
-        math::col_max_upscale(&mut ema_bonds, n);
+        // Stored column-max-upscaled, for the uids that keep a permit.
+        let max_div: Vec<DivBy> = col_max.iter().map(|s| DivBy::new(*s)).collect();
+        for (i, (np, out)) in new_permit.iter().zip(new_bonds.iter_mut()).enumerate() {
+            if *np {
+                let (cols, vals) = ema_bonds.row(i);
+                *out = cols
+                    .iter()
+                    .zip(vals.iter())
+                    .map(|(j, v)| {
+                        let j = usize::from(*j);
+                        let up = match (col_max.get(j), max_div.get(j)) {
+                            (Some(mx), Some(dv)) if *mx != ZERO => dv.div(*v),
+                            _ => *v,
+                        };
+                        (j as u16, math::to_u16_proportion(up))
+                    })
+                    .collect();
+            }
+        }
     }
 
     // 10. Emission split.
@@ -415,20 +524,6 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     };
     let to_u16 =
         |x: &Vec<I32F32>| -> Vec<u16> { x.iter().map(|v| math::to_u16_proportion(*v)).collect() };
-
-    let new_bonds = ema_bonds
-        .iter()
-        .zip(new_permit.iter())
-        .map(|(row, np)| {
-            if *np {
-                row.iter()
-                    .map(|(j, v)| (*j, math::to_u16_proportion(*v)))
-                    .collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
 
     Ok(EpochOutput {
         active,

@@ -8,16 +8,11 @@
 //!   "safe" division returns 0 on a zero divisor or on overflow;
 //! * fixed→fixed and fixed→integer conversions discard low bits (floor), saturating.
 //!
-//! Sparse matrices are rows of `(column, value)` sorted by column, one row per uid.
+//! Sparse matrices are [`Csr`]: one row per uid, columns sorted, no duplicates.
 
 #![deny(clippy::float_arithmetic)]
 
 use fixed::types::{I32F32, I64F64};
-
-/// A sparse row: `(column uid, value)` pairs sorted by column, no duplicates.
-pub(crate) type Row = Vec<(u16, I32F32)>;
-/// A sparse matrix: one [`Row`] per uid.
-pub(crate) type Sparse = Vec<Row>;
 
 pub(crate) const ZERO: I32F32 = I32F32::ZERO;
 pub(crate) const ONE: I32F32 = I32F32::ONE;
@@ -50,8 +45,79 @@ pub(crate) fn div(a: I32F32, b: I32F32) -> Option<I32F32> {
             let q = au / (bu >> 32);
             return i64::try_from(q).ok().map(I32F32::from_bits);
         }
+        if au == 1 << 32 {
+            // 1 / b = 2^64 / b = (2^64 − 1) / b, plus one when b divides 2^64; the quotients
+            // 2^64 (b = 1) and 2^63 (b = 2) overflow and give None as they must.
+            let q = (u64::MAX / bu).checked_add(u64::from(bu.is_power_of_two()))?;
+            return i64::try_from(q).ok().map(I32F32::from_bits);
+        }
     }
     a.checked_div(b)
+}
+
+/// `n / d` (truncating) from a precomputed `m = (2^64 − 1) / d`: the estimate
+/// `⌊n·m / 2^64⌋` is `⌊n/d⌋` or one less (as `m > 2^64/d − 1`), and the remainder fixes it.
+#[inline]
+fn div_by_recip(n: u64, d: u64, m: u64) -> u64 {
+    let q = ((u128::from(n) * u128::from(m)) >> 64) as u64;
+    let r = n.wrapping_sub(q.wrapping_mul(d));
+    if r >= d { q.wrapping_add(1) } else { q }
+}
+
+/// [`safe_div`] by one divisor many times: exactly `safe_div(a, b)` for every `a`, with the
+/// hardware division replaced by a multiplication with a precomputed reciprocal on the
+/// fast paths of [`div`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DivBy {
+    b: I32F32,
+    /// `b`'s bits when `b > 0`, else 0 (no fast path).
+    bu: u64,
+    m: u64,
+    /// `b`'s integer part when `b > 0` is an integer, else 0.
+    k: u64,
+    mk: u64,
+}
+
+impl DivBy {
+    pub(crate) fn new(b: I32F32) -> Self {
+        let bb = b.to_bits();
+        if bb <= 0 {
+            return Self {
+                b,
+                bu: 0,
+                m: 0,
+                k: 0,
+                mk: 0,
+            };
+        }
+        let bu = bb as u64;
+        let k = if bu & 0xFFFF_FFFF == 0 { bu >> 32 } else { 0 };
+        Self {
+            b,
+            bu,
+            m: u64::MAX / bu,
+            k,
+            mk: u64::MAX.checked_div(k).unwrap_or(0),
+        }
+    }
+
+    /// `safe_div(a, b)`.
+    #[inline]
+    pub(crate) fn div(&self, a: I32F32) -> I32F32 {
+        let ab = a.to_bits();
+        if ab >= 0 && self.bu != 0 {
+            let au = ab as u64;
+            if au >> 32 == 0 {
+                let q = div_by_recip(au << 32, self.bu, self.m);
+                return i64::try_from(q).map(I32F32::from_bits).unwrap_or(ZERO);
+            }
+            if self.k != 0 {
+                let q = div_by_recip(au, self.k, self.mk);
+                return i64::try_from(q).map(I32F32::from_bits).unwrap_or(ZERO);
+            }
+        }
+        safe_div(a, self.b)
+    }
 }
 
 /// `a / b` in I64F64, or 0 when `b == 0` or the quotient overflows.
@@ -100,96 +166,172 @@ pub(crate) fn normalize_with_sum(x: &mut [I32F32], total: I32F32) {
     }
 }
 
-/// Normalise every row with a positive sum to sum 1 (explicit zero entries survive).
-pub(crate) fn row_normalize(m: &mut Sparse) {
-    for row in m.iter_mut() {
-        let total = row.iter().fold(ZERO, |acc, (_, v)| acc.saturating_add(*v));
-        if total > ZERO {
-            for (_, v) in row.iter_mut() {
-                *v = safe_div(*v, total);
-            }
+/// A sparse matrix in compressed rows: row `i` is `cols[offsets[i]..offsets[i + 1]]` with
+/// the values at the same positions, columns strictly increasing within a row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Csr {
+    pub offsets: Vec<usize>,
+    pub cols: Vec<u16>,
+    pub vals: Vec<I32F32>,
+}
+
+impl Csr {
+    /// An empty matrix with room for `rows` rows and `nnz` entries.
+    pub(crate) fn with_capacity(rows: usize, nnz: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Self {
+            offsets,
+            cols: Vec::with_capacity(nnz),
+            vals: Vec::with_capacity(nnz),
         }
     }
-}
 
-/// Sum of each row.
-pub(crate) fn row_sums(m: &Sparse) -> Vec<I32F32> {
-    m.iter()
-        .map(|row| row.iter().fold(ZERO, |acc, (_, v)| acc.saturating_add(*v)))
-        .collect()
-}
+    /// Number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
 
-/// Sum of each column.
-pub(crate) fn col_sums(m: &Sparse, n: usize) -> Vec<I32F32> {
-    let mut col_sum = vec![ZERO; n];
-    for row in m.iter() {
-        for (j, v) in row {
+    /// Append an entry to the current row.
+    #[inline]
+    pub(crate) fn push(&mut self, j: u16, v: I32F32) {
+        self.cols.push(j);
+        self.vals.push(v);
+    }
+
+    /// Close the current row.
+    #[inline]
+    pub(crate) fn end_row(&mut self) {
+        self.offsets.push(self.cols.len());
+    }
+
+    /// The entry range of row `i` (empty when out of range).
+    #[inline]
+    pub(crate) fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let lo = self.offsets.get(i).copied().unwrap_or(0);
+        let hi = self.offsets.get(i + 1).copied().unwrap_or(lo);
+        lo..hi.max(lo)
+    }
+
+    /// Row `i` as (columns, values).
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> (&[u16], &[I32F32]) {
+        let r = self.range(i);
+        (
+            self.cols.get(r.clone()).unwrap_or(&[]),
+            self.vals.get(r).unwrap_or(&[]),
+        )
+    }
+
+    /// Sum of each column (saturating, rows in order).
+    pub(crate) fn col_sums(&self, n: usize) -> Vec<I32F32> {
+        let mut col_sum = vec![ZERO; n];
+        for (j, v) in self.cols.iter().zip(self.vals.iter()) {
             if let Some(s) = col_sum.get_mut(usize::from(*j)) {
                 *s = s.saturating_add(*v);
             }
         }
-    }
-    col_sum
-}
-
-/// Normalise every column with a non-zero sum to sum 1, in place.
-pub(crate) fn col_normalize(m: &mut Sparse, n: usize) {
-    let col_sum = col_sums(m, n);
-    for row in m.iter_mut() {
-        for (j, v) in row.iter_mut() {
-            let s = col_sum.get(usize::from(*j)).copied().unwrap_or(ZERO);
-            if s != ZERO {
-                *v = safe_div(*v, s);
-            }
-        }
+        col_sum
     }
 }
 
-/// Divide every column by its maximum (so the column maximum becomes 1), in place.
-pub(crate) fn col_max_upscale(m: &mut Sparse, n: usize) {
-    let mut col_max = vec![ZERO; n];
-    for row in m.iter() {
-        for (j, v) in row {
-            if let Some(mx) = col_max.get_mut(usize::from(*j))
-                && *mx < *v
-            {
-                *mx = *v;
-            }
+/// Merge two sorted rows column by column: `f(j, new, old)` for every column in either
+/// row, with 0 for a missing side.
+#[inline]
+pub(crate) fn merge_rows(
+    (cn, vn): (&[u16], &[I32F32]),
+    (co, vo): (&[u16], &[I32F32]),
+    mut f: impl FnMut(u16, I32F32, I32F32),
+) {
+    if cn == co {
+        for ((j, a), b) in cn.iter().zip(vn.iter()).zip(vo.iter()) {
+            f(*j, *a, *b);
         }
+        return;
     }
-    for row in m.iter_mut() {
-        for (j, v) in row.iter_mut() {
-            let mx = col_max.get(usize::from(*j)).copied().unwrap_or(ZERO);
-            if mx != ZERO {
-                *v = safe_div(*v, mx);
+    let (mut a, mut b) = (0usize, 0usize);
+    loop {
+        let ea = cn.get(a).zip(vn.get(a));
+        let eb = co.get(b).zip(vo.get(b));
+        match (ea, eb) {
+            (None, None) => break,
+            (Some((j, v)), None) => {
+                a += 1;
+                f(*j, *v, ZERO);
+            }
+            (None, Some((j, v))) => {
+                b += 1;
+                f(*j, ZERO, *v);
+            }
+            (Some((ja, va)), Some((jb, vb))) => {
+                if ja < jb {
+                    a += 1;
+                    f(*ja, *va, ZERO);
+                } else if jb < ja {
+                    b += 1;
+                    f(*jb, ZERO, *vb);
+                } else {
+                    a += 1;
+                    b += 1;
+                    f(*ja, *va, *vb);
+                }
             }
         }
     }
 }
 
-/// `result_j = Σ_i vector_i · m_ij` (each product floored, sums exact).
-pub(crate) fn matmul(m: &Sparse, vector: &[I32F32], n: usize) -> Vec<I32F32> {
-    let mut out = vec![ZERO; n];
-    for (row, scale) in m.iter().zip(vector.iter()) {
-        for (j, v) in row {
-            if let Some(o) = out.get_mut(usize::from(*j)) {
-                *o = o.saturating_add(scale.saturating_mul(*v));
+/// `A + ratio·(B − A)` entry-wise over the union of entries. `ratio == 0` and `ratio == 1`
+/// are the caller's (they return `A` or `B` unchanged); here only strictly positive results
+/// are kept.
+pub(crate) fn interpolate(a: &Csr, b: &Csr, ratio: I32F32) -> Csr {
+    let rows = a.rows().min(b.rows());
+    let mut out = Csr::with_capacity(rows, a.cols.len().max(b.cols.len()));
+    for i in 0..rows {
+        merge_rows(a.row(i), b.row(i), |j, v1, v2| {
+            let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
+            if interp > ZERO {
+                out.push(j, interp);
             }
-        }
+        });
+        out.end_row();
     }
     out
 }
 
-/// `result_i = Σ_j vector_j · m_ij`.
-pub(crate) fn matmul_transpose(m: &Sparse, vector: &[I32F32]) -> Vec<I32F32> {
-    m.iter()
-        .map(|row| {
-            row.iter().fold(ZERO, |acc, (j, v)| {
-                let x = vector.get(usize::from(*j)).copied().unwrap_or(ZERO);
-                acc.saturating_add(x.saturating_mul(*v))
-            })
-        })
-        .collect()
+/// Scalar EMA `alpha·new + (1 − alpha)·old` over the union of entries, keeping values > 0;
+/// also returns the column sums of the result.
+pub(crate) fn ema(new: &Csr, old: &Csr, alpha: I32F32, n: usize) -> (Csr, Vec<I32F32>) {
+    let one_minus_alpha = ONE.saturating_sub(alpha);
+    let rows = new.rows().min(old.rows());
+    let mut out = Csr::with_capacity(rows, new.cols.len().max(old.cols.len()));
+    let mut col_sum = vec![ZERO; n];
+    for i in 0..rows {
+        merge_rows(new.row(i), old.row(i), |j, vn, vo| {
+            let val = alpha
+                .saturating_mul(vn)
+                .saturating_add(one_minus_alpha.saturating_mul(vo));
+            if val > ZERO {
+                out.push(j, val);
+                if let Some(s) = col_sum.get_mut(usize::from(j)) {
+                    *s = s.saturating_add(val);
+                }
+            }
+        });
+        out.end_row();
+    }
+    (out, col_sum)
+}
+
+/// Normalise every column with a non-zero sum `col_sum` to sum 1, in place.
+pub(crate) fn col_normalize_with(m: &mut Csr, col_sum: &[I32F32]) {
+    let div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
+    for (j, v) in m.cols.iter().zip(m.vals.iter_mut()) {
+        if let Some(d) = div.get(usize::from(*j))
+            && d.b != ZERO
+        {
+            *v = d.div(*v);
+        }
+    }
 }
 
 /// Stake-weighted median of every column at majority `kappa`.
@@ -197,13 +339,196 @@ pub(crate) fn matmul_transpose(m: &Sparse, vector: &[I32F32]) -> Vec<I32F32> {
 /// Only rows with `stake_i > 0` take part; their stakes are renormalised to sum `S`, and a
 /// row without an entry in column `j` counts as a weight of 0. With
 /// `minority = S − kappa`, the result for a column is the smallest value `v` present in the
-/// column whose cumulative stake `stake(w ≤ v)` exceeds `minority`; if no value does, the
-/// largest value; and 0 for an empty column set (no row with stake). This is exactly what
-/// the reference's mid-pivot partition search returns (its partial sums are exact), computed
-/// here per column from the non-zero entries only, so the cost is O(nnz · log nnz).
+/// column whose cumulative stake `stake(w ≤ v) > minority`; if no value does, the largest
+/// value; and 0 for an empty column set (no row with stake). This is exactly what the
+/// reference's mid-pivot partition search returns (its partial sums are exact), computed
+/// here per column from the non-zero entries only, so the cost is O(nnz) expected.
+///
+/// The result depends only on the multiset of (value, stake) pairs of a column (all sums
+/// are exact), so the layout is free: entries are packed as `value << 16 | row` into one
+/// `u64` per entry (values of a row-normalised matrix lie in [0, 1]) and gathered column by
+/// column in blocks that stay in cache; any value outside [0, 2^47) falls back to
+/// [`weighted_median_pairs`].
 pub(crate) fn weighted_median_cols(
     stake: &[I32F32],
-    weights: &Sparse,
+    weights: &Csr,
+    n: usize,
+    kappa: I32F32,
+) -> Vec<I32F32> {
+    weighted_median_blocked(stake, weights, n, kappa, 1 << 15)
+}
+
+/// [`weighted_median_cols`] gathering about `block` entries at a time.
+fn weighted_median_blocked(
+    stake: &[I32F32],
+    weights: &Csr,
+    n: usize,
+    kappa: I32F32,
+    block: usize,
+) -> Vec<I32F32> {
+    let packable = weights
+        .vals
+        .iter()
+        .all(|v| (0..1i64 << 47).contains(&v.to_bits()));
+    if !packable || n > usize::from(u16::MAX) {
+        return weighted_median_pairs(stake, weights, n, kappa);
+    }
+    let mut median = vec![ZERO; n];
+    // Staked rows: their index in `weights` and, at position k, their renormalised stake;
+    // slot `rows` holds the implicit zeros' stake of the current column.
+    let mut staked: Vec<usize> = Vec::new();
+    let mut use_stake: Vec<I32F32> = Vec::new();
+    for (i, s) in stake.iter().enumerate() {
+        if *s > ZERO {
+            staked.push(i);
+            use_stake.push(*s);
+        }
+    }
+    let rows = staked.len();
+    if rows == 0 {
+        return median;
+    }
+    normalize(&mut use_stake);
+    let stake_sum = sum(&use_stake);
+    let minority = stake_sum.saturating_sub(kappa);
+    use_stake.push(ZERO);
+    let zero_slot = rows as u64;
+
+    // Entries per column (plus one slot for the implicit zeros).
+    let mut count = vec![0usize; n];
+    for i in &staked {
+        let (cols, _) = weights.row(*i);
+        for j in cols {
+            if let Some(c) = count.get_mut(usize::from(*j)) {
+                *c += 1;
+            }
+        }
+    }
+    // Cursor into each staked row.
+    let mut cursor: Vec<std::ops::Range<usize>> =
+        staked.iter().map(|i| weights.range(*i)).collect();
+    let block_entries = rows.max(block);
+    let mut buf: Vec<u64> = Vec::new();
+    let mut fill: Vec<usize> = Vec::new();
+    let mut pos: Vec<usize> = Vec::new();
+    let mut j0 = 0usize;
+    while j0 < n {
+        // The block [j0, j1) holds at least one column and about `block_entries` entries.
+        let mut j1 = j0;
+        let mut total = 0usize;
+        fill.clear();
+        while j1 < n && (j1 == j0 || total < block_entries) {
+            fill.push(total);
+            total += count.get(j1).copied().unwrap_or(0) + 1;
+            j1 += 1;
+        }
+        fill.push(total);
+        buf.clear();
+        buf.resize(total, 0);
+        pos.clear();
+        pos.extend_from_slice(&fill);
+        for (k, cur) in cursor.iter_mut().enumerate() {
+            while let Some(&j) = weights.cols.get(cur.start)
+                && cur.start < cur.end
+                && usize::from(j) < j1
+            {
+                let v = weights
+                    .vals
+                    .get(cur.start)
+                    .map_or(0, |v| v.to_bits() as u64);
+                if let Some(p) = pos.get_mut(usize::from(j) - j0)
+                    && let Some(slot) = buf.get_mut(*p)
+                {
+                    *slot = (v << 16) | k as u64;
+                    *p += 1;
+                }
+                cur.start += 1;
+            }
+        }
+        for (c, out) in median.iter_mut().enumerate().take(j1).skip(j0) {
+            let lo = fill.get(c - j0).copied().unwrap_or(0);
+            let hi = fill.get(c - j0 + 1).copied().unwrap_or(lo);
+            let Some(col) = buf.get_mut(lo..hi) else {
+                continue;
+            };
+            let explicit = col.len().saturating_sub(1);
+            let col: &mut [u64] = if explicit < rows {
+                // Rows without an entry count as weight 0 with their whole stake.
+                let mut zero_stake = stake_sum;
+                for key in col.iter().take(explicit) {
+                    let s = use_stake.get((key & 0xFFFF) as usize).copied();
+                    zero_stake = zero_stake.saturating_sub(s.unwrap_or(ZERO));
+                }
+                if let Some(z) = use_stake.last_mut() {
+                    *z = zero_stake;
+                }
+                if let Some(last) = col.last_mut() {
+                    *last = zero_slot;
+                }
+                col
+            } else {
+                match col.get_mut(..explicit) {
+                    Some(c) => c,
+                    None => continue,
+                }
+            };
+            *out = weighted_quantile_packed(col, &use_stake, minority);
+        }
+        j0 = j1;
+    }
+    median
+}
+
+/// [`weighted_quantile`] on packed `value << 16 | stake index` keys.
+fn weighted_quantile_packed(keys: &mut [u64], stakes: &[I32F32], minority: I32F32) -> I32F32 {
+    let stake_of = |key: u64| stakes.get((key & 0xFFFF) as usize).copied().unwrap_or(ZERO);
+    let mut lo_sum = ZERO;
+    let mut window: &mut [u64] = keys;
+    loop {
+        let Some(pivot) = window.get(window.len() / 2).map(|k| k >> 16) else {
+            return ZERO;
+        };
+        // Dutch national flag: [< pivot | == pivot | > pivot].
+        let (mut lt, mut i, mut gt) = (0usize, 0usize, window.len());
+        let (mut s_lt, mut s_eq) = (ZERO, ZERO);
+        while i < gt {
+            let key = window.get(i).copied().unwrap_or(0);
+            let v = key >> 16;
+            if v < pivot {
+                window.swap(lt, i);
+                s_lt = s_lt.saturating_add(stake_of(key));
+                lt += 1;
+                i += 1;
+            } else if v > pivot {
+                gt -= 1;
+                window.swap(i, gt);
+            } else {
+                s_eq = s_eq.saturating_add(stake_of(key));
+                i += 1;
+            }
+        }
+        let cum_lt = lo_sum.saturating_add(s_lt);
+        let cum_le = cum_lt.saturating_add(s_eq);
+        let pivot = I32F32::from_bits(pivot as i64);
+        if cum_lt > minority {
+            if lt == 0 {
+                return pivot;
+            }
+            window = &mut window[..lt];
+        } else if cum_le > minority || gt == window.len() {
+            return pivot;
+        } else {
+            lo_sum = cum_le;
+            window = &mut window[gt..];
+        }
+    }
+}
+
+/// [`weighted_median_cols`] on (value, stake) pairs, for any values: the fallback and the
+/// plain version the packed one is tested against.
+pub(crate) fn weighted_median_pairs(
+    stake: &[I32F32],
+    weights: &Csr,
     n: usize,
     kappa: I32F32,
 ) -> Vec<I32F32> {
@@ -218,9 +543,9 @@ pub(crate) fn weighted_median_cols(
     }
     // Transpose the rows with stake into one column-major buffer of (value, stake).
     let mut offsets = vec![0usize; n + 1];
-    for (s, row) in stake.iter().zip(weights.iter()) {
+    for (i, s) in stake.iter().enumerate() {
         if *s > ZERO {
-            for (j, _) in row {
+            for j in weights.row(i).0 {
                 if let Some(c) = offsets.get_mut(usize::from(*j) + 1) {
                     *c += 1;
                 }
@@ -238,10 +563,11 @@ pub(crate) fn weighted_median_cols(
     let mut buf = vec![(ZERO, ZERO); total];
     let mut fill: Vec<usize> = offsets.iter().take(n).copied().collect();
     let mut k = 0usize;
-    for (s, row) in stake.iter().zip(weights.iter()) {
+    for (i, s) in stake.iter().enumerate() {
         if *s > ZERO {
             let sk = use_stake.get(k).copied().unwrap_or(ZERO);
-            for (j, v) in row {
+            let (cols, vals) = weights.row(i);
+            for (j, v) in cols.iter().zip(vals.iter()) {
                 if let Some(f) = fill.get_mut(usize::from(*j))
                     && let Some(slot) = buf.get_mut(*f)
                 {
@@ -318,142 +644,6 @@ fn weighted_quantile(entries: &mut [(I32F32, I32F32)], minority: I32F32) -> I32F
     }
 }
 
-/// Clip each entry at its column threshold; an entry above a threshold of 0 is dropped,
-/// entries at or below the threshold (explicit zeros included) are kept.
-pub(crate) fn col_clip(m: &Sparse, threshold: &[I32F32]) -> Sparse {
-    m.iter()
-        .map(|row| {
-            let mut out = Vec::with_capacity(row.len());
-            for (j, v) in row {
-                let th = threshold.get(usize::from(*j)).copied().unwrap_or(ZERO);
-                if th < *v {
-                    if th > ZERO {
-                        out.push((*j, th));
-                    }
-                } else {
-                    out.push((*j, *v));
-                }
-            }
-            out
-        })
-        .collect()
-}
-
-/// `A + ratio·(B − A)` entry-wise. `ratio == 0` returns `A` and `ratio == 1` returns `B`
-/// unchanged; otherwise only strictly positive results are kept (B's columns ⊆ A's here).
-pub(crate) fn interpolate(a: Sparse, b: Sparse, ratio: I32F32) -> Sparse {
-    if ratio == ZERO {
-        return a;
-    }
-    if ratio == ONE {
-        return b;
-    }
-    a.iter()
-        .zip(b.iter())
-        .map(|(ra, rb)| {
-            let mut out = Vec::with_capacity(ra.len().max(rb.len()));
-            let (mut ia, mut ib) = (0usize, 0usize);
-            loop {
-                let ea = ra.get(ia).copied();
-                let eb = rb.get(ib).copied();
-                let (j, v1, v2) = match (ea, eb) {
-                    (None, None) => break,
-                    (Some((ja, va)), None) => {
-                        ia += 1;
-                        (ja, va, ZERO)
-                    }
-                    (None, Some((jb, vb))) => {
-                        ib += 1;
-                        (jb, ZERO, vb)
-                    }
-                    (Some((ja, va)), Some((jb, vb))) => {
-                        if ja < jb {
-                            ia += 1;
-                            (ja, va, ZERO)
-                        } else if jb < ja {
-                            ib += 1;
-                            (jb, ZERO, vb)
-                        } else {
-                            ia += 1;
-                            ib += 1;
-                            (ja, va, vb)
-                        }
-                    }
-                };
-                let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
-                if interp > ZERO {
-                    out.push((j, interp));
-                }
-            }
-            out
-        })
-        .collect()
-}
-
-/// Scale every row by its entry of `vector`: `m_ij · vector_i` (all entries kept).
-pub(crate) fn row_hadamard(m: &Sparse, vector: &[I32F32]) -> Sparse {
-    m.iter()
-        .zip(vector.iter())
-        .map(|(row, s)| {
-            row.iter()
-                .map(|(j, v)| (*j, v.saturating_mul(*s)))
-                .collect()
-        })
-        .collect()
-}
-
-/// Merge two sorted rows column by column: `f(new, old)` for every column in either row,
-/// with 0 for a missing side.
-fn merge_rows(new: &Row, old: &Row, mut f: impl FnMut(u16, I32F32, I32F32)) {
-    let (mut a, mut b) = (0usize, 0usize);
-    loop {
-        match (new.get(a).copied(), old.get(b).copied()) {
-            (None, None) => break,
-            (Some((j, v)), None) => {
-                a += 1;
-                f(j, v, ZERO);
-            }
-            (None, Some((j, v))) => {
-                b += 1;
-                f(j, ZERO, v);
-            }
-            (Some((ja, va)), Some((jb, vb))) => {
-                if ja < jb {
-                    a += 1;
-                    f(ja, va, ZERO);
-                } else if jb < ja {
-                    b += 1;
-                    f(jb, ZERO, vb);
-                } else {
-                    a += 1;
-                    b += 1;
-                    f(ja, va, vb);
-                }
-            }
-        }
-    }
-}
-
-/// Scalar EMA `alpha·new + (1 − alpha)·old` over the union of entries, keeping values > 0.
-pub(crate) fn ema(new: &Sparse, old: &Sparse, alpha: I32F32) -> Sparse {
-    let one_minus_alpha = ONE.saturating_sub(alpha);
-    new.iter()
-        .zip(old.iter())
-        .map(|(rn, ro)| {
-            let mut out = Vec::with_capacity(rn.len().max(ro.len()));
-            merge_rows(rn, ro, |j, vn, vo| {
-                let val = ZERO
-                    .saturating_add(alpha.saturating_mul(vn))
-                    .saturating_add(one_minus_alpha.saturating_mul(vo));
-                if val > ZERO {
-                    out.push((j, val));
-                }
-            });
-            out
-        })
-        .collect()
-}
-
 /// Liquid-alpha parameters in fixed point.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LiquidAlphaFixed {
@@ -479,39 +669,45 @@ impl LiquidAlphaFixed {
 /// `min(1, (1 − α_ij)·b_ij + max(0, α_ij·w_ij))` kept when > 0, and α_ij from
 /// [`liquid_alpha_sigmoid`] at (C_j, w_ij, b_ij).
 pub(crate) fn ema_liquid(
-    new: &Sparse,
-    old: &Sparse,
+    new: &Csr,
+    old: &Csr,
     consensus: &[I32F32],
     la: LiquidAlphaFixed,
-) -> Sparse {
-    new.iter()
-        .zip(old.iter())
-        .map(|(rn, ro)| {
-            let mut out = Vec::with_capacity(rn.len());
-            let mut b = 0usize;
-            for (j, w) in rn {
-                while ro.get(b).is_some_and(|(jb, _)| jb < j) {
-                    b += 1;
-                }
-                let bond = match ro.get(b) {
-                    Some((jb, v)) if jb == j => Some(*v),
-                    _ => None,
-                };
-                let c = consensus.get(usize::from(*j)).copied().unwrap_or(ZERO);
-                let a = liquid_alpha_sigmoid(c, *w, bond.unwrap_or(ZERO), la);
-                let decayed = match bond {
-                    Some(v) => ONE.saturating_sub(a).saturating_mul(v),
-                    None => ZERO,
-                };
-                let inc = a.saturating_mul(*w).max(ZERO);
-                let val = decayed.saturating_add(inc).min(ONE);
-                if val > ZERO {
-                    out.push((*j, val));
+    n: usize,
+) -> (Csr, Vec<I32F32>) {
+    let rows = new.rows().min(old.rows());
+    let mut out = Csr::with_capacity(rows, new.cols.len());
+    let mut col_sum = vec![ZERO; n];
+    for i in 0..rows {
+        let (cn, vn) = new.row(i);
+        let (co, vo) = old.row(i);
+        let mut b = 0usize;
+        for (j, w) in cn.iter().zip(vn.iter()) {
+            while co.get(b).is_some_and(|jb| jb < j) {
+                b += 1;
+            }
+            let bond = match (co.get(b), vo.get(b)) {
+                (Some(jb), Some(v)) if jb == j => Some(*v),
+                _ => None,
+            };
+            let c = consensus.get(usize::from(*j)).copied().unwrap_or(ZERO);
+            let a = liquid_alpha_sigmoid(c, *w, bond.unwrap_or(ZERO), la);
+            let decayed = match bond {
+                Some(v) => ONE.saturating_sub(a).saturating_mul(v),
+                None => ZERO,
+            };
+            let inc = a.saturating_mul(*w).max(ZERO);
+            let val = decayed.saturating_add(inc).min(ONE);
+            if val > ZERO {
+                out.push(*j, val);
+                if let Some(s) = col_sum.get_mut(usize::from(*j)) {
+                    *s = s.saturating_add(val);
                 }
             }
-            out
-        })
-        .collect()
+        }
+        out.end_row();
+    }
+    (out, col_sum)
 }
 
 /// `clamp(low + σ·(high − low), low, high)` with
@@ -579,15 +775,21 @@ pub(crate) fn exp(x: I32F32) -> Option<I32F32> {
     // i = 2..=31, each step `term = (term·x)/i; result += term` with I32F32 semantics:
     // floor multiply (None when the product leaves i64) and, as term >= 0, a truncating
     // division by the integer i (constant divisors compile to exact multiply-shifts).
+    // Once a term is 0 every later term is 0 and adds nothing, so the series stops there.
     macro_rules! step {
-        ($($i:literal)*) => {$(
+        ($l:lifetime; $($i:literal)*) => {$(
             let p = (i128::from(term) * o) >> 32;
             term = i64::try_from(p).ok()?;
             term /= $i;
+            if term == 0 {
+                break $l;
+            }
             result = result.checked_add(term)?;
         )*};
     }
-    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    'series: {
+        step!('series; 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    }
     let mut result = I32F32::from_bits(result);
     if neg {
         result = div(ONE, result)?;
@@ -602,6 +804,17 @@ mod tests {
 
     fn f(x: f64) -> I32F32 {
         I32F32::from_num(x)
+    }
+
+    fn csr(rows: &[Vec<(u16, I32F32)>]) -> Csr {
+        let mut m = Csr::with_capacity(rows.len(), 0);
+        for r in rows {
+            for (j, v) in r {
+                m.push(*j, *v);
+            }
+            m.end_row();
+        }
+        m
     }
 
     #[test]
@@ -688,6 +901,105 @@ mod tests {
         }
     }
 
+    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    #[test]
+    fn reciprocal_division_matches_checked_div() {
+        let mut next = xorshift(0xdead_beef);
+        let edge = [
+            0i64,
+            1,
+            2,
+            3,
+            (1 << 31) + 1,
+            (1 << 32) - 1,
+            1 << 32,
+            (1 << 32) + 1,
+            7 << 32,
+            65535 << 32,
+            i64::MAX,
+            -1,
+            -(1 << 32),
+            i64::MIN,
+        ];
+        let mut divisors: Vec<i64> = edge.to_vec();
+        for _ in 0..300 {
+            let r = next();
+            divisors.push(match r % 4 {
+                0 => (r >> 8) as i64 & ((1 << 33) - 1),
+                1 => ((r >> 8) % 70_000) as i64 * (1 << 32),
+                2 => (r >> 2) as i64,
+                _ => (r >> 40) as i64 + 1,
+            });
+        }
+        for b in divisors {
+            let fb = I32F32::from_bits(b);
+            let d = DivBy::new(fb);
+            let mut nums: Vec<i64> = edge.to_vec();
+            for _ in 0..200 {
+                let r = next();
+                nums.push(match r % 4 {
+                    0 => (r >> 8) as i64 & ((1 << 33) - 1),
+                    1 => ((r >> 8) % 70_000) as i64 * (1 << 32),
+                    2 => r as i64,
+                    _ => b
+                        .wrapping_mul((r % 5) as i64)
+                        .wrapping_add((r % 3) as i64 - 1),
+                });
+            }
+            for a in nums {
+                let fa = I32F32::from_bits(a);
+                assert_eq!(d.div(fa), safe_div(fa, fb), "{a} / {b}");
+                assert_eq!(div(fa, fb), fa.checked_div(fb), "{a} / {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn packed_median_matches_the_pair_median() {
+        let mut next = xorshift(777);
+        for round in 0..300 {
+            let n = (next() % 40) as usize + 1;
+            let rows = (next() % 12) as usize + 1;
+            let palette = next() % 3;
+            let mut m = Csr::with_capacity(n, 0);
+            let mut stake = Vec::new();
+            for _ in 0..n.max(rows) {
+                for j in 0..n {
+                    if !next().is_multiple_of(3) {
+                        let v = match palette {
+                            0 => ((next() % 4) as i64) << 30,
+                            1 => (next() % (1 << 32)) as i64,
+                            _ => [0i64, 1 << 32, 12345][(next() % 3) as usize],
+                        };
+                        m.push(j as u16, I32F32::from_bits(v));
+                    }
+                }
+                m.end_row();
+                stake.push(match next() % 4 {
+                    0 => ZERO,
+                    1 => I32F32::from_bits(1),
+                    _ => I32F32::from_bits((next() % (1 << 30)) as i64),
+                });
+            }
+            let kappa = I32F32::from_bits((next() % (1 << 33)) as i64);
+            let want = weighted_median_pairs(&stake, &m, n, kappa);
+            assert_eq!(weighted_median_cols(&stake, &m, n, kappa), want);
+            for block in [1, 3, 17] {
+                let got = weighted_median_blocked(&stake, &m, n, kappa, block);
+                assert_eq!(got, want, "round {round} block {block}");
+            }
+        }
+    }
+
     #[test]
     fn quickselect_matches_a_sorted_scan() {
         let mut x: u64 = 12345;
@@ -739,7 +1051,7 @@ mod tests {
     fn median_picks_the_kappa_quantile() {
         // Three validators with stake 0.5, 0.3, 0.2 on one column.
         let stake = vec![f(0.5), f(0.3), f(0.2)];
-        let w: Sparse = vec![vec![(0, f(0.1))], vec![(0, f(0.5))], vec![(0, f(0.9))]];
+        let w = csr(&[vec![(0, f(0.1))], vec![(0, f(0.5))], vec![(0, f(0.9))]]);
         let c = weighted_median_cols(&stake, &w, 1, u16_proportion(32767));
         // stake(w <= 0.1) = 0.5 is not above minority = 1 - 0.49999; stake(w <= 0.5) is.
         assert_eq!(c[0], f(0.5));
