@@ -1,0 +1,8 @@
+//! Integration tests of the taonet runtime: every module's rules and errors, emission
+//! scenarios, block checks, encodings and random-sequence properties.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+mod balances;
+mod staking;

@@ -1,0 +1,334 @@
+#![allow(dead_code)]
+//! A small harness: a chain (state + domain) that builds, re-applies and records blocks.
+
+use std::sync::OnceLock;
+
+use taonet_crypto::Keypair;
+use taonet_runtime::error::DispatchError;
+use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
+use taonet_runtime::{
+    BlockOutcome, ChainSpec, Receipt, State, TxInvalid, apply_block, build_block, invariants,
+};
+use taonet_types::{
+    AccountId, Block, Call, ChainDomain, Hash, RAO_PER_TAO, Rao, SignedTransaction, Transaction,
+};
+
+/// `t` whole TAO.
+pub fn tao(t: u64) -> Rao {
+    Rao(t * RAO_PER_TAO)
+}
+
+/// The development accounts' (coldkey, hotkey) pairs, derived once.
+pub fn dev(name: &str) -> &'static (Keypair, Keypair) {
+    static KEYS: OnceLock<Vec<(Keypair, Keypair)>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| DEV_NAMES.iter().map(|n| dev_keys(n)).collect());
+    let i = DEV_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .expect("a dev name");
+    &keys[i]
+}
+
+/// Coldkey of a dev account.
+pub fn cold(name: &str) -> &'static Keypair {
+    &dev(name).0
+}
+
+/// Hotkey of a dev account.
+pub fn hot(name: &str) -> &'static Keypair {
+    &dev(name).1
+}
+
+/// A fresh keypair from a one-byte seed (not a dev account).
+pub fn key(seed: u8) -> Keypair {
+    Keypair::from_seed(&[seed; 32])
+}
+
+/// The block author used when no seats exist; it receives the fees and nothing else.
+pub const PROPOSER: AccountId = AccountId([0xEE; 32]);
+
+/// Signs `tx` for `domain`.
+pub fn sign(domain: &ChainDomain, signer: &Keypair, tx: Transaction) -> SignedTransaction {
+    let signature = signer.sign(&tx.signing_payload(domain)).0;
+    SignedTransaction { tx, signature }
+}
+
+/// A chain under test.
+#[derive(Clone)]
+pub struct Chain {
+    /// The current state.
+    pub state: State,
+    /// The signing domain.
+    pub domain: ChainDomain,
+    /// The genesis state (for replays).
+    pub genesis: State,
+    /// Every block applied since genesis.
+    pub blocks: Vec<Block>,
+    /// Clock of the next block.
+    pub time_ms: u64,
+}
+
+impl Chain {
+    /// A chain from a spec.
+    pub fn new(spec: &ChainSpec) -> Chain {
+        let g = spec.build().expect("valid spec");
+        Chain {
+            genesis: g.state.clone(),
+            state: g.state,
+            domain: g.domain,
+            blocks: Vec::new(),
+            time_ms: spec.genesis_timestamp_ms + 1_000,
+        }
+    }
+
+    /// The development chain without validators (anyone may propose).
+    pub fn dev() -> Chain {
+        Chain::new(&ChainSpec::dev(&[]))
+    }
+
+    /// Current height.
+    pub fn height(&self) -> u64 {
+        self.state.globals.height
+    }
+
+    /// The proposer of the next block: the first seat if seats exist, else [`PROPOSER`].
+    pub fn next_proposer(&self) -> AccountId {
+        let epoch = self.state.consensus_epoch(self.height() + 1);
+        self.state
+            .seats(epoch)
+            .and_then(|s| s.seats.first())
+            .map_or(PROPOSER, |s| s.hotkey)
+    }
+
+    /// A transaction from `signer` with its next nonce and a generous fee limit.
+    pub fn tx(&self, signer: &Keypair, call: Call) -> SignedTransaction {
+        let nonce = self.state.nonce(&signer.account_id());
+        self.tx_with(signer, nonce, tao(1), call)
+    }
+
+    /// A transaction with explicit nonce and fee limit.
+    pub fn tx_with(
+        &self,
+        signer: &Keypair,
+        nonce: u64,
+        fee_limit: Rao,
+        call: Call,
+    ) -> SignedTransaction {
+        let tx = Transaction {
+            signer: signer.account_id(),
+            nonce,
+            fee_limit,
+            call,
+        };
+        sign(&self.domain, signer, tx)
+    }
+
+    /// Several transactions in order, with consecutive nonces per signer.
+    pub fn txs(&self, calls: &[(&Keypair, Call)]) -> Vec<SignedTransaction> {
+        let mut nonces: std::collections::BTreeMap<AccountId, u64> = Default::default();
+        calls
+            .iter()
+            .map(|(kp, call)| {
+                let id = kp.account_id();
+                let n = nonces.entry(id).or_insert_with(|| self.state.nonce(&id));
+                let tx = self.tx_with(kp, *n, tao(1), call.clone());
+                *n += 1;
+                tx
+            })
+            .collect()
+    }
+
+    /// Builds a block from `candidates` (as a proposer would), applies it to the state (as
+    /// every node would), and returns what happened plus the candidates left out.
+    pub fn try_block(
+        &mut self,
+        candidates: &[SignedTransaction],
+    ) -> (BlockOutcome, Vec<(Hash, TxInvalid)>) {
+        let proposer = self.next_proposer();
+        let built = build_block(
+            &self.state,
+            &self.domain,
+            proposer,
+            self.time_ms,
+            candidates,
+        )
+        .expect("block builds");
+        self.time_ms += 1_000;
+        let outcome =
+            apply_block(&mut self.state, &self.domain, &built.block).expect("built block applies");
+        assert_eq!(outcome, built.outcome, "building and applying agree");
+        assert_eq!(self.state.root(), built.block.state_root);
+        assert_eq!(self.state.root(), built.state.root());
+        assert_eq!(self.state.head, built.block.hash());
+        invariants::check(&self.state).expect("invariants hold");
+        self.blocks.push(built.block);
+        (outcome, built.rejected)
+    }
+
+    /// A block that must include every candidate.
+    pub fn block(&mut self, candidates: &[SignedTransaction]) -> BlockOutcome {
+        let (outcome, rejected) = self.try_block(candidates);
+        assert!(rejected.is_empty(), "rejected: {rejected:?}");
+        outcome
+    }
+
+    /// One transaction in its own block; returns its receipt.
+    pub fn submit(&mut self, signer: &Keypair, call: Call) -> Receipt {
+        let tx = self.tx(signer, call);
+        let mut outcome = self.block(&[tx]);
+        outcome.receipts.remove(0)
+    }
+
+    /// One call that must succeed.
+    pub fn ok(&mut self, signer: &Keypair, call: Call) -> Receipt {
+        let r = self.submit(signer, call);
+        assert!(r.success(), "{} failed: {:?}", r.call, r.result);
+        r
+    }
+
+    /// One call that must fail; returns its error (the fee is still paid).
+    pub fn fail(&mut self, signer: &Keypair, call: Call) -> DispatchError {
+        let r = self.submit(signer, call);
+        match r.result {
+            Ok(()) => panic!("{} unexpectedly succeeded", r.call),
+            Err(e) => e,
+        }
+    }
+
+    /// A transaction that must be rejected from the block as invalid.
+    pub fn invalid(&mut self, tx: SignedTransaction) -> TxInvalid {
+        let (outcome, mut rejected) = self.try_block(&[tx]);
+        assert!(outcome.receipts.is_empty());
+        assert_eq!(rejected.len(), 1);
+        rejected.remove(0).1
+    }
+
+    /// `n` empty blocks; their outcomes.
+    pub fn advance(&mut self, n: u64) -> Vec<BlockOutcome> {
+        (0..n).map(|_| self.block(&[])).collect()
+    }
+
+    /// Empty blocks until the height is `h`.
+    pub fn advance_to(&mut self, h: u64) -> Vec<BlockOutcome> {
+        assert!(h >= self.height(), "height {} is past {h}", self.height());
+        self.advance(h - self.height())
+    }
+
+    /// Free balance.
+    pub fn free(&self, who: &Keypair) -> Rao {
+        self.state.free(&who.account_id())
+    }
+
+    /// Stake of `coldkey` on `hotkey`.
+    pub fn stake(&self, hotkey: &Keypair, coldkey: &Keypair) -> Rao {
+        self.state
+            .stake(&hotkey.account_id(), &coldkey.account_id())
+    }
+}
+
+/// Shorthand for `Rao` arithmetic in expectations.
+pub fn sub(a: Rao, b: Rao) -> Rao {
+    a.checked_sub(b).expect("no underflow")
+}
+
+/// Shorthand for `Rao` arithmetic in expectations.
+pub fn add(a: Rao, b: Rao) -> Rao {
+    a.checked_add(b).expect("no overflow")
+}
+
+/// Call constructors.
+pub mod call {
+    use taonet_types::tx::{
+        AxonInfo, BalancesCall, ConsensusCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+    };
+    use taonet_types::{AccountId, Call, Hash, HyperparamUpdate, NetUid, Rao, Uid};
+
+    pub fn transfer(dest: AccountId, amount: Rao) -> Call {
+        Call::Balances(BalancesCall::Transfer { dest, amount })
+    }
+    pub fn associate(hotkey: AccountId) -> Call {
+        Call::Staking(StakingCall::AssociateHotkey { hotkey })
+    }
+    pub fn add_stake(hotkey: AccountId, amount: Rao) -> Call {
+        Call::Staking(StakingCall::AddStake { hotkey, amount })
+    }
+    pub fn remove_stake(hotkey: AccountId, amount: Rao) -> Call {
+        Call::Staking(StakingCall::RemoveStake { hotkey, amount })
+    }
+    pub fn increase_take(hotkey: AccountId, take: u16) -> Call {
+        Call::Staking(StakingCall::IncreaseTake { hotkey, take })
+    }
+    pub fn decrease_take(hotkey: AccountId, take: u16) -> Call {
+        Call::Staking(StakingCall::DecreaseTake { hotkey, take })
+    }
+    pub fn register_network(hotkey: AccountId) -> Call {
+        Call::Subnets(SubnetCall::RegisterNetwork { hotkey })
+    }
+    pub fn set_identity(netuid: NetUid, name: &str, url: &str, description: &str) -> Call {
+        Call::Subnets(SubnetCall::SetIdentity {
+            netuid,
+            name: name.into(),
+            url: url.into(),
+            description: description.into(),
+        })
+    }
+    pub fn set_hyperparameter(netuid: NetUid, update: HyperparamUpdate) -> Call {
+        Call::Subnets(SubnetCall::SetHyperparameter { netuid, update })
+    }
+    pub fn register(netuid: NetUid, hotkey: AccountId, max_burn: Rao) -> Call {
+        Call::Neurons(NeuronCall::BurnedRegister {
+            netuid,
+            hotkey,
+            max_burn,
+        })
+    }
+    pub fn root_register(hotkey: AccountId) -> Call {
+        Call::Neurons(NeuronCall::RootRegister { hotkey })
+    }
+    pub fn serve_axon(netuid: NetUid, axon: AxonInfo) -> Call {
+        Call::Neurons(NeuronCall::ServeAxon { netuid, axon })
+    }
+    pub fn set_weights(netuid: NetUid, uids: &[Uid], weights: &[u16], version_key: u64) -> Call {
+        Call::Weights(WeightsCall::SetWeights {
+            netuid,
+            uids: uids.to_vec(),
+            weights: weights.to_vec(),
+            version_key,
+        })
+    }
+    pub fn commit(netuid: NetUid, commit_hash: Hash) -> Call {
+        Call::Weights(WeightsCall::CommitWeights {
+            netuid,
+            commit_hash,
+        })
+    }
+    pub fn reveal(
+        netuid: NetUid,
+        uids: &[Uid],
+        weights: &[u16],
+        salt: &[u16],
+        version_key: u64,
+    ) -> Call {
+        Call::Weights(WeightsCall::RevealWeights {
+            netuid,
+            uids: uids.to_vec(),
+            weights: weights.to_vec(),
+            salt: salt.to_vec(),
+            version_key,
+        })
+    }
+    pub fn consensus_key(hotkey: AccountId, key: [u8; 32]) -> Call {
+        Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key })
+    }
+}
+
+/// What the subnet epochs of these blocks paid out (owner cuts, miners, validators).
+pub fn minted<'a>(outcomes: impl IntoIterator<Item = &'a BlockOutcome>) -> Rao {
+    let mut total = Rao::ZERO;
+    for o in outcomes {
+        for e in &o.epochs {
+            total = add(total, add(e.owner_cut, add(e.miners, e.validators)));
+        }
+    }
+    total
+}
