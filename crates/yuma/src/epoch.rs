@@ -280,31 +280,34 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let nnz_in: usize = weights_in.iter().map(|r| r.len()).sum();
     let mut weights = Csr::with_capacity(n, nnz_in);
     for (i, row) in weights_in.iter().enumerate() {
-        if permit.get(i).copied().unwrap_or(false) {
-            let lu = input.last_update.get(i).copied().unwrap_or(0);
-            let commit = input
-                .commit_reveal
-                .as_ref()
-                .map(|cr| cr.get(i).copied().flatten().unwrap_or(u64::MAX));
-            let start = weights.cols.len();
-            let mut total = ZERO;
+        if !permit.get(i).copied().unwrap_or(false) {
+            weights.end_row();
+            continue;
+        }
+        let lu = input.last_update.get(i).copied().unwrap_or(0);
+        let commit = input
+            .commit_reveal
+            .as_ref()
+            .map(|cr| cr.get(i).copied().flatten().unwrap_or(u64::MAX));
+        let start = weights.cols.len();
+        let mut total = ZERO;
+        weights.append_row(row.len(), |out| {
             for (j, v) in row.iter() {
                 let jj = usize::from(*j);
                 let reg = registered_at.get(jj).copied().unwrap_or(0);
                 if (jj != i || owner == Some(i)) && lu > reg && commit.is_none_or(|cb| cb >= reg) {
                     let v = I32F32::from_num(*v);
                     total = total.saturating_add(v);
-                    weights.push(*j, v);
+                    out.push(*j, v);
                 }
             }
-            if total > ZERO {
-                let d = DivBy::new(total);
-                for v in weights.vals.get_mut(start..).unwrap_or(&mut []) {
-                    *v = d.div(*v);
-                }
+        });
+        if total > ZERO {
+            let d = DivBy::new(total);
+            for v in weights.vals.get_mut(start..).unwrap_or(&mut []) {
+                *v = d.div(*v);
             }
         }
-        weights.end_row();
     }
     drop(weights_in);
 
@@ -312,88 +315,135 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let kappa = math::u16_proportion(p.kappa);
     let consensus = math::weighted_median_cols(&active_stake, &weights, n, kappa);
 
-    // 7–8. Clipping, validator trust and ranks in one pass; incentive.
-    let mut clipped = Csr::with_capacity(n, weights.cols.len());
-    let mut validator_trust = vec![ZERO; n];
-    let mut incentive = vec![ZERO; n];
-    for ((i, trust), sa) in validator_trust
-        .iter_mut()
-        .enumerate()
-        .zip(active_stake.iter())
-    {
-        let (cols, vals) = weights.row(i);
-        let mut t = ZERO;
-        for (j, v) in cols.iter().zip(vals.iter()) {
-            let jj = usize::from(*j);
-            let th = consensus.get(jj).copied().unwrap_or(ZERO);
-            let c = if th < *v {
-                if th > ZERO {
-                    th
-                } else {
-                    continue;
-                }
-            } else {
-                *v
-            };
-            clipped.push(*j, c);
-            t = t.saturating_add(c);
-            if let Some(r) = incentive.get_mut(jj) {
-                *r = r.saturating_add(sa.saturating_mul(c));
-            }
-        }
-        *trust = t;
-        clipped.end_row();
-    }
-    math::normalize(&mut incentive);
-
-    // 9. Bonds and dividends.
+    // 7–9, one pass per row: clipping, validator trust and ranks; the bond-weights row
+    // Wb = W + β·(Wc − W); the masked stored bonds; and the bond EMA (Yuma 3) or ΔB = Wb ∘ Sa
+    // (original), with their column sums.
     let beta = math::u16_proportion(p.bonds_penalty);
-    let interpolated;
-    let weights_for_bonds: &Csr = if beta == ZERO {
-        &weights
-    } else if beta == ONE {
-        &clipped
-    } else {
-        interpolated = math::interpolate(&weights, &clipped, beta);
-        &interpolated
-    };
     let last_tempo = match input.last_epoch_block {
         None | Some(0) => block.saturating_sub(u64::from(p.tempo)),
         Some(lms) => lms.saturating_add(1),
     };
-    let nnz_bonds: usize = bonds_in.iter().map(|r| r.len()).sum();
-    let mut bonds = Csr::with_capacity(n, nnz_bonds);
-    for row in &bonds_in {
-        for (j, v) in row.iter() {
-            let reg = registered_at.get(usize::from(*j)).copied().unwrap_or(0);
-            if last_tempo > reg {
-                let v = if yuma3 {
-                    math::u16_proportion(*v)
-                } else {
-                    I32F32::from_num(*v)
-                };
-                bonds.push(*j, v);
-            }
-        }
-        bonds.end_row();
-    }
-    drop(bonds_in);
     let bma = math::safe_div64(
         I64F64::saturating_from_num(p.bonds_moving_average),
         I64F64::from_num(1_000_000),
     );
     let alpha = ONE.saturating_sub(I32F32::saturating_from_num(bma));
+    let la = &p.liquid_alpha;
+    let liquid = (yuma3 && la.enabled && consensus.iter().any(|c| *c != ZERO))
+        .then(|| LiquidAlphaFixed::new(la.alpha_low, la.alpha_high, la.steepness));
+    let bond_value = |v: u16| {
+        if yuma3 {
+            math::u16_proportion(v)
+        } else {
+            I32F32::from_num(v)
+        }
+    };
+    let masked_bonds = |row: &[(u16, u16)], out: &mut Csr| {
+        out.offsets.truncate(1);
+        out.cols.clear();
+        out.vals.clear();
+        for (j, v) in row {
+            let reg = registered_at.get(usize::from(*j)).copied().unwrap_or(0);
+            if last_tempo > reg {
+                out.push(*j, bond_value(*v));
+            }
+        }
+        out.end_row();
+    };
+
+    let mut validator_trust = vec![ZERO; n];
+    let mut incentive = vec![ZERO; n];
+    // Yuma 3: the new bonds B'; original: ΔB. Column sums of each.
+    // Room for every row's upper bound (W row plus stored bond row), so it never regrows.
+    let nnz_bonds: usize = bonds_in.iter().map(|r| r.len()).sum();
+    let mut next = Csr::with_capacity(n, weights.cols.len().saturating_add(nnz_bonds));
+    let mut next_col_sum = vec![ZERO; n];
+    // Original only: column sums of the masked stored bonds.
+    let mut bond_col_sum = vec![ZERO; n];
+    let mut clipped = Csr::with_capacity(1, 0);
+    let mut mixed = Csr::with_capacity(1, 0);
+    let mut old = Csr::with_capacity(1, 0);
+    for (i, ((trust, sa), bond_row)) in validator_trust
+        .iter_mut()
+        .zip(active_stake.iter())
+        .zip(bonds_in.iter())
+        .enumerate()
+    {
+        let w_row = weights.row(i);
+        clipped.offsets.truncate(1);
+        clipped.cols.clear();
+        clipped.vals.clear();
+        let mut t = ZERO;
+        clipped.append_row(w_row.0.len(), |out| {
+            for (j, v) in w_row.0.iter().zip(w_row.1.iter()) {
+                let jj = usize::from(*j);
+                let th = consensus.get(jj).copied().unwrap_or(ZERO);
+                let c = if th < *v {
+                    if th > ZERO {
+                        th
+                    } else {
+                        continue;
+                    }
+                } else {
+                    *v
+                };
+                out.push(*j, c);
+                t = t.saturating_add(c);
+                if let Some(r) = incentive.get_mut(jj) {
+                    *r = r.saturating_add(sa.saturating_mul(c));
+                }
+            }
+        });
+        *trust = t;
+        let wb_row = if beta == ZERO {
+            w_row
+        } else if beta == ONE {
+            clipped.row(0)
+        } else {
+            mixed.offsets.truncate(1);
+            mixed.cols.clear();
+            mixed.vals.clear();
+            let cap = w_row.0.len() + clipped.cols.len();
+            mixed.append_row(cap, |out| {
+                math::interpolate_row(w_row, clipped.row(0), beta, out);
+            });
+            mixed.row(0)
+        };
+        masked_bonds(bond_row, &mut old);
+        let b_row = old.row(0);
+        if yuma3 {
+            let cap = wb_row.0.len() + b_row.0.len();
+            next.append_row(cap, |out| match liquid {
+                Some(laf) => {
+                    math::ema_liquid_row(wb_row, b_row, &consensus, laf, out, &mut next_col_sum);
+                }
+                None => math::ema_row(wb_row, b_row, alpha, out, &mut next_col_sum),
+            });
+        } else {
+            next.append_row(wb_row.0.len(), |out| {
+                for (j, v) in wb_row.0.iter().zip(wb_row.1.iter()) {
+                    let d = v.saturating_mul(*sa);
+                    out.push(*j, d);
+                    if let Some(s) = next_col_sum.get_mut(usize::from(*j)) {
+                        *s = s.saturating_add(d);
+                    }
+                }
+            });
+            for (j, v) in b_row.0.iter().zip(b_row.1.iter()) {
+                if let Some(s) = bond_col_sum.get_mut(usize::from(*j)) {
+                    *s = s.saturating_add(*v);
+                }
+            }
+        }
+    }
+    drop(clipped);
+    drop(mixed);
+    math::normalize(&mut incentive);
 
     let mut dividends: Vec<I32F32> = vec![ZERO; n];
     let mut new_bonds: Vec<Vec<(u16, u16)>> = vec![Vec::new(); n];
     if yuma3 {
-        let la = &p.liquid_alpha;
-        let (ema_bonds, col_sum) = if la.enabled && consensus.iter().any(|c| *c != ZERO) {
-            let laf = LiquidAlphaFixed::new(la.alpha_low, la.alpha_high, la.steepness);
-            math::ema_liquid(weights_for_bonds, &bonds, &consensus, laf, n)
-        } else {
-            math::ema(weights_for_bonds, &bonds, alpha, n)
-        };
+        let (ema_bonds, col_sum) = (next, next_col_sum);
         // D_i = Sa_i · Σ_j (B'_ij / Σ_k B'_kj) · I_j, the column normalisation done on the fly.
         let col_div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
         for (i, ((d, sa), (np, out))) in dividends
@@ -426,23 +476,40 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         }
         math::normalize(&mut dividends);
     } else {
-        let bonds_col_sum = bonds.col_sums(n);
-        math::col_normalize_with(&mut bonds, &bonds_col_sum);
-        // ΔB = Wb ∘ Sa (every entry kept, so Wb's columns), column normalised.
-        let mut delta = Csr {
-            offsets: weights_for_bonds.offsets.clone(),
-            cols: weights_for_bonds.cols.clone(),
-            vals: Vec::with_capacity(weights_for_bonds.vals.len()),
+        // B' = α·colnorm(ΔB) + (1 − α)·colnorm(B), positive entries kept.
+        let (delta, delta_col_sum) = (next, next_col_sum);
+        let delta_div: Vec<DivBy> = delta_col_sum.iter().map(|s| DivBy::new(*s)).collect();
+        let bond_div: Vec<DivBy> = bond_col_sum.iter().map(|s| DivBy::new(*s)).collect();
+        let col_norm = |divs: &[DivBy], sums: &[I32F32], j: u16, v: I32F32| {
+            let j = usize::from(j);
+            match (sums.get(j), divs.get(j)) {
+                (Some(s), Some(dv)) if *s != ZERO => dv.div(v),
+                _ => v,
+            }
         };
-        for (i, s) in active_stake.iter().enumerate() {
-            let (_, vals) = weights_for_bonds.row(i);
-            delta.vals.extend(vals.iter().map(|v| v.saturating_mul(*s)));
+        let mut ema_bonds = Csr::with_capacity(n, delta.cols.len().saturating_add(nnz_bonds));
+        let mut col_sum = vec![ZERO; n];
+        let mut d_row = Csr::with_capacity(1, 0);
+        for (i, bond_row) in bonds_in.iter().enumerate() {
+            let (dc, dv) = delta.row(i);
+            d_row.offsets.truncate(1);
+            d_row.cols.clear();
+            d_row.vals.clear();
+            d_row.append_row(dc.len(), |out| {
+                for (j, v) in dc.iter().zip(dv.iter()) {
+                    out.push(*j, col_norm(&delta_div, &delta_col_sum, *j, *v));
+                }
+            });
+            masked_bonds(bond_row, &mut old);
+            for (j, v) in old.cols.iter().zip(old.vals.iter_mut()) {
+                *v = col_norm(&bond_div, &bond_col_sum, *j, *v);
+            }
+            let b_row = old.row(0);
+            ema_bonds.append_row(dc.len() + b_row.0.len(), |out| {
+                math::ema_row(d_row.row(0), b_row, alpha, out, &mut col_sum);
+            });
         }
-        let delta_col_sum = delta.col_sums(n);
-        math::col_normalize_with(&mut delta, &delta_col_sum);
-        let (mut ema_bonds, col_sum) = math::ema(&delta, &bonds, alpha, n);
         drop(delta);
-        drop(bonds);
         // Column normalisation, dividends D_i = Σ_j B'_ij·I_j and column maxima in one pass.
         let col_div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
         let mut col_max = vec![ZERO; n];
@@ -452,12 +519,8 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             let vals = ema_bonds.vals.get_mut(r).unwrap_or(&mut []);
             let mut total = ZERO;
             for (j, v) in cols.iter().zip(vals.iter_mut()) {
+                *v = col_norm(&col_div, &col_sum, *j, *v);
                 let j = usize::from(*j);
-                if let Some(dv) = col_div.get(j)
-                    && col_sum.get(j).is_some_and(|s| *s != ZERO)
-                {
-                    *v = dv.div(*v);
-                }
                 let x = incentive.get(j).copied().unwrap_or(ZERO);
                 total = total.saturating_add(x.saturating_mul(*v));
                 if let Some(mx) = col_max.get_mut(j)
@@ -478,17 +541,16 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
                     .iter()
                     .zip(vals.iter())
                     .map(|(j, v)| {
-                        let j = usize::from(*j);
-                        let up = match (col_max.get(j), max_div.get(j)) {
-                            (Some(mx), Some(dv)) if *mx != ZERO => dv.div(*v),
-                            _ => *v,
-                        };
-                        (j as u16, math::to_u16_proportion(up))
+                        (
+                            *j,
+                            math::to_u16_proportion(col_norm(&max_div, &col_max, *j, *v)),
+                        )
                     })
                     .collect();
             }
         }
     }
+    drop(bonds_in);
 
     // 10. Emission split.
     let combined: Vec<I32F32> = incentive

@@ -129,7 +129,9 @@ pub(crate) fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
 /// `x / 65535` for a u16 proportion.
 #[inline]
 pub(crate) fn u16_proportion(x: u16) -> I32F32 {
-    safe_div(I32F32::from_num(x), I32F32::from_num(u16::MAX))
+    // safe_div(x, 65535) takes div's integer-divisor path ((x << 32) / 65535, or 0 for
+    // x = 0); written out so the constant divisor compiles to a multiplication.
+    I32F32::from_bits((i64::from(x) << 32) / 65535)
 }
 
 /// floor(x · 65535), saturating into `0..=65535` (subtensor's `fixed_proportion_to_u16`).
@@ -187,11 +189,6 @@ impl Csr {
         }
     }
 
-    /// Number of rows.
-    pub(crate) fn rows(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
-    }
-
     /// Append an entry to the current row.
     #[inline]
     pub(crate) fn push(&mut self, j: u16, v: I32F32) {
@@ -223,15 +220,42 @@ impl Csr {
         )
     }
 
-    /// Sum of each column (saturating, rows in order).
-    pub(crate) fn col_sums(&self, n: usize) -> Vec<I32F32> {
-        let mut col_sum = vec![ZERO; n];
-        for (j, v) in self.cols.iter().zip(self.vals.iter()) {
-            if let Some(s) = col_sum.get_mut(usize::from(*j)) {
-                *s = s.saturating_add(*v);
-            }
+    /// Append one row of at most `cap` entries written by `f`, without per-entry capacity
+    /// checks.
+    #[inline]
+    pub(crate) fn append_row(&mut self, cap: usize, f: impl FnOnce(&mut RowOut<'_>)) {
+        let start = self.cols.len();
+        self.cols.resize(start + cap, 0);
+        self.vals.resize(start + cap, ZERO);
+        let mut out = RowOut {
+            cols: self.cols.get_mut(start..).unwrap_or(&mut []),
+            vals: self.vals.get_mut(start..).unwrap_or(&mut []),
+            k: 0,
+        };
+        f(&mut out);
+        let end = start + out.k;
+        self.cols.truncate(end);
+        self.vals.truncate(end);
+        self.end_row();
+    }
+}
+
+/// The entries of one row being appended by [`Csr::append_row`].
+pub(crate) struct RowOut<'a> {
+    cols: &'a mut [u16],
+    vals: &'a mut [I32F32],
+    k: usize,
+}
+
+impl RowOut<'_> {
+    /// Append an entry (dropped beyond the row's capacity, which callers size exactly).
+    #[inline]
+    pub(crate) fn push(&mut self, j: u16, v: I32F32) {
+        if let (Some(c), Some(x)) = (self.cols.get_mut(self.k), self.vals.get_mut(self.k)) {
+            *c = j;
+            *x = v;
+            self.k += 1;
         }
-        col_sum
     }
 }
 
@@ -280,58 +304,43 @@ pub(crate) fn merge_rows(
     }
 }
 
-/// `A + ratio·(B − A)` entry-wise over the union of entries. `ratio == 0` and `ratio == 1`
-/// are the caller's (they return `A` or `B` unchanged); here only strictly positive results
-/// are kept.
-pub(crate) fn interpolate(a: &Csr, b: &Csr, ratio: I32F32) -> Csr {
-    let rows = a.rows().min(b.rows());
-    let mut out = Csr::with_capacity(rows, a.cols.len().max(b.cols.len()));
-    for i in 0..rows {
-        merge_rows(a.row(i), b.row(i), |j, v1, v2| {
-            let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
-            if interp > ZERO {
-                out.push(j, interp);
-            }
-        });
-        out.end_row();
-    }
-    out
-}
-
-/// Scalar EMA `alpha·new + (1 − alpha)·old` over the union of entries, keeping values > 0;
-/// also returns the column sums of the result.
-pub(crate) fn ema(new: &Csr, old: &Csr, alpha: I32F32, n: usize) -> (Csr, Vec<I32F32>) {
-    let one_minus_alpha = ONE.saturating_sub(alpha);
-    let rows = new.rows().min(old.rows());
-    let mut out = Csr::with_capacity(rows, new.cols.len().max(old.cols.len()));
-    let mut col_sum = vec![ZERO; n];
-    for i in 0..rows {
-        merge_rows(new.row(i), old.row(i), |j, vn, vo| {
-            let val = alpha
-                .saturating_mul(vn)
-                .saturating_add(one_minus_alpha.saturating_mul(vo));
-            if val > ZERO {
-                out.push(j, val);
-                if let Some(s) = col_sum.get_mut(usize::from(j)) {
-                    *s = s.saturating_add(val);
-                }
-            }
-        });
-        out.end_row();
-    }
-    (out, col_sum)
-}
-
-/// Normalise every column with a non-zero sum `col_sum` to sum 1, in place.
-pub(crate) fn col_normalize_with(m: &mut Csr, col_sum: &[I32F32]) {
-    let div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
-    for (j, v) in m.cols.iter().zip(m.vals.iter_mut()) {
-        if let Some(d) = div.get(usize::from(*j))
-            && d.b != ZERO
-        {
-            *v = d.div(*v);
+/// One row of `A + ratio·(B − A)` over the union of entries, keeping strictly positive
+/// results (`ratio == 0` and `ratio == 1` are the caller's: they use `A` or `B` as is).
+pub(crate) fn interpolate_row(
+    a: (&[u16], &[I32F32]),
+    b: (&[u16], &[I32F32]),
+    ratio: I32F32,
+    out: &mut RowOut<'_>,
+) {
+    merge_rows(a, b, |j, v1, v2| {
+        let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
+        if interp > ZERO {
+            out.push(j, interp);
         }
-    }
+    });
+}
+
+/// One row of the scalar EMA `alpha·new + (1 − alpha)·old` over the union of entries,
+/// keeping values > 0 and adding them to `col_sum`.
+pub(crate) fn ema_row(
+    new: (&[u16], &[I32F32]),
+    old: (&[u16], &[I32F32]),
+    alpha: I32F32,
+    out: &mut RowOut<'_>,
+    col_sum: &mut [I32F32],
+) {
+    let one_minus_alpha = ONE.saturating_sub(alpha);
+    merge_rows(new, old, |j, vn, vo| {
+        let val = alpha
+            .saturating_mul(vn)
+            .saturating_add(one_minus_alpha.saturating_mul(vo));
+        if val > ZERO {
+            out.push(j, val);
+            if let Some(s) = col_sum.get_mut(usize::from(j)) {
+                *s = s.saturating_add(val);
+            }
+        }
+    });
 }
 
 /// Stake-weighted median of every column at majority `kappa`.
@@ -664,50 +673,43 @@ impl LiquidAlphaFixed {
     }
 }
 
-/// Per-entry EMA of the sparse reference path (`mat_ema_alpha_sparse`): only columns present
+/// One row of the per-entry EMA of the sparse reference path (`mat_ema_alpha_sparse`),
+/// adding the kept values to `col_sum`: only columns present
 /// in the new (weight) row are emitted — a bond toward an omitted uid disappears — with
 /// `min(1, (1 − α_ij)·b_ij + max(0, α_ij·w_ij))` kept when > 0, and α_ij from
 /// [`liquid_alpha_sigmoid`] at (C_j, w_ij, b_ij).
-pub(crate) fn ema_liquid(
-    new: &Csr,
-    old: &Csr,
+pub(crate) fn ema_liquid_row(
+    (cn, vn): (&[u16], &[I32F32]),
+    (co, vo): (&[u16], &[I32F32]),
     consensus: &[I32F32],
     la: LiquidAlphaFixed,
-    n: usize,
-) -> (Csr, Vec<I32F32>) {
-    let rows = new.rows().min(old.rows());
-    let mut out = Csr::with_capacity(rows, new.cols.len());
-    let mut col_sum = vec![ZERO; n];
-    for i in 0..rows {
-        let (cn, vn) = new.row(i);
-        let (co, vo) = old.row(i);
-        let mut b = 0usize;
-        for (j, w) in cn.iter().zip(vn.iter()) {
-            while co.get(b).is_some_and(|jb| jb < j) {
-                b += 1;
-            }
-            let bond = match (co.get(b), vo.get(b)) {
-                (Some(jb), Some(v)) if jb == j => Some(*v),
-                _ => None,
-            };
-            let c = consensus.get(usize::from(*j)).copied().unwrap_or(ZERO);
-            let a = liquid_alpha_sigmoid(c, *w, bond.unwrap_or(ZERO), la);
-            let decayed = match bond {
-                Some(v) => ONE.saturating_sub(a).saturating_mul(v),
-                None => ZERO,
-            };
-            let inc = a.saturating_mul(*w).max(ZERO);
-            let val = decayed.saturating_add(inc).min(ONE);
-            if val > ZERO {
-                out.push(*j, val);
-                if let Some(s) = col_sum.get_mut(usize::from(*j)) {
-                    *s = s.saturating_add(val);
-                }
+    out: &mut RowOut<'_>,
+    col_sum: &mut [I32F32],
+) {
+    let mut b = 0usize;
+    for (j, w) in cn.iter().zip(vn.iter()) {
+        while co.get(b).is_some_and(|jb| jb < j) {
+            b += 1;
+        }
+        let bond = match (co.get(b), vo.get(b)) {
+            (Some(jb), Some(v)) if jb == j => Some(*v),
+            _ => None,
+        };
+        let c = consensus.get(usize::from(*j)).copied().unwrap_or(ZERO);
+        let a = liquid_alpha_sigmoid(c, *w, bond.unwrap_or(ZERO), la);
+        let decayed = match bond {
+            Some(v) => ONE.saturating_sub(a).saturating_mul(v),
+            None => ZERO,
+        };
+        let inc = a.saturating_mul(*w).max(ZERO);
+        let val = decayed.saturating_add(inc).min(ONE);
+        if val > ZERO {
+            out.push(*j, val);
+            if let Some(s) = col_sum.get_mut(usize::from(*j)) {
+                *s = s.saturating_add(val);
             }
         }
-        out.end_row();
     }
-    (out, col_sum)
 }
 
 /// `clamp(low + σ·(high − low), low, high)` with
@@ -1037,6 +1039,14 @@ mod tests {
                 }
             }
             assert_eq!(weighted_quantile(&mut e, minority), want);
+        }
+    }
+
+    #[test]
+    fn u16_proportion_is_safe_div_by_65535() {
+        for x in 0..=u16::MAX {
+            let want = safe_div(I32F32::from_num(x), I32F32::from_num(u16::MAX));
+            assert_eq!(u16_proportion(x), want, "{x}");
         }
     }
 
