@@ -5,4 +5,6 @@
 mod support;
 
 mod balances;
+mod neurons;
 mod staking;
+mod subnets;
