@@ -364,7 +364,8 @@ pub enum WeightsError {
     /// Reveal too early.
     #[error("this commit can be revealed from block {from} (subnet epoch {epoch})")]
     RevealTooEarly {
-        /// First block of the reveal epoch (approximate).
+        /// First block whose transactions fall in the reveal epoch (exact while the tempo
+        /// stays the same).
         from: BlockNumber,
         /// The epoch in which to reveal.
         epoch: u64,

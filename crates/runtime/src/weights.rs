@@ -213,6 +213,8 @@ impl State {
             u64::from(info.hyperparams.reveal_period_epochs),
             u64::from(info.hyperparams.tempo),
         );
+        // The epoch of a block runs after its transactions, so the first block whose
+        // transactions see the next epoch index is the one after that epoch's block.
         let next_epoch_block = info.last_epoch_block.saturating_add(tempo);
         let hash = weights_commit_hash(hotkey, netuid, uids, weights, salt, version_key);
         let commits = self
@@ -230,7 +232,9 @@ impl State {
         if epoch < reveal_epoch {
             let epochs_left = reveal_epoch - epoch - 1;
             return Err(WeightsError::RevealTooEarly {
-                from: next_epoch_block.saturating_add(epochs_left * tempo),
+                from: next_epoch_block
+                    .saturating_add(1)
+                    .saturating_add(epochs_left.saturating_mul(tempo)),
                 epoch: reveal_epoch,
             });
         }

@@ -8,3 +8,4 @@ mod balances;
 mod neurons;
 mod staking;
 mod subnets;
+mod weights;
