@@ -118,10 +118,14 @@ pub fn consensus_shares(
     if total == 0 {
         return None;
     }
+    // `rank · 2^64` overflows u128 once a rank reaches 2^64 (a few TAO of stake at full
+    // weight), so drop the low bits of ranks and total alike until the total fits in 64 bits.
+    let shift = (u128::BITS - total.leading_zeros()).saturating_sub(64);
+    let total = total >> shift;
     Some(
         ranks
             .iter()
-            .map(|r| u64::try_from(r * SHARE_ONE / total).unwrap_or(u64::MAX))
+            .map(|r| u64::try_from((r >> shift) * SHARE_ONE / total).unwrap_or(u64::MAX))
             .collect(),
     )
 }
