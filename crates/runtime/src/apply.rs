@@ -35,7 +35,7 @@ use taonet_types::{
 
 use crate::emission::EpochRecord;
 use crate::error::{BlockError, DispatchError, TxInvalid};
-use crate::state::{Account, State, SubnetIdentity};
+use crate::state::{Account, RecordChange, State, SubnetIdentity};
 
 /// The outcome of one included transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -78,6 +78,9 @@ pub struct BlockOutcome {
     pub unbonded: Rao,
     /// Fees paid to the proposer.
     pub fees: Rao,
+    /// The state records the block changed (what a store must write).
+    #[serde(skip)]
+    pub changes: Vec<RecordChange>,
 }
 
 /// A transaction that passed validation.
@@ -453,7 +456,8 @@ pub fn apply_block(
     if outcome.seats != block.seats {
         return Err(BlockError::Seats);
     }
-    let root = next.commit_root();
+    let (root, changes) = next.commit();
+    outcome.changes = changes;
     if root != block.state_root {
         return Err(BlockError::StateRoot {
             declared: block.state_root,
@@ -523,8 +527,9 @@ pub fn build_block(
         }
     }
     finish_block(&mut next, &mut outcome);
-    let root = next.commit_root();
+    let (root, changes) = next.commit();
     outcome.state_root = root;
+    outcome.changes = changes;
     if cfg!(debug_assertions) {
         crate::invariants::check(&next).map_err(BlockError::Invariant)?;
     }

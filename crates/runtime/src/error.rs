@@ -12,7 +12,7 @@ use taonet_types::{AccountId, BlockNumber, Hash, NetUid, Rao, Uid};
 
 /// Why a transaction cannot be included.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TxInvalid {
     /// The signature does not verify for this chain.
     #[error(
@@ -69,7 +69,7 @@ pub enum TxInvalid {
 
 /// Balances errors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum BalancesError {
     /// Not enough free balance.
     #[error("insufficient balance: {needed} TAO needed, {available} TAO available")]
@@ -102,7 +102,7 @@ pub enum BalancesError {
 
 /// Staking errors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum StakingError {
     /// The hotkey has no owner yet.
     #[error("hotkey {0} is not associated with any coldkey; register it or associate it first")]
@@ -172,7 +172,7 @@ pub enum StakingError {
 
 /// Subnet errors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum SubnetError {
     /// No such subnet.
     #[error("subnet {0} does not exist")]
@@ -224,7 +224,7 @@ pub enum SubnetError {
 
 /// Neuron registration and serving errors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum NeuronError {
     /// No such subnet.
     #[error("subnet {0} does not exist")]
@@ -285,7 +285,7 @@ pub enum NeuronError {
 
 /// Weight errors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum WeightsError {
     /// No such subnet.
     #[error("subnet {0} does not exist")]
@@ -377,7 +377,7 @@ pub enum WeightsError {
 
 /// Consensus-seat errors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ConsensusError {
     /// The hotkey is not owned by the signer.
     #[error("hotkey {0} is not owned by the signing coldkey")]
@@ -416,7 +416,7 @@ pub enum DispatchError {
 
 /// Why a block was rejected.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum BlockError {
     /// Height is not parent + 1.
     #[error("block height {got} does not follow the parent's height (expected {expected})")]

@@ -12,7 +12,7 @@
 //!   O(changes · log n) per block.
 
 use bytes::BufMut;
-use commonware_codec::{Buf, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
+use commonware_codec::{Buf, Copying, Decode, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
 use imbl::{OrdMap, OrdSet};
 use taonet_types::codec::{read_str, str_size, write_str};
 use taonet_types::tx::{AxonInfo, MAX_TEXT};
@@ -103,24 +103,73 @@ impl<K: Ord + Clone, V: Clone> TrackedMap<K, V> {
     }
 }
 
+/// One changed record: its key and its new encoding (`None` = deleted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordChange {
+    /// `prefix ‖ encode(key)`.
+    pub key: Vec<u8>,
+    /// `encode(value)`, or `None` if the record was removed.
+    pub value: Option<Vec<u8>>,
+}
+
+fn encode<T: Write + EncodeSize>(value: &T) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(value.encode_size());
+    value.write(&mut buf);
+    buf
+}
+
+fn record_key<K: Write + EncodeSize>(prefix: u8, key: &K) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + key.encode_size());
+    k.push(prefix);
+    key.write(&mut k);
+    k
+}
+
 impl<K, V> TrackedMap<K, V>
 where
     K: Ord + Clone + Write + EncodeSize,
     V: Clone + Write + EncodeSize,
 {
-    fn record_updates(&mut self, prefix: u8, out: &mut Vec<Update>) {
+    fn record_updates(
+        &mut self,
+        prefix: u8,
+        out: &mut Vec<Update>,
+        changes: &mut Vec<RecordChange>,
+    ) {
         for key in self.take_dirty() {
-            let mut k = Vec::with_capacity(1 + key.encode_size());
-            k.push(prefix);
-            key.write(&mut k);
-            let path = SparseMerkleTree::path_of(&k);
-            let value = self.map.get(&key).map(|v| {
-                let mut buf = Vec::with_capacity(v.encode_size());
-                v.write(&mut buf);
-                Hash::digest(&buf)
-            });
-            out.push((path, value));
+            let k = record_key(prefix, &key);
+            let value = self.map.get(&key).map(encode);
+            out.push((
+                SparseMerkleTree::path_of(&k),
+                value.as_deref().map(Hash::digest),
+            ));
+            changes.push(RecordChange { key: k, value });
         }
+    }
+
+    fn all_records(&self, prefix: u8, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+        for (k, v) in self.map.iter() {
+            out.push((record_key(prefix, k), encode(v)));
+        }
+    }
+}
+
+impl<K, V> TrackedMap<K, V>
+where
+    K: Ord + Clone + Read,
+    V: Clone + Read,
+{
+    fn load(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        key_cfg: &K::Cfg,
+        value_cfg: &V::Cfg,
+    ) -> Result<(), Error> {
+        let k = K::decode_cfg(Copying(key), key_cfg)?;
+        let v = V::decode_cfg(Copying(value), value_cfg)?;
+        self.map.insert(k, v);
+        Ok(())
     }
 }
 
@@ -419,6 +468,16 @@ impl EncodeSize for Commits {
     }
 }
 
+impl Read for Commits {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(Commits(Vec::<WeightCommit>::read_cfg(
+            buf,
+            &(RangeCfg::new(0..=MAX_UNREVEALED_COMMITS), ()),
+        )?))
+    }
+}
+
 /// Network-wide scalars (one record).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Globals {
@@ -503,6 +562,37 @@ pub struct State {
     tree: SparseMerkleTree,
 }
 
+/// Why stored records could not be turned back into a state.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// A record with an empty key.
+    #[error("state record with an empty key")]
+    EmptyKey,
+    /// A record of no known map.
+    #[error("state record {0} has an unknown prefix")]
+    UnknownPrefix(String),
+    /// A record that does not decode.
+    #[error("state record {key} does not decode: {reason}")]
+    Decode {
+        /// The key (hex, shortened).
+        key: String,
+        /// The codec error.
+        reason: String,
+    },
+    /// No globals record.
+    #[error("the stored state has no globals record")]
+    MissingGlobals,
+}
+
+fn hex_prefix(key: &[u8]) -> String {
+    let shown = &key[..key.len().min(16)];
+    format!(
+        "0x{}{}",
+        hex::encode(shown),
+        if key.len() > 16 { "…" } else { "" }
+    )
+}
+
 /// Record prefixes (one per map).
 mod prefix {
     pub const GLOBALS: u8 = 0;
@@ -568,30 +658,99 @@ impl State {
 
     /// Writes every change since the last call into the Merkle tree and returns the root.
     pub fn commit_root(&mut self) -> Hash {
+        self.commit().0
+    }
+
+    /// Like [`State::commit_root`], also returning the changed records (for the store).
+    pub fn commit(&mut self) -> (Hash, Vec<RecordChange>) {
         let mut updates = Vec::new();
+        let mut changes = Vec::new();
         if std::mem::take(&mut self.globals_dirty) {
-            let mut buf = Vec::with_capacity(self.globals.encode_size());
-            self.globals.write(&mut buf);
+            let value = encode(&self.globals);
             updates.push((
                 SparseMerkleTree::path_of(&[prefix::GLOBALS]),
-                Some(Hash::digest(&buf)),
+                Some(Hash::digest(&value)),
             ));
+            changes.push(RecordChange {
+                key: vec![prefix::GLOBALS],
+                value: Some(value),
+            });
         }
-        self.accounts.record_updates(prefix::ACCOUNTS, &mut updates);
-        self.hotkeys.record_updates(prefix::HOTKEYS, &mut updates);
-        self.stakes.record_updates(prefix::STAKES, &mut updates);
-        self.hotkey_stake
-            .record_updates(prefix::HOTKEY_STAKE, &mut updates);
-        self.unbonding
-            .record_updates(prefix::UNBONDING, &mut updates);
-        self.subnets.record_updates(prefix::SUBNETS, &mut updates);
-        self.neurons.record_updates(prefix::NEURONS, &mut updates);
-        self.uids.record_updates(prefix::UIDS, &mut updates);
-        self.commits.record_updates(prefix::COMMITS, &mut updates);
-        self.seat_sets
-            .record_updates(prefix::SEAT_SETS, &mut updates);
+        let (u, c) = (&mut updates, &mut changes);
+        self.accounts.record_updates(prefix::ACCOUNTS, u, c);
+        self.hotkeys.record_updates(prefix::HOTKEYS, u, c);
+        self.stakes.record_updates(prefix::STAKES, u, c);
+        self.hotkey_stake.record_updates(prefix::HOTKEY_STAKE, u, c);
+        self.unbonding.record_updates(prefix::UNBONDING, u, c);
+        self.subnets.record_updates(prefix::SUBNETS, u, c);
+        self.neurons.record_updates(prefix::NEURONS, u, c);
+        self.uids.record_updates(prefix::UIDS, u, c);
+        self.commits.record_updates(prefix::COMMITS, u, c);
+        self.seat_sets.record_updates(prefix::SEAT_SETS, u, c);
         self.tree.update(updates);
-        self.tree.root()
+        (self.tree.root(), changes)
+    }
+
+    /// Every record of the state (for writing a full snapshot), in map order.
+    pub fn all_records(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = vec![(vec![prefix::GLOBALS], encode(&self.globals))];
+        self.accounts.all_records(prefix::ACCOUNTS, &mut out);
+        self.hotkeys.all_records(prefix::HOTKEYS, &mut out);
+        self.stakes.all_records(prefix::STAKES, &mut out);
+        self.hotkey_stake
+            .all_records(prefix::HOTKEY_STAKE, &mut out);
+        self.unbonding.all_records(prefix::UNBONDING, &mut out);
+        self.subnets.all_records(prefix::SUBNETS, &mut out);
+        self.neurons.all_records(prefix::NEURONS, &mut out);
+        self.uids.all_records(prefix::UIDS, &mut out);
+        self.commits.all_records(prefix::COMMITS, &mut out);
+        self.seat_sets.all_records(prefix::SEAT_SETS, &mut out);
+        out
+    }
+
+    /// Rebuilds a state from its records (as stored by [`State::commit`] /
+    /// [`State::all_records`]), with its Merkle tree, so that `root()` is the root those
+    /// records commit to. `head` is the hash of the block the records are the state after.
+    pub fn from_records<'a>(
+        records: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        head: Hash,
+    ) -> Result<State, RecordError> {
+        let mut globals = None;
+        let mut state = State::new(ChainParams::default());
+        let mut updates = Vec::new();
+        let pair = ((), ());
+        for (key, value) in records {
+            let bad = |e: Error| RecordError::Decode {
+                key: hex_prefix(key),
+                reason: e.to_string(),
+            };
+            let (&p, rest) = key.split_first().ok_or(RecordError::EmptyKey)?;
+            match p {
+                prefix::GLOBALS if rest.is_empty() => {
+                    globals = Some(Globals::decode_cfg(Copying(value), &()).map_err(bad)?);
+                }
+                prefix::ACCOUNTS => state.accounts.load(rest, value, &(), &()).map_err(bad)?,
+                prefix::HOTKEYS => state.hotkeys.load(rest, value, &(), &()).map_err(bad)?,
+                prefix::STAKES => state.stakes.load(rest, value, &pair, &()).map_err(bad)?,
+                prefix::HOTKEY_STAKE => state
+                    .hotkey_stake
+                    .load(rest, value, &(), &())
+                    .map_err(bad)?,
+                prefix::UNBONDING => state.unbonding.load(rest, value, &pair, &()).map_err(bad)?,
+                prefix::SUBNETS => state.subnets.load(rest, value, &(), &()).map_err(bad)?,
+                prefix::NEURONS => state.neurons.load(rest, value, &pair, &()).map_err(bad)?,
+                prefix::UIDS => state.uids.load(rest, value, &pair, &()).map_err(bad)?,
+                prefix::COMMITS => state.commits.load(rest, value, &pair, &()).map_err(bad)?,
+                prefix::SEAT_SETS => state.seat_sets.load(rest, value, &(), &()).map_err(bad)?,
+                _ => return Err(RecordError::UnknownPrefix(hex_prefix(key))),
+            }
+            updates.push((SparseMerkleTree::path_of(key), Some(Hash::digest(value))));
+        }
+        state.globals = globals.ok_or(RecordError::MissingGlobals)?;
+        state.globals_dirty = false;
+        state.tree.update(updates);
+        state.head = head;
+        Ok(state)
     }
 
     /// The root as of the last [`State::commit_root`].
