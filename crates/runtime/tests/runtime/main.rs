@@ -5,6 +5,7 @@
 mod support;
 
 mod balances;
+mod emission;
 mod neurons;
 mod staking;
 mod subnets;
