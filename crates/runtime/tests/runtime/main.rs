@@ -5,6 +5,7 @@
 mod support;
 
 mod balances;
+mod blocks;
 mod emission;
 mod neurons;
 mod staking;

@@ -332,3 +332,42 @@ pub fn minted<'a>(outcomes: impl IntoIterator<Item = &'a BlockOutcome>) -> Rao {
     }
     total
 }
+
+impl Chain {
+    /// Builds the next block without applying it.
+    pub fn build(&self, candidates: &[SignedTransaction]) -> taonet_runtime::BuiltBlock {
+        build_block(
+            &self.state,
+            &self.domain,
+            self.next_proposer(),
+            self.time_ms,
+            candidates,
+        )
+        .expect("block builds")
+    }
+
+    /// Applies a block someone else built; on error the state must be untouched.
+    pub fn apply(&mut self, block: &Block) -> Result<BlockOutcome, taonet_runtime::BlockError> {
+        let before = self.state.clone();
+        match apply_block(&mut self.state, &self.domain, block) {
+            Ok(o) => {
+                self.blocks.push(block.clone());
+                self.time_ms = block.timestamp_ms + 1_000;
+                Ok(o)
+            }
+            Err(e) => {
+                assert_same_state(&before, &self.state);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Two states are the same: root, head, globals, and every record's root contribution.
+pub fn assert_same_state(a: &State, b: &State) {
+    assert_eq!(a.root(), b.root());
+    assert_eq!(a.head, b.head);
+    assert_eq!(a.globals, b.globals);
+    // Uncommitted changes would show in a fresh root.
+    assert_eq!(a.clone().commit_root(), b.clone().commit_root());
+}

@@ -1,0 +1,289 @@
+//! Blocks: header checks, signatures bound to the chain, nonces, fees, sizes, state roots;
+//! a rejected block changes nothing; the same blocks give the same roots everywhere.
+
+use commonware_codec::EncodeSize;
+use taonet_runtime::{BlockError, ChainSpec, TxInvalid, apply_block};
+use taonet_types::{ChainDomain, Hash, Rao};
+
+use crate::support::{Chain, assert_same_state, call, cold, key, sign, tao};
+
+fn invalid_tx(index: usize, error: TxInvalid) -> Result<(), BlockError> {
+    Err(BlockError::InvalidTransaction { index, error })
+}
+
+#[test]
+fn header_checks() {
+    let mut c = Chain::dev();
+    c.advance(2);
+    let good = c.build(&[]).block;
+
+    let mut b = good.clone();
+    b.height += 1;
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        Err(BlockError::Height {
+            expected: 3,
+            got: 4,
+        })
+    );
+    let mut b = good.clone();
+    b.parent = Hash::digest(b"elsewhere");
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        Err(BlockError::Parent {
+            expected: c.state.head,
+            got: b.parent,
+        })
+    );
+    let parent_ms = c.state.globals.last_timestamp_ms;
+    let mut b = good.clone();
+    b.timestamp_ms = parent_ms;
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        Err(BlockError::Timestamp {
+            parent: parent_ms,
+            got: parent_ms,
+        })
+    );
+    let mut b = good.clone();
+    b.state_root = Hash::digest(b"wrong");
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        Err(BlockError::StateRoot {
+            declared: b.state_root,
+            computed: good.state_root,
+        })
+    );
+    // The good block applies, once.
+    c.apply(&good).unwrap();
+    assert_eq!(c.state.root(), good.state_root);
+    assert_eq!(c.state.head, good.hash());
+    assert!(matches!(
+        c.apply(&good),
+        Err(BlockError::Height {
+            expected: 4,
+            got: 3
+        })
+    ));
+}
+
+#[test]
+fn too_many_transactions() {
+    let mut spec = ChainSpec::dev(&[]);
+    spec.params.max_block_transactions = 1;
+    let mut c = Chain::new(&spec);
+    let txs = c.txs(&[
+        (cold("alice"), call::transfer(key(1).account_id(), tao(1))),
+        (cold("alice"), call::transfer(key(1).account_id(), tao(1))),
+    ]);
+    // The builder stops at the limit.
+    let built = c.build(&txs);
+    assert_eq!(built.block.transactions.len(), 1);
+    let mut b = built.block;
+    b.transactions = txs;
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        Err(BlockError::TooManyTransactions { got: 2, max: 1 })
+    );
+}
+
+#[test]
+fn tampered_and_foreign_signatures_are_rejected() {
+    let mut c = Chain::dev();
+    let alice = cold("alice");
+    let good = c.tx(alice, call::transfer(key(1).account_id(), tao(1)));
+    // Tampered amount.
+    let mut tampered = good.clone();
+    tampered.tx.call = call::transfer(key(1).account_id(), tao(1_000));
+    assert_eq!(c.invalid(tampered.clone()), TxInvalid::BadSignature);
+    let mut b = c.build(&[good.clone()]).block;
+    b.transactions = vec![good.clone(), tampered];
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        invalid_tx(1, TxInvalid::BadSignature)
+    );
+    // Signed by someone else.
+    let mut forged = good.clone();
+    forged.signature = key(9).sign(&good.tx.signing_payload(&c.domain)).0;
+    assert_eq!(c.invalid(forged), TxInvalid::BadSignature);
+    // Signed for another chain id, or another genesis of the same chain id.
+    for domain in [
+        ChainDomain {
+            chain_id: "taonet-other".into(),
+            genesis_hash: c.domain.genesis_hash,
+        },
+        ChainDomain {
+            chain_id: c.domain.chain_id.clone(),
+            genesis_hash: Hash::digest(b"another genesis"),
+        },
+    ] {
+        let foreign = sign(&domain, alice, good.tx.clone());
+        assert_eq!(c.invalid(foreign), TxInvalid::BadSignature);
+    }
+    assert_eq!(c.state.nonce(&alice.account_id()), 0);
+}
+
+#[test]
+fn a_transaction_cannot_be_replayed_on_another_chain() {
+    let mut a = Chain::dev();
+    let mut spec = ChainSpec::dev(&[]);
+    spec.chain_id = "taonet-fork".into();
+    let mut b = Chain::new(&spec);
+    let tx = a.tx(cold("alice"), call::transfer(key(1).account_id(), tao(1)));
+    a.block(std::slice::from_ref(&tx));
+    assert_eq!(a.state.free(&key(1).account_id()), tao(1));
+    // Same accounts, same nonce on chain b — but the signature binds chain a.
+    assert_eq!(b.invalid(tx.clone()), TxInvalid::BadSignature);
+    let mut block = b.build(&[]).block;
+    block.transactions = vec![tx];
+    assert_eq!(
+        b.apply(&block).map(|_| ()),
+        invalid_tx(0, TxInvalid::BadSignature)
+    );
+    assert_eq!(b.state.free(&key(1).account_id()), Rao::ZERO);
+}
+
+#[test]
+fn nonces_must_be_next_and_stop_replays() {
+    let mut c = Chain::dev();
+    let alice = cold("alice");
+    let future = c.tx_with(
+        alice,
+        3,
+        tao(1),
+        call::transfer(key(1).account_id(), tao(1)),
+    );
+    assert_eq!(
+        c.invalid(future),
+        TxInvalid::Nonce {
+            expected: 0,
+            got: 3
+        }
+    );
+    let tx = c.tx(alice, call::transfer(key(1).account_id(), tao(1)));
+    c.block(std::slice::from_ref(&tx));
+    assert_eq!(
+        c.invalid(tx.clone()),
+        TxInvalid::Nonce {
+            expected: 1,
+            got: 0
+        }
+    );
+    let mut b = c.build(&[]).block;
+    b.transactions = vec![tx];
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        invalid_tx(
+            0,
+            TxInvalid::Nonce {
+                expected: 1,
+                got: 0
+            }
+        )
+    );
+    assert_eq!(c.state.free(&key(1).account_id()), tao(1));
+}
+
+#[test]
+fn fees_follow_the_formula_and_the_limits() {
+    let mut c = Chain::dev();
+    let alice = cold("alice");
+    let tx = c.tx(alice, call::transfer(key(1).account_id(), tao(1)));
+    let size = tx.encode_size() as u64;
+    let fee = Rao(100_000 + 100 * size);
+    let r = c.block(&[tx]).receipts.remove(0);
+    assert_eq!(r.fee, fee);
+    // A limit below the fee.
+    let low = c.tx_with(
+        alice,
+        1,
+        Rao(fee.0 - 1),
+        call::transfer(key(1).account_id(), tao(1)),
+    );
+    assert_eq!(
+        c.invalid(low),
+        TxInvalid::FeeLimit {
+            fee,
+            limit: Rao(fee.0 - 1),
+        }
+    );
+    // An account that cannot pay at all.
+    let broke = key(5);
+    let tx = c.tx(&broke, call::transfer(key(1).account_id(), tao(1)));
+    assert_eq!(
+        c.invalid(tx),
+        TxInvalid::CannotPayFee {
+            fee,
+            free: Rao::ZERO,
+        }
+    );
+    assert_eq!(c.state.nonce(&broke.account_id()), 0);
+}
+
+#[test]
+fn oversized_transactions_are_invalid() {
+    let mut spec = ChainSpec::dev(&[]);
+    spec.params.max_transaction_bytes = 300;
+    let mut c = Chain::new(&spec);
+    let alice = cold("alice");
+    let tx = c.tx(alice, call::set_identity(1, "n", "u", &"d".repeat(250)));
+    let size = tx.encode_size();
+    assert!(size > 300);
+    assert_eq!(
+        c.invalid(tx.clone()),
+        TxInvalid::TooLarge { size, max: 300 }
+    );
+    let mut b = c.build(&[]).block;
+    b.transactions = vec![tx];
+    assert_eq!(
+        c.apply(&b).map(|_| ()),
+        invalid_tx(0, TxInvalid::TooLarge { size, max: 300 })
+    );
+    c.ok(alice, call::set_identity(1, "n", "u", "short"));
+}
+
+#[test]
+fn a_rejected_block_leaves_the_state_unchanged() {
+    let mut c = Chain::dev();
+    c.advance(3);
+    let before = c.state.clone();
+    let txs = c.txs(&[
+        (cold("alice"), call::transfer(key(1).account_id(), tao(5))),
+        (cold("bob"), call::add_stake(key(1).account_id(), tao(5))),
+    ]);
+    let mut b = c.build(&txs).block;
+    b.state_root = Hash::ZERO;
+    let mut s = c.state.clone();
+    assert!(matches!(
+        apply_block(&mut s, &c.domain, &b),
+        Err(BlockError::StateRoot { .. })
+    ));
+    assert_same_state(&before, &s);
+    assert_eq!(s.free(&key(1).account_id()), Rao::ZERO);
+    assert_eq!(s.nonce(&cold("alice").account_id()), 0);
+}
+
+#[test]
+fn the_same_blocks_give_the_same_roots_on_independent_states() {
+    let mut c = Chain::dev();
+    let (alice, bob) = (cold("alice"), cold("bob"));
+    let txs = c.txs(&[
+        (alice, call::transfer(key(1).account_id(), tao(5))),
+        (bob, call::register(1, key(2).account_id(), tao(1))),
+        (bob, call::add_stake(key(2).account_id(), tao(50))),
+    ]);
+    c.block(&txs);
+    c.advance(12);
+    c.ok(bob, call::remove_stake(key(2).account_id(), tao(10)));
+    c.advance(25);
+    // An independent node: its own genesis from the same spec, then the same blocks.
+    let genesis = ChainSpec::dev(&[]).build().unwrap();
+    assert_eq!(genesis.domain, c.domain);
+    let mut s = genesis.state;
+    for block in &c.blocks {
+        let out = apply_block(&mut s, &genesis.domain, block).unwrap();
+        assert_eq!(out.state_root, block.state_root);
+        assert_eq!(s.head, block.hash());
+    }
+    assert_same_state(&s, &c.state);
+}
