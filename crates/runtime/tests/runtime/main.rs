@@ -8,6 +8,7 @@ mod balances;
 mod blocks;
 mod emission;
 mod neurons;
+mod seats;
 mod staking;
 mod subnets;
 mod weights;
