@@ -7,6 +7,7 @@ mod support;
 mod balances;
 mod blocks;
 mod emission;
+mod genesis;
 mod neurons;
 mod seats;
 mod staking;
