@@ -6,6 +6,7 @@ mod support;
 
 mod balances;
 mod blocks;
+mod codec;
 mod emission;
 mod genesis;
 mod neurons;

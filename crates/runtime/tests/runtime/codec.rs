@@ -1,0 +1,204 @@
+//! Encodings of a transaction and a block, pinned by checked-in hex fixtures
+//! (`tests/fixtures/*.hex`; regenerate deliberately with `UPDATE_FIXTURES=1`), and bounded,
+//! strict decoding: trailing bytes, truncation, oversized vectors and unknown tags fail.
+
+use commonware_codec::{Copying, Decode, DecodeExt, Encode, Error};
+use taonet_types::tx::{BalancesCall, WeightsCall};
+use taonet_types::{
+    AccountId, Block, BlockLimits, Call, Hash, HyperparamUpdate, Rao, Seat, SeatSet,
+    SignedTransaction, Transaction,
+};
+
+fn fixture(name: &str, actual: &[u8]) {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let hex = hex::encode(actual);
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, format!("{hex}\n")).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&path).expect("fixture exists");
+    assert_eq!(hex, pinned.trim(), "the encoding of {name} changed");
+}
+
+fn transaction() -> SignedTransaction {
+    SignedTransaction {
+        tx: Transaction {
+            signer: AccountId([1; 32]),
+            nonce: 7,
+            fee_limit: Rao(1_000_000),
+            call: Call::Weights(WeightsCall::SetWeights {
+                netuid: 3,
+                uids: vec![0, 5],
+                weights: vec![100, 65_535],
+                version_key: 2,
+            }),
+        },
+        signature: [0xAB; 64],
+    }
+}
+
+fn block() -> Block {
+    let transfer = SignedTransaction {
+        tx: Transaction {
+            signer: AccountId([8; 32]),
+            nonce: 0,
+            fee_limit: Rao(5),
+            call: Call::Balances(BalancesCall::Transfer {
+                dest: AccountId([9; 32]),
+                amount: Rao(1_000_000_000),
+            }),
+        },
+        signature: [0xCD; 64],
+    };
+    Block {
+        parent: Hash([2; 32]),
+        height: 9,
+        timestamp_ms: 1_234,
+        proposer: AccountId([3; 32]),
+        transactions: vec![transaction(), transfer],
+        state_root: Hash([4; 32]),
+        seats: Some(SeatSet {
+            epoch: 2,
+            seats: vec![Seat {
+                hotkey: AccountId([5; 32]),
+                consensus_key: [6; 32],
+                stake: Rao(7),
+            }],
+        }),
+    }
+}
+
+fn decode_block(bytes: &[u8]) -> Result<Block, Error> {
+    Block::decode_cfg(Copying(bytes), &BlockLimits::default())
+}
+
+fn decode_tx(bytes: &[u8]) -> Result<SignedTransaction, Error> {
+    SignedTransaction::decode(Copying(bytes))
+}
+
+#[test]
+fn transaction_encoding_is_pinned() {
+    let tx = transaction();
+    let bytes = tx.encode();
+    fixture("transaction.hex", &bytes);
+    fixture("transaction_hash.hex", &tx.hash().0);
+    assert_eq!(decode_tx(&bytes).unwrap(), tx);
+}
+
+#[test]
+fn block_encoding_is_pinned() {
+    let b = block();
+    let bytes = b.encode();
+    fixture("block.hex", &bytes);
+    fixture("block_hash.hex", &b.hash().0);
+    assert_eq!(decode_block(&bytes).unwrap(), b);
+}
+
+#[test]
+fn decoding_rejects_trailing_bytes_and_truncation() {
+    let tx = transaction().encode().to_vec();
+    let mut long = tx.clone();
+    long.push(0);
+    assert!(matches!(decode_tx(&long[..]), Err(Error::ExtraData(1))));
+    for len in 0..tx.len() {
+        assert!(decode_tx(&tx[..len]).is_err(), "prefix of {len}");
+    }
+    let b = block().encode().to_vec();
+    let mut long = b.clone();
+    long.extend_from_slice(&[1, 2]);
+    assert!(matches!(decode_block(&long), Err(Error::ExtraData(2))));
+    for len in 0..b.len() {
+        assert!(decode_block(&b[..len]).is_err(), "prefix of {len}");
+    }
+}
+
+#[test]
+fn decoding_bounds_vectors() {
+    // 4097 weights: one more than MAX_WEIGHTS.
+    let mut t = transaction();
+    t.tx.call = Call::Weights(WeightsCall::SetWeights {
+        netuid: 1,
+        uids: (0..4097).collect(),
+        weights: vec![1; 4097],
+        version_key: 0,
+    });
+    assert!(matches!(
+        decode_tx(&t.encode()),
+        Err(Error::InvalidLength(4097))
+    ));
+    t.tx.call = Call::Weights(WeightsCall::SetWeights {
+        netuid: 1,
+        uids: (0..4096).collect(),
+        weights: vec![1; 4096],
+        version_key: 0,
+    });
+    assert!(decode_tx(&t.encode()).is_ok());
+    // A salt of 65 words.
+    t.tx.call = Call::Weights(WeightsCall::RevealWeights {
+        netuid: 1,
+        uids: vec![],
+        weights: vec![],
+        salt: vec![0; 65],
+        version_key: 0,
+    });
+    assert!(matches!(
+        decode_tx(&t.encode()),
+        Err(Error::InvalidLength(65))
+    ));
+    // A text field of 257 bytes.
+    t.tx.call = crate::support::call::set_identity(1, &"n".repeat(257), "", "");
+    assert!(matches!(
+        decode_tx(&t.encode()),
+        Err(Error::InvalidLength(257))
+    ));
+    // More transactions than the block limit.
+    let bytes = block().encode();
+    assert!(matches!(
+        Block::decode_cfg(
+            bytes,
+            &BlockLimits {
+                max_transactions: 1
+            }
+        ),
+        Err(Error::InvalidLength(2))
+    ));
+    // A vector length far beyond the input is refused before allocating.
+    let mut huge = transaction().encode().to_vec();
+    // signer 32 + nonce 8 + fee 8 + tags 2 + netuid 2, then the uids length varint.
+    let at = 32 + 8 + 8 + 2 + 2;
+    assert_eq!(huge[at], 2);
+    huge.splice(at..=at, [0xff, 0xff, 0xff, 0xff, 0x0f]);
+    assert!(decode_tx(&huge[..]).is_err());
+}
+
+#[test]
+fn decoding_rejects_unknown_tags() {
+    let tx = transaction().encode().to_vec();
+    let tag = 32 + 8 + 8;
+    assert_eq!(&tx[tag..tag + 2], &[4, 0]);
+    let mut bad = tx.clone();
+    bad[tag] = 6;
+    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(6))));
+    let mut bad = tx.clone();
+    bad[tag + 1] = 3;
+    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(3))));
+    assert!(matches!(
+        HyperparamUpdate::decode(Copying(&[20u8, 0, 0])),
+        Err(Error::InvalidEnum(20))
+    ));
+    // The seats option tag of a block must be 0 or 1.
+    let mut b = block();
+    b.seats = None;
+    let mut bytes = b.encode().to_vec();
+    let last = bytes.len() - 1;
+    assert_eq!(bytes[last], 0);
+    bytes[last] = 2;
+    assert!(decode_block(&bytes).is_err());
+    // A bool must be 0 or 1.
+    let mut t = transaction();
+    t.tx.call = crate::support::call::set_hyperparameter(1, HyperparamUpdate::Yuma3(true));
+    let mut bytes = t.encode().to_vec();
+    let at = 32 + 8 + 8 + 2 + 2 + 1;
+    assert_eq!(bytes[at], 1);
+    bytes[at] = 2;
+    assert!(decode_tx(&bytes[..]).is_err());
+}
