@@ -10,6 +10,7 @@ mod codec;
 mod emission;
 mod genesis;
 mod neurons;
+mod properties;
 mod seats;
 mod staking;
 mod subnets;

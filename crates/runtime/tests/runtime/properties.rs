@@ -1,0 +1,196 @@
+//! Properties over random transaction sequences run through real blocks across many tempos:
+//! every invariant holds after every block, issuance stays within the schedule, and an
+//! independent node replaying the blocks reaches the same roots.
+
+use proptest::prelude::*;
+use taonet_runtime::{ChainSpec, apply_block, invariants};
+use taonet_types::{Call, RAO_PER_TAO, Rao};
+
+use crate::support::{Chain, assert_same_state, call, cold, hot, key};
+
+const NAMES: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+
+#[derive(Clone, Debug)]
+enum Op {
+    Transfer {
+        from: usize,
+        to: usize,
+        rao: u64,
+    },
+    AddStake {
+        who: usize,
+        hot: usize,
+        rao: u64,
+    },
+    RemoveStake {
+        who: usize,
+        hot: usize,
+        permille: u64,
+    },
+    Register {
+        who: usize,
+        hot: usize,
+    },
+    RootRegister {
+        who: usize,
+    },
+    SetWeights {
+        hot: usize,
+        targets: Vec<u16>,
+    },
+    Take {
+        who: usize,
+        take: u16,
+        up: bool,
+    },
+    RegisterNetwork {
+        who: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let who = 0..4usize;
+    prop_oneof![
+        3 => (who.clone(), 0..6usize, 1..3_000 * RAO_PER_TAO)
+            .prop_map(|(from, to, rao)| Op::Transfer { from, to, rao }),
+        3 => (who.clone(), 0..4usize, 1..5_000 * RAO_PER_TAO)
+            .prop_map(|(who, hot, rao)| Op::AddStake { who, hot, rao }),
+        2 => (who.clone(), 0..4usize, 1..=1_000u64)
+            .prop_map(|(who, hot, permille)| Op::RemoveStake { who, hot, permille }),
+        3 => (who.clone(), 0..4usize).prop_map(|(who, hot)| Op::Register { who, hot }),
+        1 => who.clone().prop_map(|who| Op::RootRegister { who }),
+        3 => (0..4usize, prop::collection::vec(0..6u16, 1..4))
+            .prop_map(|(hot, targets)| Op::SetWeights { hot, targets }),
+        1 => (who.clone(), 0..12_000u16, any::<bool>())
+            .prop_map(|(who, take, up)| Op::Take { who, take, up }),
+        1 => who.prop_map(|who| Op::RegisterNetwork { who }),
+    ]
+}
+
+/// The signer and call of an op (stakes and netuids are read from the current state).
+fn to_call(c: &Chain, op: &Op) -> (&'static taonet_crypto::Keypair, Call) {
+    let h = |i: usize| hot(NAMES[i]).account_id();
+    match op {
+        Op::Transfer { from, to, rao } => {
+            let dest = if *to < 4 {
+                cold(NAMES[*to]).account_id()
+            } else {
+                key(*to as u8).account_id()
+            };
+            (cold(NAMES[*from]), call::transfer(dest, Rao(*rao)))
+        }
+        Op::AddStake { who, hot, rao } => (cold(NAMES[*who]), call::add_stake(h(*hot), Rao(*rao))),
+        Op::RemoveStake { who, hot, permille } => {
+            // One of the signer's positions when it has any.
+            let positions = c.state.stakes_of(&cold(NAMES[*who]).account_id());
+            let (hotkey, staked) = positions
+                .get(*hot % positions.len().max(1))
+                .copied()
+                .unwrap_or((h(*hot), Rao::ZERO));
+            let amount = (u128::from(staked.0) * u128::from(*permille) / 1_000) as u64;
+            (
+                cold(NAMES[*who]),
+                call::remove_stake(hotkey, Rao(amount.max(1))),
+            )
+        }
+        Op::Register { who, hot } => {
+            let n = c.state.subnets.iter().filter(|(n, _)| **n != 0).count() as u16;
+            let netuid = 1 + ((*who + *hot) as u16 % n.max(1));
+            // Validators' hotkeys by their owners, or fresh miner hotkeys by anyone.
+            let (signer, hotkey) = if *who == *hot {
+                (cold(NAMES[*hot]), h(*hot))
+            } else {
+                (cold(NAMES[*who]), key(10 + *hot as u8).account_id())
+            };
+            (
+                signer,
+                call::register(netuid, hotkey, Rao(10 * RAO_PER_TAO)),
+            )
+        }
+        Op::RootRegister { who } => (cold(NAMES[*who]), call::root_register(h(*who))),
+        Op::SetWeights { hot: i, targets } => {
+            let netuid = c
+                .state
+                .subnets
+                .iter()
+                .map(|(n, _)| *n)
+                .find(|n| *n != 0 && c.state.uid_of(*n, &h(*i)).is_some())
+                .unwrap_or(1);
+            let n = c.state.subnets.get(&netuid).map_or(1, |s| s.n.max(1));
+            let mut uids: Vec<u16> = targets.iter().map(|t| t % n).collect();
+            uids.sort_unstable();
+            uids.dedup();
+            let weights: Vec<u16> = uids.iter().map(|u| 100 + *u * 1_000).collect();
+            (
+                hot(NAMES[*i]),
+                call::set_weights(netuid, &uids, &weights, 0),
+            )
+        }
+        Op::Take { who, take, up } => {
+            let c = if *up {
+                call::increase_take(h(*who), *take)
+            } else {
+                call::decrease_take(h(*who), *take)
+            };
+            (cold(NAMES[*who]), c)
+        }
+        Op::RegisterNetwork { who } => (cold(NAMES[*who]), call::register_network(h(*who))),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_schedule_and_determinism_hold(
+        steps in prop::collection::vec(
+            (prop::collection::vec(op(), 0..4), 0..6u64),
+            4..14,
+        )
+    ) {
+        let spec = ChainSpec::dev(&[]);
+        let mut c = Chain::new(&spec);
+        // Every dev coldkey owns its hotkey (alice's already owns subnet 1's owner hotkey).
+        let setup: Vec<_> = NAMES[1..]
+            .iter()
+            .map(|n| (cold(n), call::associate(hot(n).account_id())))
+            .collect();
+        let txs = c.txs(&setup);
+        c.block(&txs);
+        let genesis_issuance = c.genesis.globals.total_issuance.0;
+        let mut rejected = 0usize;
+        for (ops, idle) in &steps {
+            // Build this block's transactions against the current state.
+            let calls: Vec<_> = ops.iter().map(|o| to_call(&c, o)).collect();
+            let refs: Vec<_> = calls.iter().map(|(k, call)| (*k, call.clone())).collect();
+            let txs = c.txs(&refs);
+            let (_, left_out) = c.try_block(&txs);
+            // Only free calls (rate limits) may be left out; a skipped tx shifts the
+            // signer's later nonces, which are left out too.
+            rejected += left_out.len();
+            for _ in 0..*idle {
+                c.block(&[]);
+            }
+            let g = &c.state.globals;
+            invariants::check(&c.state).map_err(TestCaseError::fail)?;
+            // Issuance (with what is pending and what was burned) never outgrows the block
+            // reward of 1 TAO per block since genesis.
+            let grown = u128::from(g.total_issuance.0)
+                + u128::from(g.total_pending_emission.0)
+                + u128::from(g.total_burned.0);
+            prop_assert!(
+                grown <= u128::from(genesis_issuance) + u128::from(g.height) * u128::from(RAO_PER_TAO)
+            );
+            prop_assert!(g.total_issuance.0 >= g.total_stake.0);
+        }
+        prop_assert!(rejected <= steps.iter().map(|(o, _)| o.len()).sum::<usize>());
+        // An independent node replays every block from its own genesis.
+        let g = spec.build().unwrap();
+        let mut s = g.state;
+        for block in &c.blocks {
+            let out = apply_block(&mut s, &g.domain, block).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(out.state_root, block.state_root);
+        }
+        assert_same_state(&s, &c.state);
+    }
+}
