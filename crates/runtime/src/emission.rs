@@ -102,7 +102,7 @@ pub fn consensus_shares(
     let needed = total_stake * u128::from(kappa) / U16_MAX;
     let mut ranks = vec![0u128; columns];
     for (c, entries) in by_col.iter_mut().enumerate() {
-        entries.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        entries.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
         let mut cum = 0u128;
         let mut consensus = 0u128;
         for &(w, s) in entries.iter() {
@@ -258,15 +258,15 @@ impl State {
         let nominators = self.nominators_of(hotkey);
         let total: u128 = nominators.iter().map(|(_, s)| u128::from(s.0)).sum();
         let mut paid = 0u128;
-        if total > 0 {
-            for (coldkey, stake) in &nominators {
-                let share = rest * u128::from(stake.0) / total;
-                if share > 0 {
-                    let share = Rao(u64::try_from(share).unwrap_or(0));
-                    if self.increase_stake(hotkey, coldkey, share).is_ok() {
-                        let _ = self.mint_issuance(share);
-                        paid += u128::from(share.0);
-                    }
+        for (coldkey, stake) in &nominators {
+            // No stakers (total 0): nothing here, everything goes to the owner below.
+            if let Some(share) = (rest * u128::from(stake.0)).checked_div(total)
+                && share > 0
+            {
+                let share = Rao(u64::try_from(share).unwrap_or(0));
+                if self.increase_stake(hotkey, coldkey, share).is_ok() {
+                    let _ = self.mint_issuance(share);
+                    paid += u128::from(share.0);
                 }
             }
         }

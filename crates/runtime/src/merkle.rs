@@ -104,7 +104,7 @@ impl SparseMerkleTree {
             return;
         }
         // Stable sort keeps the submission order among equal paths; keep the last of each.
-        updates.sort_by(|a, b| a.0.cmp(&b.0));
+        updates.sort_by_key(|u| u.0);
         let mut unique: Vec<Update> = Vec::with_capacity(updates.len());
         for u in updates {
             match unique.last_mut() {

@@ -96,7 +96,7 @@ fn tampered_and_foreign_signatures_are_rejected() {
     let mut tampered = good.clone();
     tampered.tx.call = call::transfer(key(1).account_id(), tao(1_000));
     assert_eq!(c.invalid(tampered.clone()), TxInvalid::BadSignature);
-    let mut b = c.build(&[good.clone()]).block;
+    let mut b = c.build(std::slice::from_ref(&good)).block;
     b.transactions = vec![good.clone(), tampered];
     assert_eq!(
         c.apply(&b).map(|_| ()),
