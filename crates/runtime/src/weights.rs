@@ -29,7 +29,8 @@
 //! - `reveal_weights(netuid, uids, weights, salt, version_key)` must match a commit
 //!   (`NoMatchingCommit`) made exactly `reveal_period_epochs` epochs earlier: earlier is
 //!   `RevealTooEarly`, later `CommitExpired`. It then applies the set_weights checks 2–7
-//!   and removes the commit. Commits older than their reveal epoch are dropped at each epoch.
+//!   and removes the commit. A commit is kept one epoch past its reveal epoch (so a late reveal
+//!   is answered `CommitExpired`) and dropped at the next epoch step.
 //! - While a validator has unrevealed commits, the epoch masks its weights toward uids that
 //!   registered after its earliest commit (no "sniping" of new uids).
 
@@ -273,7 +274,8 @@ impl State {
             let kept: Vec<WeightCommit> = commits
                 .0
                 .iter()
-                .filter(|c| c.epoch.saturating_add(period) >= epoch)
+                // Kept one epoch past its reveal epoch, so a late reveal is told it expired.
+                .filter(|c| c.epoch.saturating_add(period).saturating_add(1) >= epoch)
                 .cloned()
                 .collect();
             if kept.len() == commits.0.len() {
@@ -288,10 +290,19 @@ impl State {
     }
 
     /// The earliest unrevealed commit block of a hotkey on a subnet (for the sniping mask).
+    /// Expired commits (kept one more epoch only to answer `CommitExpired`) do not count.
     pub(crate) fn earliest_commit(&self, netuid: NetUid, hotkey: &AccountId) -> Option<u64> {
-        self.commits
-            .get(&(netuid, *hotkey))
-            .and_then(|c| c.0.iter().map(|c| c.block).min())
+        let info = self.subnets.get(&netuid)?;
+        let (epoch, period) = (
+            info.epoch_index,
+            u64::from(info.hyperparams.reveal_period_epochs),
+        );
+        self.commits.get(&(netuid, *hotkey)).and_then(|c| {
+            c.0.iter()
+                .filter(|c| c.epoch.saturating_add(period) >= epoch)
+                .map(|c| c.block)
+                .min()
+        })
     }
 
     /// Whether `hotkey` may set weights now on `netuid` (rate limit); `Err(next block)`.
@@ -316,7 +327,11 @@ impl State {
             .get(&(netuid, uid))
             .map_or(0, |n| n.registered_at);
         // A neuron that never set weights may do so at once after registering.
-        if last == registered && last_commit.is_none() {
+        let never_set = self
+            .neurons
+            .get(&(netuid, uid))
+            .is_some_and(|n| n.weights.is_empty());
+        if last == registered && last_commit.is_none() && never_set {
             return Ok(());
         }
         let next = last.saturating_add(limit);

@@ -148,7 +148,7 @@ fn blocks_transactions_and_history_are_indexed() {
         &genesis.domain,
         hot.account_id(),
         ts,
-        &[bad.clone()],
+        std::slice::from_ref(&bad),
     )
     .unwrap();
     let outcome = apply_block(&mut genesis.state, &genesis.domain, &built.block).unwrap();

@@ -1,0 +1,147 @@
+//! The node's JSON-RPC API (JSON-RPC 2.0 over HTTP and WebSocket).
+//!
+//! Every method name is `<namespace>_<method>`; errors carry a code ([`crate::codes`]) and a
+//! message that says what was wrong.
+
+use jsonrpsee::core::SubscriptionResult;
+use jsonrpsee::proc_macros::rpc;
+use jsonrpsee::types::ErrorObjectOwned;
+use taonet_types::{ChainParams, Hash, SeatSet};
+
+use crate::types::*;
+
+/// The API, as a server trait (implemented by the node) and a client trait (implemented for
+/// every jsonrpsee client).
+#[rpc(server, client)]
+pub trait TaonetApi {
+    /// Node software name.
+    #[method(name = "system_name")]
+    async fn system_name(&self) -> Result<String, ErrorObjectOwned>;
+    /// Node software version.
+    #[method(name = "system_version")]
+    async fn system_version(&self) -> Result<String, ErrorObjectOwned>;
+    /// Chain id.
+    #[method(name = "system_chain")]
+    async fn system_chain(&self) -> Result<String, ErrorObjectOwned>;
+    /// Token and address properties.
+    #[method(name = "system_properties")]
+    async fn system_properties(&self) -> Result<Properties, ErrorObjectOwned>;
+    /// Health: peers, heights, mempool.
+    #[method(name = "system_health")]
+    async fn system_health(&self) -> Result<Health, ErrorObjectOwned>;
+    /// Connected peers (consensus public keys).
+    #[method(name = "system_peers")]
+    async fn system_peers(&self) -> Result<Vec<String>, ErrorObjectOwned>;
+
+    /// Best known head.
+    #[method(name = "chain_getHead")]
+    async fn chain_get_head(&self) -> Result<HeadInfo, ErrorObjectOwned>;
+    /// Finalized head.
+    #[method(name = "chain_getFinalizedHead")]
+    async fn chain_get_finalized_head(&self) -> Result<HeadInfo, ErrorObjectOwned>;
+    /// A finalized block by height.
+    #[method(name = "chain_getBlockByHeight")]
+    async fn chain_get_block_by_height(
+        &self,
+        height: u64,
+    ) -> Result<Option<BlockInfo>, ErrorObjectOwned>;
+    /// A block (finalized or verified) by hash.
+    #[method(name = "chain_getBlockByHash")]
+    async fn chain_get_block_by_hash(
+        &self,
+        hash: Hash,
+    ) -> Result<Option<BlockInfo>, ErrorObjectOwned>;
+    /// Hash of the finalized block at a height.
+    #[method(name = "chain_getBlockHash")]
+    async fn chain_get_block_hash(&self, height: u64) -> Result<Option<Hash>, ErrorObjectOwned>;
+    /// New best heads.
+    #[subscription(name = "chain_subscribeNewHeads" => "chain_newHead", unsubscribe = "chain_unsubscribeNewHeads", item = HeadInfo)]
+    async fn chain_subscribe_new_heads(&self) -> SubscriptionResult;
+    /// Newly finalized heads.
+    #[subscription(name = "chain_subscribeFinalizedHeads" => "chain_finalizedHead", unsubscribe = "chain_unsubscribeFinalizedHeads", item = HeadInfo)]
+    async fn chain_subscribe_finalized_heads(&self) -> SubscriptionResult;
+
+    /// Balances and nonce of an account (SS58).
+    #[method(name = "state_getAccount")]
+    async fn state_get_account(&self, address: String) -> Result<AccountInfo, ErrorObjectOwned>;
+    /// Stake positions of a coldkey.
+    #[method(name = "state_getStake")]
+    async fn state_get_stake(&self, coldkey: String) -> Result<Vec<StakeInfo>, ErrorObjectOwned>;
+    /// Unbonding entries of a coldkey.
+    #[method(name = "state_getUnbonding")]
+    async fn state_get_unbonding(
+        &self,
+        coldkey: String,
+    ) -> Result<Vec<UnbondingInfo>, ErrorObjectOwned>;
+    /// A hotkey's delegation details.
+    #[method(name = "state_getDelegate")]
+    async fn state_get_delegate(
+        &self,
+        hotkey: String,
+    ) -> Result<Option<DelegateInfo>, ErrorObjectOwned>;
+    /// Every hotkey with stake, by total stake.
+    #[method(name = "state_getDelegates")]
+    async fn state_get_delegates(&self) -> Result<Vec<DelegateInfo>, ErrorObjectOwned>;
+    /// Every subnet.
+    #[method(name = "state_getSubnets")]
+    async fn state_get_subnets(&self) -> Result<Vec<SubnetInfo>, ErrorObjectOwned>;
+    /// One subnet with its hyperparameters.
+    #[method(name = "state_getSubnet")]
+    async fn state_get_subnet(&self, netuid: u16)
+    -> Result<Option<SubnetDetail>, ErrorObjectOwned>;
+    /// One neuron.
+    #[method(name = "state_getNeuron")]
+    async fn state_get_neuron(
+        &self,
+        netuid: u16,
+        uid: u16,
+    ) -> Result<Option<NeuronInfo>, ErrorObjectOwned>;
+    /// A subnet's metagraph; weights and bonds on request.
+    #[method(name = "state_getMetagraph")]
+    async fn state_get_metagraph(
+        &self,
+        netuid: u16,
+        with_weights: bool,
+        with_bonds: bool,
+    ) -> Result<Option<Metagraph>, ErrorObjectOwned>;
+    /// Seats of a consensus epoch (current if omitted).
+    #[method(name = "state_getSeats")]
+    async fn state_get_seats(
+        &self,
+        epoch: Option<u64>,
+    ) -> Result<Option<SeatSet>, ErrorObjectOwned>;
+    /// Chain parameters.
+    #[method(name = "state_getParams")]
+    async fn state_get_params(&self) -> Result<ChainParams, ErrorObjectOwned>;
+    /// Issuance and emission figures.
+    #[method(name = "state_getSupply")]
+    async fn state_get_supply(&self) -> Result<Supply, ErrorObjectOwned>;
+    /// Current subnet registration lock cost.
+    #[method(name = "state_getNetworkLockCost")]
+    async fn state_get_network_lock_cost(&self) -> Result<taonet_types::Rao, ErrorObjectOwned>;
+    /// An account's transactions, newest first: (height, index, tx hash).
+    #[method(name = "state_getAccountHistory")]
+    async fn state_get_account_history(
+        &self,
+        address: String,
+        limit: u32,
+        before: Option<(u64, u32)>,
+    ) -> Result<Vec<(u64, u32, Hash)>, ErrorObjectOwned>;
+
+    /// Submits a transaction (hex of its encoding); returns its hash.
+    #[method(name = "author_submitTransaction")]
+    async fn author_submit_transaction(&self, tx_hex: String) -> Result<Hash, ErrorObjectOwned>;
+    /// Submits a transaction and reports its status until it is finalized (or dropped).
+    #[subscription(name = "author_submitAndWatchTransaction" => "author_transactionStatus", unsubscribe = "author_unwatchTransaction", item = TxStatus)]
+    async fn author_submit_and_watch_transaction(&self, tx_hex: String) -> SubscriptionResult;
+    /// A transaction's status.
+    #[method(name = "author_getTransactionStatus")]
+    async fn author_get_transaction_status(&self, hash: Hash)
+    -> Result<TxStatus, ErrorObjectOwned>;
+    /// Pending transactions (hashes).
+    #[method(name = "author_pendingTransactions")]
+    async fn author_pending_transactions(&self) -> Result<Vec<Hash>, ErrorObjectOwned>;
+    /// Fee a transaction (hex) would pay.
+    #[method(name = "payment_estimateFee")]
+    async fn payment_estimate_fee(&self, tx_hex: String) -> Result<FeeEstimate, ErrorObjectOwned>;
+}

@@ -1,0 +1,312 @@
+//! The JSON shapes of the node's RPC (shared by the server and this client).
+//!
+//! Addresses are SS58 strings; amounts are integers of rao (1 TAO = 10⁹ rao); hashes and keys
+//! are `0x`-hex.
+
+use serde::{Deserialize, Serialize};
+use taonet_types::{Hash, Rao, SeatSet, SubnetHyperparams};
+
+/// A block's identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadInfo {
+    /// Height.
+    pub height: u64,
+    /// Block hash.
+    pub hash: Hash,
+    /// State root after the block.
+    pub state_root: Hash,
+    /// Block time (ms since the Unix epoch).
+    pub timestamp_ms: u64,
+}
+
+/// A transaction inside a block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxSummary {
+    /// Hash.
+    pub hash: Hash,
+    /// Signer (SS58).
+    pub signer: String,
+    /// Nonce.
+    pub nonce: u64,
+    /// `module.call`.
+    pub call: String,
+    /// Whether it succeeded (finalized blocks only).
+    pub success: Option<bool>,
+}
+
+/// A block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockInfo {
+    /// Height.
+    pub height: u64,
+    /// Hash.
+    pub hash: Hash,
+    /// Parent hash.
+    pub parent: Hash,
+    /// Time (ms).
+    pub timestamp_ms: u64,
+    /// Proposer hotkey (SS58).
+    pub proposer: String,
+    /// State root after the block.
+    pub state_root: Hash,
+    /// Whether it is finalized.
+    pub finalized: bool,
+    /// Its transactions.
+    pub transactions: Vec<TxSummary>,
+    /// Seats elected in it.
+    pub seats: Option<SeatSet>,
+}
+
+/// An account's balances.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    /// SS58.
+    pub address: String,
+    /// Free balance.
+    pub free: Rao,
+    /// Next nonce.
+    pub nonce: u64,
+    /// Total staked by this coldkey.
+    pub staked: Rao,
+    /// Total unbonding for this coldkey.
+    pub unbonding: Rao,
+}
+
+/// A stake position of a coldkey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StakeInfo {
+    /// Hotkey (SS58).
+    pub hotkey: String,
+    /// Amount.
+    pub amount: Rao,
+}
+
+/// A pending unbonding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnbondingInfo {
+    /// Hotkey it left (SS58).
+    pub hotkey: String,
+    /// Amount.
+    pub amount: Rao,
+    /// Block it was unstaked.
+    pub started_at: u64,
+    /// Block it is paid out.
+    pub release_block: u64,
+}
+
+/// A subnet summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubnetInfo {
+    /// Netuid.
+    pub netuid: u16,
+    /// Name.
+    pub name: String,
+    /// Owner coldkey (SS58).
+    pub owner: String,
+    /// Owner hotkey (SS58).
+    pub owner_hotkey: String,
+    /// Neurons.
+    pub n: u16,
+    /// Capacity.
+    pub max_n: u16,
+    /// Tempo.
+    pub tempo: u16,
+    /// Emission share, parts per billion.
+    pub emission_share_ppb: u64,
+    /// Current registration burn.
+    pub burn: Rao,
+    /// Emission accrued since the last epoch.
+    pub pending_emission: Rao,
+    /// Block of the last epoch.
+    pub last_epoch_block: u64,
+    /// Block of the next epoch.
+    pub next_epoch_block: u64,
+    /// Epochs run.
+    pub epoch_index: u64,
+    /// Locked at creation.
+    pub locked: Rao,
+    /// Web or repository address.
+    pub url: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A subnet with its hyperparameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubnetDetail {
+    /// Summary.
+    #[serde(flatten)]
+    pub info: SubnetInfo,
+    /// Hyperparameters.
+    pub hyperparams: SubnetHyperparams,
+}
+
+/// An axon address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxonAddress {
+    /// `ip:port`.
+    pub address: String,
+    /// Axon version.
+    pub version: u32,
+    /// Protocol.
+    pub protocol: u8,
+}
+
+/// One neuron of a metagraph.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeuronInfo {
+    /// Uid.
+    pub uid: u16,
+    /// Hotkey (SS58).
+    pub hotkey: String,
+    /// Owner coldkey (SS58).
+    pub coldkey: String,
+    /// Total stake on the hotkey.
+    pub stake: Rao,
+    /// Active at the last epoch.
+    pub active: bool,
+    /// Validator permit.
+    pub validator_permit: bool,
+    /// Stake weight (u16).
+    pub stake_weight: u16,
+    /// Consensus (u16).
+    pub consensus: u16,
+    /// Incentive (u16).
+    pub incentive: u16,
+    /// Dividends (u16).
+    pub dividends: u16,
+    /// Validator trust (u16).
+    pub validator_trust: u16,
+    /// Emission at the last epoch.
+    pub emission: Rao,
+    /// Block of the last weight update.
+    pub last_update: u64,
+    /// Block of registration.
+    pub registered_at: u64,
+    /// Axon, if served.
+    pub axon: Option<AxonAddress>,
+    /// Weights set (uid, u16), when requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Vec<(u16, u16)>>,
+    /// Bonds (uid, u16), when requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bonds: Option<Vec<(u16, u16)>>,
+}
+
+/// A subnet's metagraph.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metagraph {
+    /// Netuid.
+    pub netuid: u16,
+    /// Finalized block it was read at.
+    pub block: u64,
+    /// Subnet summary.
+    pub subnet: SubnetInfo,
+    /// Neurons by uid.
+    pub neurons: Vec<NeuronInfo>,
+}
+
+/// A delegate hotkey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegateInfo {
+    /// Hotkey (SS58).
+    pub hotkey: String,
+    /// Owner coldkey (SS58).
+    pub owner: String,
+    /// Take, u16 proportion.
+    pub take: u16,
+    /// Total stake.
+    pub total_stake: Rao,
+    /// Nominators: (coldkey SS58, amount).
+    pub nominators: Vec<(String, Rao)>,
+    /// Consensus key, if registered.
+    pub consensus_key: Option<String>,
+    /// Subnets it is registered on: (netuid, uid).
+    pub registrations: Vec<(u16, u16)>,
+}
+
+/// A transaction's fee.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeEstimate {
+    /// Fee in rao.
+    pub fee: Rao,
+    /// Encoded size.
+    pub size: usize,
+    /// Whether the call is free.
+    pub free_call: bool,
+}
+
+/// Where a transaction is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TxStatus {
+    /// In the mempool.
+    Pending,
+    /// Finalized in a block, with its receipt.
+    Finalized {
+        /// Block height.
+        block_height: u64,
+        /// Block hash.
+        block_hash: Hash,
+        /// Index in the block.
+        index: u32,
+        /// Whether the call succeeded.
+        success: bool,
+        /// Fee paid.
+        fee: Rao,
+        /// The typed error, if it failed.
+        error: Option<serde_json::Value>,
+        /// The error in words, if it failed.
+        error_message: Option<String>,
+    },
+    /// Not known (never seen, or dropped from the mempool).
+    Unknown,
+}
+
+/// Node health.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Connected peers.
+    pub peers: usize,
+    /// Finalized height.
+    pub finalized_height: u64,
+    /// Best known height.
+    pub best_height: u64,
+    /// Milliseconds since the last finalized block.
+    pub ms_since_finalized: u64,
+    /// Pending transactions.
+    pub mempool: usize,
+}
+
+/// Chain properties (as Substrate's `system_properties`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Properties {
+    /// "TAO".
+    pub token_symbol: String,
+    /// 9.
+    pub token_decimals: u8,
+    /// 42.
+    pub ss58_format: u16,
+    /// Chain id.
+    pub chain_id: String,
+    /// Genesis hash.
+    pub genesis_hash: Hash,
+}
+
+/// Total issuance and emission figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supply {
+    /// Total issuance.
+    pub total_issuance: Rao,
+    /// Total stake.
+    pub total_stake: Rao,
+    /// Total unbonding.
+    pub total_unbonding: Rao,
+    /// Pending (accrued, undistributed) emission.
+    pub pending_emission: Rao,
+    /// Current block reward.
+    pub block_reward: Rao,
+    /// Total burned.
+    pub total_burned: Rao,
+}

@@ -1,0 +1,470 @@
+//! The node's view of the chain: the finalized state (durable), the states of verified but
+//! not yet finalized blocks, and the mempool, behind one thread-safe handle.
+//!
+//! # Rules
+//! - [`Chain::propose`] builds a block on any *known* parent — the finalized head or a block
+//!   this node verified — from the mempool, and remembers the resulting state.
+//! - [`Chain::verify`] re-executes a block on its parent's state; the block is valid only if
+//!   every transaction is includable and the computed state root (and seat election) equal the
+//!   block's. An unknown parent is reported as such ([`ChainError::UnknownParent`]), so the
+//!   caller can supply the ancestors first; any other failure is permanent.
+//! - [`Chain::finalize`] accepts finalized blocks in height order. It reuses the verified state
+//!   when it has it (re-executing otherwise), writes the block and the state changes to the
+//!   store in one atomic step, drops fork states at or below the new height, prunes the
+//!   mempool and announces the new head. Finalizing a height already finalized is a no-op if
+//!   the block is the same one, and an error (`Conflict`) if it is not.
+//! - Reopening a data directory restores exactly the last finalized state (checked against
+//!   its block's state root); a directory of another chain is refused.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use taonet_runtime::apply::BlockOutcome;
+use taonet_runtime::{ChainSpec, State, apply_block, build_block};
+use taonet_store::{Store, StoreError};
+use taonet_types::{AccountId, Block, ChainDomain, Hash, SeatSet};
+use tokio::sync::broadcast;
+
+use crate::mempool::{Mempool, MempoolConfig};
+
+/// Most unfinalized states kept (older ones are dropped first).
+const MAX_FORK_STATES: usize = 1_024;
+
+/// A block's identity and time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Head {
+    /// Height.
+    pub height: u64,
+    /// Block hash.
+    pub hash: Hash,
+    /// State root after the block.
+    pub state_root: Hash,
+    /// Block timestamp (ms).
+    pub timestamp_ms: u64,
+}
+
+impl Head {
+    fn of(block: &Block) -> Head {
+        Head {
+            height: block.height,
+            hash: block.hash(),
+            state_root: block.state_root,
+            timestamp_ms: block.timestamp_ms,
+        }
+    }
+}
+
+/// What finalizing a block did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinalizeOutcome {
+    /// The finalized height.
+    pub height: u64,
+    /// Seats elected in the block, if any.
+    pub seats: Option<SeatSet>,
+}
+
+/// Chain events, for subscribers (RPC, metrics, consensus).
+#[derive(Clone, Debug)]
+pub enum ChainEvent {
+    /// A block was verified or proposed (a new best head candidate).
+    NewHead(Head),
+    /// A block was finalized.
+    Finalized(Head),
+}
+
+/// Errors of the chain handle.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The parent block is not known (not finalized, not verified).
+    #[error("parent block {0} is unknown")]
+    UnknownParent(Hash),
+    /// The block is invalid.
+    #[error("invalid block: {0}")]
+    Invalid(String),
+    /// A different block is already finalized at this height.
+    #[error("block {got} conflicts with the finalized block {finalized} at height {height}")]
+    Conflict {
+        /// Height.
+        height: u64,
+        /// Finalized hash.
+        finalized: Hash,
+        /// The other hash.
+        got: Hash,
+    },
+    /// Finalized out of order.
+    #[error("cannot finalize height {got}: the finalized height is {finalized}")]
+    Gap {
+        /// Finalized height.
+        finalized: u64,
+        /// Block height.
+        got: u64,
+    },
+    /// The data directory belongs to another chain.
+    #[error(
+        "the data directory holds chain {found_id} (genesis {found}), not {expected_id} (genesis {expected}); use another --data-dir"
+    )]
+    WrongChain {
+        /// Chain id on disk.
+        found_id: String,
+        /// Genesis hash on disk.
+        found: Hash,
+        /// Chain id of the spec.
+        expected_id: String,
+        /// Genesis hash of the spec.
+        expected: Hash,
+    },
+    /// The chain spec is invalid.
+    #[error("{0}")]
+    Genesis(#[from] taonet_runtime::GenesisError),
+    /// Storage failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+struct Fork {
+    block: Block,
+    state: State,
+    outcome: BlockOutcome,
+}
+
+struct Inner {
+    store: Store,
+    finalized: State,
+    finalized_head: Head,
+    best: Head,
+    forks: HashMap<Hash, Arc<Fork>>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    domain: ChainDomain,
+    genesis: Block,
+    mempool: Mempool,
+    events: broadcast::Sender<ChainEvent>,
+    dir: PathBuf,
+}
+
+/// Handle to the node's chain (cheap to clone; thread-safe).
+#[derive(Clone)]
+pub struct Chain {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Chain({})", self.shared.domain.chain_id)
+    }
+}
+
+impl Chain {
+    /// Opens the chain stored under `dir`, creating it from `spec` if the directory is empty.
+    pub fn open(dir: &Path, spec: &ChainSpec) -> Result<Chain, ChainError> {
+        Chain::open_with(dir, spec, MempoolConfig::default())
+    }
+
+    /// [`Chain::open`] with explicit mempool limits.
+    pub fn open_with(
+        dir: &Path,
+        spec: &ChainSpec,
+        mempool: MempoolConfig,
+    ) -> Result<Chain, ChainError> {
+        let genesis = spec.build()?;
+        let store = Store::open(&dir.join("chain.redb"))?;
+        match store.chain()? {
+            None => store.init_genesis(&genesis)?,
+            Some((id, hash))
+                if id != genesis.domain.chain_id || hash != genesis.domain.genesis_hash =>
+            {
+                return Err(ChainError::WrongChain {
+                    found_id: id,
+                    found: hash,
+                    expected_id: genesis.domain.chain_id,
+                    expected: genesis.domain.genesis_hash,
+                });
+            }
+            Some(_) => {}
+        }
+        let finalized = store.load_state()?;
+        let height = finalized.globals.height;
+        let block = store
+            .block(height)?
+            .ok_or_else(|| StoreError::Corrupt(format!("block {height} missing")))?;
+        let head = Head::of(&block);
+        let (events, _) = broadcast::channel(1024);
+        let mempool = Mempool::new(genesis.domain.clone(), finalized.clone(), mempool);
+        Ok(Chain {
+            shared: Arc::new(Shared {
+                inner: Mutex::new(Inner {
+                    store,
+                    finalized,
+                    finalized_head: head,
+                    best: head,
+                    forks: HashMap::new(),
+                }),
+                domain: genesis.domain,
+                genesis: genesis.block,
+                mempool,
+                events,
+                dir: dir.to_path_buf(),
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    /// The signing domain (chain id + genesis hash).
+    pub fn domain(&self) -> ChainDomain {
+        self.shared.domain.clone()
+    }
+
+    /// The genesis block.
+    pub fn genesis(&self) -> Block {
+        self.shared.genesis.clone()
+    }
+
+    /// The finalized head.
+    pub fn finalized(&self) -> Head {
+        self.lock().finalized_head
+    }
+
+    /// The highest block known (verified or finalized).
+    pub fn best(&self) -> Head {
+        self.lock().best
+    }
+
+    /// A snapshot of the finalized state (O(1)).
+    pub fn finalized_state(&self) -> State {
+        self.lock().finalized.clone()
+    }
+
+    /// The mempool.
+    pub fn mempool(&self) -> &Mempool {
+        &self.shared.mempool
+    }
+
+    /// Chain events.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChainEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// Blocks per consensus epoch.
+    pub fn consensus_epoch_length(&self) -> u64 {
+        self.lock().finalized.params().consensus_epoch_length.max(1)
+    }
+
+    /// Seats of a consensus epoch, from the finalized state.
+    pub fn seats(&self, epoch: u64) -> Option<SeatSet> {
+        self.lock().finalized.seats(epoch).cloned()
+    }
+
+    /// The finalized block at `height`.
+    pub fn block_by_height(&self, height: u64) -> Option<Block> {
+        self.lock().store.block(height).ok().flatten()
+    }
+
+    /// A finalized block, or a verified unfinalized one, by hash.
+    pub fn block_by_hash(&self, hash: &Hash) -> Option<Block> {
+        let inner = self.lock();
+        if let Some(f) = inner.forks.get(hash) {
+            return Some(f.block.clone());
+        }
+        inner.store.block_by_hash(hash).ok().flatten()
+    }
+
+    /// Runs `f` with the store (for RPC reads).
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&self.lock().store)
+    }
+
+    fn parent_state(inner: &Inner, parent: &Hash) -> Option<State> {
+        if *parent == inner.finalized_head.hash {
+            return Some(inner.finalized.clone());
+        }
+        inner.forks.get(parent).map(|f| f.state.clone())
+    }
+
+    fn remember(
+        &self,
+        inner: &mut Inner,
+        block: Block,
+        state: State,
+        outcome: BlockOutcome,
+    ) -> Head {
+        let head = Head::of(&block);
+        if inner.forks.len() >= MAX_FORK_STATES {
+            // Drop the lowest fork states first.
+            let mut heights: Vec<(u64, Hash)> = inner
+                .forks
+                .iter()
+                .map(|(h, f)| (f.block.height, *h))
+                .collect();
+            heights.sort();
+            for (_, h) in heights.iter().take(MAX_FORK_STATES / 4) {
+                inner.forks.remove(h);
+            }
+        }
+        inner.forks.insert(
+            head.hash,
+            Arc::new(Fork {
+                block,
+                state,
+                outcome,
+            }),
+        );
+        if head.height > inner.best.height {
+            inner.best = head;
+        }
+        head
+    }
+
+    /// Builds a block on `parent` with transactions from the mempool.
+    pub fn propose(
+        &self,
+        parent: &Hash,
+        proposer: &AccountId,
+        timestamp_ms: u64,
+    ) -> Result<Block, ChainError> {
+        let (state, max) = {
+            let inner = self.lock();
+            let state =
+                Chain::parent_state(&inner, parent).ok_or(ChainError::UnknownParent(*parent))?;
+            let max = state.params().max_block_transactions as usize;
+            (state, max)
+        };
+        let candidates = self.shared.mempool.pending(max);
+        // Build outside the lock: execution may take a while.
+        let built = build_block(
+            &state,
+            &self.shared.domain,
+            *proposer,
+            timestamp_ms,
+            &candidates,
+        )
+        .map_err(|e| ChainError::Invalid(e.to_string()))?;
+        let permanent: Vec<Hash> = built
+            .rejected
+            .iter()
+            .filter(|(_, e)| {
+                matches!(
+                    e,
+                    taonet_runtime::TxInvalid::BadSignature
+                        | taonet_runtime::TxInvalid::TooLarge { .. }
+                        | taonet_runtime::TxInvalid::FeeLimit { .. }
+                )
+            })
+            .map(|(h, _)| *h)
+            .collect();
+        self.shared.mempool.remove(&permanent);
+        let block = built.block.clone();
+        let head = {
+            let mut inner = self.lock();
+            self.remember(&mut inner, built.block, built.state, built.outcome)
+        };
+        let _ = self.shared.events.send(ChainEvent::NewHead(head));
+        Ok(block)
+    }
+
+    /// Re-executes `block` on its parent's state (see the module rules).
+    pub fn verify(&self, block: &Block) -> Result<(), ChainError> {
+        let hash = block.hash();
+        let mut state = {
+            let inner = self.lock();
+            if inner.forks.contains_key(&hash) {
+                return Ok(());
+            }
+            if block.height <= inner.finalized_head.height {
+                return match inner.store.block(block.height)? {
+                    Some(b) if b.hash() == hash => Ok(()),
+                    Some(b) => Err(ChainError::Conflict {
+                        height: block.height,
+                        finalized: b.hash(),
+                        got: hash,
+                    }),
+                    None => Err(ChainError::Invalid(format!(
+                        "no block at height {}",
+                        block.height
+                    ))),
+                };
+            }
+            Chain::parent_state(&inner, &block.parent)
+                .ok_or(ChainError::UnknownParent(block.parent))?
+        };
+        let outcome = apply_block(&mut state, &self.shared.domain, block)
+            .map_err(|e| ChainError::Invalid(e.to_string()))?;
+        let head = {
+            let mut inner = self.lock();
+            self.remember(&mut inner, block.clone(), state, outcome)
+        };
+        let _ = self.shared.events.send(ChainEvent::NewHead(head));
+        Ok(())
+    }
+
+    /// Applies and persists a finalized block (see the module rules).
+    pub fn finalize(&self, block: &Block) -> Result<FinalizeOutcome, ChainError> {
+        let hash = block.hash();
+        let mut inner = self.lock();
+        let finalized = inner.finalized_head.height;
+        if block.height <= finalized {
+            return match inner.store.block(block.height)? {
+                Some(b) if b.hash() == hash => Ok(FinalizeOutcome {
+                    height: block.height,
+                    seats: block.seats.clone(),
+                }),
+                Some(b) => Err(ChainError::Conflict {
+                    height: block.height,
+                    finalized: b.hash(),
+                    got: hash,
+                }),
+                None => Err(ChainError::Gap {
+                    finalized,
+                    got: block.height,
+                }),
+            };
+        }
+        if block.height != finalized + 1 {
+            return Err(ChainError::Gap {
+                finalized,
+                got: block.height,
+            });
+        }
+        let fork = match inner.forks.get(&hash) {
+            Some(f) => f.clone(),
+            None => {
+                let mut state = inner.finalized.clone();
+                let outcome = apply_block(&mut state, &self.shared.domain, block)
+                    .map_err(|e| ChainError::Invalid(e.to_string()))?;
+                Arc::new(Fork {
+                    block: block.clone(),
+                    state,
+                    outcome,
+                })
+            }
+        };
+        inner.store.commit_block(block, &fork.outcome)?;
+        inner.finalized = fork.state.clone();
+        let head = Head::of(block);
+        inner.finalized_head = head;
+        if inner.best.height <= head.height {
+            inner.best = head;
+        }
+        let height = head.height;
+        inner.forks.retain(|_, f| f.block.height > height);
+        let state = inner.finalized.clone();
+        drop(inner);
+        self.shared.mempool.on_finalized(&state);
+        let _ = self.shared.events.send(ChainEvent::Finalized(head));
+        Ok(FinalizeOutcome {
+            height,
+            seats: block.seats.clone(),
+        })
+    }
+}

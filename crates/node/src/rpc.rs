@@ -1,0 +1,795 @@
+//! The JSON-RPC server (HTTP and WebSocket on one port), implementing
+//! [`taonet_client::api::TaonetApiServer`].
+//!
+//! # Rules
+//! - Reads are served from the finalized state and the store; `chain_getHead` and
+//!   `chain_getBlockByHash` also see verified, not yet finalized blocks.
+//! - Transactions arrive as hex of their binary encoding, are decoded with the chain's limits
+//!   (whole input consumed) and go through the mempool's checks; every rejection has a code
+//!   ([`taonet_client::codes`]) and a message that says what was wrong.
+//! - Limits: request bodies up to [`RpcConfig::max_request_bytes`], connections up to
+//!   `max_connections`, subscriptions per connection up to `max_subscriptions`, and a token
+//!   bucket of `requests_per_second` (burst `2×`) per connection; over it a call fails with
+//!   `RATE_LIMITED` instead of being served.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use commonware_codec::{Decode, EncodeSize};
+use jsonrpsee::MethodResponse;
+use jsonrpsee::core::middleware::{Batch, Notification, RpcServiceBuilder, RpcServiceT};
+use jsonrpsee::core::{SubscriptionResult, async_trait};
+use jsonrpsee::server::{
+    PendingSubscriptionSink, Server, ServerConfig, ServerHandle, SubscriptionMessage,
+};
+use jsonrpsee::types::{ErrorObjectOwned, Request};
+use taonet_client::api::TaonetApiServer;
+use taonet_client::codes;
+use taonet_client::types::*;
+use taonet_crypto::Ss58;
+use taonet_runtime::emission::block_emission;
+use taonet_runtime::neurons::current_burn;
+use taonet_runtime::state::{Neuron, SubnetInfo as RuntimeSubnet};
+use taonet_runtime::{State, transaction_fee};
+use taonet_types::{AccountId, Block, ChainParams, Hash, Rao, SeatSet, SignedTransaction};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::chain::{Chain, ChainEvent, Head};
+use crate::mempool::MempoolError;
+
+/// Limits of the RPC server.
+#[derive(Clone, Debug)]
+pub struct RpcConfig {
+    /// Listen address.
+    pub addr: SocketAddr,
+    /// Largest request body.
+    pub max_request_bytes: u32,
+    /// Largest response body.
+    pub max_response_bytes: u32,
+    /// Most concurrent connections.
+    pub max_connections: u32,
+    /// Most subscriptions per connection.
+    pub max_subscriptions: u32,
+    /// Sustained requests per second per connection.
+    pub requests_per_second: u32,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        RpcConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], taonet_client::DEFAULT_RPC_PORT)),
+            max_request_bytes: 4 * 1024 * 1024,
+            max_response_bytes: 256 * 1024 * 1024,
+            max_connections: 256,
+            max_subscriptions: 256,
+            requests_per_second: 2_000,
+        }
+    }
+}
+
+/// Information the RPC reports about the network (filled by the consensus layer).
+#[derive(Clone, Debug, Default)]
+pub struct NetworkStatus {
+    peers: Arc<Mutex<Vec<String>>>,
+}
+
+impl NetworkStatus {
+    /// Replaces the list of connected peers.
+    pub fn set_peers(&self, peers: Vec<String>) {
+        *self.peers.lock().unwrap_or_else(|e| e.into_inner()) = peers;
+    }
+
+    /// Connected peers.
+    pub fn peers(&self) -> Vec<String> {
+        self.peers.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+fn err(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(code, message.into(), None::<()>)
+}
+
+fn parse_address(s: &str) -> Result<AccountId, ErrorObjectOwned> {
+    AccountId::from_ss58(s)
+        .or_else(|e| AccountId::from_hex(s).map_err(|_| e))
+        .map_err(|e| err(codes::BAD_ADDRESS, format!("bad address {s:?}: {e}")))
+}
+
+fn head_info(h: Head) -> HeadInfo {
+    HeadInfo {
+        height: h.height,
+        hash: h.hash,
+        state_root: h.state_root,
+        timestamp_ms: h.timestamp_ms,
+    }
+}
+
+/// Decodes a hex-encoded signed transaction with the chain's limits.
+pub fn decode_transaction(
+    tx_hex: &str,
+    params: &ChainParams,
+) -> Result<SignedTransaction, ErrorObjectOwned> {
+    let digits = tx_hex.trim().strip_prefix("0x").unwrap_or(tx_hex.trim());
+    let max = params.max_transaction_bytes as usize;
+    if digits.len() > 2 * max {
+        return Err(err(
+            codes::BAD_TRANSACTION,
+            format!(
+                "transaction is {} bytes; the limit is {max}",
+                digits.len() / 2
+            ),
+        ));
+    }
+    let bytes = hex::decode(digits).map_err(|e| {
+        err(
+            codes::BAD_TRANSACTION,
+            format!("transaction is not valid hex: {e}"),
+        )
+    })?;
+    SignedTransaction::decode_cfg(bytes, &()).map_err(|e| {
+        err(
+            codes::BAD_TRANSACTION,
+            format!("transaction does not decode: {e}"),
+        )
+    })
+}
+
+fn subnet_info(netuid: u16, s: &RuntimeSubnet, state: &State) -> SubnetInfo {
+    let tempo = u64::from(s.hyperparams.tempo.max(1));
+    SubnetInfo {
+        netuid,
+        name: s.identity.name.clone(),
+        owner: s.owner.to_ss58(),
+        owner_hotkey: s.owner_hotkey.to_ss58(),
+        n: s.n,
+        max_n: s.hyperparams.max_allowed_uids,
+        tempo: s.hyperparams.tempo,
+        emission_share_ppb: u64::try_from(
+            u128::from(s.emission_share) * 1_000_000_000 / u128::from(u64::MAX),
+        )
+        .unwrap_or(0),
+        burn: current_burn(s, state.globals.height),
+        pending_emission: s.pending_emission,
+        last_epoch_block: s.last_epoch_block,
+        next_epoch_block: s.last_epoch_block + tempo,
+        epoch_index: s.epoch_index,
+        locked: s.locked,
+        url: s.identity.url.clone(),
+        description: s.identity.description.clone(),
+    }
+}
+
+fn neuron_info(state: &State, uid: u16, n: &Neuron, weights: bool, bonds: bool) -> NeuronInfo {
+    NeuronInfo {
+        uid,
+        hotkey: n.hotkey.to_ss58(),
+        coldkey: state
+            .hotkey_owner(&n.hotkey)
+            .map(|c| c.to_ss58())
+            .unwrap_or_default(),
+        stake: state.total_hotkey_stake(&n.hotkey),
+        active: n.active,
+        validator_permit: n.validator_permit,
+        stake_weight: n.stake_weight,
+        consensus: n.consensus,
+        incentive: n.incentive,
+        dividends: n.dividends,
+        validator_trust: n.validator_trust,
+        emission: n.emission,
+        last_update: n.last_update,
+        registered_at: n.registered_at,
+        axon: (n.axon.port != 0).then(|| AxonAddress {
+            address: n
+                .axon
+                .socket_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            version: n.axon.version,
+            protocol: n.axon.protocol,
+        }),
+        weights: weights.then(|| n.weights.clone()),
+        bonds: bonds.then(|| n.bonds.clone()),
+    }
+}
+
+fn delegate_info(state: &State, hotkey: &AccountId) -> Option<DelegateInfo> {
+    let info = state.hotkeys.get(hotkey)?;
+    let registrations = state
+        .subnets
+        .iter()
+        .filter_map(|(netuid, _)| state.uid_of(*netuid, hotkey).map(|uid| (*netuid, uid)))
+        .collect();
+    Some(DelegateInfo {
+        hotkey: hotkey.to_ss58(),
+        owner: info.owner.to_ss58(),
+        take: info.take,
+        total_stake: state.total_hotkey_stake(hotkey),
+        nominators: state
+            .nominators_of(hotkey)
+            .into_iter()
+            .map(|(c, a)| (c.to_ss58(), a))
+            .collect(),
+        consensus_key: info.consensus_key.map(|k| format!("0x{}", hex::encode(k))),
+        registrations,
+    })
+}
+
+/// The RPC implementation over a [`Chain`].
+#[derive(Clone)]
+pub struct RpcApi {
+    chain: Chain,
+    network: NetworkStatus,
+}
+
+impl RpcApi {
+    /// An API over `chain`.
+    pub fn new(chain: Chain, network: NetworkStatus) -> RpcApi {
+        RpcApi { chain, network }
+    }
+
+    fn block_info(&self, block: &Block, finalized: bool) -> BlockInfo {
+        let receipts: Vec<Option<bool>> = if finalized {
+            self.chain.with_store(|s| {
+                block
+                    .transactions
+                    .iter()
+                    .map(|t| {
+                        s.transaction(&t.hash())
+                            .ok()
+                            .flatten()
+                            .map(|st| st.receipt.success)
+                    })
+                    .collect()
+            })
+        } else {
+            vec![None; block.transactions.len()]
+        };
+        BlockInfo {
+            height: block.height,
+            hash: block.hash(),
+            parent: block.parent,
+            timestamp_ms: block.timestamp_ms,
+            proposer: block.proposer.to_ss58(),
+            state_root: block.state_root,
+            finalized,
+            transactions: block
+                .transactions
+                .iter()
+                .zip(receipts)
+                .map(|(t, success)| TxSummary {
+                    hash: t.hash(),
+                    signer: t.tx.signer.to_ss58(),
+                    nonce: t.tx.nonce,
+                    call: t.tx.call.name().to_string(),
+                    success,
+                })
+                .collect(),
+            seats: block.seats.clone(),
+        }
+    }
+
+    fn status(&self, hash: &Hash) -> Result<TxStatus, ErrorObjectOwned> {
+        if let Some(found) = self
+            .chain
+            .with_store(|s| s.transaction(hash))
+            .map_err(|e| err(codes::STORAGE, e.to_string()))?
+        {
+            return Ok(TxStatus::Finalized {
+                block_height: found.block_height,
+                block_hash: found.block_hash,
+                index: found.index,
+                success: found.receipt.success,
+                fee: found.receipt.fee,
+                error: found.receipt.error,
+                error_message: found.receipt.error_message,
+            });
+        }
+        if self.chain.mempool().contains(hash) {
+            return Ok(TxStatus::Pending);
+        }
+        Ok(TxStatus::Unknown)
+    }
+
+    fn submit(&self, tx_hex: &str) -> Result<(SignedTransaction, Hash), ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let tx = decode_transaction(tx_hex, state.params())?;
+        let hash = self
+            .chain
+            .mempool()
+            .submit(tx.clone())
+            .map_err(|e| match e {
+                MempoolError::Invalid(inner) => err(
+                    codes::INVALID_TRANSACTION,
+                    format!("invalid transaction: {inner}"),
+                ),
+                other => err(
+                    codes::MEMPOOL_REJECTED,
+                    format!("transaction rejected: {other}"),
+                ),
+            })?;
+        Ok((tx, hash))
+    }
+}
+
+#[async_trait]
+impl TaonetApiServer for RpcApi {
+    async fn system_name(&self) -> Result<String, ErrorObjectOwned> {
+        Ok("taonet".into())
+    }
+
+    async fn system_version(&self) -> Result<String, ErrorObjectOwned> {
+        Ok(env!("CARGO_PKG_VERSION").into())
+    }
+
+    async fn system_chain(&self) -> Result<String, ErrorObjectOwned> {
+        Ok(self.chain.domain().chain_id)
+    }
+
+    async fn system_properties(&self) -> Result<Properties, ErrorObjectOwned> {
+        let domain = self.chain.domain();
+        Ok(Properties {
+            token_symbol: "TAO".into(),
+            token_decimals: 9,
+            ss58_format: taonet_crypto::SS58_PREFIX,
+            chain_id: domain.chain_id,
+            genesis_hash: domain.genesis_hash,
+        })
+    }
+
+    async fn system_health(&self) -> Result<Health, ErrorObjectOwned> {
+        let finalized = self.chain.finalized();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        Ok(Health {
+            peers: self.network.peers().len(),
+            finalized_height: finalized.height,
+            best_height: self.chain.best().height,
+            ms_since_finalized: now.saturating_sub(finalized.timestamp_ms),
+            mempool: self.chain.mempool().len(),
+        })
+    }
+
+    async fn system_peers(&self) -> Result<Vec<String>, ErrorObjectOwned> {
+        Ok(self.network.peers())
+    }
+
+    async fn chain_get_head(&self) -> Result<HeadInfo, ErrorObjectOwned> {
+        Ok(head_info(self.chain.best()))
+    }
+
+    async fn chain_get_finalized_head(&self) -> Result<HeadInfo, ErrorObjectOwned> {
+        Ok(head_info(self.chain.finalized()))
+    }
+
+    async fn chain_get_block_by_height(
+        &self,
+        height: u64,
+    ) -> Result<Option<BlockInfo>, ErrorObjectOwned> {
+        Ok(self
+            .chain
+            .block_by_height(height)
+            .map(|b| self.block_info(&b, true)))
+    }
+
+    async fn chain_get_block_by_hash(
+        &self,
+        hash: Hash,
+    ) -> Result<Option<BlockInfo>, ErrorObjectOwned> {
+        let finalized_height = self.chain.finalized().height;
+        Ok(self.chain.block_by_hash(&hash).map(|b| {
+            let fin = b.height <= finalized_height
+                && self.chain.block_by_height(b.height).map(|f| f.hash()) == Some(hash);
+            self.block_info(&b, fin)
+        }))
+    }
+
+    async fn chain_get_block_hash(&self, height: u64) -> Result<Option<Hash>, ErrorObjectOwned> {
+        Ok(self.chain.block_by_height(height).map(|b| b.hash()))
+    }
+
+    async fn chain_subscribe_new_heads(
+        &self,
+        pending: PendingSubscriptionSink,
+    ) -> SubscriptionResult {
+        self.follow_heads(pending, false).await
+    }
+
+    async fn chain_subscribe_finalized_heads(
+        &self,
+        pending: PendingSubscriptionSink,
+    ) -> SubscriptionResult {
+        self.follow_heads(pending, true).await
+    }
+
+    async fn state_get_account(&self, address: String) -> Result<AccountInfo, ErrorObjectOwned> {
+        let who = parse_address(&address)?;
+        let state = self.chain.finalized_state();
+        let staked = state
+            .stakes_of(&who)
+            .iter()
+            .fold(Rao::ZERO, |a, (_, s)| a.checked_add(*s).unwrap_or(a));
+        let unbonding = state
+            .unbonding_of(&who)
+            .iter()
+            .fold(Rao::ZERO, |a, (_, u)| a.checked_add(u.amount).unwrap_or(a));
+        Ok(AccountInfo {
+            address: who.to_ss58(),
+            free: state.free(&who),
+            nonce: state.nonce(&who),
+            staked,
+            unbonding,
+        })
+    }
+
+    async fn state_get_stake(&self, coldkey: String) -> Result<Vec<StakeInfo>, ErrorObjectOwned> {
+        let who = parse_address(&coldkey)?;
+        Ok(self
+            .chain
+            .finalized_state()
+            .stakes_of(&who)
+            .into_iter()
+            .map(|(h, amount)| StakeInfo {
+                hotkey: h.to_ss58(),
+                amount,
+            })
+            .collect())
+    }
+
+    async fn state_get_unbonding(
+        &self,
+        coldkey: String,
+    ) -> Result<Vec<UnbondingInfo>, ErrorObjectOwned> {
+        let who = parse_address(&coldkey)?;
+        Ok(self
+            .chain
+            .finalized_state()
+            .unbonding_of(&who)
+            .into_iter()
+            .map(|(release, u)| UnbondingInfo {
+                hotkey: u.hotkey.to_ss58(),
+                amount: u.amount,
+                started_at: u.started_at,
+                release_block: release,
+            })
+            .collect())
+    }
+
+    async fn state_get_delegate(
+        &self,
+        hotkey: String,
+    ) -> Result<Option<DelegateInfo>, ErrorObjectOwned> {
+        let hotkey = parse_address(&hotkey)?;
+        Ok(delegate_info(&self.chain.finalized_state(), &hotkey))
+    }
+
+    async fn state_get_delegates(&self) -> Result<Vec<DelegateInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let mut out: Vec<DelegateInfo> = state
+            .hotkey_stake
+            .iter()
+            .filter_map(|(h, _)| delegate_info(&state, h))
+            .collect();
+        out.sort_by(|a, b| {
+            b.total_stake
+                .cmp(&a.total_stake)
+                .then(a.hotkey.cmp(&b.hotkey))
+        });
+        Ok(out)
+    }
+
+    async fn state_get_subnets(&self) -> Result<Vec<SubnetInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        Ok(state
+            .subnets
+            .iter()
+            .map(|(n, s)| subnet_info(*n, s, &state))
+            .collect())
+    }
+
+    async fn state_get_subnet(
+        &self,
+        netuid: u16,
+    ) -> Result<Option<SubnetDetail>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        Ok(state.subnets.get(&netuid).map(|s| SubnetDetail {
+            info: subnet_info(netuid, s, &state),
+            hyperparams: s.hyperparams.clone(),
+        }))
+    }
+
+    async fn state_get_neuron(
+        &self,
+        netuid: u16,
+        uid: u16,
+    ) -> Result<Option<NeuronInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        Ok(state
+            .neurons
+            .get(&(netuid, uid))
+            .map(|n| neuron_info(&state, uid, n, true, true)))
+    }
+
+    async fn state_get_metagraph(
+        &self,
+        netuid: u16,
+        with_weights: bool,
+        with_bonds: bool,
+    ) -> Result<Option<Metagraph>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let Some(subnet) = state.subnets.get(&netuid) else {
+            return Ok(None);
+        };
+        let neurons = state
+            .neurons
+            .range((netuid, 0)..(netuid, subnet.n))
+            .map(|((_, uid), n)| neuron_info(&state, *uid, n, with_weights, with_bonds))
+            .collect();
+        Ok(Some(Metagraph {
+            netuid,
+            block: state.globals.height,
+            subnet: subnet_info(netuid, subnet, &state),
+            neurons,
+        }))
+    }
+
+    async fn state_get_seats(
+        &self,
+        epoch: Option<u64>,
+    ) -> Result<Option<SeatSet>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let epoch = epoch.unwrap_or_else(|| state.consensus_epoch(state.globals.height + 1));
+        Ok(state.seats(epoch).cloned())
+    }
+
+    async fn state_get_params(&self) -> Result<ChainParams, ErrorObjectOwned> {
+        Ok(self.chain.finalized_state().params().clone())
+    }
+
+    async fn state_get_supply(&self) -> Result<Supply, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let g = &state.globals;
+        Ok(Supply {
+            total_issuance: g.total_issuance,
+            total_stake: g.total_stake,
+            total_unbonding: g.total_unbonding,
+            pending_emission: g.total_pending_emission,
+            block_reward: block_emission(
+                g.total_issuance
+                    .checked_add(g.total_pending_emission)
+                    .unwrap_or(g.total_issuance),
+            ),
+            total_burned: g.total_burned,
+        })
+    }
+
+    async fn state_get_network_lock_cost(&self) -> Result<Rao, ErrorObjectOwned> {
+        Ok(self.chain.finalized_state().network_lock_cost())
+    }
+
+    async fn state_get_account_history(
+        &self,
+        address: String,
+        limit: u32,
+        before: Option<(u64, u32)>,
+    ) -> Result<Vec<(u64, u32, Hash)>, ErrorObjectOwned> {
+        let who = parse_address(&address)?;
+        if limit > 1_000 {
+            return Err(err(codes::TOO_LARGE, "limit must be at most 1000"));
+        }
+        let before = before.map(|(block_height, index)| taonet_store::HistoryEntry {
+            block_height,
+            index,
+        });
+        let entries = self
+            .chain
+            .with_store(|s| s.account_history(&who, limit as usize, before))
+            .map_err(|e| err(codes::STORAGE, e.to_string()))?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|e| {
+                let block = self.chain.block_by_height(e.block_height)?;
+                let tx = block.transactions.get(e.index as usize)?;
+                Some((e.block_height, e.index, tx.hash()))
+            })
+            .collect())
+    }
+
+    async fn author_submit_transaction(&self, tx_hex: String) -> Result<Hash, ErrorObjectOwned> {
+        self.submit(&tx_hex).map(|(_, h)| h)
+    }
+
+    async fn author_submit_and_watch_transaction(
+        &self,
+        pending: PendingSubscriptionSink,
+        tx_hex: String,
+    ) -> SubscriptionResult {
+        // Subscribe to finality before submitting, so no block is missed.
+        let mut events = self.chain.subscribe();
+        let hash = match self.submit(&tx_hex) {
+            Ok((_, h)) => h,
+            Err(e) => {
+                pending.reject(e).await;
+                return Ok(());
+            }
+        };
+        let sink = pending.accept().await?;
+        let send = |status: &TxStatus| {
+            serde_json::value::to_raw_value(status).map(SubscriptionMessage::from)
+        };
+        sink.send(send(&TxStatus::Pending)?).await?;
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(ChainEvent::Finalized(_)) | Err(RecvError::Lagged(_)) => {
+                        let status = self.status(&hash).map_err(|e| e.message().to_string())?;
+                        match status {
+                            TxStatus::Finalized { .. } => {
+                                sink.send(send(&status)?).await?;
+                                return Ok(());
+                            }
+                            TxStatus::Unknown => {
+                                sink.send(send(&status)?).await?;
+                                return Ok(());
+                            }
+                            TxStatus::Pending => {}
+                        }
+                    }
+                    Ok(ChainEvent::NewHead(_)) => {}
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+                _ = sink.closed() => return Ok(()),
+            }
+        }
+    }
+
+    async fn author_get_transaction_status(
+        &self,
+        hash: Hash,
+    ) -> Result<TxStatus, ErrorObjectOwned> {
+        self.status(&hash)
+    }
+
+    async fn author_pending_transactions(&self) -> Result<Vec<Hash>, ErrorObjectOwned> {
+        Ok(self
+            .chain
+            .mempool()
+            .pending(10_000)
+            .iter()
+            .map(SignedTransaction::hash)
+            .collect())
+    }
+
+    async fn payment_estimate_fee(&self, tx_hex: String) -> Result<FeeEstimate, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let tx = decode_transaction(&tx_hex, state.params())?;
+        let size = tx.encode_size();
+        Ok(FeeEstimate {
+            fee: transaction_fee(&state, &tx.tx.call, size),
+            size,
+            free_call: tx.tx.call.is_free(),
+        })
+    }
+}
+
+impl RpcApi {
+    async fn follow_heads(
+        &self,
+        pending: PendingSubscriptionSink,
+        finalized: bool,
+    ) -> SubscriptionResult {
+        let mut events = self.chain.subscribe();
+        let sink = pending.accept().await?;
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let head = match event {
+                        Ok(ChainEvent::Finalized(h)) => h,
+                        Ok(ChainEvent::NewHead(h)) if !finalized => h,
+                        Ok(ChainEvent::NewHead(_)) => continue,
+                        Err(RecvError::Lagged(_)) => if finalized { self.chain.finalized() } else { self.chain.best() },
+                        Err(RecvError::Closed) => return Ok(()),
+                    };
+                    let msg = serde_json::value::to_raw_value(&head_info(head))?;
+                    sink.send(SubscriptionMessage::from(msg)).await?;
+                }
+                _ = sink.closed() => return Ok(()),
+            }
+        }
+    }
+}
+
+/// A per-connection token bucket (the rate limit middleware).
+#[derive(Clone)]
+struct RateLimit<S> {
+    service: S,
+    bucket: Arc<Mutex<(f64, Instant)>>,
+    rate: f64,
+}
+
+impl<S> RateLimit<S> {
+    fn allow(&self) -> bool {
+        let mut b = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let burst = self.rate * 2.0;
+        let refill = now.duration_since(b.1).as_secs_f64() * self.rate;
+        b.0 = (b.0 + refill).min(burst);
+        b.1 = now;
+        if b.0 >= 1.0 {
+            b.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl<S> RpcServiceT for RateLimit<S>
+where
+    S: RpcServiceT<MethodResponse = MethodResponse> + Send + Sync + Clone + 'static,
+{
+    type MethodResponse = S::MethodResponse;
+    type NotificationResponse = S::NotificationResponse;
+    type BatchResponse = S::BatchResponse;
+
+    fn call<'a>(
+        &self,
+        request: Request<'a>,
+    ) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
+        let allowed = self.allow();
+        let service = self.service.clone();
+        async move {
+            if allowed {
+                service.call(request).await
+            } else {
+                MethodResponse::error(
+                    request.id,
+                    err(
+                        codes::RATE_LIMITED,
+                        "too many requests on this connection; slow down",
+                    ),
+                )
+            }
+        }
+    }
+
+    fn batch<'a>(
+        &self,
+        requests: Batch<'a>,
+    ) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
+        self.service.batch(requests)
+    }
+
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
+        self.service.notification(n)
+    }
+}
+
+/// Starts the RPC server; it runs until the handle is stopped or dropped.
+pub async fn start(config: &RpcConfig, api: RpcApi) -> std::io::Result<(ServerHandle, SocketAddr)> {
+    let rate = f64::from(config.requests_per_second.max(1));
+    let middleware = RpcServiceBuilder::new().layer_fn(move |service| RateLimit {
+        service,
+        bucket: Arc::new(Mutex::new((rate * 2.0, Instant::now()))),
+        rate,
+    });
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_bytes)
+        .max_response_body_size(config.max_response_bytes)
+        .max_connections(config.max_connections)
+        .max_subscriptions_per_connection(config.max_subscriptions)
+        .build();
+    let server = Server::builder()
+        .set_config(server_config)
+        .set_rpc_middleware(middleware)
+        .build(config.addr)
+        .await?;
+    let addr = server.local_addr()?;
+    let handle = server.start(api.into_rpc());
+    Ok((handle, addr))
+}
