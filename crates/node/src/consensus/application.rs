@@ -21,12 +21,12 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use commonware_codec::EncodeSize;
 use commonware_consensus::marshal::ancestry::Ancestry;
 use commonware_consensus::simplex::types::Context;
 use commonware_consensus::{Application, Epochable};
 use commonware_cryptography::ed25519::PublicKey;
 use commonware_cryptography::{Digested, Digestible, sha256};
-use commonware_codec::EncodeSize;
 use commonware_runtime::{Clock, Metrics, Spawner};
 use futures::StreamExt;
 use taonet_types::Block;
@@ -187,12 +187,19 @@ where
             }
         };
         if block.encode_size() > self.codec.max_bytes {
-            tracing::warn!(size = block.encode_size(), "built block too large; skipping");
+            tracing::warn!(
+                size = block.encode_size(),
+                "built block too large; skipping"
+            );
             return None;
         }
         let block = ConsensusBlock::new(block);
         let digest = digest_of(&block.hash());
-        tracing::debug!(height = block.block().height, txs = block.block().transactions.len(), "proposed");
+        tracing::debug!(
+            height = block.block().height,
+            txs = block.block().transactions.len(),
+            "proposed"
+        );
         Some(Digested::precomputed(block, digest))
     }
 

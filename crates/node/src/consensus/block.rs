@@ -92,7 +92,10 @@ impl Read for ConsensusBlock {
         let before = buf.remaining();
         let block = Block::read_cfg(buf, &cfg.limits)?;
         if before - buf.remaining() > cfg.max_bytes {
-            return Err(CodecError::Invalid("ConsensusBlock", "block exceeds max_bytes"));
+            return Err(CodecError::Invalid(
+                "ConsensusBlock",
+                "block exceeds max_bytes",
+            ));
         }
         Ok(ConsensusBlock::new(block))
     }

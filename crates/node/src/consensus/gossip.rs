@@ -39,11 +39,15 @@ pub fn decode_batch(bytes: &[u8]) -> Option<Vec<SignedTransaction>> {
 
 /// Encodes a gossip message.
 pub fn encode_batch(txs: &[SignedTransaction]) -> Bytes {
-    txs.to_vec().encode().into()
+    txs.to_vec().encode()
 }
 
 /// Starts the gossip task.
-pub(crate) fn start<E, S, R>(context: E, chain: Chain, (mut sender, mut receiver): (S, R)) -> Handle<()>
+pub(crate) fn start<E, S, R>(
+    context: E,
+    chain: Chain,
+    (mut sender, mut receiver): (S, R),
+) -> Handle<()>
 where
     E: Spawner + Clock,
     S: Sender<PublicKey = PublicKey>,

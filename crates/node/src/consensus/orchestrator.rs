@@ -30,8 +30,17 @@ use std::time::Duration;
 
 use commonware_actor::Feedback;
 use commonware_broadcast::buffered;
-use commonware_consensus::marshal::{self, Update, core::Actor as MarshalActor, standard::{Inline, Standard}};
-use commonware_consensus::simplex::{self, config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy}, elector::RoundRobin, scheme::reporter::AttributableReporter};
+use commonware_consensus::marshal::{
+    self, Update,
+    core::Actor as MarshalActor,
+    standard::{Inline, Standard},
+};
+use commonware_consensus::simplex::{
+    self,
+    config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
+    elector::RoundRobin,
+    scheme::reporter::AttributableReporter,
+};
 use commonware_consensus::types::{Epoch, Epocher, FixedEpocher, Height, ViewDelta};
 use commonware_consensus::{Heightable, Reporter, Reporters};
 use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
@@ -46,7 +55,7 @@ use commonware_storage::archive::immutable;
 use commonware_utils::acknowledgement::Exact;
 use commonware_utils::ordered::Set;
 use commonware_utils::vec::NonEmptyVec;
-use commonware_utils::{Acknowledgement, NZDuration};
+use commonware_utils::{Acknowledgement, NonZeroDuration};
 use futures::StreamExt;
 use futures::channel::mpsc;
 use rand_core_cw::CryptoRng;
@@ -148,7 +157,10 @@ pub struct ConsensusHandle {
 impl ConsensusHandle {
     /// The current status.
     pub fn status(&self) -> ConsensusStatus {
-        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The evidence log.
@@ -164,15 +176,7 @@ pub trait NodeContext:
 }
 
 impl<T> NodeContext for T where
-    T: Spawner
-        + Clock
-        + Metrics
-        + Storage
-        + Network
-        + CryptoRng
-        + Send
-        + Sync
-        + 'static
+    T: Spawner + Clock + Metrics + Storage + Network + CryptoRng + Send + Sync + 'static
 {
 }
 
@@ -201,7 +205,8 @@ impl Reporter for FinalizedForwarder {
                 s.finalized_tip = s.finalized_tip.max(height.get());
                 Feedback::Ok
             }
-            Update::Block(block, ack) => match self.sender.unbounded_send(Finalized { block, ack }) {
+            Update::Block(block, ack) => match self.sender.unbounded_send(Finalized { block, ack })
+            {
                 Ok(()) => Feedback::Ok,
                 Err(_) => Feedback::Closed,
             },
@@ -211,6 +216,10 @@ impl Reporter for FinalizedForwarder {
 
 fn nz_usize(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+fn fetch_timeout(d: Duration) -> NonZeroDuration {
+    NonZeroDuration::new(d).unwrap_or(NonZeroDuration::new_panic(Duration::from_secs(1)))
 }
 
 fn nz_u64(n: u64) -> NonZeroU64 {
@@ -337,7 +346,7 @@ where
             peer_provider: manager.clone(),
             blocker: blocker.clone(),
             mailbox_size: mailbox,
-            fetch_timeout: NZDuration!(Duration::from_secs(2)),
+            fetch_timeout: fetch_timeout(params.fetch_timeout),
             fetch_retry_delay: Duration::from_millis(200),
             priority_requests: false,
             priority_responses: false,
@@ -370,7 +379,12 @@ where
         resolver,
     );
 
-    let application = ChainApplication::new(chain.clone(), provider.clone(), me.clone(), params.block_codec);
+    let application = ChainApplication::new(
+        chain.clone(),
+        provider.clone(),
+        me.clone(),
+        params.block_codec,
+    );
     let app: App<E> = Inline::new(
         context.child("application"),
         application,
@@ -378,7 +392,11 @@ where
         epocher.clone(),
     );
 
-    super::gossip::start(context.child("gossip"), chain.clone(), channels.transactions);
+    super::gossip::start(
+        context.child("gossip"),
+        chain.clone(),
+        channels.transactions,
+    );
 
     let orchestrator = Orchestrator {
         context: context.child("orchestrator"),
@@ -450,7 +468,9 @@ where
         R: Receiver<PublicKey = PublicKey>,
     {
         let (mux, votes, mut vote_backup) =
-            Muxer::builder(self.context.child("vote_mux"), votes.0, votes.1).with_backup().build();
+            Muxer::builder(self.context.child("vote_mux"), votes.0, votes.1)
+                .with_backup()
+                .build();
         mux.start();
         let (mux, certificates, mut certificate_backup) = Muxer::builder(
             self.context.child("certificate_mux"),
@@ -460,7 +480,8 @@ where
         .with_backup()
         .build();
         mux.start();
-        let (mux, resolver) = Muxer::new(self.context.child("resolver_mux"), resolver.0, resolver.1);
+        let (mux, resolver) =
+            Muxer::new(self.context.child("resolver_mux"), resolver.0, resolver.1);
         mux.start();
         let mut muxes = Muxes {
             votes,
@@ -536,7 +557,11 @@ where
             return;
         }
         if let Some(last) = self.epocher.last(Epoch::new(ours)) {
-            tracing::debug!(ours, theirs, "peer is in a later epoch; fetching our boundary");
+            tracing::debug!(
+                ours,
+                theirs,
+                "peer is in a later epoch; fetching our boundary"
+            );
             self.marshal.hint_finalized(last, NonEmptyVec::new(from));
         }
     }
@@ -548,7 +573,10 @@ where
         muxes: &mut Muxes<S>,
     ) -> Option<Active> {
         let Some(scheme) = self.provider.engine_scheme(epoch) else {
-            tracing::error!(epoch, "seats of the epoch are unknown; cannot start its engine");
+            tracing::error!(
+                epoch,
+                "seats of the epoch are unknown; cannot start its engine"
+            );
             return None;
         };
         let floor_block = if epoch == 0 {
@@ -558,7 +586,10 @@ where
             self.chain.block_by_height(last.get())
         };
         let Some(floor_block) = floor_block else {
-            tracing::error!(epoch, "boundary block of the previous epoch is not finalized");
+            tracing::error!(
+                epoch,
+                "boundary block of the previous epoch is not finalized"
+            );
             return None;
         };
         let seat = self.provider.is_seat(epoch);
@@ -572,7 +603,10 @@ where
         secondary.push(self.me.clone());
         self.manager.track(
             epoch,
-            TrackedPeers::new(Set::from_iter_dedup(primary), Set::from_iter_dedup(secondary)),
+            TrackedPeers::new(
+                Set::from_iter_dedup(primary),
+                Set::from_iter_dedup(secondary),
+            ),
         );
 
         let channel = |m: &mut MuxHandle<S>| {
@@ -628,7 +662,7 @@ where
                     timeout: p.timeout_retry + p.certification_timeout,
                     budget: SkipBudget::Participants,
                 },
-                fetch_timeout: NZDuration!(Duration::from_secs(1)),
+                fetch_timeout: fetch_timeout(p.fetch_timeout),
                 fetch_retry_delay: Duration::from_millis(100),
                 forward: ForwardPolicy::SilentVoters,
                 track_historical_votes: true,

@@ -32,7 +32,12 @@ const CACHED_EPOCHS: usize = 16;
 /// The consensus namespace of a chain.
 pub fn namespace(chain: &Chain) -> Vec<u8> {
     let domain = chain.domain();
-    format!("taonet/{}/{}", domain.chain_id, hex::encode(domain.genesis_hash.0)).into_bytes()
+    format!(
+        "taonet/{}/{}",
+        domain.chain_id,
+        hex::encode(domain.genesis_hash.0)
+    )
+    .into_bytes()
 }
 
 /// The ed25519 public key of a seat, if its bytes are a valid key.
@@ -42,7 +47,12 @@ pub fn seat_key(key: &[u8; 32]) -> Option<PublicKey> {
 
 /// The participants of a seat set (sorted, deduplicated, invalid keys left out).
 pub fn participants(seats: &SeatSet) -> Set<PublicKey> {
-    Set::from_iter_dedup(seats.seats.iter().filter_map(|s| seat_key(&s.consensus_key)))
+    Set::from_iter_dedup(
+        seats
+            .seats
+            .iter()
+            .filter_map(|s| seat_key(&s.consensus_key)),
+    )
 }
 
 #[derive(Clone)]
@@ -101,7 +111,10 @@ impl SeatProvider {
             .and_then(|key| Scheme::signer(&self.namespace, participants.clone(), key));
         let (scheme, signs) = match signer {
             Some(s) => (s, true),
-            None => (Scheme::verifier(&self.namespace, participants.clone()), false),
+            None => (
+                Scheme::verifier(&self.namespace, participants.clone()),
+                false,
+            ),
         };
         let entry = Entry {
             participants,

@@ -19,8 +19,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use commonware_codec::{Copying, DecodeExt, Encode};
-use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_cryptography::ChaCha20Poly1305;
+use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_p2p::authenticated::discovery;
 use commonware_runtime::{Quota, Runner as _, Supervisor as _, tokio as cw_tokio};
 use commonware_stream::cups::{self, Cups};
@@ -29,8 +29,8 @@ use rand_core::RngCore;
 
 use super::evidence::{EvidenceError, EvidenceLog};
 use super::orchestrator::{
-    CHANNEL_BACKFILL, CHANNEL_BLOCKS, CHANNEL_CERTIFICATES, CHANNEL_RESOLVER,
-    CHANNEL_TRANSACTIONS, CHANNEL_VOTES, ConsensusParams, NetworkChannels, StartError, start,
+    CHANNEL_BACKFILL, CHANNEL_BLOCKS, CHANNEL_CERTIFICATES, CHANNEL_RESOLVER, CHANNEL_TRANSACTIONS,
+    CHANNEL_VOTES, ConsensusParams, NetworkChannels, StartError, start,
 };
 use super::provider::namespace;
 use crate::chain::Chain;
@@ -143,7 +143,8 @@ pub fn load_or_create_key(path: &Path) -> Result<PrivateKey, NodeError> {
         Ok(text) => {
             let bytes = hex::decode(text.trim().trim_start_matches("0x"))
                 .map_err(|e| err(format!("not hex: {e}")))?;
-            PrivateKey::decode(Copying(bytes.as_slice())).map_err(|e| err(format!("not an ed25519 key: {e}")))
+            PrivateKey::decode(Copying(bytes.as_slice()))
+                .map_err(|e| err(format!("not an ed25519 key: {e}")))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut seed = [0u8; 32];
@@ -203,21 +204,33 @@ pub fn run_validator(
             },
             cups::Version::V1,
         );
-        let max_message = u32::try_from(config.params.block_codec.max_bytes + 1024 * 1024)
-            .unwrap_or(u32::MAX);
+        let max_message =
+            u32::try_from(config.params.block_codec.max_bytes + 1024 * 1024).unwrap_or(u32::MAX);
         let max_peers = NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN);
         let mailbox = NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN);
         let dialable = config.dialable.unwrap_or(config.listen);
         let namespace = namespace(&chain);
         let p2p = if config.allow_private_ips {
             discovery::Config::local(
-                handshake, &namespace, config.listen, dialable, bootstrappers, max_peers,
-                max_message, mailbox,
+                handshake,
+                &namespace,
+                config.listen,
+                dialable,
+                bootstrappers,
+                max_peers,
+                max_message,
+                mailbox,
             )
         } else {
             discovery::Config::recommended(
-                handshake, &namespace, config.listen, dialable, bootstrappers, max_peers,
-                max_message, mailbox,
+                handshake,
+                &namespace,
+                config.listen,
+                dialable,
+                bootstrappers,
+                max_peers,
+                max_message,
+                mailbox,
             )
         };
         let (mut network, oracle) = discovery::Network::new(context.child("network"), p2p);

@@ -19,7 +19,7 @@ use taonet_node::consensus::{
 };
 use taonet_runtime::ChainSpec;
 use taonet_types::tx::{BalancesCall, StakingCall};
-use taonet_types::{AccountId, Call, Rao, SignedTransaction, Transaction};
+use taonet_types::{AccountId, Call, ChainDomain, Rao, SignedTransaction, Transaction};
 
 pub type Ctx = deterministic::Context;
 
@@ -60,6 +60,17 @@ pub struct Sim {
     _dirs: Vec<tempfile::TempDir>,
 }
 
+/// The dev chain spec with `validators` genesis validators (nodes `0..validators`), 4 seats.
+pub fn spec(validators: usize, epoch_length: u64) -> ChainSpec {
+    let consensus_keys: Vec<[u8; 32]> = (0..validators as u64)
+        .map(|i| key_bytes(&node_key(i).public_key()))
+        .collect();
+    let mut spec = ChainSpec::dev(&consensus_keys);
+    spec.params.consensus_epoch_length = epoch_length;
+    spec.params.seat_count = 4;
+    spec
+}
+
 /// The consensus key of node `i`.
 pub fn node_key(i: u64) -> PrivateKey {
     PrivateKey::from_seed(1000 + i)
@@ -88,13 +99,7 @@ impl Sim {
     /// `n` nodes; the first `validators` hold genesis seats; `epoch_length` blocks per epoch.
     pub async fn new(context: Ctx, n: usize, validators: usize, epoch_length: u64) -> Sim {
         let keys: Vec<PrivateKey> = (0..n as u64).map(node_key).collect();
-        let consensus_keys: Vec<[u8; 32]> = keys[..validators]
-            .iter()
-            .map(|k| key_bytes(&k.public_key()))
-            .collect();
-        let mut spec = ChainSpec::dev(&consensus_keys);
-        spec.params.consensus_epoch_length = epoch_length;
-        spec.params.seat_count = 4;
+        let spec = spec(validators, epoch_length);
         let (network, oracle) = Network::new_with_peers(
             context.child("network"),
             simulated::Config {
@@ -161,31 +166,36 @@ impl Sim {
             blocks: next(),
             transactions: next(),
         };
-        let peers: Vec<PublicKey> = self.nodes.iter().map(|n| n.public_key()).filter(|k| *k != me).collect();
+        let peers: Vec<PublicKey> = self
+            .nodes
+            .iter()
+            .map(|n| n.public_key())
+            .filter(|k| *k != me)
+            .collect();
         let manager = self.oracle.manager();
         let (tx, rx) = futures::channel::oneshot::channel();
         let chain2 = chain.clone();
-        let handle = self
-            .context
-            .child("node")
-            .with_attribute("index", i)
-            .spawn(move |ctx| async move {
-                let consensus = start(
-                    ctx,
-                    chain2,
-                    key,
-                    peers,
-                    channels,
-                    manager,
-                    control,
-                    params(i),
-                    EvidenceLog::in_memory(1000),
-                )
-                .await
-                .unwrap();
-                let _ = tx.send(consensus);
-                futures::future::pending::<()>().await
-            });
+        let handle =
+            self.context
+                .child("node")
+                .with_attribute("index", i)
+                .spawn(move |ctx| async move {
+                    let consensus = start(
+                        ctx,
+                        chain2,
+                        key,
+                        peers,
+                        channels,
+                        manager,
+                        control,
+                        params(i),
+                        EvidenceLog::in_memory(1000),
+                    )
+                    .await
+                    .unwrap();
+                    let _ = tx.send(consensus);
+                    futures::future::pending::<()>().await
+                });
         let consensus = rx.await.unwrap();
         self.nodes[i].running = Some((handle, chain, consensus));
     }
@@ -264,13 +274,24 @@ impl Sim {
 
 /// A signed transaction from a dev account.
 pub fn signed(chain: &Chain, signer: &Keypair, nonce: u64, call: Call) -> SignedTransaction {
+    signed_for(&chain.domain(), signer, nonce, call)
+}
+
+/// A signed transaction for a chain domain (sr25519 signatures are randomized: sign once
+/// and reuse the bytes where runs must be identical).
+pub fn signed_for(
+    domain: &ChainDomain,
+    signer: &Keypair,
+    nonce: u64,
+    call: Call,
+) -> SignedTransaction {
     let tx = Transaction {
         signer: signer.account_id(),
         nonce,
         fee_limit: Rao(1_000_000_000),
         call,
     };
-    let signature = signer.sign(&tx.signing_payload(&chain.domain())).0;
+    let signature = signer.sign(&tx.signing_payload(domain)).0;
     SignedTransaction { tx, signature }
 }
 
