@@ -461,6 +461,12 @@ impl Chain {
         let state = inner.finalized.clone();
         drop(inner);
         self.shared.mempool.on_finalized(&state);
+        tracing::info!(
+            height,
+            hash = %head.hash,
+            transactions = block.transactions.len(),
+            "finalized"
+        );
         let _ = self.shared.events.send(ChainEvent::Finalized(head));
         Ok(FinalizeOutcome {
             height,

@@ -24,4 +24,6 @@
 pub mod chain;
 pub mod consensus;
 pub mod mempool;
+pub mod metrics;
 pub mod rpc;
+pub mod service;

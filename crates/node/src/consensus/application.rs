@@ -48,6 +48,7 @@ pub struct ChainApplication {
     provider: SeatProvider,
     me: PublicKey,
     codec: BlockCodec,
+    block_interval: Duration,
 }
 
 enum Known {
@@ -64,7 +65,15 @@ impl ChainApplication {
             provider,
             me,
             codec,
+            block_interval: Duration::ZERO,
         }
+    }
+
+    /// Waits until `parent timestamp + interval` before proposing (see
+    /// [`super::ConsensusParams::block_interval`]).
+    pub fn with_block_interval(mut self, interval: Duration) -> Self {
+        self.block_interval = interval;
+        self
     }
 
     fn finalized_at(&self, block: &Block, hash: &taonet_types::Hash) -> Option<bool> {
@@ -179,6 +188,15 @@ where
             Known::Invalid | Known::Unavailable => return None,
         }
         let parent_hash = hash_of(&parent.digest());
+        // Pace an idle chain: no earlier than `block_interval` after the parent, unless a full
+        // block's worth of transactions is waiting.
+        let interval = u64::try_from(self.block_interval.as_millis()).unwrap_or(u64::MAX);
+        let target = parent.inner().block().timestamp_ms.saturating_add(interval);
+        let now = now_ms(&runtime);
+        let full = self.chain.mempool().len() >= 5_000;
+        if now < target && !full {
+            runtime.sleep(Duration::from_millis(target - now)).await;
+        }
         let block = match self.chain.propose(&parent_hash, &hotkey, now_ms(&runtime)) {
             Ok(block) => block,
             Err(e) => {

@@ -96,6 +96,9 @@ pub struct ConsensusParams {
     pub mailbox_size: usize,
     /// Block decoding limits.
     pub block_codec: BlockCodec,
+    /// Least time between a parent's timestamp and its child's proposal (zero: propose at
+    /// once). Keeps an idle chain at a steady block rate instead of spinning.
+    pub block_interval: Duration,
     /// Prefix of every storage partition.
     pub partition_prefix: String,
     /// Finalized blocks handed out before one is acknowledged.
@@ -112,6 +115,7 @@ impl Default for ConsensusParams {
             view_retention: 64,
             mailbox_size: 1024,
             block_codec: BlockCodec::default(),
+            block_interval: Duration::ZERO,
             partition_prefix: "taonet".into(),
             max_pending_acks: 16,
         }
@@ -384,7 +388,8 @@ where
         provider.clone(),
         me.clone(),
         params.block_codec,
-    );
+    )
+    .with_block_interval(params.block_interval);
     let app: App<E> = Inline::new(
         context.child("application"),
         application,

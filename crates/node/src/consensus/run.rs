@@ -80,8 +80,12 @@ pub struct NodeConfig {
     pub allow_private_ips: bool,
     /// Worker threads of the runtime.
     pub worker_threads: usize,
-    /// Messages per second each peer may send on each channel.
+    /// Messages per second each peer may send on each channel (also the burst size). p2p
+    /// reserves mailbox room for one burst per retained peer on every channel, so memory grows
+    /// with `messages_per_second × max_peers_per_set`.
     pub messages_per_second: u32,
+    /// Most peers in one tracked set (seats of an epoch plus secondary peers).
+    pub max_peers_per_set: usize,
     /// Timeouts and sizes.
     pub params: ConsensusParams,
 }
@@ -97,8 +101,12 @@ impl NodeConfig {
             data_dir,
             allow_private_ips: true,
             worker_threads: 2,
-            messages_per_second: 1_000,
-            params: ConsensusParams::default(),
+            messages_per_second: 100,
+            max_peers_per_set: 128,
+            params: ConsensusParams {
+                block_interval: Duration::from_millis(500),
+                ..ConsensusParams::default()
+            },
         }
     }
 }
@@ -206,7 +214,8 @@ pub fn run_validator(
         );
         let max_message =
             u32::try_from(config.params.block_codec.max_bytes + 1024 * 1024).unwrap_or(u32::MAX);
-        let max_peers = NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN);
+        let max_peers =
+            NonZeroUsize::new(config.max_peers_per_set.max(1)).unwrap_or(NonZeroUsize::MIN);
         let mailbox = NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN);
         let dialable = config.dialable.unwrap_or(config.listen);
         let namespace = namespace(&chain);

@@ -1,0 +1,154 @@
+//! Where chain commands find the node and the wallets.
+//!
+//! - RPC: `--rpc URL`, else `TAONET_RPC`, else the first node of a running local network
+//!   (`taonet localnet up`), else `ws://127.0.0.1:9944`.
+//! - Wallets: `--wallet-path`, else `TAONET_WALLET_PATH`, else `~/.bittensor/wallets` — unless
+//!   the wallet name is not there but is one of a running local network's development wallets
+//!   (`alice`, `bob`, …), which live under the local network's directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// Environment variable naming the node RPC URL.
+pub const RPC_ENV: &str = "TAONET_RPC";
+/// Environment variable naming the local network directory.
+pub const LOCALNET_ENV: &str = "TAONET_LOCALNET_DIR";
+/// Default RPC URL.
+pub const DEFAULT_RPC: &str = "ws://127.0.0.1:9944";
+
+/// One node of a local network, as recorded in `localnet.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LocalnetNode {
+    /// Name (`validator-0`, …).
+    pub name: String,
+    /// RPC URL.
+    pub rpc: String,
+    /// P2P listen address.
+    pub p2p: String,
+    /// Metrics address.
+    pub metrics: String,
+    /// Process id of the running node (0 when stopped).
+    pub pid: u32,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Log file.
+    pub log: PathBuf,
+    /// Consensus public key (hex).
+    pub consensus_key: String,
+}
+
+/// A local network's record (`<dir>/localnet.json`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Localnet {
+    /// Chain id.
+    pub chain_id: String,
+    /// The local network's directory.
+    pub dir: PathBuf,
+    /// Where its development wallets are (bittensor layout).
+    pub wallet_path: PathBuf,
+    /// The chain spec file every node uses.
+    pub chain_spec: PathBuf,
+    /// Nodes.
+    pub nodes: Vec<LocalnetNode>,
+}
+
+/// The default local network directory: `TAONET_LOCALNET_DIR` or `~/.taonet/localnet`.
+pub fn default_localnet_dir() -> Result<PathBuf> {
+    if let Ok(dir) = std::env::var(LOCALNET_ENV)
+        && !dir.is_empty()
+    {
+        return Ok(PathBuf::from(dir));
+    }
+    let home =
+        dirs::home_dir().context("cannot find the home directory; set TAONET_LOCALNET_DIR")?;
+    Ok(home.join(".taonet").join("localnet"))
+}
+
+/// Whether process `pid` is alive.
+pub fn pid_alive(pid: u32) -> bool {
+    pid != 0 && Path::new(&format!("/proc/{pid}")).exists() && {
+        // A zombie is not alive.
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| {
+                !s.split(") ")
+                    .nth(1)
+                    .is_some_and(|rest| rest.starts_with('Z'))
+            })
+            .unwrap_or(false)
+    }
+}
+
+impl Localnet {
+    /// The record file of a local network directory.
+    pub fn file(dir: &Path) -> PathBuf {
+        dir.join("localnet.json")
+    }
+
+    /// Reads the record in `dir`, if any.
+    pub fn load(dir: &Path) -> Result<Option<Localnet>> {
+        let file = Localnet::file(dir);
+        match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .with_context(|| format!("{} is not a local network record", file.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", file.display())),
+        }
+    }
+
+    /// Writes the record atomically.
+    pub fn save(&self) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self)?;
+        let file = Localnet::file(&self.dir);
+        let tmp = file.with_extension("json.tmp");
+        std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &file).with_context(|| format!("writing {}", file.display()))?;
+        Ok(())
+    }
+
+    /// The running local network in the default directory, if one is up.
+    pub fn running() -> Option<Localnet> {
+        let dir = default_localnet_dir().ok()?;
+        let net = Localnet::load(&dir).ok()??;
+        net.nodes.iter().any(|n| pid_alive(n.pid)).then_some(net)
+    }
+
+    /// RPC URL of the first running node.
+    pub fn first_rpc(&self) -> Option<String> {
+        self.nodes
+            .iter()
+            .find(|n| pid_alive(n.pid))
+            .map(|n| n.rpc.clone())
+    }
+}
+
+/// The RPC URL chain commands use.
+pub fn resolve_rpc(flag: Option<&str>) -> String {
+    if let Some(url) = flag {
+        return url.to_string();
+    }
+    if let Ok(url) = std::env::var(RPC_ENV)
+        && !url.is_empty()
+    {
+        return url;
+    }
+    Localnet::running()
+        .and_then(|n| n.first_rpc())
+        .unwrap_or_else(|| DEFAULT_RPC.to_string())
+}
+
+/// The wallet root for `name` (see the module rules).
+pub fn resolve_wallet_root(flag: Option<&Path>, name: &str) -> Result<PathBuf> {
+    let root = crate::wallet::wallet_root(flag)?;
+    if flag.is_some() || root.join(name).exists() {
+        return Ok(root);
+    }
+    if let Some(net) = Localnet::running()
+        && net.wallet_path.join(name).exists()
+    {
+        return Ok(net.wallet_path);
+    }
+    Ok(root)
+}
