@@ -1,0 +1,418 @@
+//! The JSON-RPC server against a real single-node chain: every read, submit-and-watch, and
+//! malformed, oversized, replayed or forged input rejected with a clear error.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use commonware_codec::Encode;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::rpc_params;
+use taonet_client::{Client, TaonetApiClient, TxStatus, codes};
+use taonet_crypto::Keypair;
+use taonet_node::chain::Chain;
+use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
+use taonet_runtime::ChainSpec;
+use taonet_runtime::genesis::dev_keys;
+use taonet_types::tx::{BalancesCall, StakingCall};
+use taonet_types::{Call, ChainDomain, Hash, Rao, SignedTransaction, Transaction};
+
+struct Node {
+    chain: Chain,
+    url: String,
+    _dir: tempfile::TempDir,
+    _server: jsonrpsee::server::ServerHandle,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A dev chain with one validator (alice), a block producer thread (every 50 ms), and the RPC.
+async fn node(config: RpcConfig) -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[3u8; 32]])).unwrap();
+    let (server, addr) = taonet_node::rpc::start(
+        &config,
+        RpcApi::new(chain.clone(), NetworkStatus::default()),
+    )
+    .await
+    .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let chain = chain.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let proposer = dev_keys("alice").1.account_id();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let head = chain.finalized();
+                let now = head.timestamp_ms + 1_000;
+                if let Ok(block) = chain.propose(&head.hash, &proposer, now) {
+                    chain.finalize(&block).unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+    }
+    Node {
+        chain,
+        url: format!("ws://{addr}"),
+        _dir: dir,
+        _server: server,
+        stop,
+    }
+}
+
+fn local() -> RpcConfig {
+    RpcConfig {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        ..RpcConfig::default()
+    }
+}
+
+fn sign(pair: &Keypair, nonce: u64, call: Call, domain: &ChainDomain) -> SignedTransaction {
+    let tx = Transaction {
+        signer: pair.account_id(),
+        nonce,
+        fee_limit: Rao(1_000_000_000),
+        call,
+    };
+    let signature = pair.sign(&tx.signing_payload(domain)).0;
+    SignedTransaction { tx, signature }
+}
+
+fn rpc_code(e: &jsonrpsee::core::ClientError) -> i32 {
+    match e {
+        jsonrpsee::core::ClientError::Call(obj) => obj.code(),
+        _ => 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_and_submit_and_watch() {
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let props = client.system_properties().await.unwrap();
+    assert_eq!(props.token_symbol, "TAO");
+    assert_eq!(props.ss58_format, 42);
+    let domain = ChainDomain {
+        chain_id: props.chain_id.clone(),
+        genesis_hash: props.genesis_hash,
+    };
+    assert_eq!(domain, n.chain.domain());
+
+    let (alice, alice_hot) = dev_keys("alice");
+    let (bob, _) = dev_keys("bob");
+    let before = client.state_get_account(bob.ss58()).await.unwrap();
+    let tx = sign(
+        &alice,
+        0,
+        Call::Balances(BalancesCall::Transfer {
+            dest: bob.account_id(),
+            amount: Rao(2_000_000_000),
+        }),
+        &domain,
+    );
+    let fee = client
+        .payment_estimate_fee(Client::encode_transaction(&tx))
+        .await
+        .unwrap();
+    assert!(fee.fee > Rao::ZERO && !fee.free_call);
+    let mut seen = Vec::new();
+    let status = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.submit_and_watch(&tx, |s| seen.push(s.clone())),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let TxStatus::Finalized {
+        success,
+        block_height,
+        fee: paid,
+        ..
+    } = status
+    else {
+        panic!("not finalized: {status:?}");
+    };
+    assert!(success);
+    assert_eq!(paid, fee.fee);
+    assert_eq!(seen.first(), Some(&TxStatus::Pending));
+    let after = client.state_get_account(bob.ss58()).await.unwrap();
+    assert_eq!(after.free.0, before.free.0 + 2_000_000_000);
+    assert_eq!(
+        client
+            .author_get_transaction_status(tx.hash())
+            .await
+            .unwrap(),
+        status_of(&client, tx.hash()).await
+    );
+
+    // The block, its hash, the account history.
+    let block = client
+        .chain_get_block_by_height(block_height)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(block.finalized);
+    assert!(
+        block
+            .transactions
+            .iter()
+            .any(|t| t.hash == tx.hash() && t.success == Some(true))
+    );
+    assert_eq!(
+        client.chain_get_block_hash(block_height).await.unwrap(),
+        Some(block.hash)
+    );
+    assert_eq!(
+        client
+            .chain_get_block_by_hash(block.hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .height,
+        block_height
+    );
+    let history = client
+        .state_get_account_history(bob.ss58(), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(history[0].2, tx.hash());
+
+    // Stake: positions, delegates, metagraph, subnets, seats, supply, params.
+    let stake = sign(
+        &bob,
+        0,
+        Call::Staking(StakingCall::AddStake {
+            hotkey: alice_hot.account_id(),
+            amount: Rao(1_000_000_000),
+        }),
+        &domain,
+    );
+    client.submit_and_watch(&stake, |_| {}).await.unwrap();
+    let positions = client.state_get_stake(bob.ss58()).await.unwrap();
+    assert_eq!(positions.len(), 1);
+    assert_eq!(positions[0].hotkey, alice_hot.ss58());
+    let delegate = client
+        .state_get_delegate(alice_hot.ss58())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        delegate
+            .nominators
+            .iter()
+            .any(|(c, a)| *c == bob.ss58() && a.0 == 1_000_000_000)
+    );
+    let subnets = client.state_get_subnets().await.unwrap();
+    assert!(subnets.iter().any(|s| s.netuid == 1));
+    let mg = client
+        .state_get_metagraph(1, true, true)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mg.neurons.len(), mg.subnet.n as usize);
+    assert!(mg.neurons[0].weights.is_some());
+    assert!(
+        client
+            .state_get_metagraph(77, false, false)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let seats = client.state_get_seats(None).await.unwrap().unwrap();
+    assert_eq!(seats.seats.len(), 1);
+    let supply = client.state_get_supply().await.unwrap();
+    assert!(supply.total_issuance > Rao::ZERO);
+    assert_eq!(
+        client.state_get_params().await.unwrap(),
+        n.chain.finalized_state().params().clone()
+    );
+    let health = client.system_health().await.unwrap();
+    assert!(health.finalized_height >= block_height);
+
+    // Subscriptions to heads deliver increasing finalized heights.
+    let mut sub = client.chain_subscribe_finalized_heads().await.unwrap();
+    let h1 = sub.next().await.unwrap().unwrap();
+    let h2 = sub.next().await.unwrap().unwrap();
+    assert!(h2.height > h1.height);
+}
+
+async fn status_of(client: &Client, hash: Hash) -> TxStatus {
+    client.author_get_transaction_status(hash).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_rejected_with_clear_errors() {
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (alice, _) = dev_keys("alice");
+    let (bob, _) = dev_keys("bob");
+    let transfer = || {
+        Call::Balances(BalancesCall::Transfer {
+            dest: bob.account_id(),
+            amount: Rao(1_000_000),
+        })
+    };
+    let good = sign(&alice, 0, transfer(), &domain);
+    let hex = Client::encode_transaction(&good);
+
+    // Malformed: not hex, truncated, trailing bytes, oversized.
+    for bad in [
+        "0xnothex".to_string(),
+        hex[..hex.len() - 10].to_string(),
+        format!("{hex}00"),
+        format!("0x{}", "00".repeat(200 * 1024)),
+    ] {
+        let e = client.author_submit_transaction(bad).await.unwrap_err();
+        assert_eq!(rpc_code(&e), codes::BAD_TRANSACTION, "{e}");
+    }
+    // Forged: a signature by someone else, a tampered amount, another chain's signature.
+    let mut forged = good.clone();
+    forged.signature = bob.sign(&good.tx.signing_payload(&domain)).0;
+    let mut tampered = good.clone();
+    tampered.tx.fee_limit = Rao(999);
+    let other_chain = ChainDomain {
+        chain_id: "another-chain".into(),
+        genesis_hash: domain.genesis_hash,
+    };
+    let replayed_elsewhere = sign(&alice, 0, transfer(), &other_chain);
+    for bad in [&forged, &tampered, &replayed_elsewhere] {
+        let e = client
+            .author_submit_transaction(Client::encode_transaction(bad))
+            .await
+            .unwrap_err();
+        assert_eq!(rpc_code(&e), codes::INVALID_TRANSACTION, "{e}");
+        assert!(e.to_string().contains("bad signature"), "{e}");
+    }
+    // A valid one goes through; the same again is already pending; after finality its nonce
+    // is used up (replay refused).
+    let hash = client.author_submit_transaction(hex.clone()).await.unwrap();
+    assert_eq!(hash, good.hash());
+    let e = client
+        .author_submit_transaction(hex.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::MEMPOOL_REJECTED);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !matches!(status_of(&client, hash).await, TxStatus::Finalized { .. }) {
+        assert!(std::time::Instant::now() < deadline, "not finalized");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let e = client.author_submit_transaction(hex).await.unwrap_err();
+    assert_eq!(rpc_code(&e), codes::MEMPOOL_REJECTED);
+    assert!(e.to_string().contains("already used"), "{e}");
+    // A fee limit below the fee.
+    let mut cheap = Transaction {
+        signer: alice.account_id(),
+        nonce: 1,
+        fee_limit: Rao(1),
+        call: transfer(),
+    };
+    let sig = alice.sign(&cheap.signing_payload(&domain)).0;
+    let e = client
+        .author_submit_transaction(Client::encode_transaction(&SignedTransaction {
+            tx: cheap.clone(),
+            signature: sig,
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::INVALID_TRANSACTION);
+    assert!(e.to_string().contains("fee limit"), "{e}");
+    cheap.fee_limit = Rao(1_000_000_000);
+
+    // Bad addresses, unknown methods, wrong parameter types.
+    let e = client
+        .state_get_account("5notanaddress".into())
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::BAD_ADDRESS);
+    let raw = jsonrpsee::http_client::HttpClientBuilder::default()
+        .build(n.url.replace("ws://", "http://"))
+        .unwrap();
+    let e = raw
+        .request::<serde_json::Value, _>("state_noSuchMethod", rpc_params![])
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), -32601);
+    let e = raw
+        .request::<serde_json::Value, _>("state_getSubnet", rpc_params!["not a number"])
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), -32602);
+    // The chain is unaffected by all of it.
+    assert_eq!(n.chain.finalized_state().nonce(&alice.account_id()), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_requests_and_floods_are_refused() {
+    let n = node(RpcConfig {
+        max_request_bytes: 64 * 1024,
+        requests_per_second: 20,
+        ..local()
+    })
+    .await;
+    let http = reqwest_free_post(&n.url, &"x".repeat(100 * 1024)).await;
+    assert!(
+        http.contains("413")
+            || http.contains("too big")
+            || http.contains("Request Entity Too Large"),
+        "{http}"
+    );
+    let client = Client::connect(&n.url).await.unwrap();
+    let mut limited = 0;
+    for _ in 0..200 {
+        if let Err(e) = client.system_name().await {
+            assert_eq!(rpc_code(&e), codes::RATE_LIMITED, "{e}");
+            limited += 1;
+        }
+    }
+    assert!(
+        limited > 100,
+        "only {limited} of 200 calls were rate-limited"
+    );
+    // Another connection has its own budget.
+    let other = Client::connect(&n.url).await.unwrap();
+    assert_eq!(other.system_name().await.unwrap(), "taonet");
+}
+
+/// A raw HTTP POST over TCP (no HTTP client dependency needed), returning the status line
+/// and body.
+async fn reqwest_free_post(ws_url: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = ws_url.trim_start_matches("ws://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(req.as_bytes()).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).chars().take(300).collect()
+}
+
+/// Keeps the signing helper honest about encodings (the RPC takes exactly the codec bytes).
+#[test]
+fn encoded_transactions_round_trip() {
+    let (alice, _) = dev_keys("alice");
+    let domain = ChainDomain {
+        chain_id: "x".into(),
+        genesis_hash: Hash::ZERO,
+    };
+    let tx = sign(
+        &alice,
+        3,
+        Call::Balances(BalancesCall::Transfer {
+            dest: alice.account_id(),
+            amount: Rao(1),
+        }),
+        &domain,
+    );
+    let hex = Client::encode_transaction(&tx);
+    assert_eq!(hex, format!("0x{}", ::hex::encode(tx.encode())));
+}
