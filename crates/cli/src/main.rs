@@ -7,6 +7,10 @@
 //! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
 //! 2 malformed input (bad arguments, addresses, hex).
 
+mod chain;
+mod context;
+mod localnet;
+mod node_cmd;
 mod password;
 mod sim;
 mod wallet;
@@ -60,6 +64,23 @@ enum Command {
     Wallet(wallet::WalletArgs),
     /// Offline simulations of the chain's mechanisms.
     Sim(sim::SimArgs),
+    /// Run a node; create its keys and chain spec.
+    Node(node_cmd::NodeArgs),
+    /// A whole local network on this machine: up, status, stop/start a node, down.
+    Localnet(localnet::LocalnetArgs),
+    /// Stake and unstake TAO on hotkeys; unbonding.
+    Stake(chain::stake::StakeArgs),
+    /// Delegate takes and the list of delegates.
+    Delegate(chain::delegate::DelegateArgs),
+    /// Create, inspect and tune subnets; register neurons; metagraphs.
+    #[command(visible_alias = "s")]
+    Subnet(chain::subnet::SubnetArgs),
+    /// Set, commit and reveal weights (signed by the hotkey).
+    Weights(chain::weights::WeightsArgs),
+    /// Publish a neuron's axon address.
+    Axon(chain::axon::AxonArgs),
+    /// Block-producer consensus keys.
+    Consensus(chain::consensus::ConsensusArgs),
 }
 
 /// Options every command can read.
@@ -80,6 +101,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Wallet(args) => wallet::run(args, global),
         Command::Sim(args) => sim::run(args, global),
+        Command::Node(args) => node_cmd::run_cmd(args, global),
+        Command::Localnet(args) => localnet::run(args, global),
+        Command::Stake(args) => chain::stake::run(args, global),
+        Command::Delegate(args) => chain::delegate::run(args, global),
+        Command::Subnet(args) => chain::subnet::run(args, global),
+        Command::Weights(args) => chain::weights::run(args, global),
+        Command::Axon(args) => chain::axon::run(args, global),
+        Command::Consensus(args) => chain::consensus::run(args, global),
     };
     match result {
         Ok(code) => code,

@@ -81,6 +81,10 @@ enum WalletCommand {
     Sign(SignArgs),
     /// Verify a signature.
     Verify(VerifyArgs),
+    /// Free, staked and unbonding balance of the coldkey (or --ss58), from a node.
+    Balance(crate::chain::balance::BalanceArgs),
+    /// Send TAO from the coldkey to another address.
+    Transfer(crate::chain::balance::TransferArgs),
 }
 
 #[derive(Args, Debug)]
@@ -206,6 +210,14 @@ pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
         WalletCommand::Show => show(&ctx),
         WalletCommand::Sign(a) => sign(&ctx, &a),
         WalletCommand::Verify(a) => verify_cmd(&ctx, &a),
+        WalletCommand::Balance(a) => {
+            let keys = crate::chain::KeyOpts::from_wallet(&ctx.opts);
+            crate::chain::balance::balance(&keys, &a, global)
+        }
+        WalletCommand::Transfer(a) => {
+            let keys = crate::chain::KeyOpts::from_wallet(&ctx.opts);
+            crate::chain::balance::transfer(&keys, &a, global)
+        }
     }
 }
 
@@ -542,7 +554,7 @@ fn message_bytes(message: &Option<String>, message_hex: &Option<String>) -> Resu
 }
 
 /// Loads a secret keypair, asking for the password if the file is encrypted.
-fn load_keypair(ctx: &Ctx, file: &Keyfile, what: &str) -> Result<Keypair> {
+pub(crate) fn load_keypair(no_prompt: bool, file: &Keyfile, what: &str) -> Result<Keypair> {
     if !file.exists() {
         bail!(
             "{what} {} does not exist; create it with `taonet wallet {}` or restore it with `taonet wallet regen-{}`",
@@ -558,7 +570,7 @@ fn load_keypair(ctx: &Ctx, file: &Keyfile, what: &str) -> Result<Keypair> {
     let data = if file.is_encrypted()? {
         let mut attempt = 0;
         loop {
-            let (pw, from_env) = existing_password(what, ctx.global.no_prompt, attempt)?;
+            let (pw, from_env) = existing_password(what, no_prompt, attempt)?;
             let pw = Zeroizing::new(pw);
             match file.read(Some(&pw)) {
                 Ok(d) => break d,
@@ -592,9 +604,13 @@ fn sign(ctx: &Ctx, a: &SignArgs) -> Result<ExitCode> {
     let message = message_bytes(&a.message, &a.message_hex)?;
     let wallet = ctx.wallet()?;
     let pair = if a.use_hotkey {
-        load_keypair(ctx, &wallet.hotkey(&ctx.opts.hotkey)?, "hotkey")?
+        load_keypair(
+            ctx.global.no_prompt,
+            &wallet.hotkey(&ctx.opts.hotkey)?,
+            "hotkey",
+        )?
     } else {
-        load_keypair(ctx, &wallet.coldkey(), "coldkey")?
+        load_keypair(ctx.global.no_prompt, &wallet.coldkey(), "coldkey")?
     };
     let sig = pair.sign(&message);
     if ctx.global.json {

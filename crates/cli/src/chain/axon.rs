@@ -1,0 +1,99 @@
+//! `taonet axon serve`: publish where a neuron's axon listens (free; the hotkey signs).
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use taonet_types::Call;
+use taonet_types::tx::{AxonInfo, NeuronCall};
+
+use super::{KeyOpts, RpcOpts, Session, block_on};
+use crate::{Global, usage};
+
+#[derive(Args, Debug)]
+pub struct AxonArgs {
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(subcommand)]
+    command: AxonCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum AxonCommand {
+    /// Publish the axon address of the wallet's hotkey on a subnet.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// The subnet.
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
+    /// Public IP address (IPv4 or IPv6).
+    #[arg(long, value_name = "IP")]
+    ip: String,
+    /// TCP port.
+    #[arg(long, value_name = "PORT")]
+    port: u16,
+    /// Protocol identifier (4 = HTTP, as bittensor).
+    #[arg(long, default_value_t = 4)]
+    protocol: u8,
+    /// Axon software version.
+    #[arg(long = "axon-version", default_value_t = 0, value_name = "N")]
+    axon_version: u32,
+}
+
+pub fn run(args: AxonArgs, global: Global) -> Result<ExitCode> {
+    match &args.command {
+        AxonCommand::Serve(a) => serve(&args, a, global),
+    }
+}
+
+/// The chain's encoding of an IP address.
+pub fn axon_info(ip: &str, port: u16, protocol: u8, version: u32) -> Result<AxonInfo> {
+    let parsed: IpAddr = ip
+        .trim()
+        .parse()
+        .map_err(|_| usage!("--ip: {ip:?} is not an IPv4 or IPv6 address"))?;
+    let (ip, ip_type) = match parsed {
+        IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4),
+        IpAddr::V6(v6) => (u128::from(v6), 6),
+    };
+    Ok(AxonInfo {
+        version,
+        ip,
+        port,
+        ip_type,
+        protocol,
+    })
+}
+
+fn serve(args: &AxonArgs, a: &ServeArgs, global: Global) -> Result<ExitCode> {
+    let axon = axon_info(&a.ip, a.port, a.protocol, a.axon_version)?;
+    let address = axon
+        .socket_addr()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| format!("{}:{}", a.ip, a.port));
+    let signer = args.keys.hotkey_pair(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let summary = [format!(
+            "Serve axon {address} (protocol {}, version {}) on subnet {}",
+            a.protocol, a.axon_version, a.netuid
+        )];
+        let call = Call::Neurons(NeuronCall::ServeAxon {
+            netuid: a.netuid,
+            axon,
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({ "netuid": a.netuid, "address": address, "protocol": a.protocol, "version": a.axon_version }),
+            &[format!("  axon {address} published for {}", signer.ss58())],
+        )
+    })
+}

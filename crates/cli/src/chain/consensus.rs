@@ -1,0 +1,112 @@
+//! `taonet consensus register-key`: register the ed25519 key a hotkey votes with when it
+//! holds a block-producer seat (the hotkey's owner coldkey signs).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{ArgGroup, Args, Subcommand};
+use commonware_codec::{Copying, DecodeExt, Encode};
+use commonware_cryptography::Signer;
+use commonware_cryptography::ed25519::PrivateKey;
+use serde_json::json;
+use taonet_crypto::Ss58;
+use taonet_types::Call;
+use taonet_types::tx::ConsensusCall;
+
+use super::{KeyOpts, RpcOpts, Session, block_on};
+use crate::{Global, usage};
+
+#[derive(Args, Debug)]
+pub struct ConsensusArgs {
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(subcommand)]
+    command: ConsensusCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConsensusCommand {
+    /// Register (or replace) the consensus key of the wallet's hotkey.
+    RegisterKey(RegisterKeyArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("source").required(true).args(["key", "key_file"])))]
+struct RegisterKeyArgs {
+    /// The ed25519 public key, 0x + 64 hex digits.
+    #[arg(long, value_name = "0xHEX32")]
+    key: Option<String>,
+    /// A node's consensus key file (hex of the ed25519 private key, as `taonet node` writes
+    /// it); its public key is registered.
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<PathBuf>,
+    /// The hotkey (default: the wallet's hotkey, --hotkey).
+    #[arg(long, value_name = "SS58")]
+    hotkey_ss58: Option<String>,
+}
+
+pub fn run(args: ConsensusArgs, global: Global) -> Result<ExitCode> {
+    match &args.command {
+        ConsensusCommand::RegisterKey(a) => register_key(&args, a, global),
+    }
+}
+
+/// A 32-byte public key from hex.
+pub fn public_key_hex(text: &str) -> Result<[u8; 32]> {
+    let digits = text.trim().strip_prefix("0x").unwrap_or(text.trim());
+    let bytes = hex::decode(digits).map_err(|e| usage!("--key is not valid hex: {e}"))?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        usage!(
+            "--key must be 32 bytes (64 hex digits), got {}",
+            bytes.len()
+        )
+    })
+}
+
+/// The public key of a consensus key file.
+pub fn public_key_of_file(path: &PathBuf) -> Result<[u8; 32]> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the key file {}", path.display()))?;
+    let digits = text.trim().trim_start_matches("0x");
+    let bytes =
+        hex::decode(digits).map_err(|e| usage!("{} is not a hex key file: {e}", path.display()))?;
+    let private = PrivateKey::decode(Copying(bytes.as_slice())).map_err(|e| {
+        usage!(
+            "{} does not hold an ed25519 private key: {e}",
+            path.display()
+        )
+    })?;
+    let public = private.public_key().encode();
+    <[u8; 32]>::try_from(public.as_ref()).context("an ed25519 public key is 32 bytes")
+}
+
+fn register_key(args: &ConsensusArgs, a: &RegisterKeyArgs, global: Global) -> Result<ExitCode> {
+    let key = match (&a.key, &a.key_file) {
+        (Some(k), _) => public_key_hex(k)?,
+        (None, Some(p)) => public_key_of_file(p)?,
+        (None, None) => return Err(usage!("pass --key or --key-file")),
+    };
+    let key_hex = format!("0x{}", hex::encode(key));
+    let hotkey = args.keys.target_hotkey(a.hotkey_ss58.as_deref())?;
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let summary = [format!(
+            "Register consensus key {key_hex} for hotkey {}",
+            hotkey.to_ss58()
+        )];
+        let call = Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({ "hotkey": hotkey.to_ss58(), "consensus_key": key_hex }),
+            &[format!(
+                "  {} votes with {key_hex} when elected to a seat",
+                hotkey.to_ss58()
+            )],
+        )
+    })
+}

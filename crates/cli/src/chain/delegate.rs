@@ -1,0 +1,168 @@
+//! `taonet delegate …`: delegate takes and the list of delegates.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use taonet_client::TaonetApiClient;
+use taonet_crypto::Ss58;
+use taonet_types::Call;
+use taonet_types::tx::StakingCall;
+
+use super::{
+    KeyOpts, RpcOpts, Session, block_on, percent, print_json, rpc_error, short, table, tao,
+};
+use crate::{Global, usage};
+
+/// Highest take a delegate may set, in percent.
+pub const MAX_TAKE_PERCENT: f64 = 18.0;
+
+#[derive(Args, Debug)]
+pub struct DelegateArgs {
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(subcommand)]
+    command: DelegateCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum DelegateCommand {
+    /// Set the take of the wallet's hotkey (0–18 %): raising it is rate-limited.
+    SetTake(SetTakeArgs),
+    /// Every hotkey with stake: total stake, take and nominators.
+    List,
+}
+
+#[derive(Args, Debug)]
+struct SetTakeArgs {
+    /// New take in percent, 0 to 18 (e.g. 9 or 11.5).
+    #[arg(long, value_name = "PERCENT")]
+    take: String,
+    /// The hotkey (default: the wallet's hotkey, --hotkey).
+    #[arg(long, value_name = "SS58")]
+    hotkey_ss58: Option<String>,
+}
+
+pub fn run(args: DelegateArgs, global: Global) -> Result<ExitCode> {
+    match &args.command {
+        DelegateCommand::SetTake(a) => set_take(&args, a, global),
+        DelegateCommand::List => list(&args, global),
+    }
+}
+
+/// `p` percent as a u16 proportion.
+pub fn take_from_percent(text: &str) -> Result<u16> {
+    let p: f64 = text
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| usage!("--take: {text:?} is not a number of percent such as 9 or 11.5"))?;
+    if !p.is_finite() || !(0.0..=MAX_TAKE_PERCENT).contains(&p) {
+        return Err(usage!(
+            "--take must be between 0 and {MAX_TAKE_PERCENT} percent (got {text})"
+        ));
+    }
+    Ok((p / 100.0 * f64::from(u16::MAX)).round() as u16)
+}
+
+fn set_take(args: &DelegateArgs, a: &SetTakeArgs, global: Global) -> Result<ExitCode> {
+    let take = take_from_percent(&a.take)?;
+    let hotkey = args.keys.target_hotkey(a.hotkey_ss58.as_deref())?;
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let Some(current) = s
+            .client
+            .state_get_delegate(hotkey.to_ss58())
+            .await
+            .map_err(|e| rpc_error(e.into()))?
+        else {
+            bail!(
+                "hotkey {} has no owner on chain; register it on a subnet or stake on it first",
+                hotkey.to_ss58()
+            );
+        };
+        if current.take == take {
+            s.say(format!(
+                "The take of {} is already {}; nothing to do.",
+                hotkey.to_ss58(),
+                percent(take)
+            ));
+            if global.json {
+                print_json(&json!({ "hotkey": hotkey.to_ss58(), "take": take, "changed": false }))?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let (call, verb) = if take > current.take {
+            (StakingCall::IncreaseTake { hotkey, take }, "Increase")
+        } else {
+            (StakingCall::DecreaseTake { hotkey, take }, "Decrease")
+        };
+        let summary = [format!(
+            "{verb} the take of {} from {} to {}",
+            hotkey.to_ss58(),
+            percent(current.take),
+            percent(take)
+        )];
+        let outcome = s.send(&signer, Call::Staking(call), &summary).await?;
+        s.finish(
+            &outcome,
+            json!({
+                "hotkey": hotkey.to_ss58(),
+                "take": take,
+                "previous_take": current.take,
+                "changed": outcome.success,
+            }),
+            &[format!("  take is now {}", percent(take))],
+        )
+    })
+}
+
+fn list(args: &DelegateArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let delegates = s
+            .client
+            .state_get_delegates()
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&json!({ "delegates": delegates }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if delegates.is_empty() {
+            println!("(no delegates)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut t = table(vec![
+            "#",
+            "hotkey",
+            "owner",
+            "total stake",
+            "take",
+            "nominators",
+            "subnets (netuid:uid)",
+        ]);
+        for (i, d) in delegates.iter().enumerate() {
+            let regs: Vec<String> = d
+                .registrations
+                .iter()
+                .map(|(n, u)| format!("{n}:{u}"))
+                .collect();
+            t.add_row(vec![
+                i.to_string(),
+                d.hotkey.clone(),
+                short(&d.owner),
+                tao(d.total_stake),
+                percent(d.take),
+                d.nominators.len().to_string(),
+                regs.join(" "),
+            ]);
+        }
+        println!("{t}");
+        Ok(ExitCode::SUCCESS)
+    })
+}

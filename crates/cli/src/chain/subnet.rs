@@ -1,0 +1,608 @@
+//! `taonet subnet …`: create, inspect and tune subnets; register neurons.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use taonet_client::{Metagraph, NeuronInfo, SubnetDetail, TaonetApiClient};
+use taonet_crypto::Ss58;
+use taonet_types::tx::{NeuronCall, SubnetCall};
+use taonet_types::{Call, HyperparamUpdate, Rao};
+
+use super::{
+    KeyOpts, RpcOpts, Session, block_on, parse_tao, print_json, rpc_error, short, table, tao, unit,
+};
+use crate::{Global, usage};
+
+#[derive(Args, Debug)]
+pub struct SubnetArgs {
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(subcommand)]
+    command: SubnetCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum SubnetCommand {
+    /// Create a subnet owned by the wallet's coldkey (locks the current lock cost); the
+    /// wallet's hotkey becomes uid 0.
+    Create(CreateArgs),
+    /// Every subnet.
+    List,
+    /// One subnet: summary and the top of its metagraph.
+    Show(NetuidArgs),
+    /// A subnet's hyperparameters.
+    Hyperparams(NetuidArgs),
+    /// Change one hyperparameter of a subnet you own.
+    SetHyperparam(SetHyperparamArgs),
+    /// Register the wallet's hotkey on a subnet by burning the registration price.
+    Register(RegisterArgs),
+    /// A subnet's metagraph, one row per uid.
+    Metagraph(MetagraphArgs),
+}
+
+#[derive(Args, Debug)]
+struct CreateArgs {
+    /// Subnet name (sets the identity in a second transaction).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Web or repository address (identity).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// What the subnet does (identity).
+    #[arg(long, value_name = "TEXT")]
+    description: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct NetuidArgs {
+    /// The subnet.
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
+}
+
+#[derive(Args, Debug)]
+struct SetHyperparamArgs {
+    /// The subnet.
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
+    /// Hyperparameter name (e.g. tempo, max_allowed_validators, alpha_values).
+    #[arg(long, visible_alias = "param", value_name = "NAME")]
+    name: String,
+    /// New value (numbers, true/false, TAO for min_burn/max_burn, LOW,HIGH for alpha_values).
+    #[arg(long, value_name = "VALUE")]
+    value: String,
+}
+
+#[derive(Args, Debug)]
+struct RegisterArgs {
+    /// The subnet.
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
+    /// Highest burn accepted, in TAO [default: the current price + 10%].
+    #[arg(long, value_name = "TAO")]
+    max_burn: Option<String>,
+    /// The hotkey to register (default: the wallet's hotkey, --hotkey).
+    #[arg(long, value_name = "SS58")]
+    hotkey_ss58: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct MetagraphArgs {
+    /// The subnet.
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
+    /// Also show each neuron's weights.
+    #[arg(long)]
+    weights: bool,
+    /// Also show each neuron's bonds.
+    #[arg(long)]
+    bonds: bool,
+}
+
+pub fn run(args: SubnetArgs, global: Global) -> Result<ExitCode> {
+    match &args.command {
+        SubnetCommand::Create(a) => create(&args, a, global),
+        SubnetCommand::List => list(&args, global),
+        SubnetCommand::Show(a) => show(&args, a.netuid, global),
+        SubnetCommand::Hyperparams(a) => hyperparams(&args, a.netuid, global),
+        SubnetCommand::SetHyperparam(a) => set_hyperparam(&args, a, global),
+        SubnetCommand::Register(a) => register(&args, a, global),
+        SubnetCommand::Metagraph(a) => metagraph(&args, a, global),
+    }
+}
+
+async fn subnet(s: &Session, netuid: u16) -> Result<SubnetDetail> {
+    s.client
+        .state_get_subnet(netuid)
+        .await
+        .map_err(|e| rpc_error(e.into()))?
+        .with_context(|| format!("subnet {netuid} does not exist (see `taonet subnet list`)"))
+}
+
+fn create(args: &SubnetArgs, a: &CreateArgs, global: Global) -> Result<ExitCode> {
+    let hotkey = args.keys.hotkey_account()?;
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let lock = s
+            .client
+            .state_get_network_lock_cost()
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        let before: BTreeSet<u16> = s
+            .client
+            .state_get_subnets()
+            .await
+            .map_err(|e| rpc_error(e.into()))?
+            .iter()
+            .map(|n| n.netuid)
+            .collect();
+        let summary = [
+            format!("Create a subnet owned by {}", signer.ss58()),
+            format!("  owner hotkey (uid 0): {}", hotkey.to_ss58()),
+            format!(
+                "  lock cost: {} (returned when the subnet is dissolved)",
+                tao(lock)
+            ),
+        ];
+        let call = Call::Subnets(SubnetCall::RegisterNetwork { hotkey });
+        let outcome = s.send(&signer, call, &summary).await?;
+        if !outcome.success {
+            return s.finish(&outcome, json!({ "lock_cost": lock }), &[]);
+        }
+        let netuid = s
+            .client
+            .state_get_subnets()
+            .await
+            .map_err(|e| rpc_error(e.into()))?
+            .iter()
+            .find(|n| !before.contains(&n.netuid) && n.owner == signer.ss58())
+            .map(|n| n.netuid);
+        // The identity, if asked for, in a second transaction.
+        let mut identity = None;
+        if let (Some(netuid), true) = (
+            netuid,
+            a.name.is_some() || a.url.is_some() || a.description.is_some(),
+        ) {
+            let call = Call::Subnets(SubnetCall::SetIdentity {
+                netuid,
+                name: a.name.clone().unwrap_or_default(),
+                url: a.url.clone().unwrap_or_default(),
+                description: a.description.clone().unwrap_or_default(),
+            });
+            let summary = [format!("Set the identity of subnet {netuid}")];
+            identity = Some(s.send(&signer, call, &summary).await?);
+        }
+        let mut notes = vec![format!(
+            "  created subnet {} (locked {})",
+            netuid.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+            tao(lock)
+        )];
+        let mut extra = json!({ "netuid": netuid, "lock_cost": lock });
+        if let Some(id) = &identity {
+            extra["identity"] = id.to_json();
+            notes.push(if id.success {
+                format!("  identity set: {}", a.name.clone().unwrap_or_default())
+            } else {
+                format!(
+                    "  setting the identity failed: {}",
+                    id.error.clone().unwrap_or_default()
+                )
+            });
+        }
+        let code = s.finish(&outcome, extra, &notes)?;
+        match identity {
+            Some(id) if !id.success => {
+                if !global.json {
+                    eprintln!(
+                        "✘ the subnet was created but setting its identity failed: {}",
+                        id.error.unwrap_or_default()
+                    );
+                }
+                Ok(ExitCode::FAILURE)
+            }
+            _ => Ok(code),
+        }
+    })
+}
+
+fn list(args: &SubnetArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let subnets = s
+            .client
+            .state_get_subnets()
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&json!({ "subnets": subnets }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut t = table(vec![
+            "netuid",
+            "name",
+            "neurons",
+            "tempo",
+            "emission",
+            "burn",
+            "next epoch",
+            "owner",
+        ]);
+        for n in &subnets {
+            t.add_row(vec![
+                n.netuid.to_string(),
+                n.name.clone(),
+                format!("{}/{}", n.n, n.max_n),
+                n.tempo.to_string(),
+                format!("{:.2}%", n.emission_share_ppb as f64 / 1e7),
+                tao(n.burn),
+                format!("#{}", n.next_epoch_block),
+                short(&n.owner),
+            ]);
+        }
+        println!("{t}");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn show(args: &SubnetArgs, netuid: u16, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let detail = subnet(&s, netuid).await?;
+        let meta = s
+            .client
+            .state_get_metagraph(netuid, false, false)
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        let mut top: Vec<NeuronInfo> = meta.map(|m| m.neurons).unwrap_or_default();
+        top.sort_by(|a, b| b.stake.cmp(&a.stake).then(a.uid.cmp(&b.uid)));
+        top.truncate(10);
+        if global.json {
+            print_json(&json!({ "subnet": detail, "top_neurons": top }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let i = &detail.info;
+        let mut t = table(vec!["subnet", &i.netuid.to_string()]);
+        for (k, v) in [
+            ("name", i.name.clone()),
+            ("description", i.description.clone()),
+            ("url", i.url.clone()),
+            ("owner", i.owner.clone()),
+            ("owner hotkey", i.owner_hotkey.clone()),
+            ("neurons", format!("{}/{}", i.n, i.max_n)),
+            ("tempo", i.tempo.to_string()),
+            (
+                "emission share",
+                format!("{:.2}%", i.emission_share_ppb as f64 / 1e7),
+            ),
+            ("registration burn", tao(i.burn)),
+            ("pending emission", tao(i.pending_emission)),
+            ("last epoch", format!("#{}", i.last_epoch_block)),
+            ("next epoch", format!("#{}", i.next_epoch_block)),
+            ("epochs run", i.epoch_index.to_string()),
+            ("locked", tao(i.locked)),
+        ] {
+            t.add_row(vec![k.to_string(), v]);
+        }
+        println!("{t}");
+        if !top.is_empty() {
+            println!("Top neurons by stake");
+            println!("{}", neuron_table(&top));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Hyperparameters the owner may set, and what their value looks like.
+const SETTABLE: &[(&str, &str)] = &[
+    ("tempo", "u16"),
+    ("immunity_period", "u64"),
+    ("min_allowed_weights", "u16"),
+    ("max_allowed_uids", "u16"),
+    ("max_allowed_validators", "u16"),
+    ("activity_cutoff", "u64"),
+    ("weights_version_key", "u64"),
+    ("weights_rate_limit", "u64"),
+    ("commit_reveal_enabled", "bool"),
+    ("reveal_period_epochs", "u16"),
+    ("bonds_moving_average", "u64"),
+    ("bonds_penalty", "u16"),
+    ("yuma3", "bool"),
+    ("liquid_alpha_enabled", "bool"),
+    ("alpha_values", "LOW,HIGH (u16)"),
+    ("registration_allowed", "bool"),
+    ("min_burn", "TAO"),
+    ("max_burn", "TAO"),
+    ("burn_half_life", "u64"),
+    ("serving_rate_limit", "u64"),
+];
+
+fn settable(name: &str) -> bool {
+    SETTABLE.iter().any(|(n, _)| *n == name) || name == "alpha_low" || name == "alpha_high"
+}
+
+fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
+    v.trim()
+        .parse()
+        .map_err(|_| usage!("--value {v:?} is not a valid value for {name}"))
+}
+
+fn boolean(name: &str, v: &str) -> Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(usage!("--value {v:?} for {name} must be true or false")),
+    }
+}
+
+/// Parses `--name` / `--value` into an update.
+pub fn parse_update(name: &str, value: &str) -> Result<HyperparamUpdate> {
+    use HyperparamUpdate as H;
+    let key = name.trim().to_ascii_lowercase().replace('-', "_");
+    let n = key.as_str();
+    Ok(match n {
+        "tempo" => H::Tempo(num(n, value)?),
+        "immunity_period" => H::ImmunityPeriod(num(n, value)?),
+        "min_allowed_weights" => H::MinAllowedWeights(num(n, value)?),
+        "max_allowed_uids" => H::MaxAllowedUids(num(n, value)?),
+        "max_allowed_validators" => H::MaxAllowedValidators(num(n, value)?),
+        "activity_cutoff" => H::ActivityCutoff(num(n, value)?),
+        "weights_version_key" => H::WeightsVersionKey(num(n, value)?),
+        "weights_rate_limit" => H::WeightsRateLimit(num(n, value)?),
+        "commit_reveal_enabled" | "commit_reveal_weights_enabled" => {
+            H::CommitRevealEnabled(boolean(n, value)?)
+        }
+        "reveal_period_epochs" => H::RevealPeriodEpochs(num(n, value)?),
+        "bonds_moving_average" => H::BondsMovingAverage(num(n, value)?),
+        "bonds_penalty" => H::BondsPenalty(num(n, value)?),
+        "yuma3" | "yuma3_enabled" => H::Yuma3(boolean(n, value)?),
+        "liquid_alpha_enabled" => H::LiquidAlphaEnabled(boolean(n, value)?),
+        "alpha_values" => {
+            let (lo, hi) = value
+                .split_once(',')
+                .ok_or_else(|| usage!("--value for alpha_values is LOW,HIGH (two u16 numbers)"))?;
+            H::AlphaValues(num(n, lo)?, num(n, hi)?)
+        }
+        "registration_allowed" => H::RegistrationAllowed(boolean(n, value)?),
+        "min_burn" => H::MinBurn(parse_tao("--value", value)?),
+        "max_burn" => H::MaxBurn(parse_tao("--value", value)?),
+        "burn_half_life" => H::BurnHalfLife(num(n, value)?),
+        "serving_rate_limit" => H::ServingRateLimit(num(n, value)?),
+        _ => {
+            let names: Vec<&str> = SETTABLE.iter().map(|(n, _)| *n).collect();
+            return Err(usage!(
+                "--name {name:?} is not a settable hyperparameter; valid names: {}",
+                names.join(", ")
+            ));
+        }
+    })
+}
+
+fn hyperparams(args: &SubnetArgs, netuid: u16, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let detail = subnet(&s, netuid).await?;
+        if global.json {
+            print_json(&json!({ "netuid": netuid, "hyperparams": detail.hyperparams }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let value = serde_json::to_value(&detail.hyperparams)?;
+        let mut t = table(vec!["hyperparameter", "value", "owner-settable"]);
+        if let Value::Object(map) = value {
+            for (k, v) in map {
+                let shown = match (&*k, &v) {
+                    ("min_burn" | "max_burn" | "stake_threshold", Value::Number(n)) => n
+                        .as_u64()
+                        .map(|r| tao(Rao(r)))
+                        .unwrap_or_else(|| v.to_string()),
+                    _ => v.to_string(),
+                };
+                t.add_row(vec![
+                    k.clone(),
+                    shown,
+                    if settable(&k) { "yes" } else { "" }.to_string(),
+                ]);
+            }
+        }
+        println!("Hyperparameters of subnet {netuid}");
+        println!("{t}");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn set_hyperparam(args: &SubnetArgs, a: &SetHyperparamArgs, global: Global) -> Result<ExitCode> {
+    let update = parse_update(&a.name, &a.value)?;
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let detail = subnet(&s, a.netuid).await?;
+        if detail.info.owner != signer.ss58() {
+            bail!(
+                "subnet {} is owned by {}, not by this wallet's coldkey {}",
+                a.netuid,
+                detail.info.owner,
+                signer.ss58()
+            );
+        }
+        // Check the bounds here too, so an out-of-bounds value costs no fee.
+        let mut after = detail.hyperparams.clone();
+        update.apply(&mut after)?;
+        let summary = [format!(
+            "Set {} of subnet {} to {}",
+            update.name(),
+            a.netuid,
+            a.value.trim()
+        )];
+        let call = Call::Subnets(SubnetCall::SetHyperparameter {
+            netuid: a.netuid,
+            update: update.clone(),
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({ "netuid": a.netuid, "update": update }),
+            &[format!("  {} = {}", update.name(), a.value.trim())],
+        )
+    })
+}
+
+fn register(args: &SubnetArgs, a: &RegisterArgs, global: Global) -> Result<ExitCode> {
+    let max_burn = a
+        .max_burn
+        .as_deref()
+        .map(|m| parse_tao("--max-burn", m))
+        .transpose()?;
+    let hotkey = args.keys.target_hotkey(a.hotkey_ss58.as_deref())?;
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let detail = subnet(&s, a.netuid).await?;
+        let burn = detail.info.burn;
+        let max_burn = max_burn.unwrap_or_else(|| Rao(burn.0.saturating_add(burn.0.div_ceil(10))));
+        let summary = [
+            format!(
+                "Register hotkey {} on subnet {}",
+                hotkey.to_ss58(),
+                a.netuid
+            ),
+            format!(
+                "  burn: {} (at most {}); subnet has {}/{} neurons",
+                tao(burn),
+                tao(max_burn),
+                detail.info.n,
+                detail.info.max_n
+            ),
+        ];
+        let call = Call::Neurons(NeuronCall::BurnedRegister {
+            netuid: a.netuid,
+            hotkey,
+            max_burn,
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        let uid = if outcome.success {
+            s.client
+                .state_get_delegate(hotkey.to_ss58())
+                .await
+                .map_err(|e| rpc_error(e.into()))?
+                .and_then(|d| {
+                    d.registrations
+                        .iter()
+                        .find(|(n, _)| *n == a.netuid)
+                        .map(|(_, u)| *u)
+                })
+        } else {
+            None
+        };
+        s.finish(
+            &outcome,
+            json!({
+                "netuid": a.netuid,
+                "hotkey": hotkey.to_ss58(),
+                "uid": uid,
+                "burn": burn,
+                "max_burn": max_burn,
+            }),
+            &[format!(
+                "  registered on subnet {} as uid {}",
+                a.netuid,
+                uid.map(|u| u.to_string()).unwrap_or_else(|| "?".into())
+            )],
+        )
+    })
+}
+
+fn neuron_table(neurons: &[NeuronInfo]) -> comfy_table::Table {
+    let mut t = table(vec![
+        "uid", "hotkey", "stake", "active", "permit", "C", "I", "D", "VT", "emission", "updated",
+        "axon",
+    ]);
+    for n in neurons {
+        t.add_row(vec![
+            n.uid.to_string(),
+            short(&n.hotkey),
+            tao(n.stake),
+            if n.active { "✔" } else { "" }.to_string(),
+            if n.validator_permit { "✔" } else { "" }.to_string(),
+            unit(n.consensus),
+            unit(n.incentive),
+            unit(n.dividends),
+            unit(n.validator_trust),
+            tao(n.emission),
+            format!("#{}", n.last_update),
+            n.axon
+                .as_ref()
+                .map(|a| a.address.clone())
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    t
+}
+
+fn pairs(list: &[(u16, u16)]) -> String {
+    if list.is_empty() {
+        return "-".into();
+    }
+    list.iter()
+        .map(|(u, w)| format!("{u}:{}", unit(*w)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn metagraph(args: &SubnetArgs, a: &MetagraphArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let meta: Metagraph = s
+            .client
+            .state_get_metagraph(a.netuid, a.weights, a.bonds)
+            .await
+            .map_err(|e| rpc_error(e.into()))?
+            .with_context(|| {
+                format!(
+                    "subnet {} does not exist (see `taonet subnet list`)",
+                    a.netuid
+                )
+            })?;
+        if global.json {
+            print_json(&meta)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "Metagraph of subnet {} '{}' at block #{}: {}/{} neurons, tempo {}, next epoch #{}",
+            meta.netuid,
+            meta.subnet.name,
+            meta.block,
+            meta.subnet.n,
+            meta.subnet.max_n,
+            meta.subnet.tempo,
+            meta.subnet.next_epoch_block
+        );
+        println!("{}", neuron_table(&meta.neurons));
+        if a.weights || a.bonds {
+            let mut header = vec!["uid"];
+            if a.weights {
+                header.push("weights (uid:w)");
+            }
+            if a.bonds {
+                header.push("bonds (uid:b)");
+            }
+            let mut t = table(header);
+            for n in &meta.neurons {
+                let mut row = vec![n.uid.to_string()];
+                if a.weights {
+                    row.push(pairs(n.weights.as_deref().unwrap_or_default()));
+                }
+                if a.bonds {
+                    row.push(pairs(n.bonds.as_deref().unwrap_or_default()));
+                }
+                t.add_row(row);
+            }
+            println!("{t}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

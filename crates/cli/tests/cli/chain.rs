@@ -1,0 +1,587 @@
+//! Chain commands end to end: the `taonet` binary against a real in-process node (the chain,
+//! its RPC server and a single-seat block producer finalizing a block every 100 ms).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use predicates::prelude::*;
+use serde_json::Value;
+use taonet_crypto::keyfile::KeyfileData;
+use taonet_crypto::wallet::Wallet;
+use taonet_crypto::{Keypair, Ss58};
+use taonet_node::chain::Chain;
+use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
+use taonet_runtime::ChainSpec;
+use taonet_runtime::genesis::dev_keys;
+
+use super::{Command, taonet};
+
+/// A node: chain + RPC server + block producer, stopped on drop.
+struct Node {
+    chain: Chain,
+    url: String,
+    stop: Arc<AtomicBool>,
+    producer: Option<JoinHandle<()>>,
+    _server: Box<dyn std::any::Any + Send>,
+    _rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn start() -> Node {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = ChainSpec::dev(&[[7u8; 32]]);
+        let chain = Chain::open(&dir.path().join("chain"), &spec).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = RpcConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        };
+        let (handle, addr) = rt
+            .block_on(taonet_node::rpc::start(
+                &config,
+                RpcApi::new(chain.clone(), NetworkStatus::default()),
+            ))
+            .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let chain = chain.clone();
+            let stop = stop.clone();
+            let proposer = dev_keys("alice").1.account_id();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    let parent = chain.finalized();
+                    let now = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap()
+                        .as_millis() as u64;
+                    let ts = now.max(parent.timestamp_ms + 1);
+                    let block = chain.propose(&parent.hash, &proposer, ts).unwrap();
+                    chain.finalize(&block).unwrap();
+                }
+            })
+        };
+        Node {
+            chain,
+            url: format!("ws://{addr}"),
+            stop,
+            producer: Some(producer),
+            _server: Box::new(handle),
+            _rt: rt,
+            _dir: dir,
+        }
+    }
+
+    fn height(&self) -> u64 {
+        self.chain.finalized().height
+    }
+
+    fn wait_height(&self, h: u64) {
+        let start = Instant::now();
+        while self.height() < h {
+            assert!(start.elapsed() < Duration::from_secs(30), "chain stalled");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(p) = self.producer.take() {
+            let _ = p.join();
+        }
+    }
+}
+
+/// Writes an unencrypted wallet `name` with `cold` and hotkey `default` = `hot`.
+fn write_wallet(root: &Path, name: &str, cold: &Keypair, hot: &Keypair) {
+    let w = Wallet::new(root, name).unwrap();
+    w.coldkey()
+        .write(&KeyfileData::from_keypair(cold), None, false)
+        .unwrap();
+    w.coldkeypub()
+        .write(&KeyfileData::public(&cold.account_id()), None, false)
+        .unwrap();
+    w.hotkey("default")
+        .unwrap()
+        .write(&KeyfileData::from_keypair(hot), None, false)
+        .unwrap();
+    w.hotkeypub("default")
+        .unwrap()
+        .write(&KeyfileData::public(&hot.account_id()), None, false)
+        .unwrap();
+}
+
+struct Env {
+    node: Node,
+    root: PathBuf,
+    _wallets: tempfile::TempDir,
+}
+
+impl Env {
+    /// `taonet --rpc URL --no-prompt --json --wallet-name W <args>`.
+    fn cmd(&self, wallet: &str, args: &[&str]) -> Command {
+        let mut c = taonet(&self.root);
+        c.args(["--no-prompt", "--json"]);
+        c.args(args);
+        c.args(["--rpc", &self.node.url]);
+        c.args(["--wallet-name", wallet]);
+        c.timeout(Duration::from_secs(60));
+        c
+    }
+
+    fn ok(&self, wallet: &str, args: &[&str]) -> Value {
+        let out = self
+            .cmd(wallet, args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: not JSON ({e}): {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+
+    /// A transaction that must succeed.
+    fn tx(&self, wallet: &str, args: &[&str]) -> Value {
+        let v = self.ok(wallet, args);
+        assert_eq!(v["success"], true, "{args:?}: {v}");
+        assert!(v["block_height"].as_u64().unwrap() > 0, "{v}");
+        v
+    }
+}
+
+fn setup() -> Env {
+    let wallets = tempfile::tempdir().unwrap();
+    let root = wallets.path().to_path_buf();
+    for name in ["alice", "bob"] {
+        let (cold, hot) = dev_keys(name);
+        write_wallet(&root, name, &cold, &hot);
+    }
+    for (i, name) in ["miner1", "miner2"].iter().enumerate() {
+        let cold = Keypair::from_seed(&[10 + i as u8; 32]);
+        let hot = Keypair::from_seed(&[20 + i as u8; 32]);
+        write_wallet(&root, name, &cold, &hot);
+    }
+    Env {
+        node: Node::start(),
+        root,
+        _wallets: wallets,
+    }
+}
+
+fn ss58(root: &Path, wallet: &str, hot: bool) -> String {
+    let w = Wallet::new(root, wallet).unwrap();
+    let a = if hot {
+        w.hotkey_account("default").unwrap().unwrap()
+    } else {
+        w.coldkey_account().unwrap().unwrap()
+    };
+    a.to_ss58()
+}
+
+const TAO: u64 = 1_000_000_000;
+
+#[test]
+fn chain_commands_end_to_end() {
+    let env = setup();
+    let root = env.root.clone();
+    let (bob_cold, miner1_cold, miner1_hot, miner2_cold) = (
+        ss58(&root, "bob", false),
+        ss58(&root, "miner1", false),
+        ss58(&root, "miner1", true),
+        ss58(&root, "miner2", false),
+    );
+
+    // --- balances and transfers
+    let alice = env.ok("alice", &["wallet", "balance"]);
+    assert_eq!(alice["free"], 100_000 * TAO);
+    assert_eq!(alice["staked"], 10_000 * TAO);
+    let t = env.tx(
+        "alice",
+        &["wallet", "transfer", "--dest", &bob_cold, "--amount", "1.5"],
+    );
+    assert!(t["fee"].as_u64().unwrap() > 0);
+    let bob = env.ok("alice", &["wallet", "balance", "--ss58", &bob_cold]);
+    assert_eq!(bob["free"], 100_001 * TAO + TAO / 2);
+    for (dest, amount) in [(&miner1_cold, "500"), (&miner2_cold, "500")] {
+        env.tx(
+            "alice",
+            &["wallet", "transfer", "--dest", dest, "--amount", amount],
+        );
+    }
+    // Human output: a table with τ amounts.
+    taonet(&root)
+        .args([
+            "wallet",
+            "balance",
+            "--wallet-name",
+            "miner1",
+            "--rpc",
+            &env.node.url,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("500 τ"));
+
+    // A rejected transaction: included, failed, the runtime's error in words, exit 1.
+    let out = env
+        .cmd(
+            "miner2",
+            &[
+                "wallet", "transfer", "--dest", &bob_cold, "--amount", "1000000",
+            ],
+        )
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("insufficient balance"))
+        .get_output()
+        .clone();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["success"], false);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("insufficient balance")
+    );
+
+    // Malformed input: exit 2, nothing sent.
+    for args in [
+        vec![
+            "wallet",
+            "transfer",
+            "--dest",
+            "not-an-address",
+            "--amount",
+            "1",
+        ],
+        vec![
+            "wallet",
+            "transfer",
+            "--dest",
+            &bob_cold,
+            "--amount",
+            "1.0000000001",
+        ],
+        vec!["wallet", "transfer", "--dest", &bob_cold, "--amount", "-1"],
+        vec!["consensus", "register-key", "--key", "0xzz"],
+        vec![
+            "weights",
+            "set",
+            "--netuid",
+            "1",
+            "--uids",
+            "1,2",
+            "--weights",
+            "0.5",
+        ],
+        vec!["delegate", "set-take", "--take", "19"],
+        vec![
+            "axon",
+            "serve",
+            "--netuid",
+            "1",
+            "--ip",
+            "300.1.1.1",
+            "--port",
+            "1",
+        ],
+    ] {
+        env.cmd("alice", &args).assert().code(2);
+    }
+    env.cmd(
+        "alice",
+        &[
+            "subnet",
+            "set-hyperparam",
+            "--netuid",
+            "1",
+            "--name",
+            "nope",
+            "--value",
+            "1",
+        ],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("valid names").and(predicate::str::contains("tempo")));
+
+    // --- staking: the miner's own hotkey is associated, then staked on
+    let t = env.tx("miner1", &["stake", "add", "--amount", "10"]);
+    assert_eq!(t["hotkey"], miner1_hot.as_str());
+    let list = env.ok("miner1", &["stake", "list"]);
+    assert_eq!(list["stakes"][0]["hotkey"], miner1_hot.as_str());
+    assert_eq!(list["stakes"][0]["amount"], 10 * TAO);
+    let t = env.tx("miner1", &["stake", "remove", "--amount", "4"]);
+    assert_eq!(t["unbonding_period"], 20);
+    let release = t["release_block"].as_u64().unwrap();
+    let unb = env.ok("miner1", &["stake", "unbonding"]);
+    assert_eq!(unb["unbonding"][0]["amount"], 4 * TAO);
+    assert_eq!(unb["unbonding"][0]["release_block"], release);
+    let free_before = env.ok("miner1", &["wallet", "balance"])["free"]
+        .as_u64()
+        .unwrap();
+
+    // --- delegation: the default take is 18%, so 10% is a decrease
+    env.tx("miner1", &["delegate", "set-take", "--take", "10"]);
+    let delegates = env.ok("miner1", &["delegate", "list"]);
+    let mine = delegates["delegates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["hotkey"] == miner1_hot.as_str())
+        .unwrap();
+    assert_eq!(mine["take"], 6554);
+    assert_eq!(mine["total_stake"], 6 * TAO);
+
+    // --- subnets
+    let created = env.tx("bob", &["subnet", "create", "--name", "bobnet"]);
+    let netuid = created["netuid"].as_u64().unwrap();
+    assert_eq!(created["lock_cost"], 100 * TAO);
+    let subnets = env.ok("bob", &["subnet", "list"]);
+    assert!(
+        subnets["subnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["netuid"] == netuid
+                && s["name"] == "bobnet"
+                && s["owner"] == bob_cold.as_str())
+    );
+    let n = netuid.to_string();
+    let shown = env.ok("bob", &["subnet", "show", "--netuid", &n]);
+    assert_eq!(shown["subnet"]["netuid"], netuid);
+    assert_eq!(shown["top_neurons"].as_array().unwrap().len(), 1);
+    env.tx(
+        "bob",
+        &[
+            "subnet",
+            "set-hyperparam",
+            "--netuid",
+            &n,
+            "--name",
+            "tempo",
+            "--value",
+            "20",
+        ],
+    );
+    // A second change right away is rate-limited by the runtime: its typed error, in words.
+    env.cmd(
+        "bob",
+        &[
+            "subnet",
+            "set-hyperparam",
+            "--netuid",
+            &n,
+            "--name",
+            "alpha_values",
+            "--value",
+            "2000,60000",
+        ],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("rate-limited"));
+    let hp = env.ok("bob", &["subnet", "hyperparams", "--netuid", &n]);
+    assert_eq!(hp["hyperparams"]["tempo"], 20);
+    // Not the owner: refused before sending.
+    env.cmd(
+        "alice",
+        &[
+            "subnet",
+            "set-hyperparam",
+            "--netuid",
+            &n,
+            "--name",
+            "tempo",
+            "--value",
+            "30",
+        ],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("owned by"));
+    taonet(&root)
+        .args([
+            "subnet",
+            "hyperparams",
+            "--netuid",
+            &n,
+            "--rpc",
+            &env.node.url,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("tempo").and(predicate::str::contains("20")));
+
+    // Register the miners on subnet 1 (alice's, uid 0 = alice's hotkey).
+    let r1 = env.tx("miner1", &["subnet", "register", "--netuid", "1"]);
+    let r2 = env.tx("miner2", &["subnet", "register", "--netuid", "1"]);
+    let (u1, u2) = (r1["uid"].as_u64().unwrap(), r2["uid"].as_u64().unwrap());
+    assert_ne!(u1, u2);
+
+    // --- axon and consensus key
+    env.tx(
+        "miner1",
+        &[
+            "axon", "serve", "--netuid", "1", "--ip", "10.0.0.1", "--port", "8091",
+        ],
+    );
+    let key_file = root.join("consensus.key");
+    std::fs::write(&key_file, hex::encode([42u8; 32])).unwrap();
+    let reg = env.tx(
+        "miner1",
+        &[
+            "consensus",
+            "register-key",
+            "--key-file",
+            key_file.to_str().unwrap(),
+        ],
+    );
+    let expected = {
+        use commonware_codec::{Copying, DecodeExt, Encode};
+        use commonware_cryptography::Signer;
+        let k =
+            commonware_cryptography::ed25519::PrivateKey::decode(Copying(&[42u8; 32][..])).unwrap();
+        format!("0x{}", hex::encode(k.public_key().encode()))
+    };
+    assert_eq!(reg["consensus_key"], expected.as_str());
+
+    // --- weights from alice's hotkey (uid 0 on subnet 1)
+    let (s1, s2) = (u1.to_string(), u2.to_string());
+    let uids = format!("{s1},{s2}");
+    let set = env.tx(
+        "alice",
+        &[
+            "weights",
+            "set",
+            "--netuid",
+            "1",
+            "--uids",
+            &uids,
+            "--weights",
+            "0.7,0.3",
+        ],
+    );
+    let meta = env.ok(
+        "alice",
+        &["subnet", "metagraph", "--netuid", "1", "--weights"],
+    );
+    let neurons = meta["neurons"].as_array().unwrap();
+    let alice_w = neurons[0]["weights"].as_array().unwrap();
+    assert!(
+        alice_w.contains(&serde_json::json!([u1, 65535])),
+        "{alice_w:?}"
+    );
+    let m1 = neurons.iter().find(|x| x["uid"] == u1).unwrap();
+    assert_eq!(m1["hotkey"], miner1_hot.as_str());
+    assert_eq!(m1["axon"]["address"], "10.0.0.1:8091");
+    taonet(&root)
+        .args([
+            "subnet",
+            "metagraph",
+            "--netuid",
+            "1",
+            "--rpc",
+            &env.node.url,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10.0.0.1:8091"));
+
+    // Commit-reveal: enable it, commit (salt kept in the wallet), reveal (waits for the epoch).
+    env.tx(
+        "alice",
+        &[
+            "subnet",
+            "set-hyperparam",
+            "--netuid",
+            "1",
+            "--name",
+            "commit_reveal_enabled",
+            "--value",
+            "true",
+        ],
+    );
+    // Weight updates are rate-limited (2 blocks on the dev chain).
+    env.node
+        .wait_height(set["block_height"].as_u64().unwrap() + 3);
+    let c = env.tx(
+        "alice",
+        &[
+            "weights",
+            "commit",
+            "--netuid",
+            "1",
+            "--uids",
+            &uids,
+            "--weights",
+            "0.2,0.8",
+        ],
+    );
+    assert!(c["salt"].as_array().unwrap().len() == 8);
+    assert!(Path::new(c["stored_in"].as_str().unwrap()).exists());
+    env.tx("alice", &["weights", "reveal", "--netuid", "1"]);
+    // Nothing left to reveal.
+    env.cmd("alice", &["weights", "reveal", "--netuid", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no stored commit"));
+
+    // --- unbonding paid out after the 20-block period
+    env.node.wait_height(release + 1);
+    let unb = env.ok("miner1", &["stake", "unbonding"]);
+    assert_eq!(unb["unbonding"].as_array().unwrap().len(), 0, "{unb}");
+    let free_after = env.ok("miner1", &["wallet", "balance"])["free"]
+        .as_u64()
+        .unwrap();
+    assert!(free_after > free_before, "{free_before} -> {free_after}");
+}
+
+#[test]
+fn chain_commands_fail_cleanly_without_a_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cold, hot) = dev_keys("alice");
+    write_wallet(dir.path(), "alice", &cold, &hot);
+    taonet(dir.path())
+        .args([
+            "wallet",
+            "balance",
+            "--wallet-name",
+            "alice",
+            "--rpc",
+            "ws://127.0.0.1:1",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot reach the node"));
+    // Without --no-prompt and without a terminal, nothing is sent.
+    let node = Node::start();
+    taonet(dir.path())
+        .args([
+            "wallet",
+            "transfer",
+            "--wallet-name",
+            "alice",
+            "--rpc",
+            &node.url,
+        ])
+        .args(["--dest", &dev_keys("bob").0.ss58(), "--amount", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--no-prompt"));
+}
