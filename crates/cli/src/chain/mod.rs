@@ -494,3 +494,112 @@ pub fn spinner(global: Global) -> ProgressBar {
     pb.enable_steady_tick(Duration::from_millis(100));
     pb
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use taonet_types::HyperparamUpdate;
+
+    use super::*;
+
+    fn is_usage(e: &anyhow::Error) -> bool {
+        e.downcast_ref::<crate::UsageError>().is_some()
+    }
+
+    #[test]
+    fn take_percent_to_u16() {
+        assert_eq!(delegate::take_from_percent("0").unwrap(), 0);
+        assert_eq!(delegate::take_from_percent("10").unwrap(), 6554);
+        assert_eq!(delegate::take_from_percent("18%").unwrap(), 11_796);
+        for bad in ["18.01", "-1", "abc", "NaN", "inf"] {
+            assert!(
+                is_usage(&delegate::take_from_percent(bad).unwrap_err()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn weights_scale_to_max_or_stay_raw() {
+        assert_eq!(
+            weights::to_u16_weights("0.5,0.25,0", false).unwrap(),
+            vec![65535, 32768, 0]
+        );
+        assert_eq!(
+            weights::to_u16_weights("3, 1", false).unwrap(),
+            vec![65535, 21845]
+        );
+        assert_eq!(
+            weights::to_u16_weights("100,65535", true).unwrap(),
+            vec![100, 65535]
+        );
+        for (bad, raw) in [
+            ("0,0", false),
+            ("-1,2", false),
+            ("x", false),
+            ("70000", true),
+        ] {
+            assert!(
+                is_usage(&weights::to_u16_weights(bad, raw).unwrap_err()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn hyperparam_names_and_values() {
+        assert_eq!(
+            subnet::parse_update("tempo", "20").unwrap(),
+            HyperparamUpdate::Tempo(20)
+        );
+        assert_eq!(
+            subnet::parse_update("alpha-values", "2000, 60000").unwrap(),
+            HyperparamUpdate::AlphaValues(2000, 60000)
+        );
+        assert_eq!(
+            subnet::parse_update("commit_reveal_enabled", "yes").unwrap(),
+            HyperparamUpdate::CommitRevealEnabled(true)
+        );
+        assert_eq!(
+            subnet::parse_update("min_burn", "0.001").unwrap(),
+            HyperparamUpdate::MinBurn(Rao(1_000_000))
+        );
+        let e = subnet::parse_update("kappa", "1").unwrap_err();
+        assert!(is_usage(&e) && e.to_string().contains("serving_rate_limit"));
+        assert!(is_usage(
+            &subnet::parse_update("tempo", "70000").unwrap_err()
+        ));
+        assert!(is_usage(
+            &subnet::parse_update("alpha_values", "1").unwrap_err()
+        ));
+    }
+
+    #[test]
+    fn axon_addresses() {
+        let v4 = axon::axon_info("10.0.0.1", 8091, 4, 1).unwrap();
+        assert_eq!((v4.ip, v4.ip_type), (0x0a00_0001, 4));
+        assert_eq!(v4.socket_addr().unwrap().to_string(), "10.0.0.1:8091");
+        let v6 = axon::axon_info("::1", 1, 4, 0).unwrap();
+        assert_eq!((v6.ip, v6.ip_type), (1, 6));
+        assert!(is_usage(
+            &axon::axon_info("300.0.0.1", 1, 4, 0).unwrap_err()
+        ));
+    }
+
+    #[test]
+    fn consensus_public_keys() {
+        let k = consensus::public_key_hex(&format!("0x{}", "ab".repeat(32))).unwrap();
+        assert_eq!(k, [0xab; 32]);
+        assert!(is_usage(&consensus::public_key_hex("0xabcd").unwrap_err()));
+        assert!(is_usage(&consensus::public_key_hex("zz").unwrap_err()));
+    }
+
+    #[test]
+    fn short_addresses_and_units() {
+        let a = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+        assert_eq!(short(a), "5Grwv…utQY");
+        assert_eq!(unit(u16::MAX), "1.0000");
+        assert_eq!(percent(0), "0.00%");
+        assert_eq!(tao(Rao(1_500_000_000)), "1.5 τ");
+    }
+}
