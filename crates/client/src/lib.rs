@@ -142,7 +142,8 @@ impl Client {
         format!("0x{}", hex::encode(tx.encode()))
     }
 
-    /// Submits `tx` and waits until it is finalized; `on_status` sees every status update.
+    /// Submits `tx` and waits until it is finalized, or dropped from the node's pool
+    /// ([`TxStatus::Unknown`]); `on_status` sees every status update.
     pub async fn submit_and_watch(
         &self,
         tx: &SignedTransaction,
@@ -156,7 +157,7 @@ impl Client {
             loop {
                 let status = self.author_get_transaction_status(hash).await?;
                 on_status(&status);
-                if matches!(status, TxStatus::Finalized { .. }) {
+                if matches!(status, TxStatus::Finalized { .. } | TxStatus::Unknown) {
                     return Ok(status);
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
@@ -170,7 +171,7 @@ impl Client {
         while let Some(status) = sub.next().await {
             let status = status?;
             on_status(&status);
-            if matches!(status, TxStatus::Finalized { .. }) {
+            if matches!(status, TxStatus::Finalized { .. } | TxStatus::Unknown) {
                 return Ok(status);
             }
         }
