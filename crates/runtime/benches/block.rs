@@ -148,7 +148,11 @@ fn epochs(c: &mut Criterion) {
                 .unwrap();
             if uid < 64 {
                 state
-                    .add_stake(&owner.account_id(), &hotkey, Rao(1_000 * RAO_PER_TAO + u64::from(uid)))
+                    .add_stake(
+                        &owner.account_id(),
+                        &hotkey,
+                        Rao(1_000 * RAO_PER_TAO + u64::from(uid)),
+                    )
                     .unwrap();
             }
         }
@@ -170,7 +174,9 @@ fn epochs(c: &mut Criterion) {
         for uid in 1..64u16 {
             let hotkey = state.neurons.get(&(netuid, uid)).unwrap().hotkey;
             let weights: Vec<u16> = miners.iter().map(|m| (m * 7 + uid) % 1000 + 1).collect();
-            state.set_weights(&hotkey, netuid, &miners, &weights, 0).unwrap();
+            state
+                .set_weights(&hotkey, netuid, &miners, &weights, 0)
+                .unwrap();
         }
     }
     // Advance until the block before the next epochs, then bench the epoch block.
@@ -180,7 +186,11 @@ fn epochs(c: &mut Criterion) {
         step(&mut state, &mut timestamp);
     }
     let built = build_block(&state, &genesis.domain, proposer, timestamp + 1000, &[]).unwrap();
-    assert_eq!(built.outcome.epochs.len(), 8, "all 8 epochs run in the benched block");
+    assert_eq!(
+        built.outcome.epochs.len(),
+        8,
+        "all 8 epochs run in the benched block"
+    );
 
     let mut group = c.benchmark_group("runtime::apply_block");
     group.sample_size(10);
