@@ -30,27 +30,9 @@ pub struct WalletArgs {
 /// Options shared by the wallet commands (bittensor's names are accepted as aliases).
 #[derive(Args, Debug, Clone)]
 pub struct WalletOpts {
-    /// Directory holding the wallets [default: ~/.bittensor/wallets].
-    #[arg(long, global = true, alias = "wallet.path", env = WALLET_PATH_ENV, value_name = "DIR")]
-    pub wallet_path: Option<PathBuf>,
-    /// Wallet (coldkey) name.
-    #[arg(
-        long,
-        global = true,
-        alias = "wallet.name",
-        default_value = "default",
-        value_name = "NAME"
-    )]
-    pub wallet_name: String,
-    /// Hotkey name.
-    #[arg(
-        long,
-        global = true,
-        alias = "wallet.hotkey",
-        default_value = "default",
-        value_name = "NAME"
-    )]
-    pub hotkey: String,
+    /// Which wallet and hotkey.
+    #[command(flatten)]
+    pub keys: crate::chain::KeyOpts,
     /// Store new keys unencrypted (no password).
     #[arg(long, global = true)]
     pub no_password: bool,
@@ -180,7 +162,7 @@ struct Ctx {
 
 impl Ctx {
     fn wallet(&self) -> Result<Wallet> {
-        Wallet::new(&self.root, &self.opts.wallet_name).map_err(|e| usage!("{e}"))
+        Wallet::new(&self.root, &self.opts.keys.wallet_name).map_err(|e| usage!("{e}"))
     }
 
     fn say(&self, msg: impl AsRef<str>) {
@@ -193,7 +175,7 @@ impl Ctx {
 }
 
 pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
-    let root = wallet_root(args.opts.wallet_path.as_deref())?;
+    let root = wallet_root(args.opts.keys.wallet_path.as_deref())?;
     let ctx = Ctx {
         opts: args.opts,
         global,
@@ -211,11 +193,11 @@ pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
         WalletCommand::Sign(a) => sign(&ctx, &a),
         WalletCommand::Verify(a) => verify_cmd(&ctx, &a),
         WalletCommand::Balance(a) => {
-            let keys = crate::chain::KeyOpts::from_wallet(&ctx.opts);
+            let keys = ctx.opts.keys.clone();
             crate::chain::balance::balance(&keys, &a, global)
         }
         WalletCommand::Transfer(a) => {
-            let keys = crate::chain::KeyOpts::from_wallet(&ctx.opts);
+            let keys = ctx.opts.keys.clone();
             crate::chain::balance::transfer(&keys, &a, global)
         }
     }
@@ -274,12 +256,12 @@ fn write_hotkey(ctx: &Ctx, wallet: &Wallet, pair: &Keypair, encrypt: bool) -> Re
     } else {
         None
     };
-    wallet.hotkey(&ctx.opts.hotkey)?.write(
+    wallet.hotkey(&ctx.opts.keys.hotkey)?.write(
         &KeyfileData::from_keypair(pair),
         password.as_deref().map(|s| s.as_str()),
         ctx.opts.overwrite,
     )?;
-    wallet.hotkeypub(&ctx.opts.hotkey)?.write(
+    wallet.hotkeypub(&ctx.opts.keys.hotkey)?.write(
         &KeyfileData::public(&pair.account_id()),
         None,
         ctx.opts.overwrite,
@@ -316,8 +298,8 @@ fn create(ctx: &Ctx, a: &NewKeyArgs, cold: bool, hot: bool) -> Result<ExitCode> 
     }
     if hot {
         targets.extend([
-            wallet.hotkey(&ctx.opts.hotkey)?,
-            wallet.hotkeypub(&ctx.opts.hotkey)?,
+            wallet.hotkey(&ctx.opts.keys.hotkey)?,
+            wallet.hotkeypub(&ctx.opts.keys.hotkey)?,
         ]);
     }
     check_targets(ctx, &targets)?;
@@ -347,7 +329,7 @@ fn create(ctx: &Ctx, a: &NewKeyArgs, cold: bool, hot: bool) -> Result<ExitCode> 
         let encrypted = write_hotkey(ctx, &wallet, &pair, a.use_password)?;
         ctx.say(format!(
             "Created hotkey '{}' {} ({})",
-            ctx.opts.hotkey,
+            ctx.opts.keys.hotkey,
             pair.ss58(),
             if encrypted {
                 "encrypted"
@@ -357,7 +339,7 @@ fn create(ctx: &Ctx, a: &NewKeyArgs, cold: bool, hot: bool) -> Result<ExitCode> 
         ));
         show_mnemonic(ctx, "hotkey", &phrase, "regen-hotkey");
         let mut k = key_json(&pair.account_id());
-        k["name"] = json!(ctx.opts.hotkey);
+        k["name"] = json!(ctx.opts.keys.hotkey);
         k["encrypted"] = json!(encrypted);
         k["mnemonic"] = json!(phrase.as_str());
         out["hotkey"] = k;
@@ -385,13 +367,13 @@ fn regen(ctx: &Ctx, a: &RegenArgs, cold: bool) -> Result<ExitCode> {
         check_targets(
             ctx,
             &[
-                wallet.hotkey(&ctx.opts.hotkey)?,
-                wallet.hotkeypub(&ctx.opts.hotkey)?,
+                wallet.hotkey(&ctx.opts.keys.hotkey)?,
+                wallet.hotkeypub(&ctx.opts.keys.hotkey)?,
             ],
         )?;
         let encrypted = write_hotkey(ctx, &wallet, &pair, a.use_password)?;
         let mut k = key_json(&pair.account_id());
-        k["name"] = json!(ctx.opts.hotkey);
+        k["name"] = json!(ctx.opts.keys.hotkey);
         k["encrypted"] = json!(encrypted);
         ("hotkey", json!({ "name": wallet.name(), "hotkey": k }))
     };
@@ -606,7 +588,7 @@ fn sign(ctx: &Ctx, a: &SignArgs) -> Result<ExitCode> {
     let pair = if a.use_hotkey {
         load_keypair(
             ctx.global.no_prompt,
-            &wallet.hotkey(&ctx.opts.hotkey)?,
+            &wallet.hotkey(&ctx.opts.keys.hotkey)?,
             "hotkey",
         )?
     } else {

@@ -28,7 +28,7 @@ pub struct Seat {
     /// The validator's hotkey.
     pub hotkey: AccountId,
     /// Its ed25519 consensus key.
-    #[serde(with = "key_hex")]
+    #[serde(with = "crate::codec::hex_array")]
     pub consensus_key: [u8; 32],
     /// Its total stake at election.
     pub stake: Rao,
@@ -169,23 +169,5 @@ impl Read for Block {
             state_root: Hash::read(buf)?,
             seats: Option::<SeatSet>::read(buf)?,
         })
-    }
-}
-
-mod key_hex {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(key: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("0x{}", hex::encode(key)))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let s = String::deserialize(d)?;
-        let digits = s.strip_prefix("0x").unwrap_or(&s);
-        let bytes = hex::decode(digits).map_err(serde::de::Error::custom)?;
-        bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| serde::de::Error::custom("a key is 32 bytes"))
     }
 }

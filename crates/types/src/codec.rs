@@ -95,6 +95,32 @@ pub fn read_vec<T: Read<Cfg = ()>>(buf: &mut impl Buf, max: usize) -> Result<Vec
     Vec::<T>::read_cfg(buf, &(RangeCfg::new(0..=max), ()))
 }
 
+/// Serde helpers for fixed-size byte arrays written as `0x`-hex strings in JSON
+/// (`#[serde(with = "taonet_types::codec::hex_array")]`).
+pub mod hex_array {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises as `0x` + lower-case hex.
+    pub fn serialize<S: Serializer, const N: usize>(
+        bytes: &[u8; N],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{}", hex::encode(bytes)))
+    }
+
+    /// Parses hex with or without `0x`; the length must be exactly `N` bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
+        let s = String::deserialize(d)?;
+        let digits = s.strip_prefix("0x").unwrap_or(&s);
+        let bytes = hex::decode(digits).map_err(serde::de::Error::custom)?;
+        bytes.as_slice().try_into().map_err(|_| {
+            serde::de::Error::custom(format!("expected {N} bytes, got {}", bytes.len()))
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

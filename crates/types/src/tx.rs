@@ -618,7 +618,7 @@ pub struct SignedTransaction {
     /// The transaction.
     pub tx: Transaction,
     /// Signature over [`Transaction::signing_payload`].
-    #[serde(with = "sig_hex")]
+    #[serde(with = "crate::codec::hex_array")]
     pub signature: [u8; 64],
 }
 
@@ -651,23 +651,5 @@ impl SignedTransaction {
         let mut buf = Vec::with_capacity(self.encode_size());
         self.write(&mut buf);
         Hash::digest(&buf)
-    }
-}
-
-mod sig_hex {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(sig: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("0x{}", hex::encode(sig)))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
-        let s = String::deserialize(d)?;
-        let digits = s.strip_prefix("0x").unwrap_or(&s);
-        let bytes = hex::decode(digits).map_err(serde::de::Error::custom)?;
-        bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| serde::de::Error::custom("a signature is 64 bytes"))
     }
 }

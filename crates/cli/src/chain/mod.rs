@@ -73,15 +73,6 @@ pub struct KeyOpts {
 }
 
 impl KeyOpts {
-    /// From the `wallet` group's options.
-    pub fn from_wallet(opts: &crate::wallet::WalletOpts) -> KeyOpts {
-        KeyOpts {
-            wallet_path: opts.wallet_path.clone(),
-            wallet_name: opts.wallet_name.clone(),
-            hotkey: opts.hotkey.clone(),
-        }
-    }
-
     /// The wallet (see [`crate::context::resolve_wallet_root`]).
     pub fn wallet(&self) -> Result<Wallet> {
         let root =
