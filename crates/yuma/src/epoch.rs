@@ -363,6 +363,7 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let mut clipped = Csr::with_capacity(1, 0);
     let mut mixed = Csr::with_capacity(1, 0);
     let mut old = Csr::with_capacity(1, 0);
+    let mut liquid_tmp = math::LiquidScratch::default();
     for (i, ((trust, sa), bond_row)) in validator_trust
         .iter_mut()
         .zip(active_stake.iter())
@@ -415,7 +416,15 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             let cap = wb_row.0.len() + b_row.0.len();
             next.append_row(cap, |out| match liquid {
                 Some(laf) => {
-                    math::ema_liquid_row(wb_row, b_row, &consensus, laf, out, &mut next_col_sum);
+                    math::ema_liquid_row(
+                        wb_row,
+                        b_row,
+                        &consensus,
+                        laf,
+                        out,
+                        &mut next_col_sum,
+                        &mut liquid_tmp,
+                    );
                 }
                 None => math::ema_row(wb_row, b_row, alpha, out, &mut next_col_sum),
             });

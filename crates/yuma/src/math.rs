@@ -677,7 +677,11 @@ impl LiquidAlphaFixed {
 /// adding the kept values to `col_sum`: only columns present
 /// in the new (weight) row are emitted — a bond toward an omitted uid disappears — with
 /// `min(1, (1 − α_ij)·b_ij + max(0, α_ij·w_ij))` kept when > 0, and α_ij from
-/// [`liquid_alpha_sigmoid`] at (C_j, w_ij, b_ij).
+/// `liquid_alpha_sigmoid` at (C_j, w_ij, b_ij).
+///
+/// Computed in three passes over the row so that the `exp` chains of [`EXP_LANES`]
+/// entries run interleaved ([`exp_safe_lanes`], the same operations per entry); `tmp`
+/// is scratch space.
 pub(crate) fn ema_liquid_row(
     (cn, vn): (&[u16], &[I32F32]),
     (co, vo): (&[u16], &[I32F32]),
@@ -685,7 +689,11 @@ pub(crate) fn ema_liquid_row(
     la: LiquidAlphaFixed,
     out: &mut RowOut<'_>,
     col_sum: &mut [I32F32],
+    tmp: &mut LiquidScratch,
 ) {
+    // Pass 1: the stored bond of every entry (or none) and the sigmoid's exp argument.
+    tmp.bond.clear();
+    tmp.x.clear();
     let mut b = 0usize;
     for (j, w) in cn.iter().zip(vn.iter()) {
         while co.get(b).is_some_and(|jb| jb < j) {
@@ -696,9 +704,29 @@ pub(crate) fn ema_liquid_row(
             _ => None,
         };
         let c = consensus.get(usize::from(*j)).copied().unwrap_or(ZERO);
-        let a = liquid_alpha_sigmoid(c, *w, bond.unwrap_or(ZERO), la);
+        tmp.x.push(sigmoid_exp_arg(c, *w, bond.unwrap_or(ZERO), la));
+        tmp.bond.push(bond);
+    }
+    // Pass 2: exp, EXP_LANES entries at a time.
+    tmp.e.clear();
+    let mut chunks = tmp.x.chunks_exact(EXP_LANES);
+    for chunk in &mut chunks {
+        let mut xs = [ZERO; EXP_LANES];
+        xs.copy_from_slice(chunk);
+        tmp.e.extend_from_slice(&exp_safe_lanes(xs));
+    }
+    for x in chunks.remainder() {
+        tmp.e.push(exp_safe(*x));
+    }
+    // Pass 3: α and the new bond.
+    for ((j, w), (bond, e)) in cn
+        .iter()
+        .zip(vn.iter())
+        .zip(tmp.bond.iter().zip(tmp.e.iter()))
+    {
+        let a = alpha_from_exp(*e, la);
         let decayed = match bond {
-            Some(v) => ONE.saturating_sub(a).saturating_mul(v),
+            Some(v) => ONE.saturating_sub(a).saturating_mul(*v),
             None => ZERO,
         };
         let inc = a.saturating_mul(*w).max(ZERO);
@@ -712,22 +740,42 @@ pub(crate) fn ema_liquid_row(
     }
 }
 
+/// Per-row scratch space of [`ema_liquid_row`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LiquidScratch {
+    bond: Vec<Option<I32F32>>,
+    x: Vec<I32F32>,
+    e: Vec<I32F32>,
+}
+
 /// `clamp(low + σ·(high − low), low, high)` with
 /// `σ = 1 / (1 + exp(−(steepness/100)·(d − 0.5)))` and `d` the buy (`w − c`) or sell
 /// (`b − w`) distance clamped to [0, 1].
+#[cfg(test)]
 pub(crate) fn liquid_alpha_sigmoid(
     c: I32F32,
     w: I32F32,
     b: I32F32,
     la: LiquidAlphaFixed,
 ) -> I32F32 {
+    alpha_from_exp(exp_safe(sigmoid_exp_arg(c, w, b, la)), la)
+}
+
+/// The argument `−(steepness/100)·(d − 0.5)` of the sigmoid's `exp`.
+#[inline]
+fn sigmoid_exp_arg(c: I32F32, w: I32F32, b: I32F32, la: LiquidAlphaFixed) -> I32F32 {
     let diff_buy = clamp(w.saturating_sub(c), ZERO, ONE);
     let diff_sell = clamp(b.saturating_sub(w), ZERO, ONE);
     let d = if w >= b { diff_buy } else { diff_sell };
-    let x = la.neg_rate.saturating_mul(d.saturating_sub(HALF));
+    la.neg_rate.saturating_mul(d.saturating_sub(HALF))
+}
+
+/// α from `exp_safe(x)`: `clamp(low + σ·(high − low), low, high)`, `σ = 1 / (1 + exp)`.
+#[inline]
+fn alpha_from_exp(e: I32F32, la: LiquidAlphaFixed) -> I32F32 {
     // 1 + exp(x) >= 1, so this division neither overflows nor divides by zero and equals
     // the reference's saturating_div.
-    let sigmoid = safe_div(ONE, ONE.saturating_add(exp_safe(x)));
+    let sigmoid = safe_div(ONE, ONE.saturating_add(e));
     let alpha = la
         .low
         .saturating_add(sigmoid.saturating_mul(la.high.saturating_sub(la.low)));
@@ -756,6 +804,76 @@ pub(crate) fn exp_safe(x: I32F32) -> I32F32 {
         None if x <= ZERO => ZERO,
         None => I32F32::MAX,
     }
+}
+
+/// How many `exp` chains [`ema_liquid_row`] interleaves.
+pub(crate) const EXP_LANES: usize = 4;
+
+/// [`exp_safe`] of `L` arguments at once, bit for bit: the same Taylor steps as [`exp`],
+/// run in lockstep so the `L` dependency chains overlap, until every lane's term is 0.
+///
+/// Exactness: a lane whose term reached 0 keeps adding 0, as [`exp`]'s early exit assumes.
+/// Overflow never happens, so the unchecked (wrapping, never panicking) arithmetic equals
+/// [`exp`]'s checked one: after the clamp the operand `o` is at most `20·2^32`; every term
+/// `t_i = ⌊⌊t_{i−1}·o / 2^32⌋ / i⌋`, every product and every partial sum is non-decreasing
+/// in `o` (floor of products and sums of non-negative non-decreasing quantities), and at
+/// `o = 20·2^32` [`exp`] completes without overflow (`exp(±20)` is `Some`, pinned by a
+/// unit test), so all products fit in `i64` and all sums stay below `2^63` for every lane.
+pub(crate) fn exp_safe_lanes<const L: usize>(x: [I32F32; L]) -> [I32F32; L] {
+    let lo = I32F32::from_num(-20);
+    let hi = I32F32::from_num(20);
+    let mut op = [0u64; L];
+    let mut neg = [false; L];
+    for ((o, n), v) in op.iter_mut().zip(neg.iter_mut()).zip(x.iter()) {
+        let v = (*v).clamp(lo, hi).to_bits();
+        *n = v < 0;
+        *o = v.unsigned_abs();
+    }
+    let mut term = op;
+    let mut result = [0u64; L];
+    for (r, o) in result.iter_mut().zip(op.iter()) {
+        *r = o.wrapping_add(1 << 32);
+    }
+    macro_rules! step {
+        ($l:lifetime; $($i:literal)*) => {$(
+            let mut any = 0u64;
+            for ((t, r), o) in term.iter_mut().zip(result.iter_mut()).zip(op.iter()) {
+                let p = ((u128::from(*t) * u128::from(*o)) >> 32) as u64;
+                *t = p / $i;
+                *r = r.wrapping_add(*t);
+                any |= *t;
+            }
+            if any == 0 {
+                break $l;
+            }
+        )*};
+    }
+    'series: {
+        step!('series; 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    }
+    let mut out = [ZERO; L];
+    for (((y, r), o), n) in out
+        .iter_mut()
+        .zip(result.iter())
+        .zip(op.iter())
+        .zip(neg.iter())
+    {
+        *y = if *o == 0 {
+            ONE
+        } else if !*n && *o == 1 << 32 {
+            I32F32::from_bits(E_I9F23_BITS << 9)
+        } else {
+            let r = I32F32::from_bits(*r as i64);
+            if *n {
+                // r >= 1 + |x| > 1, so the quotient never overflows (exp_safe's fallback
+                // for a failed negative exp is 0).
+                div(ONE, r).unwrap_or(ZERO)
+            } else {
+                r
+            }
+        };
+    }
+    out
 }
 
 /// substrate-fixed's `transcendental::exp` for I32F32, operation for operation: the Taylor
@@ -875,6 +993,129 @@ mod tests {
             I32F32::from_num(-20),
         ] {
             assert_eq!(exp(x), exp_plain(x));
+        }
+    }
+
+    #[test]
+    fn exp_at_the_clamp_bounds_does_not_overflow() {
+        // The premise of exp_safe_lanes' exactness argument.
+        assert!(exp(I32F32::from_num(20)).is_some());
+        assert!(exp(I32F32::from_num(-20)).is_some());
+    }
+
+    #[test]
+    fn lane_exp_matches_exp_safe_bit_for_bit() {
+        let mut next = xorshift(0x5eed_1234);
+        let mut xs: Vec<I32F32> = Vec::new();
+        // Every edge: 0, ±1, ±(1 ± ulp), the clamp bounds and beyond, extremes.
+        for b in [
+            0i64,
+            1,
+            -1,
+            1 << 32,
+            -(1 << 32),
+            (1 << 32) + 1,
+            (1 << 32) - 1,
+            -(1 << 32) + 1,
+            -(1 << 32) - 1,
+            20 << 32,
+            -(20 << 32),
+            (20 << 32) + 1,
+            -(20 << 32) - 1,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            xs.push(I32F32::from_bits(b));
+        }
+        // A dense sweep over [-21, 21] and random bits of every magnitude.
+        let mut bits: i64 = -21 << 32;
+        while bits <= 21 << 32 {
+            xs.push(I32F32::from_bits(bits));
+            bits += 0x0001_2345;
+        }
+        for _ in 0..400_000 {
+            let r = next();
+            let b = match r % 4 {
+                0 => (r >> 2) as i64,
+                1 => ((r >> 8) as i64) % (21 << 32),
+                2 => ((r >> 8) as i64) % (1 << 34),
+                _ => ((r >> 8) as i64) % (1 << 20),
+            };
+            xs.push(I32F32::from_bits(if r & 2 == 0 { b } else { -b }));
+        }
+        for chunk in xs.chunks(EXP_LANES) {
+            let mut lanes = [ZERO; EXP_LANES];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            let got = exp_safe_lanes(lanes);
+            for (x, y) in lanes.iter().zip(got.iter()) {
+                assert_eq!(*y, exp_safe(*x), "x = {x}");
+            }
+            let got4 = exp_safe_lanes([lanes[0], lanes[1], lanes[2], lanes[3]]);
+            for (x, y) in lanes.iter().zip(got4.iter()) {
+                assert_eq!(*y, exp_safe(*x), "x = {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn batched_liquid_row_matches_the_per_entry_sigmoid() {
+        let mut next = xorshift(99);
+        let mut tmp = LiquidScratch::default();
+        for _ in 0..200 {
+            let n = (next() % 40) as usize + 1;
+            let la = LiquidAlphaFixed::new(
+                (next() % 65536) as u16,
+                (next() % 65536) as u16,
+                (next() % 65536) as u16 as i16,
+            );
+            let consensus: Vec<I32F32> = (0..n)
+                .map(|_| I32F32::from_bits((next() % (1 << 33)) as i64))
+                .collect();
+            let mut row = |p: u64| {
+                let mut c = Vec::new();
+                let mut v = Vec::new();
+                for j in 0..n {
+                    if next() % 4 < p {
+                        c.push(j as u16);
+                        v.push(I32F32::from_bits((next() % (3 << 31)) as i64));
+                    }
+                }
+                (c, v)
+            };
+            let (cn, vn) = row(3);
+            let (co, vo) = row(2);
+            let mut got = Csr::with_capacity(1, 0);
+            let mut got_sum = vec![ZERO; n];
+            got.append_row(cn.len(), |out| {
+                ema_liquid_row(
+                    (&cn, &vn),
+                    (&co, &vo),
+                    &consensus,
+                    la,
+                    out,
+                    &mut got_sum,
+                    &mut tmp,
+                );
+            });
+            let mut want = Csr::with_capacity(1, 0);
+            let mut want_sum = vec![ZERO; n];
+            for (j, w) in cn.iter().zip(vn.iter()) {
+                let bond = co.iter().position(|c| c == j).map(|k| vo[k]);
+                let c = consensus[usize::from(*j)];
+                let a = liquid_alpha_sigmoid(c, *w, bond.unwrap_or(ZERO), la);
+                let decayed = bond.map_or(ZERO, |v| ONE.saturating_sub(a).saturating_mul(v));
+                let val = decayed
+                    .saturating_add(a.saturating_mul(*w).max(ZERO))
+                    .min(ONE);
+                if val > ZERO {
+                    want.push(*j, val);
+                    want_sum[usize::from(*j)] = want_sum[usize::from(*j)].saturating_add(val);
+                }
+            }
+            want.end_row();
+            assert_eq!(got, want);
+            assert_eq!(got_sum, want_sum);
         }
     }
 
