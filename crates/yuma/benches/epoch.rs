@@ -1,12 +1,13 @@
 //! Epoch cost at realistic subnet sizes. Every validator weights 90% of the miners (a
 //! deterministic pseudo-random subset with pseudo-random weights) and holds a bond toward
-//! each of them, so non-zero entries ≈ 0.9 · validators · miners. Both bond modes.
+//! each of them, so non-zero entries ≈ 0.9 · validators · miners. Both bond modes, each
+//! with `epoch` (fresh buffers) and `epoch_with` on a reused `EpochScratch` (`…/scratch`).
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
-use taonet_yuma::{EpochInput, Hyperparams, LiquidAlpha, epoch};
+use taonet_yuma::{EpochInput, EpochScratch, Hyperparams, LiquidAlpha, epoch, epoch_with};
 
 fn subnet(n: usize, validators: usize, yuma3: bool, liquid: bool) -> EpochInput {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -71,6 +72,15 @@ fn bench(c: &mut Criterion) {
             epoch(&input).unwrap();
             let id = BenchmarkId::new(mode, format!("uids={n}/validators={v}"));
             g.bench_with_input(id, &input, |b, i| b.iter(|| epoch(black_box(i)).unwrap()));
+            // The same epoch on one reused scratch (no fresh buffers, no page faults).
+            let mut scratch = EpochScratch::new();
+            let id = BenchmarkId::new(
+                format!("{mode}/scratch"),
+                format!("uids={n}/validators={v}"),
+            );
+            g.bench_with_input(id, &input, |b, i| {
+                b.iter(|| epoch_with(&mut scratch, black_box(i)).unwrap())
+            });
         }
     }
     g.finish();

@@ -1,11 +1,12 @@
 //! Run one benchmark input of `benches/epoch.rs` a few times, for profilers
 //! (`valgrind --tool=callgrind --toggle-collect='taonet_yuma::epoch::epoch_with'`) and
 //! quick timing: `cargo run --release -p taonet-yuma --example epoch_profile -- 4096 256
-//! yuma3 15` (uids, validators, `original` | `yuma3` | `liquid`, repetitions).
+//! yuma3 15 scratch` (uids, validators, `original` | `yuma3` | `liquid`, repetitions, and
+//! `scratch` to call `epoch_with` on one reused `EpochScratch` instead of `epoch`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
-use taonet_yuma::{EpochInput, Hyperparams, LiquidAlpha, epoch};
+use taonet_yuma::{EpochInput, EpochScratch, Hyperparams, LiquidAlpha, epoch, epoch_with};
 
 fn subnet(n: usize, validators: usize, yuma3: bool, liquid: bool) -> EpochInput {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -69,13 +70,20 @@ fn main() {
         "yuma3" => (true, false),
         _ => (true, true),
     };
+    let reuse = args.get(5).is_some_and(|s| s == "scratch");
     let input = subnet(n, v, yuma3, liquid);
+    let mut scratch = EpochScratch::new();
     let mut best = u128::MAX;
     for _ in 0..reps {
         let t = Instant::now();
-        let out = epoch(std::hint::black_box(&input)).unwrap();
+        let out = if reuse {
+            epoch_with(&mut scratch, std::hint::black_box(&input)).unwrap()
+        } else {
+            epoch(std::hint::black_box(&input)).unwrap()
+        };
         best = best.min(t.elapsed().as_micros());
         std::hint::black_box(out);
     }
-    println!("{mode} uids={n} validators={v}: min of {reps} = {best} us");
+    let how = if reuse { "epoch_with" } else { "epoch" };
+    println!("{how} {mode} uids={n} validators={v}: min of {reps} = {best} us");
 }

@@ -191,9 +191,42 @@ fn top_k_nonzero(stake: &[I32F32], k: usize) -> Vec<bool> {
     result
 }
 
+/// Working memory of [`epoch_with`], kept between calls so that repeated epochs reuse
+/// their multi-MiB buffers instead of mapping (and page-faulting) fresh ones every call.
+/// It holds no state that affects results: any scratch gives the same output as a new one.
+#[derive(Debug, Default)]
+pub struct EpochScratch {
+    weights: Csr,
+    next: Csr,
+    ema: Csr,
+    median: Vec<u64>,
+}
+
+impl EpochScratch {
+    /// An empty scratch; buffers grow on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 /// Run one epoch. Pure and deterministic; returns a typed error for inconsistent input and
-/// never panics.
+/// never panics. Same as [`epoch_with`] on a fresh [`EpochScratch`].
 pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
+    epoch_with(&mut EpochScratch::default(), input)
+}
+
+/// [`epoch`], reusing `scratch`'s buffers (faster when called repeatedly); the output is
+/// identical.
+pub fn epoch_with(
+    scratch: &mut EpochScratch,
+    input: &EpochInput,
+) -> Result<EpochOutput, YumaError> {
+    let EpochScratch {
+        weights,
+        next,
+        ema: ema_bonds,
+        median: median_buf,
+    } = scratch;
     let n = input.stake.len();
     if n > usize::from(u16::MAX) {
         return Err(YumaError::TooManyUids { n });
@@ -278,7 +311,7 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     // one pass per row.
     let registered_at = &input.registered_at;
     let nnz_in: usize = weights_in.iter().map(|r| r.len()).sum();
-    let mut weights = Csr::with_capacity(n, nnz_in);
+    weights.reset(n, nnz_in);
     for (i, row) in weights_in.iter().enumerate() {
         if !permit.get(i).copied().unwrap_or(false) {
             weights.end_row();
@@ -313,7 +346,7 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
 
     // 6. Consensus.
     let kappa = math::u16_proportion(p.kappa);
-    let consensus = math::weighted_median_cols(&active_stake, &weights, n, kappa);
+    let consensus = math::weighted_median_cols(&active_stake, weights, n, kappa, median_buf);
 
     // 7–9, one pass per row: clipping, validator trust and ranks; the bond-weights row
     // Wb = W + β·(Wc − W); the masked stored bonds; and the bond EMA (Yuma 3) or ΔB = Wb ∘ Sa
@@ -356,7 +389,7 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     // Yuma 3: the new bonds B'; original: ΔB. Column sums of each.
     // Room for every row's upper bound (W row plus stored bond row), so it never regrows.
     let nnz_bonds: usize = bonds_in.iter().map(|r| r.len()).sum();
-    let mut next = Csr::with_capacity(n, weights.cols.len().saturating_add(nnz_bonds));
+    next.reset(n, weights.cols.len().saturating_add(nnz_bonds));
     let mut next_col_sum = vec![ZERO; n];
     // Original only: column sums of the masked stored bonds.
     let mut bond_col_sum = vec![ZERO; n];
@@ -496,7 +529,7 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
                 _ => v,
             }
         };
-        let mut ema_bonds = Csr::with_capacity(n, delta.cols.len().saturating_add(nnz_bonds));
+        ema_bonds.reset(n, delta.cols.len().saturating_add(nnz_bonds));
         let mut col_sum = vec![ZERO; n];
         let mut d_row = Csr::with_capacity(1, 0);
         for (i, bond_row) in bonds_in.iter().enumerate() {
@@ -518,7 +551,6 @@ pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
                 math::ema_row(d_row.row(0), b_row, alpha, out, &mut col_sum);
             });
         }
-        drop(delta);
         // Column normalisation, dividends D_i = Σ_j B'_ij·I_j and column maxima in one pass.
         let col_div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
         let mut col_max = vec![ZERO; n];

@@ -62,7 +62,9 @@
 //!
 //! # Public API
 //!
-//! * [`epoch()`]`(&EpochInput) -> Result<EpochOutput, YumaError>` — one epoch.
+//! * [`epoch()`]`(&EpochInput) -> Result<EpochOutput, YumaError>` — one epoch;
+//!   [`epoch_with`]`(&mut EpochScratch, &EpochInput)` the same, reusing an
+//!   [`EpochScratch`]'s buffers across calls (identical output, no fresh page faults).
 //! * [`Hyperparams`] / [`LiquidAlpha`] — `Default` is a newly registered subnet.
 //! * [`scenario::Scenario::from_json_str`]`(&str) -> Result<Scenario, ScenarioError>`,
 //!   [`scenario::Scenario::run`]`() -> Result<Vec<EpochReport>, ScenarioError>`,
@@ -94,6 +96,6 @@ mod math;
 pub mod params;
 pub mod scenario;
 
-pub use epoch::{EpochInput, EpochOutput, epoch};
+pub use epoch::{EpochInput, EpochOutput, EpochScratch, epoch, epoch_with};
 pub use error::YumaError;
 pub use params::{Hyperparams, LiquidAlpha};

@@ -189,6 +189,18 @@ impl Csr {
         }
     }
 
+    /// Empty the matrix, keeping its allocations, with room for `rows` rows and `nnz`
+    /// entries.
+    pub(crate) fn reset(&mut self, rows: usize, nnz: usize) {
+        self.offsets.clear();
+        self.offsets.reserve(rows + 1);
+        self.offsets.push(0);
+        self.cols.clear();
+        self.cols.reserve(nnz);
+        self.vals.clear();
+        self.vals.reserve(nnz);
+    }
+
     /// Append an entry to the current row.
     #[inline]
     pub(crate) fn push(&mut self, j: u16, v: I32F32) {
@@ -363,17 +375,19 @@ pub(crate) fn weighted_median_cols(
     weights: &Csr,
     n: usize,
     kappa: I32F32,
+    buf: &mut Vec<u64>,
 ) -> Vec<I32F32> {
-    weighted_median_blocked(stake, weights, n, kappa, 1 << 15)
+    weighted_median_blocked(stake, weights, n, kappa, 1 << 15, buf)
 }
 
-/// [`weighted_median_cols`] gathering about `block` entries at a time.
+/// [`weighted_median_cols`] gathering about `block` entries at a time into `buf`.
 fn weighted_median_blocked(
     stake: &[I32F32],
     weights: &Csr,
     n: usize,
     kappa: I32F32,
     block: usize,
+    buf: &mut Vec<u64>,
 ) -> Vec<I32F32> {
     let packable = weights
         .vals
@@ -417,7 +431,6 @@ fn weighted_median_blocked(
     let mut cursor: Vec<std::ops::Range<usize>> =
         staked.iter().map(|i| weights.range(*i)).collect();
     let block_entries = rows.max(block);
-    let mut buf: Vec<u64> = Vec::new();
     let mut fill: Vec<usize> = Vec::new();
     let mut pos: Vec<usize> = Vec::new();
     let mut j0 = 0usize;
@@ -488,7 +501,9 @@ fn weighted_median_blocked(
     median
 }
 
-/// [`weighted_quantile`] on packed `value << 16 | stake index` keys.
+/// [`weighted_quantile`] on packed `value << 16 | stake index` keys, with branch-free
+/// partitions (the result is the same: it depends only on the multiset of keys, and every
+/// partial stake sum is exact).
 fn weighted_quantile_packed(keys: &mut [u64], stakes: &[I32F32], minority: I32F32) -> I32F32 {
     let stake_of = |key: u64| stakes.get((key & 0xFFFF) as usize).copied().unwrap_or(ZERO);
     let mut lo_sum = ZERO;
@@ -497,38 +512,49 @@ fn weighted_quantile_packed(keys: &mut [u64], stakes: &[I32F32], minority: I32F3
         let Some(pivot) = window.get(window.len() / 2).map(|k| k >> 16) else {
             return ZERO;
         };
-        // Dutch national flag: [< pivot | == pivot | > pivot].
-        let (mut lt, mut i, mut gt) = (0usize, 0usize, window.len());
-        let (mut s_lt, mut s_eq) = (ZERO, ZERO);
-        while i < gt {
-            let key = window.get(i).copied().unwrap_or(0);
+        // Lomuto without branches: [< pivot | >= pivot]; also the stake and count of the
+        // entries <= pivot.
+        let len = window.len();
+        // The sums are plain adds of the bits: every stake lies in [0, 1] (a share of the
+        // normalised stakes) or is the implicit zeros' stake (at most their sum, < 2^16),
+        // and one column holds at most 2^16 + 1 of them, so no partial sum comes near
+        // i64's range and the saturating sums of the reference are these exact sums.
+        let (mut lt, mut le) = (0usize, 0usize);
+        let (mut s_lt, mut s_le) = (0i64, 0i64);
+        for i in 0..len {
+            let Some(&key) = window.get(i) else { break };
             let v = key >> 16;
-            if v < pivot {
-                window.swap(lt, i);
-                s_lt = s_lt.saturating_add(stake_of(key));
-                lt += 1;
-                i += 1;
-            } else if v > pivot {
-                gt -= 1;
-                window.swap(i, gt);
-            } else {
-                s_eq = s_eq.saturating_add(stake_of(key));
-                i += 1;
-            }
+            let s = stake_of(key).to_bits();
+            let less = v < pivot;
+            let at_most = v <= pivot;
+            s_lt = s_lt.wrapping_add(s & -i64::from(less));
+            s_le = s_le.wrapping_add(s & -i64::from(at_most));
+            le += usize::from(at_most);
+            window.swap(lt, i);
+            lt += usize::from(less);
         }
-        let cum_lt = lo_sum.saturating_add(s_lt);
-        let cum_le = cum_lt.saturating_add(s_eq);
-        let pivot = I32F32::from_bits(pivot as i64);
+        let cum_lt = lo_sum.saturating_add(I32F32::from_bits(s_lt));
+        let cum_le = lo_sum.saturating_add(I32F32::from_bits(s_le));
+        let pivot_fixed = I32F32::from_bits(pivot as i64);
         if cum_lt > minority {
             if lt == 0 {
-                return pivot;
+                return pivot_fixed;
             }
             window = &mut window[..lt];
-        } else if cum_le > minority || gt == window.len() {
-            return pivot;
+        } else if cum_le > minority || le == len {
+            return pivot_fixed;
         } else {
+            // [== pivot | > pivot] in the upper part; continue above the pivot.
+            let upper = &mut window[lt..];
+            let mut eq = 0usize;
+            for i in 0..upper.len() {
+                let Some(&key) = upper.get(i) else { break };
+                let same = key >> 16 == pivot;
+                upper.swap(eq, i);
+                eq += usize::from(same);
+            }
             lo_sum = cum_le;
-            window = &mut window[gt..];
+            window = &mut upper[eq..];
         }
     }
 }
@@ -1235,9 +1261,12 @@ mod tests {
             }
             let kappa = I32F32::from_bits((next() % (1 << 33)) as i64);
             let want = weighted_median_pairs(&stake, &m, n, kappa);
-            assert_eq!(weighted_median_cols(&stake, &m, n, kappa), want);
+            assert_eq!(
+                weighted_median_cols(&stake, &m, n, kappa, &mut Vec::new()),
+                want
+            );
             for block in [1, 3, 17] {
-                let got = weighted_median_blocked(&stake, &m, n, kappa, block);
+                let got = weighted_median_blocked(&stake, &m, n, kappa, block, &mut Vec::new());
                 assert_eq!(got, want, "round {round} block {block}");
             }
         }
@@ -1303,12 +1332,12 @@ mod tests {
         // Three validators with stake 0.5, 0.3, 0.2 on one column.
         let stake = vec![f(0.5), f(0.3), f(0.2)];
         let w = csr(&[vec![(0, f(0.1))], vec![(0, f(0.5))], vec![(0, f(0.9))]]);
-        let c = weighted_median_cols(&stake, &w, 1, u16_proportion(32767));
+        let c = weighted_median_cols(&stake, &w, 1, u16_proportion(32767), &mut Vec::new());
         // stake(w <= 0.1) = 0.5 is not above minority = 1 - 0.49999; stake(w <= 0.5) is.
         assert_eq!(c[0], f(0.5));
-        let c = weighted_median_cols(&stake, &w, 1, f(0.6));
+        let c = weighted_median_cols(&stake, &w, 1, f(0.6), &mut Vec::new());
         assert_eq!(c[0], f(0.1));
-        let c = weighted_median_cols(&stake, &w, 1, ZERO);
+        let c = weighted_median_cols(&stake, &w, 1, ZERO, &mut Vec::new());
         assert_eq!(c[0], f(0.9));
     }
 }

@@ -7,7 +7,9 @@
 //! To re-record after an *intended* semantic change: `YUMA_GOLDEN_PRINT=1 cargo test -p
 //! taonet-yuma golden -- --nocapture` and paste the printed table into `golden_hashes.txt`.
 
-use taonet_yuma::{EpochInput, EpochOutput, Hyperparams, LiquidAlpha, epoch};
+use taonet_yuma::{
+    EpochInput, EpochOutput, EpochScratch, Hyperparams, LiquidAlpha, epoch, epoch_with,
+};
 
 const CASES: usize = 400;
 
@@ -241,5 +243,24 @@ fn epoch_outputs_match_the_recorded_hashes() {
     );
     for (seed, (g, w)) in got.iter().zip(recorded.iter()).enumerate() {
         assert_eq!(g, w, "case {seed}: output differs from the recorded one");
+    }
+}
+
+#[test]
+fn one_reused_scratch_matches_the_recorded_hashes() {
+    // Every case through one EpochScratch, in an order that alternates sizes and modes, so
+    // that leftovers of a previous call (bigger buffers, stale entries) would show.
+    let recorded: Vec<u64> = include_str!("golden_hashes.txt")
+        .split_whitespace()
+        .map(|t| u64::from_str_radix(t, 16).unwrap())
+        .collect();
+    let mut scratch = EpochScratch::new();
+    for seed in (0..CASES as u64).rev().chain(0..CASES as u64) {
+        let out = epoch_with(&mut scratch, &case(seed)).unwrap();
+        assert_eq!(
+            hash(&out),
+            recorded[seed as usize],
+            "case {seed} with a reused scratch"
+        );
     }
 }
