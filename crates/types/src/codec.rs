@@ -125,7 +125,7 @@ pub mod hex_array {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use commonware_codec::{Copying, DecodeExt, Encode};
+    use commonware_codec::{Copying, Decode, DecodeExt, Encode};
 
     #[test]
     fn fixed_types_round_trip_and_reject_trailing_bytes() {
@@ -141,6 +141,23 @@ mod tests {
             Hash::decode(Copying(&[0u8; 31])),
             Err(Error::EndOfBuffer)
         ));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// The decoders of untrusted bytes never panic, and what decodes round-trips.
+        #[test]
+        fn decoders_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            use crate::{Block, BlockLimits, SignedTransaction};
+            if let Ok(tx) = SignedTransaction::decode_cfg(Copying(&data), &()) {
+                proptest::prop_assert_eq!(tx.encode().to_vec(), data.clone());
+            }
+            if let Ok(b) = Block::decode_cfg(Copying(&data), &BlockLimits { max_transactions: 8 }) {
+                proptest::prop_assert_eq!(b.encode().to_vec(), data.clone());
+            }
+            let _ = crate::HyperparamUpdate::decode(Copying(&data));
+            let _ = crate::SeatSet::decode(Copying(&data));
+        }
     }
 
     #[test]
