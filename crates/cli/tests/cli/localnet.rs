@@ -1,0 +1,399 @@
+//! Real processes: `taonet localnet` with 4 validators (a transfer and a stake finalized, a
+//! validator killed with SIGKILL and restarted, everyone agreeing again), and validators in
+//! separate network namespaces (`scripts/netns-test.sh`: a cut link partitions a node,
+//! restoring it heals).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use taonet_client::{Client, TaonetApiClient, TxStatus};
+use taonet_crypto::Keypair;
+use taonet_runtime::genesis::dev_keys;
+use taonet_types::tx::{BalancesCall, ChainDomain, StakingCall};
+use taonet_types::{Call, Rao, SignedTransaction, Transaction};
+
+/// These tests each run several validators on a 2-core machine: one at a time.
+static HEAVY: Mutex<()> = Mutex::new(());
+
+/// Every wait is bounded by this.
+const WAIT: Duration = Duration::from_secs(120);
+
+fn taonet_bin() -> PathBuf {
+    PathBuf::from(assert_cmd::cargo::cargo_bin!("taonet"))
+}
+
+/// A local network in a temporary directory, taken down (and deleted) when dropped.
+struct Localnet {
+    dir: tempfile::TempDir,
+    nodes: usize,
+}
+
+impl Localnet {
+    fn up(nodes: usize) -> Localnet {
+        let dir = tempfile::tempdir().unwrap();
+        // Base ports from the pid: away from the defaults (9944/30333/9615) and from other
+        // test processes.
+        let slot = (std::process::id() % 3000) as u16;
+        let rpc = 20_000 + slot * 4;
+        let net = Localnet { dir, nodes };
+        let out = net.run(&[
+            "up",
+            "--validators",
+            &nodes.to_string(),
+            "--rpc-port",
+            &rpc.to_string(),
+            "--p2p-port",
+            &(rpc + 12_000).to_string(),
+            "--metrics-port",
+            &(rpc + 24_000).to_string(),
+            "--timeout",
+            &WAIT.as_secs().to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "localnet up failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            net.logs()
+        );
+        net
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(taonet_bin())
+            .arg("--json")
+            .arg("localnet")
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    fn status(&self) -> Value {
+        let out = self.run(&["status"]);
+        assert!(
+            out.status.success(),
+            "localnet status failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn node(&self, i: usize) -> Value {
+        self.status()["nodes"][i].clone()
+    }
+
+    fn rpc(&self, i: usize) -> String {
+        self.node(i)["rpc"].as_str().unwrap().to_string()
+    }
+
+    /// The last lines of every node's log, for failure messages.
+    fn logs(&self) -> String {
+        (0..self.nodes)
+            .map(|i| {
+                let log = self.dir.path().join(format!("validator-{i}/node.log"));
+                format!("--- validator-{i} ({}):\n{}", log.display(), tail(&log, 15))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Polls `check` every 250 ms until it returns `Some`, failing after [`WAIT`].
+    fn wait_for<T>(&self, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(v) = check() {
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out after {} s waiting for {what}\nstatus: {}\n{}",
+                    WAIT.as_secs(),
+                    self.status(),
+                    self.logs()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        let _ = self.run(&["down", "--purge"]);
+    }
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Signs `call` by `signer` with its next nonce, submits it to `client` and waits (bounded) for
+/// it to be finalized successfully; returns the block height.
+async fn submit_finalized(
+    client: &Client,
+    domain: &ChainDomain,
+    signer: &Keypair,
+    call: Call,
+) -> u64 {
+    let nonce = client.state_get_account(signer.ss58()).await.unwrap().nonce;
+    let tx = Transaction {
+        signer: signer.account_id(),
+        nonce,
+        fee_limit: Rao(1_000_000_000),
+        call,
+    };
+    let signature = signer.sign(&tx.signing_payload(domain)).0;
+    let signed = SignedTransaction { tx, signature };
+    let status = tokio::time::timeout(WAIT, client.submit_and_watch(&signed, |_| {}))
+        .await
+        .unwrap_or_else(|_| panic!("transaction not finalized within {} s", WAIT.as_secs()))
+        .unwrap();
+    match status {
+        TxStatus::Finalized {
+            block_height,
+            success: true,
+            ..
+        } => block_height,
+        other => panic!("transaction failed: {other:?}"),
+    }
+}
+
+async fn finalized_height(rpc: &str) -> Option<u64> {
+    let client = tokio::time::timeout(Duration::from_secs(2), Client::connect(rpc))
+        .await
+        .ok()?
+        .ok()?;
+    tokio::time::timeout(Duration::from_secs(2), client.chain_get_finalized_head())
+        .await
+        .ok()?
+        .ok()
+        .map(|h| h.height)
+}
+
+#[test]
+fn four_validators_survive_a_sigkill_and_agree_again() {
+    let _serial = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let started = Instant::now();
+    let net = Localnet::up(4);
+    let rt = rt();
+    let rpcs: Vec<String> = (0..4).map(|i| net.rpc(i)).collect();
+    let client = rt.block_on(Client::connect(&rpcs[0])).unwrap();
+    let props = rt.block_on(client.system_properties()).unwrap();
+    let domain = ChainDomain {
+        chain_id: props.chain_id,
+        genesis_hash: props.genesis_hash,
+    };
+    let (alice, alice_hot) = dev_keys("alice");
+    let (bob, _) = dev_keys("bob");
+    let (heidi, _) = dev_keys("heidi");
+
+    // A transfer, finalized, moves exactly the amount.
+    let heidi_before = rt
+        .block_on(client.state_get_account(heidi.ss58()))
+        .unwrap()
+        .free;
+    let amount = Rao(1_500_000_000);
+    rt.block_on(submit_finalized(
+        &client,
+        &domain,
+        &alice,
+        Call::Balances(BalancesCall::Transfer {
+            dest: heidi.account_id(),
+            amount,
+        }),
+    ));
+    let heidi_after = rt
+        .block_on(client.state_get_account(heidi.ss58()))
+        .unwrap()
+        .free;
+    assert_eq!(heidi_after, heidi_before.checked_add(amount).unwrap());
+
+    // Bob stakes on alice's validator hotkey.
+    let stake = Rao(10_000_000_000);
+    rt.block_on(submit_finalized(
+        &client,
+        &domain,
+        &bob,
+        Call::Staking(StakingCall::AddStake {
+            hotkey: alice_hot.account_id(),
+            amount: stake,
+        }),
+    ));
+    let positions = rt.block_on(client.state_get_stake(bob.ss58())).unwrap();
+    let on_alice = positions
+        .iter()
+        .find(|p| p.hotkey == alice_hot.ss58())
+        .unwrap_or_else(|| panic!("no stake of bob on alice's hotkey: {positions:?}"));
+    assert!(on_alice.amount >= stake, "{positions:?}");
+
+    // SIGKILL validator-3: no clean shutdown.
+    let victim = net.node(3);
+    let pid = victim["pid"].as_u64().unwrap();
+    assert!(victim["running"] == true && pid != 0, "{victim}");
+    let killed = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill -9 {pid} failed");
+    net.wait_for("validator-3 to be reported stopped", || {
+        (net.node(3)["running"] == false).then_some(())
+    });
+
+    // The other three keep finalizing (3 of 4 is a quorum)…
+    let others = |h: u64| {
+        (0..3).all(|i| {
+            rt.block_on(finalized_height(&rpcs[i]))
+                .is_some_and(|f| f >= h)
+        })
+    };
+    let at_kill = (0..3)
+        .filter_map(|i| rt.block_on(finalized_height(&rpcs[i])))
+        .max()
+        .unwrap();
+    net.wait_for(
+        "the 3 remaining validators to finalize 5 more blocks",
+        || others(at_kill + 5).then_some(()),
+    );
+    // …including a transaction the stopped node has not seen.
+    let during = rt.block_on(submit_finalized(
+        &client,
+        &domain,
+        &alice,
+        Call::Balances(BalancesCall::Transfer {
+            dest: heidi.account_id(),
+            amount,
+        }),
+    ));
+    let before_restart = (0..3)
+        .filter_map(|i| rt.block_on(finalized_height(&rpcs[i])))
+        .max()
+        .unwrap();
+    assert!(before_restart >= during);
+
+    // Restart it on its data: it catches up past where the others were.
+    let out = net.run(&["start", "validator-3"]);
+    assert!(
+        out.status.success(),
+        "localnet start failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        net.logs()
+    );
+    net.wait_for(
+        &format!("the restarted validator-3 to finalize past height {before_restart}"),
+        || {
+            rt.block_on(finalized_height(&rpcs[3]))
+                .is_some_and(|h| h > before_restart)
+                .then_some(())
+        },
+    );
+
+    // Same block, same state root at a common height on all four (heights move between
+    // calls: compare one fixed height).
+    let common = (0..4)
+        .map(|i| rt.block_on(finalized_height(&rpcs[i])).unwrap())
+        .min()
+        .unwrap();
+    assert!(common > before_restart);
+    let blocks: Vec<_> = rpcs
+        .iter()
+        .map(|rpc| {
+            let c = rt.block_on(Client::connect(rpc)).unwrap();
+            rt.block_on(c.chain_get_block_by_height(common))
+                .unwrap()
+                .unwrap_or_else(|| panic!("{rpc} has no finalized block at {common}"))
+        })
+        .collect();
+    for (i, b) in blocks.iter().enumerate() {
+        assert_eq!(b.hash, blocks[0].hash, "validator-{i} block at {common}");
+        assert_eq!(
+            b.state_root,
+            blocks[0].state_root,
+            "validator-{i} state root at {common}\n{}",
+            net.logs()
+        );
+        assert!(b.finalized);
+    }
+    // The restarted node serves the state it missed.
+    let c3 = rt.block_on(Client::connect(&rpcs[3])).unwrap();
+    let on_3 = rt.block_on(c3.state_get_account(heidi.ss58())).unwrap();
+    let on_0 = rt.block_on(client.state_get_account(heidi.ss58())).unwrap();
+    assert_eq!(on_3, on_0);
+    assert_eq!(
+        on_3.free,
+        heidi_before
+            .checked_add(amount)
+            .and_then(|x| x.checked_add(amount))
+            .unwrap()
+    );
+    // And the status command agrees: all four running.
+    let status = net.status();
+    for n in status["nodes"].as_array().unwrap() {
+        assert_eq!(n["running"], true, "{n}");
+    }
+    eprintln!(
+        "four_validators_survive_a_sigkill_and_agree_again: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn which(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Validators on distinct addresses in separate network namespaces; cutting one node's link
+/// partitions it, restoring it heals (`scripts/netns-test.sh`).
+#[test]
+fn netns_partition_and_heal() {
+    let how = "run as root on Linux with iproute2 (`ip`) installed: \
+               `sudo -E cargo test -p taonet-cli --test cli netns`, or \
+               `sudo scripts/netns-test.sh target/debug/taonet`";
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&uid.stdout).trim(),
+        "0",
+        "the network-namespace test needs root: {how}"
+    );
+    assert!(
+        which("ip"),
+        "the network-namespace test needs `ip` (iproute2): {how}"
+    );
+    let _serial = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let started = Instant::now();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/netns-test.sh");
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(taonet_bin())
+        .env("NETNS_TEST_DIR", work.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "scripts/netns-test.sh failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(stdout.contains("PASS"), "{stdout}\n{stderr}");
+    eprintln!(
+        "netns_partition_and_heal: {:.1} s\n{stdout}",
+        started.elapsed().as_secs_f64()
+    );
+}
