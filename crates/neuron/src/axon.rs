@@ -1,0 +1,675 @@
+//! The axon: an HTTP server answering synapses, wire-compatible with bittensor 10.
+//!
+//! # Routes
+//! `POST /<SynapseName>` (GET is accepted too, as in Python) for every attached synapse,
+//! plus the built-in `/Synapse` ping that echoes the synapse back. Only the first path
+//! segment names the route.
+//!
+//! # Pipeline (same order and codes as the reference, §b1 of the research notes)
+//! 1. **route**: unknown name → 404 `Synapse name 'X' not found. Available synapses [...]`.
+//! 2. **body size**: a body over [`AxonConfig::max_body_bytes`] → **413** `Payload Too
+//!    Large` (the reference has no limit; this code is ours).
+//! 3. **headers**: bittensor 10 `bt_header_*` headers, or `btauth/1` headers when
+//!    `X-Bittensor-Version` is present. Unparsable → 400 `Improperly formatted request…`;
+//!    a missing caller hotkey → 401.
+//! 4. **blacklist** ([`Blacklist`]) → 403 `Forbidden. Key is blacklisted: <reason>.`
+//! 5. **verify** → 401 `Not Verified with error: <reason>`. bittensor 10: nonce rules of
+//!    [`crate::nonce`], then sr25519 over `<nonce>.<caller>.<our hotkey>.<uuid>.<body hash
+//!    header>`, then the nonce is recorded. btauth/1: [`crate::btauth`].
+//! 6. **rate limit** (optional, ours): → 429 `Rate limit exceeded for <hotkey>`.
+//! 7. **priority** ([`Priority`]): at most [`AxonConfig::max_concurrent`] forwards run;
+//!    waiters are served highest priority first; a wait longer than the synapse timeout →
+//!    408 `Response timeout after: <timeout>s`.
+//! 8. **body**: the JSON body is parsed into the synapse (invalid → 400); for bittensor 10
+//!    requests the body hash is recomputed and compared with the `computed_body_hash`
+//!    header: mismatch → **500** `Internal Server Error #<id>` like the reference.
+//! 9. **forward**: the attached function; an error → 500 `Internal Server Error #<id>`.
+//!
+//! # Responses
+//! 200 with the whole synapse as JSON (axon terminal filled: status 200 `Success`,
+//! process time, our ip/port/hotkey/version/uuid/nonce); errors carry `{"message": …}`.
+//! Every response carries `name`, `timeout`, `bt_header_axon_*` (status code and message
+//! included: the Python dendrite reads the status from there), the echoed
+//! `bt_header_dendrite_*`, sizes and `computed_body_hash`. The axon-side signature the
+//! reference puts on error responses is not sent (no dendrite checks it).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
+use bytes::Bytes;
+use taonet_crypto::{Keypair, Signature, Ss58};
+use taonet_types::AccountId;
+use tokio::net::TcpListener;
+
+use crate::btauth::{self, BtAuthVerifier};
+use crate::error::{AxonError, VerifyError};
+use crate::nonce::{NonceTable, now_ns, secs_to_ns};
+use crate::priority::PriorityGate;
+use crate::rate::{RateLimit, RateLimiter};
+use crate::synapse::{
+    BITTENSOR_VERSION, Ping, Synapse, SynapseBase, SynapseMessage, TerminalInfo,
+    body_hash_of_value, python_str,
+};
+
+/// Decides whether a caller is refused before verification.
+pub trait Blacklist: Send + Sync + 'static {
+    /// `Some(reason)` refuses `hotkey` calling `synapse` (→ 403).
+    fn blacklist(&self, hotkey: &str, synapse: &str) -> Option<String>;
+}
+
+impl<F> Blacklist for F
+where
+    F: Fn(&str, &str) -> Option<String> + Send + Sync + 'static,
+{
+    fn blacklist(&self, hotkey: &str, synapse: &str) -> Option<String> {
+        self(hotkey, synapse)
+    }
+}
+
+/// Lets every caller through (tests, public endpoints).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AllowAll;
+
+impl Blacklist for AllowAll {
+    fn blacklist(&self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Orders waiting requests when the axon is saturated (higher first).
+pub trait Priority: Send + Sync + 'static {
+    /// Priority of `hotkey` calling `synapse`.
+    fn priority(&self, hotkey: &str, synapse: &str) -> f64;
+}
+
+impl<F> Priority for F
+where
+    F: Fn(&str, &str) -> f64 + Send + Sync + 'static,
+{
+    fn priority(&self, hotkey: &str, synapse: &str) -> f64 {
+        self(hotkey, synapse)
+    }
+}
+
+/// Everyone has the same priority (first come, first served).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fifo;
+
+impl Priority for Fifo {
+    fn priority(&self, _: &str, _: &str) -> f64 {
+        0.0
+    }
+}
+
+/// Axon settings.
+#[derive(Clone, Debug)]
+pub struct AxonConfig {
+    /// Largest accepted body (default 4 MiB).
+    pub max_body_bytes: usize,
+    /// Timeouts above this are clamped for the nonce window and the priority wait (60 s).
+    pub max_timeout_s: f64,
+    /// Endpoint keys held by the nonce table (65,536).
+    pub nonce_capacity: usize,
+    /// Bound on nonces ahead of our clock; `None` = the reference (unbounded).
+    pub max_future_skew_s: Option<f64>,
+    /// Optional per-hotkey rate limit.
+    pub rate_limit: Option<RateLimit>,
+    /// Forwards running at once (256).
+    pub max_concurrent: usize,
+    /// IP advertised in `bt_header_axon_ip`.
+    pub external_ip: String,
+    /// Port advertised in `bt_header_axon_port` (0 = the bound port).
+    pub external_port: u16,
+}
+
+impl Default for AxonConfig {
+    fn default() -> Self {
+        AxonConfig {
+            max_body_bytes: 4 << 20,
+            max_timeout_s: 60.0,
+            nonce_capacity: 65_536,
+            max_future_skew_s: None,
+            rate_limit: None,
+            max_concurrent: 256,
+            external_ip: "127.0.0.1".to_string(),
+            external_port: 0,
+        }
+    }
+}
+
+/// How a request authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// bittensor 10 `bt_header_dendrite_*` headers.
+    Bittensor10,
+    /// bittensor 11 `btauth/1`.
+    BtAuth1,
+}
+
+/// The verified caller, handed to forward functions.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// Caller hotkey (SS58), verified.
+    pub hotkey: String,
+    /// Socket address.
+    pub addr: Option<SocketAddr>,
+    /// Scheme used.
+    pub scheme: AuthScheme,
+    /// Nonce (ns).
+    pub nonce: u64,
+}
+
+/// A forward failure (→ 500).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ForwardError(pub String);
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What a route returns: the response body (JSON synapse) or an error status and message.
+type RouteResult = Result<(Bytes, SynapseBase), (StatusCode, String)>;
+
+type RouteFn = Arc<
+    dyn Fn(Bytes, Option<String>, Caller, TerminalInfo) -> BoxFuture<RouteResult> + Send + Sync,
+>;
+
+struct Shared {
+    hotkey: String,
+    config: AxonConfig,
+    uuid: String,
+    routes: HashMap<String, RouteFn>,
+    route_names: String,
+    blacklist: Arc<dyn Blacklist>,
+    priority: Arc<dyn Priority>,
+    nonces: NonceTable,
+    btauth: BtAuthVerifier,
+    rate: Option<RateLimiter>,
+    gate: PriorityGate,
+}
+
+/// An axon under construction: attach synapses, then [`Axon::serve`].
+pub struct Axon {
+    keypair: Keypair,
+    config: AxonConfig,
+    routes: Vec<(String, RouteFn)>,
+    blacklist: Arc<dyn Blacklist>,
+    priority: Arc<dyn Priority>,
+}
+
+/// A running axon.
+#[derive(Debug)]
+pub struct AxonHandle {
+    /// The bound address.
+    pub local_addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl AxonHandle {
+    /// Stops serving.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+impl Axon {
+    /// An axon signing as `keypair` (its hotkey) that refuses whom `blacklist` refuses.
+    /// The `/Synapse` ping route is attached.
+    pub fn new(keypair: Keypair, config: AxonConfig, blacklist: impl Blacklist) -> Self {
+        let axon = Axon {
+            keypair,
+            config,
+            routes: Vec::new(),
+            blacklist: Arc::new(blacklist),
+            priority: Arc::new(Fifo),
+        };
+        axon.attach::<Ping, _, _>(|p, _| async move { Ok(p) })
+    }
+
+    /// Sets the priority function.
+    pub fn priority(mut self, priority: impl Priority) -> Self {
+        self.priority = Arc::new(priority);
+        self
+    }
+
+    /// Attaches `forward` for synapse `S` (replacing an earlier one of the same name).
+    pub fn attach<S, F, Fut>(mut self, forward: F) -> Self
+    where
+        S: Synapse,
+        F: Fn(S, Caller) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<S, ForwardError>> + Send + 'static,
+    {
+        let forward = Arc::new(forward);
+        let route: RouteFn = Arc::new(move |body, hash_header, caller, axon_terminal| {
+            let forward = forward.clone();
+            Box::pin(run_route::<S, F, Fut>(
+                forward,
+                body,
+                hash_header,
+                caller,
+                axon_terminal,
+            ))
+        });
+        self.routes.retain(|(n, _)| n != S::NAME);
+        self.routes.push((S::NAME.to_string(), route));
+        self
+    }
+
+    /// Serves on `listener` in a background task.
+    pub fn serve(self, listener: TcpListener) -> Result<AxonHandle, AxonError> {
+        let local_addr = listener.local_addr()?;
+        let mut config = self.config;
+        if config.external_port == 0 {
+            config.external_port = local_addr.port();
+        }
+        let hotkey = self.keypair.ss58();
+        let names: Vec<String> = self
+            .routes
+            .iter()
+            .map(|(n, _)| python_str_repr_item(n))
+            .collect();
+        let shared = Arc::new(Shared {
+            nonces: NonceTable::new(
+                config.nonce_capacity,
+                config.max_timeout_s,
+                config.max_future_skew_s,
+            ),
+            btauth: BtAuthVerifier::new(hotkey.clone(), config.nonce_capacity),
+            rate: config
+                .rate_limit
+                .map(|l| RateLimiter::new(l, config.nonce_capacity)),
+            gate: PriorityGate::new(config.max_concurrent),
+            uuid: crate::dendrite::random_uuid(),
+            route_names: format!("[{}]", names.join(", ")),
+            routes: self.routes.into_iter().collect(),
+            hotkey,
+            config,
+            blacklist: self.blacklist,
+            priority: self.priority,
+        });
+        let app = axum::Router::new().fallback(handle).with_state(shared);
+        let task = tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = axum::serve(listener, service).await {
+                tracing::warn!("axon stopped: {e}");
+            }
+        });
+        Ok(AxonHandle { local_addr, task })
+    }
+}
+
+fn python_str_repr_item(s: &str) -> String {
+    python_str(&serde_json::Value::Array(vec![serde_json::Value::String(
+        s.to_string(),
+    )]))
+    .map(|l| l.trim_start_matches('[').trim_end_matches(']').to_string())
+    .unwrap_or_else(|_| format!("'{s}'"))
+}
+
+async fn run_route<S, F, Fut>(
+    forward: Arc<F>,
+    body: Bytes,
+    hash_header: Option<String>,
+    caller: Caller,
+    axon_terminal: TerminalInfo,
+) -> RouteResult
+where
+    S: Synapse,
+    F: Fn(S, Caller) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<S, ForwardError>> + Send + 'static,
+{
+    let value: serde_json::Value = if body.is_empty() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| (StatusCode::BAD_REQUEST, format!("Invalid JSON body: {e}")))?
+    };
+    if let Some(expected) = hash_header {
+        let got = body_hash_of_value(&value, S::REQUIRED_HASH_FIELDS);
+        if got.as_deref().ok() != Some(expected.as_str()) {
+            let id = crate::dendrite::random_uuid();
+            tracing::debug!(%id, ?got, %expected, "body hash mismatch");
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Internal Server Error #{id}"),
+            ));
+        }
+    }
+    let mut msg: SynapseMessage<S> = serde_json::from_value(value).map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("Invalid synapse body: {e}"),
+        )
+    })?;
+    let fields = forward(msg.fields, caller).await.map_err(|e| {
+        let id = crate::dendrite::random_uuid();
+        tracing::debug!(%id, "forward failed: {e}");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal Server Error #{id}"),
+        )
+    })?;
+    msg.fields = fields;
+    msg.base.name = Some(S::NAME.to_string());
+    msg.base.axon = Some(axon_terminal);
+    let out = serde_json::to_vec(&msg).map_err(|e| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal Server Error: {e}"),
+        )
+    })?;
+    Ok((Bytes::from(out), msg.base))
+}
+
+/// Request state accumulated through the pipeline (for the response headers).
+struct Ctx {
+    name: String,
+    timeout: f64,
+    dendrite: TerminalInfo,
+    axon: TerminalInfo,
+    body_hash: Option<String>,
+    start: Instant,
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn parse_opt<T: std::str::FromStr>(h: &HeaderMap, name: &str) -> Result<Option<T>, String> {
+    match header(h, name) {
+        None => Ok(None),
+        Some(v) if v.is_empty() || v == "None" => Ok(None),
+        Some(v) => v.trim().parse().map(Some).map_err(|_| name.to_string()),
+    }
+}
+
+fn terminal_from_headers(h: &HeaderMap, prefix: &str) -> Result<TerminalInfo, String> {
+    let s = |f: &str| header(h, &format!("{prefix}{f}")).map(str::to_string);
+    Ok(TerminalInfo {
+        status_code: parse_opt(h, &format!("{prefix}status_code"))?,
+        status_message: s("status_message"),
+        process_time: parse_opt(h, &format!("{prefix}process_time"))?,
+        ip: s("ip"),
+        port: parse_opt(h, &format!("{prefix}port"))?,
+        version: parse_opt(h, &format!("{prefix}version"))?,
+        nonce: parse_opt(h, &format!("{prefix}nonce"))?,
+        uuid: s("uuid"),
+        hotkey: s("hotkey"),
+        signature: s("signature"),
+    })
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request<Body>,
+) -> Response<Body> {
+    let start = Instant::now();
+    let (parts, body) = req.into_parts();
+    let name = parts
+        .uri
+        .path()
+        .split('/')
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let h = &parts.headers;
+    let timeout: f64 = parse_opt(h, "timeout").ok().flatten().unwrap_or(12.0);
+    let mut ctx = Ctx {
+        name,
+        timeout,
+        dendrite: TerminalInfo::default(),
+        axon: TerminalInfo {
+            version: Some(BITTENSOR_VERSION),
+            uuid: Some(shared.uuid.clone()),
+            nonce: Some(now_ns()),
+            status_code: Some(100),
+            ip: Some(shared.config.external_ip.clone()),
+            port: Some(shared.config.external_port),
+            hotkey: Some(shared.hotkey.clone()),
+            ..TerminalInfo::default()
+        },
+        body_hash: header(h, "computed_body_hash").map(str::to_string),
+        start,
+    };
+
+    // 1. route
+    let Some(route) = shared.routes.get(&ctx.name).cloned() else {
+        let msg = format!(
+            "Synapse name '{}' not found. Available synapses {}",
+            ctx.name, shared.route_names
+        );
+        return error(&ctx, StatusCode::NOT_FOUND, msg);
+    };
+    // 2. body size
+    let body = match axum::body::to_bytes(body, shared.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error(
+                &ctx,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large".to_string(),
+            );
+        }
+    };
+    // 3. headers
+    let scheme = if h.contains_key(btauth::header::VERSION) {
+        AuthScheme::BtAuth1
+    } else {
+        AuthScheme::Bittensor10
+    };
+    let bt = match scheme {
+        AuthScheme::BtAuth1 => match btauth::parse(|n| header(h, n)) {
+            Ok(bt) => {
+                ctx.dendrite.hotkey = Some(bt.hotkey.clone());
+                ctx.dendrite.nonce = Some(bt.nonce);
+                Some(bt)
+            }
+            Err(e) => return not_verified(&ctx, &VerifyError::BtAuth(e)),
+        },
+        AuthScheme::Bittensor10 => {
+            let parsed = terminal_from_headers(h, "bt_header_dendrite_")
+                .and_then(|d| terminal_from_headers(h, "bt_header_axon_").map(|a| (d, a)));
+            match parsed {
+                Ok((d, _claimed_axon)) => ctx.dendrite = d,
+                Err(field) => {
+                    let msg = format!(
+                        "Improperly formatted request. Could not parse headers ({field}) into synapse of type {}.",
+                        ctx.name
+                    );
+                    return error(&ctx, StatusCode::BAD_REQUEST, msg);
+                }
+            }
+            None
+        }
+    };
+    ctx.dendrite.ip = Some(peer.ip().to_string());
+    ctx.dendrite.port = Some(peer.port());
+    let Some(hotkey) = ctx.dendrite.hotkey.clone() else {
+        return not_verified(&ctx, &VerifyError::BadHotkey("None".to_string()));
+    };
+    // 4. blacklist
+    if let Some(reason) = shared.blacklist.blacklist(&hotkey, &ctx.name) {
+        return error(
+            &ctx,
+            StatusCode::FORBIDDEN,
+            format!("Forbidden. Key is blacklisted: {reason}."),
+        );
+    }
+    // 5. verify
+    let now = now_ns();
+    let verified = match &bt {
+        Some(bt) => {
+            let target = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            shared
+                .btauth
+                .verify(bt, parts.method.as_str(), target, &body, now)
+                .map(|_| bt.nonce)
+                .map_err(VerifyError::BtAuth)
+        }
+        None => verify_b10(&shared, &ctx, &hotkey, now),
+    };
+    let nonce = match verified {
+        Ok(n) => n,
+        Err(e) => return not_verified(&ctx, &e),
+    };
+    // 6. rate limit
+    if let Some(rate) = &shared.rate
+        && !rate.allow(&hotkey, now)
+    {
+        return error(
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Rate limit exceeded for {hotkey}"),
+        );
+    }
+    // 7. priority
+    let prio = shared.priority.priority(&hotkey, &ctx.name);
+    let wait = Duration::from_nanos(secs_to_ns(ctx.timeout.min(shared.config.max_timeout_s)));
+    let Some(_permit) = shared.gate.acquire(prio, wait).await else {
+        let msg = format!("Response timeout after: {}s", ctx.timeout);
+        return error(&ctx, StatusCode::REQUEST_TIMEOUT, msg);
+    };
+    // 8 + 9. body and forward
+    let caller = Caller {
+        hotkey,
+        addr: Some(peer),
+        scheme,
+        nonce,
+    };
+    let hash_header = match scheme {
+        AuthScheme::Bittensor10 => Some(ctx.body_hash.clone().unwrap_or_default()),
+        AuthScheme::BtAuth1 => None,
+    };
+    let mut axon_terminal = ctx.axon.clone();
+    axon_terminal.status_code = Some(200);
+    axon_terminal.status_message = Some("Success".to_string());
+    axon_terminal.process_time = Some(start.elapsed().as_secs_f64());
+    match route(body, hash_header, caller, axon_terminal.clone()).await {
+        Ok((out, base)) => {
+            ctx.axon = axon_terminal;
+            ctx.axon.process_time = Some(start.elapsed().as_secs_f64());
+            if let Some(t) = base.timeout {
+                ctx.timeout = t;
+            }
+            respond(&ctx, StatusCode::OK, out, &base)
+        }
+        Err((code, msg)) => error(&ctx, code, msg),
+    }
+}
+
+fn verify_b10(shared: &Shared, ctx: &Ctx, hotkey: &str, now: u64) -> Result<u64, VerifyError> {
+    let d = &ctx.dendrite;
+    let nonce = d.nonce.ok_or(VerifyError::MissingNonce)?;
+    let uuid = d.uuid.as_deref().unwrap_or("None");
+    let key = format!("{hotkey}:{uuid}");
+    shared
+        .nonces
+        .check(&key, nonce, d.version, ctx.timeout, now)?;
+    let signature = d
+        .signature
+        .as_deref()
+        .ok_or(VerifyError::MissingSignature)?;
+    let message = format!(
+        "{nonce}.{hotkey}.{}.{uuid}.{}",
+        shared.hotkey,
+        ctx.body_hash.as_deref().unwrap_or("")
+    );
+    let ok = match (AccountId::from_ss58(hotkey), Signature::from_hex(signature)) {
+        (Ok(account), Ok(sig)) => taonet_crypto::verify(&account, message.as_bytes(), &sig),
+        _ => false,
+    };
+    if !ok {
+        return Err(VerifyError::SignatureMismatch {
+            message,
+            signature: signature.to_string(),
+        });
+    }
+    shared.nonces.commit(&key, nonce, now)?;
+    Ok(nonce)
+}
+
+fn not_verified(ctx: &Ctx, e: &VerifyError) -> Response<Body> {
+    error(
+        ctx,
+        StatusCode::UNAUTHORIZED,
+        format!("Not Verified with error: {e}"),
+    )
+}
+
+fn error(ctx: &Ctx, code: StatusCode, message: String) -> Response<Body> {
+    let mut axon = ctx.axon.clone();
+    axon.status_code = Some(code.as_u16());
+    axon.status_message = Some(message.clone());
+    axon.process_time = Some(ctx.start.elapsed().as_secs_f64());
+    let body = serde_json::json!({ "message": message }).to_string();
+    let ctx = Ctx {
+        name: ctx.name.clone(),
+        timeout: ctx.timeout,
+        dendrite: ctx.dendrite.clone(),
+        axon,
+        body_hash: ctx.body_hash.clone(),
+        start: ctx.start,
+    };
+    respond(&ctx, code, Bytes::from(body), &SynapseBase::default())
+}
+
+fn respond(ctx: &Ctx, code: StatusCode, body: Bytes, base: &SynapseBase) -> Response<Body> {
+    let mut headers = HeaderMap::with_capacity(32);
+    let mut put = |name: &str, value: String| {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(n, v);
+        }
+    };
+    put("content-type", "application/json".to_string());
+    put("name", ctx.name.clone());
+    put("timeout", ctx.timeout.to_string());
+    for (prefix, t) in [
+        ("bt_header_axon_", &ctx.axon),
+        ("bt_header_dendrite_", &ctx.dendrite),
+    ] {
+        let mut field = |f: &str, v: Option<String>| {
+            if let Some(v) = v {
+                put(&format!("{prefix}{f}"), v);
+            }
+        };
+        field("status_code", t.status_code.map(|c| c.to_string()));
+        field("status_message", t.status_message.clone());
+        field("process_time", t.process_time.map(|p| p.to_string()));
+        field("ip", t.ip.clone());
+        field("port", t.port.map(|p| p.to_string()));
+        field("version", t.version.map(|v| v.to_string()));
+        field("nonce", t.nonce.map(|n| n.to_string()));
+        field("uuid", t.uuid.clone());
+        field("hotkey", t.hotkey.clone());
+        field("signature", t.signature.clone());
+    }
+    put(
+        "header_size",
+        base.header_size.unwrap_or_default().to_string(),
+    );
+    put(
+        "total_size",
+        base.total_size.unwrap_or_default().to_string(),
+    );
+    if let Some(hash) = &ctx.body_hash {
+        put("computed_body_hash", hash.clone());
+    }
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = code;
+    *resp.headers_mut() = headers;
+    resp
+}

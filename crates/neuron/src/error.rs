@@ -1,0 +1,96 @@
+//! Errors of the neuron crate.
+
+use thiserror::Error;
+
+/// A synapse's body hash could not be computed.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum HashError {
+    /// A hashed field holds a value whose Python `str()` this crate does not reproduce.
+    #[error(
+        "unsupported value in a hashed field: {0} (keep hashed fields to ints, strings, bools, floats and lists)"
+    )]
+    Unsupported(String),
+    /// The synapse could not be serialised to JSON.
+    #[error("cannot serialise the synapse: {0}")]
+    Serialize(String),
+}
+
+/// Why a request was refused by the axon's verification step (→ 401).
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum VerifyError {
+    /// No nonce header.
+    #[error("Missing Nonce")]
+    MissingNonce,
+    /// No signature header.
+    #[error("Missing Signature")]
+    MissingSignature,
+    /// First request of an endpoint key outside the freshness window.
+    #[error(
+        "Nonce is too old: acceptable delta is {allowed:.2} seconds but request was {age:.2} seconds old"
+    )]
+    TooOld {
+        /// Allowed age in seconds.
+        allowed: f64,
+        /// Request age in seconds.
+        age: f64,
+    },
+    /// Not newer than the last accepted nonce of the endpoint key.
+    #[error("Nonce is too old, a newer one was last processed")]
+    NotNewer,
+    /// Further in the future than the configured skew allows.
+    #[error("Nonce is too far in the future: {ahead:.2} seconds ahead")]
+    TooFarAhead {
+        /// Seconds ahead of the axon's clock.
+        ahead: f64,
+    },
+    /// The signature does not verify.
+    #[error("Signature mismatch with {message} and {signature}")]
+    SignatureMismatch {
+        /// The message the axon rebuilt.
+        message: String,
+        /// The signature as sent.
+        signature: String,
+    },
+    /// The caller hotkey is not valid SS58.
+    #[error("invalid hotkey {0}")]
+    BadHotkey(String),
+    /// The nonce table is full of fresh entries (too many callers at once).
+    #[error("nonce table full: too many concurrent callers")]
+    TableFull,
+    /// btauth/1 error.
+    #[error("btauth/1: {0}")]
+    BtAuth(#[from] crate::btauth::BtAuthError),
+}
+
+/// A dendrite could not be set up or a request could not be built.
+#[derive(Debug, Error)]
+pub enum DendriteError {
+    /// Body hash.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// JSON encoding of the request.
+    #[error("cannot encode the synapse: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// Building the HTTP request.
+    #[error("cannot build the request: {0}")]
+    Request(String),
+}
+
+/// Metagraph sync errors.
+#[derive(Debug, Error)]
+pub enum MetagraphError {
+    /// RPC failure.
+    #[error("metagraph RPC failed: {0}")]
+    Rpc(String),
+    /// The subnet does not exist.
+    #[error("subnet {0} does not exist")]
+    NoSubnet(u16),
+}
+
+/// Axon start-up errors.
+#[derive(Debug, Error)]
+pub enum AxonError {
+    /// Binding or serving failed.
+    #[error("axon I/O: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,74 @@
+//! Neuron protocol: the axon (server), the dendrite (client), synapses and a metagraph view,
+//! wire-compatible with the Python bittensor 10.x axon/dendrite and with bittensor 11's
+//! `btauth/1` signed headers.
+//!
+//! ```text
+//!  validator                                   miner
+//!  Dendrite ── POST /<Synapse> (signed) ──▶  Axon: route → body limit → headers
+//!     ▲                                          → blacklist → verify → rate limit
+//!     └────── 200 synapse / {"message"} ◀────── → priority → body hash → forward
+//! ```
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use serde::{Deserialize, Serialize};
+//! use std::time::Duration;
+//! use taonet_crypto::Keypair;
+//! use taonet_neuron::{AllowAll, Axon, AxonConfig, AxonTarget, Dendrite, DendriteConfig, Synapse};
+//!
+//! #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+//! struct Echo {
+//!     value: i64,
+//!     #[serde(default)]
+//!     output: Option<i64>,
+//! }
+//! impl Synapse for Echo {
+//!     const NAME: &'static str = "Echo";
+//!     const REQUIRED_HASH_FIELDS: &'static [&'static str] = &["value"];
+//! }
+//!
+//! let miner = Keypair::from_uri("//Miner")?;
+//! let miner_hotkey = miner.ss58();
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let axon = Axon::new(miner, AxonConfig::default(), AllowAll)
+//!     .attach(|mut e: Echo, _caller| async move {
+//!         e.output = Some(e.value);
+//!         Ok(e)
+//!     })
+//!     .serve(listener)?;
+//!
+//! let dendrite = Dendrite::new(Keypair::from_uri("//Validator")?, DendriteConfig::default());
+//! let target = AxonTarget { addr: axon.local_addr, hotkey: miner_hotkey };
+//! let r = dendrite.call(&target, &Echo { value: 7, output: None }, Duration::from_secs(12)).await?;
+//! assert_eq!(r.synapse.and_then(|e| e.output), Some(7));
+//! # Ok(()) }
+//! ```
+//!
+//! # Invariants
+//! - The axon answers every request with the reference's status codes and `{"message"}`
+//!   bodies ([`axon`]); nothing reaches a forward function unless blacklist, signature,
+//!   nonce, rate limit, priority and (bittensor 10) body hash all passed.
+//! - All per-caller state (nonces, btauth replay cache, rate buckets) is bounded; an entry
+//!   is only forgotten once forgetting it cannot reopen a replay ([`nonce`]).
+//! - The dendrite never errors on transport problems: they are [`Outcome`]s.
+//! - Body hashes follow Python `str()` for the value kinds listed in [`synapse`].
+
+pub mod axon;
+pub mod btauth;
+pub mod dendrite;
+pub mod error;
+pub mod metagraph;
+pub mod nonce;
+pub mod priority;
+pub mod rate;
+pub mod synapse;
+
+pub use axon::{
+    AllowAll, AuthScheme, Axon, AxonConfig, AxonHandle, Blacklist, Caller, Fifo, ForwardError,
+    Priority,
+};
+pub use dendrite::{AxonTarget, CallResult, Dendrite, DendriteConfig, Outcome};
+pub use error::{AxonError, DendriteError, HashError, MetagraphError, VerifyError};
+pub use metagraph::{Metagraph, MetagraphBlacklist, SharedMetagraph, StakePriority};
+pub use rate::RateLimit;
+pub use synapse::{Ping, Synapse, SynapseBase, SynapseMessage, TerminalInfo};

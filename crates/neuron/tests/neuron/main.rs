@@ -1,0 +1,1 @@
+//! Neuron integration tests.
