@@ -119,7 +119,7 @@ pub fn sign(
         (header::VERSION, "1".to_string()),
         (header::HOTKEY, sender),
         (header::NONCE, nonce.to_string()),
-        (header::SIGNATURE, format!("0x{}", sig.to_hex())),
+        (header::SIGNATURE, sig.to_hex()),
         (header::RECEIVER, receiver.to_string()),
     ]
 }

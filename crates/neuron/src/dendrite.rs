@@ -40,6 +40,9 @@ use crate::synapse::{
     BITTENSOR_VERSION, Synapse, SynapseBase, SynapseMessage, TerminalInfo, body_hash,
 };
 
+/// Request headers as (name, value) pairs.
+pub type Headers = Vec<(String, String)>;
+
 /// How a call ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -197,10 +200,10 @@ impl Dendrite {
         timeout: Duration,
         uuid: &str,
         nonce: u64,
-    ) -> Result<(Vec<(String, String)>, Vec<u8>), DendriteError> {
+    ) -> Result<(Headers, Vec<u8>), DendriteError> {
         let hash = body_hash(synapse)?;
         let message = format!("{nonce}.{}.{}.{uuid}.{hash}", self.hotkey, target.hotkey);
-        let signature = format!("0x{}", self.keypair.sign(message.as_bytes()).to_hex());
+        let signature = self.keypair.sign(message.as_bytes()).to_hex();
         let timeout_s = timeout.as_secs_f64();
         let mut msg = SynapseMessage::new(synapse.clone());
         msg.base.timeout = Some(timeout_s);

@@ -1,0 +1,104 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use taonet_crypto::Keypair;
+use taonet_neuron::{
+    AllowAll, Axon, AxonConfig, AxonHandle, AxonTarget, Blacklist, Dendrite, DendriteConfig,
+    ForwardError, Synapse,
+};
+
+/// The echo synapse, also defined in `interop.py`: output = 2·value + sum(items).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EchoSynapse {
+    #[serde(default)]
+    pub value: i64,
+    #[serde(default)]
+    pub items: Vec<i64>,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub output: Option<i64>,
+}
+
+impl Synapse for EchoSynapse {
+    const NAME: &'static str = "EchoSynapse";
+    const REQUIRED_HASH_FIELDS: &'static [&'static str] = &["value", "items"];
+}
+
+impl EchoSynapse {
+    pub fn new(value: i64, items: Vec<i64>) -> Self {
+        EchoSynapse {
+            value,
+            items,
+            ..Default::default()
+        }
+    }
+    pub fn expected(&self) -> i64 {
+        2 * self.value + self.items.iter().sum::<i64>()
+    }
+}
+
+/// A synapse the test axons never attach.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Unattached {}
+
+impl Synapse for Unattached {
+    const NAME: &'static str = "Unattached";
+}
+
+pub fn miner() -> Keypair {
+    Keypair::from_uri("//Miner").unwrap()
+}
+
+pub fn validator() -> Keypair {
+    Keypair::from_uri("//Validator").unwrap()
+}
+
+pub const T: Duration = Duration::from_secs(5);
+
+pub async fn echo_axon(config: AxonConfig, blacklist: impl Blacklist) -> AxonHandle {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    Axon::new(miner(), config, blacklist)
+        .attach(|mut e: EchoSynapse, _caller| async move {
+            if e.text == "fail" {
+                return Err(ForwardError("asked to fail".into()));
+            }
+            if e.text == "slow" {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
+            e.output = Some(e.expected());
+            Ok(e)
+        })
+        .serve(listener)
+        .unwrap()
+}
+
+pub async fn default_axon() -> AxonHandle {
+    echo_axon(AxonConfig::default(), AllowAll).await
+}
+
+pub fn target(addr: SocketAddr) -> AxonTarget {
+    AxonTarget {
+        addr,
+        hotkey: miner().ss58(),
+    }
+}
+
+pub fn dendrite() -> Dendrite {
+    Dendrite::new(validator(), DendriteConfig::default())
+}
+
+pub fn set(headers: &mut [(String, String)], name: &str, value: String) {
+    for (k, v) in headers.iter_mut() {
+        if k == name {
+            *v = value;
+            return;
+        }
+    }
+    panic!("no header {name}");
+}
+
+pub fn now_ns() -> u64 {
+    taonet_neuron::nonce::now_ns()
+}
