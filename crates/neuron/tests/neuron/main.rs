@@ -5,4 +5,5 @@
 
 mod common;
 mod interop;
+mod metagraph;
 mod protocol;
