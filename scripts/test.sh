@@ -6,10 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="${TAONET_TEST_VENV:-$PWD/target/test-venv}"
-if ! "$venv/bin/python" -c 'import bittensor_wallet' 2>/dev/null; then
+# (Re)install when the venv is missing or its packages differ from the pinned list.
+stamp="$venv/.requirements"
+if ! cmp -s scripts/requirements-test.txt "$stamp" 2>/dev/null; then
   echo "scripts/test.sh: installing the Python interop packages into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+  cp scripts/requirements-test.txt "$stamp"
 fi
 export TAONET_TEST_PYTHON="$venv/bin/python"
 
