@@ -229,22 +229,19 @@ impl RpcApi {
     }
 
     fn block_info(&self, block: &Block, finalized: bool) -> BlockInfo {
-        let receipts: Vec<Option<bool>> = if finalized {
-            self.chain.with_store(|s| {
-                block
-                    .transactions
-                    .iter()
-                    .map(|t| {
-                        s.transaction(&t.hash())
-                            .ok()
-                            .flatten()
-                            .map(|st| st.receipt.success)
-                    })
-                    .collect()
-            })
-        } else {
-            vec![None; block.transactions.len()]
-        };
+        // One range read of the block's receipts: looking each transaction up by hash reloads
+        // and decodes the whole block per transaction (quadratic, and under the chain lock).
+        let mut receipts: Vec<Option<bool>> = vec![None; block.transactions.len()];
+        if finalized && let Ok(stored) = self.chain.with_store(|s| s.receipts(block.height)) {
+            for (slot, (t, r)) in receipts
+                .iter_mut()
+                .zip(block.transactions.iter().zip(stored.iter()))
+            {
+                if r.tx_hash == t.hash() {
+                    *slot = Some(r.success);
+                }
+            }
+        }
         BlockInfo {
             height: block.height,
             hash: block.hash(),

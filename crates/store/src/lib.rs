@@ -429,6 +429,22 @@ impl Store {
         }))
     }
 
+    /// The receipts of the finalized block at `height`, in transaction order (one read; empty
+    /// for an unknown height).
+    pub fn receipts(&self, height: u64) -> Result<Vec<StoredReceipt>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(RECEIPTS)?;
+        let mut out = Vec::new();
+        for entry in table.range((height, 0u32)..=(height, u32::MAX))? {
+            let (k, v) = entry?;
+            let (_, index) = k.value();
+            let receipt: StoredReceipt = serde_json::from_slice(v.value())
+                .map_err(|e| StoreError::Corrupt(format!("receipt {height}/{index}: {e}")))?;
+            out.push(receipt);
+        }
+        Ok(out)
+    }
+
     /// The most recent `limit` history entries of `account`, newest first, strictly before
     /// `before` if given.
     pub fn account_history(
