@@ -7,6 +7,7 @@
 //! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
 //! 2 malformed input (bad arguments, addresses, hex).
 
+mod bench;
 mod chain;
 mod context;
 mod localnet;
@@ -68,6 +69,8 @@ enum Command {
     Node(node_cmd::NodeArgs),
     /// A whole local network on this machine: up, status, stop/start a node, down.
     Localnet(localnet::LocalnetArgs),
+    /// Benchmarks of a local network (`bench tps`: throughput, latency, memory).
+    Bench(bench::BenchArgs),
     /// Stake and unstake TAO on hotkeys; unbonding.
     Stake(chain::stake::StakeArgs),
     /// Delegate takes and the list of delegates.
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => sim::run(args, global),
         Command::Node(args) => node_cmd::run_cmd(args, global),
         Command::Localnet(args) => localnet::run(args, global),
+        Command::Bench(args) => bench::run(args, global),
         Command::Stake(args) => chain::stake::run(args, global),
         Command::Delegate(args) => chain::delegate::run(args, global),
         Command::Subnet(args) => chain::subnet::run(args, global),
