@@ -130,7 +130,6 @@ struct Fork {
 }
 
 struct Inner {
-    store: Store,
     finalized: State,
     finalized_head: Head,
     best: Head,
@@ -139,6 +138,9 @@ struct Inner {
 
 struct Shared {
     inner: Mutex<Inner>,
+    /// Outside the lock: redb serves concurrent readers (MVCC), so RPC reads never hold up
+    /// consensus; writes happen only in `finalize`, under the lock.
+    store: Store,
     domain: ChainDomain,
     genesis: Block,
     mempool: Mempool,
@@ -197,12 +199,12 @@ impl Chain {
         Ok(Chain {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner {
-                    store,
                     finalized,
                     finalized_head: head,
                     best: head,
                     forks: HashMap::new(),
                 }),
+                store,
                 domain: genesis.domain,
                 genesis: genesis.block,
                 mempool,
@@ -268,7 +270,7 @@ impl Chain {
 
     /// The finalized block at `height`.
     pub fn block_by_height(&self, height: u64) -> Option<Block> {
-        self.lock().store.block(height).ok().flatten()
+        self.shared.store.block(height).ok().flatten()
     }
 
     /// A finalized block, or a verified unfinalized one, by hash.
@@ -277,12 +279,13 @@ impl Chain {
         if let Some(f) = inner.forks.get(hash) {
             return Some(f.block.clone());
         }
-        inner.store.block_by_hash(hash).ok().flatten()
+        drop(inner);
+        self.shared.store.block_by_hash(hash).ok().flatten()
     }
 
-    /// Runs `f` with the store (for RPC reads).
+    /// Runs `f` with the store (for RPC reads; does not block consensus).
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
-        f(&self.lock().store)
+        f(&self.shared.store)
     }
 
     fn parent_state(inner: &Inner, parent: &Hash) -> Option<State> {
@@ -382,7 +385,7 @@ impl Chain {
                 return Ok(());
             }
             if block.height <= inner.finalized_head.height {
-                return match inner.store.block(block.height)? {
+                return match self.shared.store.block(block.height)? {
                     Some(b) if b.hash() == hash => Ok(()),
                     Some(b) => Err(ChainError::Conflict {
                         height: block.height,
@@ -414,7 +417,7 @@ impl Chain {
         let mut inner = self.lock();
         let finalized = inner.finalized_head.height;
         if block.height <= finalized {
-            return match inner.store.block(block.height)? {
+            return match self.shared.store.block(block.height)? {
                 Some(b) if b.hash() == hash => Ok(FinalizeOutcome {
                     height: block.height,
                     seats: block.seats.clone(),
@@ -449,7 +452,7 @@ impl Chain {
                 })
             }
         };
-        inner.store.commit_block(block, &fork.outcome)?;
+        self.shared.store.commit_block(block, &fork.outcome)?;
         inner.finalized = fork.state.clone();
         let head = Head::of(block);
         inner.finalized_head = head;
