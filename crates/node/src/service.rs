@@ -124,7 +124,9 @@ pub fn run(config: ServiceConfig, on_ready: impl FnOnce(Bound)) -> Result<(), Se
         metrics: metrics_addr,
     });
     let shutdown: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(shutdown_signal());
-    let result = run_validator(config.consensus, chain, Some(shutdown));
+    let mut consensus = config.consensus;
+    consensus.network = network;
+    let result = run_validator(consensus, chain, Some(shutdown));
     let _ = rpc_handle.stop();
     runtime.shutdown_background();
     result.map_err(ServiceError::from)

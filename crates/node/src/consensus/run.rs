@@ -22,7 +22,9 @@ use commonware_codec::{Copying, DecodeExt, Encode};
 use commonware_cryptography::ChaCha20Poly1305;
 use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_p2p::authenticated::discovery;
-use commonware_runtime::{Quota, Runner as _, Supervisor as _, tokio as cw_tokio};
+use commonware_runtime::{
+    Clock as _, Metrics as _, Quota, Runner as _, Spawner as _, Supervisor as _, tokio as cw_tokio,
+};
 use commonware_stream::cups::{self, Cups};
 use commonware_stream::sake::{self, Sake};
 use rand_core::RngCore;
@@ -34,6 +36,23 @@ use super::orchestrator::{
 };
 use super::provider::namespace;
 use crate::chain::Chain;
+use crate::rpc::NetworkStatus;
+
+/// Peers with a live connection, from the p2p tracker's `…connected{peer="<key>"}` gauges.
+fn connected_peers(metrics: &str) -> Vec<String> {
+    let mut peers: Vec<String> = metrics
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("connected{"))
+        .filter_map(|l| {
+            let start = l.find("peer=\"")? + 6;
+            let end = start + l[start..].find('"')?;
+            Some(l[start..end].to_string())
+        })
+        .collect();
+    peers.sort();
+    peers.dedup();
+    peers
+}
 
 /// A peer: its ed25519 key and address, written `<hex key>@<host:port>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +105,8 @@ pub struct NodeConfig {
     pub messages_per_second: u32,
     /// Most peers in one tracked set (seats of an epoch plus secondary peers).
     pub max_peers_per_set: usize,
+    /// Where the connected peers are reported (for RPC health and metrics).
+    pub network: NetworkStatus,
     /// Timeouts and sizes.
     pub params: ConsensusParams,
 }
@@ -103,6 +124,7 @@ impl NodeConfig {
             worker_threads: 2,
             messages_per_second: 100,
             max_peers_per_set: 128,
+            network: NetworkStatus::default(),
             params: ConsensusParams {
                 block_interval: Duration::from_millis(500),
                 ..ConsensusParams::default()
@@ -254,6 +276,19 @@ pub fn run_validator(
             transactions: network.register(CHANNEL_TRANSACTIONS, quota),
         };
         network.start();
+        // Report connected peers: p2p's tracker keeps a `connected{peer=…}` gauge per live
+        // connection; read it from the runtime's metrics every two seconds.
+        {
+            let status = config.network.clone();
+            context
+                .child("peer_status")
+                .spawn(move |context| async move {
+                    loop {
+                        status.set_peers(connected_peers(&context.encode()));
+                        context.sleep(Duration::from_secs(2)).await;
+                    }
+                });
+        }
         start(
             context.child("consensus"),
             chain,
@@ -273,4 +308,24 @@ pub fn run_validator(
         tracing::info!("consensus shutting down");
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connected_peers;
+
+    #[test]
+    fn connected_peers_are_read_from_the_tracker_gauges() {
+        let metrics = "# HELP network_tracker_connected Unix timestamp…\n\
+            # TYPE network_tracker_connected gauge\n\
+            network_tracker_connected{peer=\"bb\"} 1700000000000\n\
+            network_tracker_connected{peer=\"aa\"} 1700000000001\n\
+            network_tracker_blocked{peer=\"cc\"} 1\n\
+            other_metric 3\n";
+        assert_eq!(
+            connected_peers(metrics),
+            vec!["aa".to_string(), "bb".to_string()]
+        );
+        assert!(connected_peers("").is_empty());
+    }
 }
