@@ -343,37 +343,12 @@ impl Wallet {
     /// The coldkey's account, from `coldkeypub.txt` (no password needed), or from an
     /// unencrypted `coldkey` if the public file is missing. `Ok(None)` if neither exists.
     pub fn coldkey_account(&self) -> Result<Option<AccountId>, WalletError> {
-        for file in [self.coldkeypub(), self.coldkey()] {
-            if !file.exists() {
-                continue;
-            }
-            if file.is_encrypted()? {
-                continue;
-            }
-            let data = file.read(None)?;
-            let account = data.account().map_err(|source| WalletError::Keyfile {
-                path: file.path().to_path_buf(),
-                source,
-            })?;
-            return Ok(Some(account));
-        }
-        Ok(None)
+        first_public_account([self.coldkeypub(), self.coldkey()])
     }
 
     /// A hotkey's account, from its public file or its (unencrypted) keyfile.
     pub fn hotkey_account(&self, hotkey: &str) -> Result<Option<AccountId>, WalletError> {
-        for file in [self.hotkeypub(hotkey)?, self.hotkey(hotkey)?] {
-            if !file.exists() || file.is_encrypted()? {
-                continue;
-            }
-            let data = file.read(None)?;
-            let account = data.account().map_err(|source| WalletError::Keyfile {
-                path: file.path().to_path_buf(),
-                source,
-            })?;
-            return Ok(Some(account));
-        }
-        Ok(None)
+        first_public_account([self.hotkeypub(hotkey)?, self.hotkey(hotkey)?])
     }
 
     /// Names of the hotkeys in `hotkeys/` (files not ending in `pub.txt`), sorted.
@@ -410,6 +385,22 @@ impl Wallet {
         names.dedup();
         Ok(names)
     }
+}
+
+/// The account of the first of `files` that exists and is readable without a password.
+fn first_public_account(files: [Keyfile; 2]) -> Result<Option<AccountId>, WalletError> {
+    for file in files {
+        if !file.exists() || file.is_encrypted()? {
+            continue;
+        }
+        let data = file.read(None)?;
+        let account = data.account().map_err(|source| WalletError::Keyfile {
+            path: file.path().to_path_buf(),
+            source,
+        })?;
+        return Ok(Some(account));
+    }
+    Ok(None)
 }
 
 /// Names of the wallets under `root` (directories), sorted; empty if `root` does not exist.
