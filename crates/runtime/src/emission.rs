@@ -29,6 +29,13 @@ use taonet_yuma::{EpochInput, Hyperparams, LiquidAlpha};
 
 use crate::state::State;
 
+thread_local! {
+    /// Reused buffers of the Yuma epoch (outputs do not depend on them; they only spare the
+    /// allocation and page faults of multi-MiB buffers at every epoch).
+    static EPOCH_SCRATCH: std::cell::RefCell<taonet_yuma::EpochScratch> =
+        std::cell::RefCell::new(taonet_yuma::EpochScratch::default());
+}
+
 /// The initial block reward (1 TAO).
 pub const INITIAL_BLOCK_REWARD: Rao = Rao(RAO_PER_TAO);
 
@@ -333,7 +340,9 @@ impl State {
         };
         // The epoch validates its input; our own state is always consistent, so an error here
         // is a bug. Keep the pending emission and move on rather than halt the chain.
-        let out = taonet_yuma::epoch(&input).ok();
+        let out = EPOCH_SCRATCH
+            .with(|scratch| taonet_yuma::epoch_with(&mut scratch.borrow_mut(), &input))
+            .ok();
 
         if let Some(s) = self.subnets.get_mut(&netuid) {
             s.last_epoch_block = now;
