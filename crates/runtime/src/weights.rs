@@ -43,6 +43,12 @@ use crate::error::WeightsError;
 use crate::state::{Commits, MAX_UNREVEALED_COMMITS, State, WeightCommit};
 
 impl State {
+    fn weights_subnet(&self, netuid: NetUid) -> Result<&crate::state::SubnetInfo, WeightsError> {
+        self.subnets
+            .get(&netuid)
+            .ok_or(WeightsError::SubnetNotFound(netuid))
+    }
+
     /// Checks a weights row (rules 2–7) and returns it max-upscaled and sorted by uid.
     fn checked_weights(
         &self,
@@ -52,10 +58,7 @@ impl State {
         weights: &[u16],
         version_key: u64,
     ) -> Result<Vec<(Uid, u16)>, WeightsError> {
-        let info = self
-            .subnets
-            .get(&netuid)
-            .ok_or(WeightsError::SubnetNotFound(netuid))?;
+        let info = self.weights_subnet(netuid)?;
         let p = &info.hyperparams;
         if uids.len() != weights.len() {
             return Err(WeightsError::LengthMismatch {
@@ -147,10 +150,7 @@ impl State {
         weights: &[u16],
         version_key: u64,
     ) -> Result<(), WeightsError> {
-        let info = self
-            .subnets
-            .get(&netuid)
-            .ok_or(WeightsError::SubnetNotFound(netuid))?;
+        let info = self.weights_subnet(netuid)?;
         if netuid != 0 && info.hyperparams.commit_reveal_enabled {
             return Err(WeightsError::CommitRevealEnabled(netuid));
         }
@@ -166,10 +166,7 @@ impl State {
         netuid: NetUid,
         hash: Hash,
     ) -> Result<(), WeightsError> {
-        let info = self
-            .subnets
-            .get(&netuid)
-            .ok_or(WeightsError::SubnetNotFound(netuid))?;
+        let info = self.weights_subnet(netuid)?;
         if !info.hyperparams.commit_reveal_enabled {
             return Err(WeightsError::CommitRevealDisabled(netuid));
         }
@@ -202,10 +199,7 @@ impl State {
         salt: &[u16],
         version_key: u64,
     ) -> Result<(), WeightsError> {
-        let info = self
-            .subnets
-            .get(&netuid)
-            .ok_or(WeightsError::SubnetNotFound(netuid))?;
+        let info = self.weights_subnet(netuid)?;
         if !info.hyperparams.commit_reveal_enabled {
             return Err(WeightsError::CommitRevealDisabled(netuid));
         }

@@ -241,29 +241,23 @@ pub fn run_validator(
         let mailbox = NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN);
         let dialable = config.dialable.unwrap_or(config.listen);
         let namespace = namespace(&chain);
-        let p2p = if config.allow_private_ips {
-            discovery::Config::local(
-                handshake,
-                &namespace,
-                config.listen,
-                dialable,
-                bootstrappers,
-                max_peers,
-                max_message,
-                mailbox,
-            )
+        // Local and test networks accept private and loopback peers; otherwise use the
+        // recommended (public-internet) settings. Same arguments either way.
+        let make = if config.allow_private_ips {
+            discovery::Config::local
         } else {
-            discovery::Config::recommended(
-                handshake,
-                &namespace,
-                config.listen,
-                dialable,
-                bootstrappers,
-                max_peers,
-                max_message,
-                mailbox,
-            )
+            discovery::Config::recommended
         };
+        let p2p = make(
+            handshake,
+            &namespace,
+            config.listen,
+            dialable,
+            bootstrappers,
+            max_peers,
+            max_message,
+            mailbox,
+        );
         let (mut network, oracle) = discovery::Network::new(context.child("network"), p2p);
         let rate = NonZeroU32::new(config.messages_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_second(rate);
