@@ -61,6 +61,7 @@ pub mod metagraph;
 pub mod nonce;
 pub mod priority;
 pub mod rate;
+pub mod subnet;
 pub mod synapse;
 
 pub use axon::{
@@ -71,4 +72,5 @@ pub use dendrite::{AxonTarget, CallResult, Dendrite, DendriteConfig, Outcome};
 pub use error::{AxonError, DendriteError, HashError, MetagraphError, VerifyError};
 pub use metagraph::{Metagraph, MetagraphBlacklist, SharedMetagraph, StakePriority};
 pub use rate::RateLimit;
+pub use subnet::{MinerModel, Score, Subnet};
 pub use synapse::{Ping, Synapse, SynapseBase, SynapseMessage, TerminalInfo};
