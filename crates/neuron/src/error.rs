@@ -94,3 +94,46 @@ pub enum AxonError {
     #[error("axon I/O: {0}")]
     Io(#[from] std::io::Error),
 }
+
+/// Sending a transaction failed.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ChainError {
+    /// The node could not be reached or answered with an error.
+    #[error("node RPC failed: {0} (is the node running and --rpc right?)")]
+    Rpc(String),
+    /// The node refused the transaction before inclusion (invalid, pool full, …).
+    #[error("the node refused the transaction: {0}")]
+    Refused(String),
+    /// Included, but the call failed.
+    #[error("{call} failed in block #{block}: {message}")]
+    Failed {
+        /// `module.call`.
+        call: &'static str,
+        /// Block it was included in.
+        block: u64,
+        /// The runtime's error in words.
+        message: String,
+        /// The runtime's error variant (`reveal_too_early`, …), when the node gave it.
+        kind: Option<String>,
+    },
+    /// The node dropped it before finality (replaced, expired or evicted).
+    #[error("the node dropped the transaction before finality (replaced, expired or evicted)")]
+    Dropped,
+    /// Not finalized in time.
+    #[error("the transaction was not finalized within {0:?}")]
+    Timeout(std::time::Duration),
+}
+
+/// A miner could not start.
+#[derive(Debug, Error)]
+pub enum MinerError {
+    /// The axon could not bind or serve.
+    #[error(transparent)]
+    Axon(#[from] AxonError),
+    /// Registration failed.
+    #[error("registration failed: {0}")]
+    Register(ChainError),
+    /// Bad configuration.
+    #[error("{0}")]
+    Config(String),
+}

@@ -55,14 +55,18 @@
 
 pub mod axon;
 pub mod btauth;
+pub mod chain;
 pub mod dendrite;
 pub mod error;
+pub mod health;
 pub mod metagraph;
+pub mod miner;
 pub mod nonce;
 pub mod priority;
 pub mod rate;
 pub mod subnet;
 pub mod synapse;
+pub mod validator;
 
 pub use axon::{
     AllowAll, AuthScheme, Axon, AxonConfig, AxonHandle, Blacklist, Caller, Fifo, ForwardError,

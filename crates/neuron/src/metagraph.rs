@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
-use taonet_client::types::{Metagraph as RpcMetagraph, NeuronInfo};
+use taonet_client::types::{Metagraph as RpcMetagraph, NeuronInfo, SubnetInfo};
 use taonet_client::{Client, TaonetApiClient};
 
 use crate::axon::{Blacklist, Priority};
@@ -20,6 +20,7 @@ use crate::error::MetagraphError;
 pub struct Metagraph {
     netuid: u16,
     block: u64,
+    subnet: SubnetInfo,
     neurons: Vec<NeuronInfo>,
     by_hotkey: HashMap<String, u16>,
 }
@@ -35,6 +36,7 @@ impl Metagraph {
         Metagraph {
             netuid: m.netuid,
             block: m.block,
+            subnet: m.subnet,
             neurons: m.neurons,
             by_hotkey,
         }
@@ -71,6 +73,11 @@ impl Metagraph {
     /// Block the snapshot was read at.
     pub fn block(&self) -> u64 {
         self.block
+    }
+
+    /// The subnet's summary (tempo, epoch index, next epoch block, …) at [`Self::block`].
+    pub fn subnet(&self) -> &SubnetInfo {
+        &self.subnet
     }
 
     /// All neurons, by uid order.

@@ -5,5 +5,6 @@
 
 mod common;
 mod interop;
+mod loops;
 mod metagraph;
 mod protocol;

@@ -1,0 +1,134 @@
+//! Transactions from a neuron: sign, submit, follow to finality.
+//!
+//! Long-running neurons talk to the node over HTTP ([`Client::http`]): every request is
+//! independent, so a node restart costs failed calls (retried by the loops), never a dead
+//! connection.
+
+use std::time::Duration;
+
+use taonet_client::{Client, TaonetApiClient, TxStatus};
+use taonet_crypto::Keypair;
+use taonet_types::{Call, ChainDomain, Rao, SignedTransaction, Transaction};
+
+use crate::error::ChainError;
+
+/// How long [`ChainClient::submit`] follows a transaction before giving up on it.
+pub const FINALITY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A node connection that can send transactions.
+#[derive(Debug)]
+pub struct ChainClient {
+    client: Client,
+    domain: ChainDomain,
+}
+
+/// A transaction that made it into a finalized block and succeeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Included {
+    /// Its block.
+    pub block_height: u64,
+    /// The fee paid.
+    pub fee: Rao,
+}
+
+impl ChainClient {
+    /// An HTTP client for the node at `url` (`http://`, `ws://` or `host:port`); reads the
+    /// chain's signing domain.
+    pub async fn connect(url: &str) -> Result<Self, ChainError> {
+        let client = Client::http(url).map_err(|e| ChainError::Rpc(e.to_string()))?;
+        Self::new(client).await
+    }
+
+    /// Wraps a connected client.
+    pub async fn new(client: Client) -> Result<Self, ChainError> {
+        let p = client
+            .system_properties()
+            .await
+            .map_err(|e| ChainError::Rpc(e.to_string()))?;
+        Ok(ChainClient {
+            client,
+            domain: ChainDomain {
+                chain_id: p.chain_id,
+                genesis_hash: p.genesis_hash,
+            },
+        })
+    }
+
+    /// The RPC client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Signs `call` with `signer` at its next nonce, submits it and waits until it is
+    /// finalized. A call that fails on chain is [`ChainError::Failed`] with the runtime's
+    /// words.
+    pub async fn submit(&self, signer: &Keypair, call: Call) -> Result<Included, ChainError> {
+        let name = call.name();
+        let rpc = |e: taonet_client::ClientError| match e.rpc_error() {
+            Some((_, msg)) => ChainError::Refused(msg),
+            None => ChainError::Rpc(e.to_string()),
+        };
+        let nonce = self
+            .client
+            .state_get_account(signer.ss58())
+            .await
+            .map_err(|e| rpc(e.into()))?
+            .nonce;
+        let mut tx = Transaction {
+            signer: signer.account_id(),
+            nonce,
+            fee_limit: Rao(u64::MAX),
+            call,
+        };
+        // The fee depends on the encoded size only, which the fee limit does not change.
+        let estimate = self
+            .client
+            .payment_estimate_fee(Client::encode_transaction(&self.sign(signer, &tx)))
+            .await
+            .map_err(|e| rpc(e.into()))?;
+        tx.fee_limit = estimate.fee;
+        let signed = self.sign(signer, &tx);
+        let watch = self.client.submit_and_watch(&signed, |_| {});
+        match tokio::time::timeout(FINALITY_TIMEOUT, watch).await {
+            Err(_) => Err(ChainError::Timeout(FINALITY_TIMEOUT)),
+            Ok(Err(e)) => Err(rpc(e)),
+            Ok(Ok(TxStatus::Finalized {
+                block_height,
+                success,
+                fee,
+                error,
+                error_message,
+                ..
+            })) => {
+                if success {
+                    Ok(Included { block_height, fee })
+                } else {
+                    Err(ChainError::Failed {
+                        call: name,
+                        block: block_height,
+                        message: error_message.unwrap_or_else(|| "the call failed".into()),
+                        kind: error.as_ref().and_then(error_kind),
+                    })
+                }
+            }
+            Ok(Ok(_)) => Err(ChainError::Dropped),
+        }
+    }
+
+    fn sign(&self, signer: &Keypair, tx: &Transaction) -> SignedTransaction {
+        SignedTransaction {
+            tx: tx.clone(),
+            signature: signer.sign(&tx.signing_payload(&self.domain)).0,
+        }
+    }
+}
+
+/// The variant name of a typed runtime error (`{"module": …, "error": {"<kind>": …}}` or
+/// `{"module": …, "error": "<kind>"}`).
+fn error_kind(v: &serde_json::Value) -> Option<String> {
+    match v.get("error")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Object(o) => o.keys().next().cloned(),
+        _ => None,
+    }
+}
