@@ -1,0 +1,126 @@
+//! Miner models behind one type: load any taonet model file and answer `NextByte`.
+
+use std::path::Path;
+
+use safetensors::tensor::SafeTensors;
+use taonet_neuron::{ForwardError, MinerModel};
+
+use crate::ngram::{self, NgramModel};
+use crate::score;
+use crate::synapse::{Distribution, NextByte};
+use crate::{Language, TextError};
+
+/// A loaded miner model.
+#[derive(Debug)]
+pub enum Model {
+    /// The byte n-gram model.
+    Ngram(NgramModel),
+}
+
+impl Model {
+    /// Loads a model file, picking the kind from its `format` metadata.
+    ///
+    /// # Errors
+    /// [`TextError::Io`], [`TextError::BadModel`], or [`TextError::UnsupportedModel`] for a
+    /// kind this build lacks.
+    pub fn load(path: &Path) -> Result<Self, TextError> {
+        let bytes = std::fs::read(path).map_err(|source| TextError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let format = SafeTensors::read_metadata(&bytes)
+            .ok()
+            .and_then(|(_, m)| m.metadata().as_ref().and_then(|m| m.get("format").cloned()))
+            .ok_or_else(|| TextError::BadModel {
+                path: path.to_path_buf(),
+                reason: "not a safetensors file with a \"format\" entry in its metadata (train \
+                         one with `taonet miner train`)"
+                    .into(),
+            })?;
+        match format.as_str() {
+            ngram::FORMAT => NgramModel::load(path).map(Model::Ngram),
+            _ => Err(TextError::UnsupportedModel {
+                path: path.to_path_buf(),
+                kind: format,
+                hint: String::new(),
+            }),
+        }
+    }
+
+    /// A one-line description for logs.
+    pub fn describe(&self) -> String {
+        match self {
+            Model::Ngram(m) => format!(
+                "byte {}-gram, {} entries, trained on {} bytes",
+                m.order(),
+                m.entries(),
+                m.trained_bytes()
+            ),
+        }
+    }
+
+    /// Next-byte probabilities after `context`.
+    pub fn predict(&self, context: &[u8]) -> [f64; 256] {
+        match self {
+            Model::Ngram(m) => m.predict(context),
+        }
+    }
+
+    /// The wire distributions for a batch of prefixes.
+    pub fn distributions(&self, prefixes: &[Vec<u8>]) -> Vec<Distribution> {
+        prefixes
+            .iter()
+            .map(|p| score::quantize(&self.predict(p)))
+            .collect()
+    }
+}
+
+impl MinerModel<NextByte> for Model {
+    fn answer(&self, mut request: NextByte) -> Result<NextByte, ForwardError> {
+        let prefixes = request
+            .decode_prefixes()
+            .map_err(|e| ForwardError(e.to_string()))?;
+        let ds = self.distributions(&prefixes);
+        request.set_distributions(&ds);
+        Ok(request)
+    }
+}
+
+/// A model's bits per byte on `count` samples of the language drawn from `seed`, scored
+/// exactly as a validator scores (quantised, floored, renormalised).
+///
+/// # Errors
+/// [`TextError::Config`] for unusable prefix lengths.
+pub fn evaluate_on_language(
+    model: &Model,
+    language: &Language,
+    seed: [u8; 32],
+    count: usize,
+    min_len: usize,
+    max_len: usize,
+) -> Result<f64, TextError> {
+    let samples = language.sample(seed, count, min_len, max_len)?;
+    let prefixes: Vec<Vec<u8>> = samples.iter().map(|s| s.prefix.clone()).collect();
+    let targets: Vec<u8> = samples.iter().map(|s| s.target).collect();
+    let answers: Vec<Option<Distribution>> = model
+        .distributions(&prefixes)
+        .into_iter()
+        .map(Some)
+        .collect();
+    Ok(score::bits_per_byte(Some(&answers), &targets))
+}
+
+/// A model's bits per byte predicting every byte of `text` from up to `context` preceding
+/// bytes, scored as a validator scores.
+pub fn evaluate_on_text(model: &Model, text: &[u8], context: usize) -> f64 {
+    if text.is_empty() {
+        return score::WORST_BITS;
+    }
+    let total: f64 = (0..text.len())
+        .map(|t| {
+            let p = model.predict(&text[t.saturating_sub(context)..t]);
+            score::bits(Some(&score::quantize(&p)), text[t])
+        })
+        .sum();
+    total / text.len() as f64
+}
