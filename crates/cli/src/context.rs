@@ -39,6 +39,35 @@ pub struct LocalnetNode {
     pub consensus_key: String,
 }
 
+/// One subnet neuron (miner or subnet validator) of a local network.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LocalnetNeuron {
+    /// Name (`miner-0`, `subnet-validator-0`, …).
+    pub name: String,
+    /// Its subnet.
+    pub netuid: u16,
+    /// `miner` or `validator`.
+    pub role: String,
+    /// Hotkey (SS58).
+    pub hotkey: String,
+    /// Wallet (coldkey) name under the network's wallet path.
+    pub wallet_name: String,
+    /// Hotkey name in that wallet.
+    pub hotkey_name: String,
+    /// The axon's address ("ip:port"; miners only).
+    pub axon: Option<String>,
+    /// The model file (miners only).
+    pub model: Option<PathBuf>,
+    /// Its `GET /health` address.
+    pub health: String,
+    /// The node it talks to.
+    pub rpc: String,
+    /// Process id (0 when stopped).
+    pub pid: u32,
+    /// Log file.
+    pub log: PathBuf,
+}
+
 /// A local network's record (`<dir>/localnet.json`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Localnet {
@@ -52,6 +81,9 @@ pub struct Localnet {
     pub chain_spec: PathBuf,
     /// Nodes.
     pub nodes: Vec<LocalnetNode>,
+    /// Subnet neurons (miners and subnet validators).
+    #[serde(default)]
+    pub neurons: Vec<LocalnetNeuron>,
 }
 
 /// The default local network directory: `TAONET_LOCALNET_DIR` or `~/.taonet/localnet`.

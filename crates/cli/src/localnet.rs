@@ -4,8 +4,11 @@
 //! one data directory and consensus key per validator, a development chain spec with those
 //! validators, the development wallets (`alice`, `bob`, … in bittensor's layout under
 //! `<dir>/wallets`), then starts one `taonet node run` process per validator on 127.0.0.1,
-//! and returns once blocks are finalizing. `status`, `stop NODE`, `start NODE` and `down`
-//! manage it; everything is recorded in `<dir>/localnet.json`.
+//! and returns once blocks are finalizing. Unless `--no-neurons`, it then brings up the text
+//! subnet (netuid 1): miners of different quality and two subnet validators, each its own
+//! process ([`crate::localnet_neurons`]), and waits until the miners are registered and
+//! serving. `status`, `stop NAME`, `start NAME` and `down` manage nodes and neurons alike;
+//! everything is recorded in `<dir>/localnet.json`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,6 +26,7 @@ use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 
 use crate::context::{Localnet, LocalnetNode, default_localnet_dir, pid_alive};
+use crate::localnet_neurons::{self as neurons, NeuronPlan};
 use crate::node_cmd::consensus_public_key;
 use crate::{Global, usage};
 
@@ -39,13 +43,13 @@ pub struct LocalnetArgs {
 enum LocalnetCommand {
     /// Start a local network (or restart a stopped one) and wait until it finalizes blocks.
     Up(UpArgs),
-    /// Show every node's heights and roots.
+    /// Show every node's heights and roots, and the subnet's neurons.
     Status,
-    /// Stop one node (SIGTERM, then SIGKILL after 10 s).
+    /// Stop one node or neuron (SIGTERM, then SIGKILL after 10 s).
     Stop(NodeName),
-    /// Start one stopped node again on its data.
+    /// Start one stopped node (on its data) or neuron again.
     Start(NodeName),
-    /// Stop every node.
+    /// Stop every node and neuron.
     Down(DownArgs),
 }
 
@@ -69,14 +73,29 @@ struct UpArgs {
     /// First metrics port.
     #[arg(long, default_value_t = 9615)]
     metrics_port: u16,
-    /// Seconds to wait for the first finalized blocks.
+    /// Seconds to wait for the first finalized blocks (and again for the miners).
     #[arg(long, default_value_t = 180)]
     timeout: u64,
+    /// Only the chain: no subnet miners and validators.
+    #[arg(long)]
+    no_neurons: bool,
+    /// Miners on subnet 1 (0 to 6), of decreasing quality.
+    #[arg(long, default_value_t = 3)]
+    miners: usize,
+    /// First miner axon port (miner i uses port + i).
+    #[arg(long, default_value_t = 8091)]
+    axon_port: u16,
+    /// First neuron health port (`GET /health`).
+    #[arg(long, default_value_t = 9700)]
+    health_port: u16,
+    /// Bytes of synthetic text the miners' models are trained on.
+    #[arg(long, default_value_t = 1_000_000)]
+    train_bytes: usize,
 }
 
 #[derive(Args, Debug)]
 struct NodeName {
-    /// Node name, e.g. validator-1 (see `taonet localnet status`).
+    /// Node or neuron name, e.g. validator-1 or miner-0 (see `taonet localnet status`).
     name: String,
 }
 
@@ -218,8 +237,16 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
             DEV_NAMES.len()
         ));
     }
+    if a.miners > neurons::MAX_MINERS {
+        return Err(usage!("--miners must be 0 to {}", neurons::MAX_MINERS));
+    }
+    if a.train_bytes < 1000 || a.train_bytes > 100_000_000 {
+        return Err(usage!("--train-bytes must be 1000 to 100000000"));
+    }
     if let Some(existing) = Localnet::load(dir)? {
-        if existing.nodes.iter().any(|n| pid_alive(n.pid)) {
+        if existing.nodes.iter().any(|n| pid_alive(n.pid))
+            || existing.neurons.iter().any(|n| pid_alive(n.pid))
+        {
             bail!(
                 "a local network is already running in {} (see `taonet localnet status`; stop it with `taonet localnet down`)",
                 dir.display()
@@ -264,6 +291,7 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
                 wallet_path,
                 chain_spec,
                 nodes,
+                neurons: Vec::new(),
             }
         }
     };
@@ -328,6 +356,9 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
+    if !a.no_neurons && a.miners > 0 {
+        start_neurons(&mut net, a, spinner.as_ref(), &rt)?;
+    }
     if let Some(s) = &spinner {
         s.finish_and_clear();
     }
@@ -353,6 +384,38 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
             ]);
         }
         println!("{table}");
+        if !net.neurons.is_empty() {
+            println!(
+                "Subnet {} (next-byte prediction): {} miners and {} validators:",
+                neurons::NETUID,
+                net.neurons.iter().filter(|n| n.role == "miner").count(),
+                net.neurons.iter().filter(|n| n.role == "validator").count()
+            );
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED);
+            table.set_header(vec![
+                "neuron", "hotkey", "wallet", "axon", "model", "pid", "log",
+            ]);
+            for n in &net.neurons {
+                table.add_row(vec![
+                    n.name.clone(),
+                    n.hotkey.clone(),
+                    format!("{}/{}", n.wallet_name, n.hotkey_name),
+                    n.axon.clone().unwrap_or_else(|| "-".into()),
+                    n.model
+                        .as_ref()
+                        .and_then(|m| m.file_name())
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "-".into()),
+                    n.pid.to_string(),
+                    n.log.display().to_string(),
+                ]);
+            }
+            println!("{table}");
+            println!(
+                "Within a few tempos the better miners earn more: watch `taonet localnet status` or `taonet subnet metagraph --netuid 1`."
+            );
+        }
         println!(
             "Development wallets (alice, bob, …): {}",
             net.wallet_path.display()
@@ -371,6 +434,83 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
         return down(dir, false, global);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Plans (first time), registers and starts the subnet's neurons, then waits until every
+/// miner is registered with its axon published (or the timeout passes: a warning).
+fn start_neurons(
+    net: &mut Localnet,
+    a: &UpArgs,
+    spinner: Option<&indicatif::ProgressBar>,
+    rt: &tokio::runtime::Runtime,
+) -> Result<()> {
+    let say = |m: String| match spinner {
+        Some(s) => s.set_message(m),
+        None => eprintln!("{m}"),
+    };
+    if net.neurons.is_empty() {
+        let plan = NeuronPlan {
+            miners: a.miners,
+            axon_port: a.axon_port,
+            health_port: a.health_port,
+            train_bytes: a.train_bytes,
+        };
+        net.neurons = neurons::plan(net, &plan, &say)?;
+        net.save()?;
+    }
+    neurons::check_ports(&net.neurons)?;
+    say("registering the subnet validators…".into());
+    rt.block_on(neurons::register_validators(net))?;
+    for i in 0..net.neurons.len() {
+        net.neurons[i].pid = neurons::spawn(net, i)?;
+    }
+    net.save()?;
+    let deadline = Instant::now() + Duration::from_secs(a.timeout);
+    let rpc = net.nodes[0].rpc.clone();
+    loop {
+        let serving = rt.block_on(async {
+            let client = Client::connect(&rpc).await.ok()?;
+            let m = client
+                .state_get_metagraph(neurons::NETUID, false, false)
+                .await
+                .ok()??;
+            Some(
+                net.neurons
+                    .iter()
+                    .filter(|n| n.role == "miner")
+                    .filter(|n| {
+                        m.neurons
+                            .iter()
+                            .any(|x| x.hotkey == n.hotkey && x.axon.is_some())
+                    })
+                    .count(),
+            )
+        });
+        let miners = net.neurons.iter().filter(|n| n.role == "miner").count();
+        if let Some(k) = serving {
+            say(format!("miners registered and serving: {k}/{miners}"));
+            if k == miners {
+                return Ok(());
+            }
+        }
+        if let Some(dead) = net.neurons.iter().find(|n| !pid_alive(n.pid)) {
+            bail!(
+                "{} exited during start-up; its log ({}) ends with:\n{}",
+                dead.name,
+                dead.log.display(),
+                tail(&dead.log, 20)
+            );
+        }
+        if Instant::now() > deadline {
+            eprintln!(
+                "warning: not every miner is serving after {} s; they keep trying (see `taonet localnet status` and the logs in {})",
+                a.timeout,
+                net.dir.join("neurons").display()
+            );
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 fn status(dir: &Path, global: Global) -> Result<ExitCode> {
@@ -406,6 +546,16 @@ fn status(dir: &Path, global: Global) -> Result<ExitCode> {
             "peers": info.as_ref().and_then(|i| i.2),
         }));
     }
+    let neuron_rows = rt.block_on(async {
+        let client = match net.first_rpc() {
+            Some(rpc) => tokio::time::timeout(Duration::from_secs(2), Client::connect(&rpc))
+                .await
+                .ok()
+                .and_then(Result::ok),
+            None => None,
+        };
+        neurons::status_rows(&net, client.as_ref()).await
+    });
     if global.json {
         println!(
             "{}",
@@ -414,6 +564,7 @@ fn status(dir: &Path, global: Global) -> Result<ExitCode> {
                 "dir": net.dir,
                 "wallet_path": net.wallet_path,
                 "nodes": rows,
+                "neurons": neuron_rows,
             })
         );
         return Ok(ExitCode::SUCCESS);
@@ -457,6 +608,52 @@ fn status(dir: &Path, global: Global) -> Result<ExitCode> {
         net.wallet_path.display()
     );
     println!("{table}");
+    if !neuron_rows.is_empty() {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED);
+        table.set_header(vec![
+            "neuron",
+            "state",
+            "uid",
+            "axon",
+            "stake τ",
+            "incentive",
+            "dividends",
+            "emission τ",
+            "last weights",
+            "last error",
+        ]);
+        let tao = |v: &serde_json::Value| {
+            v.as_u64()
+                .map(|r| format!("{:.4}", r as f64 / taonet_types::RAO_PER_TAO as f64))
+                .unwrap_or_else(|| "-".into())
+        };
+        let unit = |v: &serde_json::Value| {
+            v.as_u64()
+                .map(|x| format!("{:.3}", x as f64 / 65535.0))
+                .unwrap_or_else(|| "-".into())
+        };
+        for r in &neuron_rows {
+            table.add_row(vec![
+                text(&r["name"]),
+                if r["running"] == true {
+                    "running".into()
+                } else {
+                    "stopped".into()
+                },
+                text(&r["uid"]),
+                text(&r["axon"]),
+                tao(&r["stake"]),
+                unit(&r["incentive"]),
+                unit(&r["dividends"]),
+                tao(&r["emission"]),
+                text(&r["last_weights_block"]),
+                text(&r["last_error"]).chars().take(40).collect(),
+            ]);
+        }
+        println!("Subnet neurons:");
+        println!("{table}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -484,21 +681,39 @@ fn stop_pid(pid: u32) {
     }
 }
 
-fn find(net: &Localnet, name: &str) -> Result<usize> {
-    net.nodes
+/// A node or a neuron of the network, by index.
+enum Member {
+    Node(usize),
+    Neuron(usize),
+}
+
+fn find(net: &Localnet, name: &str) -> Result<Member> {
+    if let Some(i) = net.nodes.iter().position(|n| n.name == name) {
+        return Ok(Member::Node(i));
+    }
+    if let Some(i) = net.neurons.iter().position(|n| n.name == name) {
+        return Ok(Member::Neuron(i));
+    }
+    let names: Vec<&str> = net
+        .nodes
         .iter()
-        .position(|n| n.name == name)
-        .ok_or_else(|| {
-            let names: Vec<&str> = net.nodes.iter().map(|n| n.name.as_str()).collect();
-            usage!("no node {name:?}; the nodes are {}", names.join(", "))
-        })
+        .map(|n| n.name.as_str())
+        .chain(net.neurons.iter().map(|n| n.name.as_str()))
+        .collect();
+    Err(usage!(
+        "no node or neuron {name:?}; there are {}",
+        names.join(", ")
+    ))
 }
 
 fn stop_one(dir: &Path, name: &str, global: Global) -> Result<ExitCode> {
     let mut net = load(dir)?;
-    let i = find(&net, name)?;
-    stop_pid(net.nodes[i].pid);
-    net.nodes[i].pid = 0;
+    let pid = match find(&net, name)? {
+        Member::Node(i) => &mut net.nodes[i].pid,
+        Member::Neuron(i) => &mut net.neurons[i].pid,
+    };
+    stop_pid(*pid);
+    *pid = 0;
     net.save()?;
     if global.json {
         println!("{}", json!({ "name": name, "running": false }));
@@ -510,23 +725,47 @@ fn stop_one(dir: &Path, name: &str, global: Global) -> Result<ExitCode> {
 
 fn start_one(dir: &Path, name: &str, global: Global) -> Result<ExitCode> {
     let mut net = load(dir)?;
-    let i = find(&net, name)?;
-    if pid_alive(net.nodes[i].pid) {
-        bail!("{name} is already running (pid {})", net.nodes[i].pid);
+    let member = find(&net, name)?;
+    let old = match member {
+        Member::Node(i) => net.nodes[i].pid,
+        Member::Neuron(i) => net.neurons[i].pid,
+    };
+    if pid_alive(old) {
+        bail!("{name} is already running (pid {old})");
     }
-    let pid = spawn_node(&net, i)?;
-    net.nodes[i].pid = pid;
+    let pid = match member {
+        Member::Node(i) => {
+            let pid = spawn_node(&net, i)?;
+            net.nodes[i].pid = pid;
+            pid
+        }
+        Member::Neuron(i) => {
+            let pid = neurons::spawn(&net, i)?;
+            net.neurons[i].pid = pid;
+            pid
+        }
+    };
     net.save()?;
     if global.json {
         println!("{}", json!({ "name": name, "running": true, "pid": pid }));
     } else {
-        println!("Started {name} (pid {pid}); it catches up from its data directory.");
+        match member {
+            Member::Node(_) => {
+                println!("Started {name} (pid {pid}); it catches up from its data directory.")
+            }
+            Member::Neuron(_) => println!("Started {name} (pid {pid})."),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn down(dir: &Path, purge: bool, global: Global) -> Result<ExitCode> {
     let mut net = load(dir)?;
+    // Neurons first: they would only log errors once the nodes are gone.
+    for n in &mut net.neurons {
+        stop_pid(n.pid);
+        n.pid = 0;
+    }
     for n in &mut net.nodes {
         stop_pid(n.pid);
         n.pid = 0;
@@ -537,11 +776,15 @@ fn down(dir: &Path, purge: bool, global: Global) -> Result<ExitCode> {
         net.save()?;
     }
     if global.json {
-        println!("{}", json!({ "stopped": net.nodes.len(), "purged": purge }));
+        println!(
+            "{}",
+            json!({ "stopped": net.nodes.len(), "stopped_neurons": net.neurons.len(), "purged": purge })
+        );
     } else {
         println!(
-            "Stopped {} nodes{}.",
+            "Stopped {} nodes and {} neurons{}.",
             net.nodes.len(),
+            net.neurons.len(),
             if purge {
                 " and deleted the network"
             } else {

@@ -1,7 +1,8 @@
 //! `taonet`: the command-line interface of the taonet network.
 //!
-//! Groups: `wallet` (bittensor-compatible keys and wallets) and `sim` (offline simulations
-//! of the chain's mechanisms). Every command takes `--json` for machine-readable output on
+//! Groups: `wallet` (bittensor-compatible keys and wallets), `sim` (offline simulations
+//! of the chain's mechanisms), `node` and `localnet`, the chain commands, and `miner` /
+//! `validator` (the text subnet's neurons). Every command takes `--json` for machine-readable output on
 //! stdout; human-readable messages and prompts go to stderr.
 //!
 //! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
@@ -11,6 +12,8 @@ mod bench;
 mod chain;
 mod context;
 mod localnet;
+mod localnet_neurons;
+mod neuron;
 mod node_cmd;
 mod password;
 mod sim;
@@ -84,6 +87,10 @@ enum Command {
     Axon(chain::axon::AxonArgs),
     /// Block-producer consensus keys.
     Consensus(chain::consensus::ConsensusArgs),
+    /// Run a miner of the text subnet; train and evaluate miner models.
+    Miner(neuron::MinerArgs),
+    /// Run a validator of the text subnet.
+    Validator(neuron::ValidatorArgs),
 }
 
 /// Options every command can read.
@@ -113,6 +120,8 @@ fn main() -> ExitCode {
         Command::Weights(args) => chain::weights::run(args, global),
         Command::Axon(args) => chain::axon::run(args, global),
         Command::Consensus(args) => chain::consensus::run(args, global),
+        Command::Miner(args) => neuron::run_miner(args, global),
+        Command::Validator(args) => neuron::run_validator(args, global),
     };
     match result {
         Ok(code) => code,

@@ -173,7 +173,7 @@ fn load_chain_spec(arg: &str, key_file: &Path) -> Result<ChainSpec> {
     ChainSpec::from_json(&text).map_err(|e| usage!("{arg}: {e}"))
 }
 
-fn init_logging(filter: Option<&str>) {
+pub(crate) fn init_logging(filter: Option<&str>) {
     let filter = filter
         .map(str::to_string)
         .or_else(|| std::env::var("RUST_LOG").ok())

@@ -1,7 +1,8 @@
 //! Real processes: `taonet localnet` with 4 validators (a transfer and a stake finalized, a
-//! validator killed with SIGKILL and restarted, everyone agreeing again), and validators in
-//! separate network namespaces (`scripts/netns-test.sh`: a cut link partitions a node,
-//! restoring it heals).
+//! validator killed with SIGKILL and restarted, everyone agreeing again), the text subnet's
+//! miners and validators as their own processes (the best miner earns the most, the
+//! validators' weights agree), and validators in separate network namespaces
+//! (`scripts/netns-test.sh`: a cut link partitions a node, restoring it heals).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,7 +20,7 @@ use taonet_types::{Call, Rao, SignedTransaction, Transaction};
 static HEAVY: Mutex<()> = Mutex::new(());
 
 /// Every wait is bounded by this.
-const WAIT: Duration = Duration::from_secs(120);
+const WAIT: Duration = Duration::from_secs(240);
 
 fn taonet_bin() -> PathBuf {
     PathBuf::from(assert_cmd::cargo::cargo_bin!("taonet"))
@@ -32,26 +33,36 @@ struct Localnet {
 }
 
 impl Localnet {
+    /// Only the chain.
     fn up(nodes: usize) -> Localnet {
+        Localnet::up_with(nodes, &["--no-neurons"])
+    }
+
+    fn up_with(nodes: usize, extra: &[&str]) -> Localnet {
         let dir = tempfile::tempdir().unwrap();
         // Base ports from the pid: away from the defaults (9944/30333/9615) and from other
         // test processes.
         let slot = (std::process::id() % 3000) as u16;
         let rpc = 20_000 + slot * 4;
         let net = Localnet { dir, nodes };
-        let out = net.run(&[
-            "up",
-            "--validators",
-            &nodes.to_string(),
-            "--rpc-port",
-            &rpc.to_string(),
-            "--p2p-port",
-            &(rpc + 12_000).to_string(),
-            "--metrics-port",
-            &(rpc + 24_000).to_string(),
-            "--timeout",
-            &WAIT.as_secs().to_string(),
-        ]);
+        let out = net.run(
+            &[
+                "up",
+                "--validators",
+                &nodes.to_string(),
+                "--rpc-port",
+                &rpc.to_string(),
+                "--p2p-port",
+                &(rpc + 12_000).to_string(),
+                "--metrics-port",
+                &(rpc + 24_000).to_string(),
+                "--timeout",
+                &WAIT.as_secs().to_string(),
+            ]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect::<Vec<_>>(),
+        );
         assert!(
             out.status.success(),
             "localnet up failed: {}\n{}",
@@ -91,13 +102,24 @@ impl Localnet {
         self.node(i)["rpc"].as_str().unwrap().to_string()
     }
 
-    /// The last lines of every node's log, for failure messages.
+    /// The last lines of every node's and neuron's log, for failure messages.
     fn logs(&self) -> String {
-        (0..self.nodes)
+        let mut logs: Vec<(String, PathBuf)> = (0..self.nodes)
             .map(|i| {
-                let log = self.dir.path().join(format!("validator-{i}/node.log"));
-                format!("--- validator-{i} ({}):\n{}", log.display(), tail(&log, 15))
+                (
+                    format!("validator-{i}"),
+                    self.dir.path().join(format!("validator-{i}/node.log")),
+                )
             })
+            .collect();
+        if let Ok(entries) = std::fs::read_dir(self.dir.path().join("neurons")) {
+            let mut neurons: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            neurons.sort();
+            logs.extend(neurons.into_iter().map(|p| (p.display().to_string(), p)));
+        }
+        logs.iter()
+            .map(|(name, log)| format!("--- {name} ({}):\n{}", log.display(), tail(log, 15)))
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -348,6 +370,116 @@ fn four_validators_survive_a_sigkill_and_agree_again() {
         "four_validators_survive_a_sigkill_and_agree_again: {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// `localnet up` with the text subnet: three miners of decreasing quality (byte 6-, 4- and
+/// 2-grams) and two subnet validators, each its own process. Within a few tempos the
+/// incentive follows quality, both validators' weight rows rank the miners the same way,
+/// and the best miner is paid.
+#[test]
+fn localnet_subnet_pays_the_best_miner_most() {
+    let _heavy = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let slot = (std::process::id() % 1000) as u16;
+    let axon = 56_000 + slot * 8;
+    let net = Localnet::up_with(
+        2,
+        &[
+            "--miners",
+            "3",
+            "--train-bytes",
+            "300000",
+            "--axon-port",
+            &axon.to_string(),
+            "--health-port",
+            &(axon + 3).to_string(),
+        ],
+    );
+    let status = net.status();
+    let wallet_path = PathBuf::from(status["wallet_path"].as_str().unwrap());
+    let neurons = status["neurons"].as_array().unwrap().clone();
+    assert_eq!(neurons.len(), 5, "{status}");
+    let roles: Vec<&str> = neurons
+        .iter()
+        .map(|n| n["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["miner", "miner", "miner", "validator", "validator"]);
+    for n in &neurons {
+        assert_eq!(n["netuid"], 1);
+        assert!(n["pid"].as_u64().unwrap() > 0, "{n}");
+        assert!(n["uid"].is_u64(), "registered: {n}");
+        let hotkey = n["hotkey"].as_str().unwrap();
+        assert!(hotkey.starts_with('5') && hotkey.len() == 48, "{n}");
+        // The keys are in bittensor's layout under wallet_path.
+        let hot = wallet_path
+            .join(n["wallet_name"].as_str().unwrap())
+            .join("hotkeys")
+            .join(n["hotkey_name"].as_str().unwrap());
+        let file: Value = serde_json::from_slice(&std::fs::read(&hot).unwrap()).unwrap();
+        assert_eq!(file["ss58Address"], n["hotkey"], "{}", hot.display());
+    }
+    for (i, n) in neurons[..3].iter().enumerate() {
+        assert_eq!(n["axon"], format!("127.0.0.1:{}", axon + i as u16), "{n}");
+    }
+
+    let miner_uids: Vec<u64> = neurons[..3]
+        .iter()
+        .map(|n| n["uid"].as_u64().unwrap())
+        .collect();
+    let ranks_by_quality = |row: &Value| -> bool {
+        let w = |uid: u64| {
+            row.as_array()
+                .and_then(|r| r.iter().find(|e| e[0].as_u64() == Some(uid)))
+                .and_then(|e| e[1].as_u64())
+                .unwrap_or(0)
+        };
+        w(miner_uids[0]) > w(miner_uids[1]) && w(miner_uids[1]) > w(miner_uids[2])
+    };
+    let settled = net.wait_for(
+        "incentive and weights to follow the miners' quality",
+        || {
+            let s = net.status();
+            let n = s["neurons"].as_array()?.clone();
+            let incentive: Vec<u64> = n[..3]
+                .iter()
+                .map(|m| m["incentive"].as_u64())
+                .collect::<Option<_>>()?;
+            let ordered = incentive[0] > incentive[1] && incentive[1] > incentive[2];
+            let rows_agree = n[3..].iter().all(|v| ranks_by_quality(&v["weights"]));
+            let paid = n[0]["emission"].as_u64()? > 0;
+            (ordered && rows_agree && paid).then_some(n)
+        },
+    );
+    // The validators report their last weights block and no standing error.
+    for v in &settled[3..] {
+        assert!(v["last_weights_block"].as_u64().is_some(), "{v}");
+        assert!(v["health"]["rounds"].as_u64().unwrap() > 0, "{v}");
+        assert!(v["validator_permit"] == true, "{v}");
+    }
+    // The best miner's validators earn dividends.
+    assert!(
+        settled[3..]
+            .iter()
+            .any(|v| v["dividends"].as_u64().unwrap_or(0) > 0)
+    );
+
+    // Stopping a miner by name leaves the rest running; `start` brings it back.
+    let out = net.run(&["stop", "miner-2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(net.status()["neurons"][2]["running"], false);
+    let out = net.run(&["start", "miner-2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(net.status()["neurons"][2]["running"], true);
+    let out = net.run(&["stop", "nobody"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("miner-0"));
 }
 
 fn which(program: &str) -> bool {

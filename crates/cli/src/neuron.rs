@@ -1,0 +1,505 @@
+//! `taonet miner …` and `taonet validator …`: run the text subnet's neurons, train and
+//! evaluate miner models.
+//!
+//! - `miner train` trains a byte n-gram model on the public synthetic language (or a text
+//!   corpus, e.g. from `scripts/fetch-corpora.sh`) and saves it as safetensors.
+//! - `miner eval` measures a model's bits per byte the way validators score it.
+//! - `miner run` registers (with `--register`), serves the axon, publishes its address and
+//!   answers validators with the model, until Ctrl-C or SIGTERM.
+//! - `validator run` queries the subnet's miners every round, keeps moving-average scores
+//!   and sets weights (or commits and reveals them) every tempo, until Ctrl-C or SIGTERM.
+//!
+//! Both long-running commands log to stderr (`--log` filter) and can serve their status as
+//! JSON on `GET /health` (`--health-addr`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use taonet_neuron::chain::ChainClient;
+use taonet_neuron::health::serve_health;
+use taonet_neuron::miner::{Miner, MinerConfig, Register};
+use taonet_neuron::validator::{Validator, ValidatorConfig};
+use taonet_neuron::{Dendrite, DendriteConfig};
+use taonet_subnet_text::ngram::NgramModel;
+use taonet_subnet_text::{
+    Language, Model, TextSubnet, TextSubnetConfig, evaluate_on_language, evaluate_on_text,
+};
+
+use crate::chain::{KeyOpts, RpcOpts, parse_tao};
+use crate::context::resolve_rpc;
+use crate::{Global, usage};
+
+/// The fixed seed `miner train` and `miner eval` report bits per byte on (public, so
+/// numbers are comparable between models; validators use secret seeds).
+pub const EVAL_SEED: [u8; 32] = *b"taonet miner eval seed, public!!";
+
+#[derive(Args, Debug)]
+pub struct MinerArgs {
+    #[command(subcommand)]
+    command: MinerCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum MinerCommand {
+    /// Serve a model on a subnet: register (with --register), publish the axon, answer.
+    Run(MinerRunArgs),
+    /// Train a model and save it (safetensors).
+    Train(TrainArgs),
+    /// Bits per byte of a model, scored as validators score.
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+struct MinerRunArgs {
+    /// The subnet.
+    #[arg(long, default_value_t = 1)]
+    netuid: u16,
+    /// The model file (`taonet miner train --out PATH`).
+    #[arg(long, value_name = "PATH")]
+    model: PathBuf,
+    /// Register the hotkey by burning TAO from the coldkey if it is not registered.
+    #[arg(long)]
+    register: bool,
+    /// Highest registration burn accepted, in TAO.
+    #[arg(long, default_value = "10", value_name = "TAO")]
+    max_burn: String,
+    /// Address the axon listens on.
+    #[arg(long, default_value = "0.0.0.0")]
+    axon_ip: IpAddr,
+    /// Port the axon listens on (0: any free port).
+    #[arg(long, default_value_t = 8091)]
+    axon_port: u16,
+    /// IP published on chain [default: 127.0.0.1 when listening on 0.0.0.0, else --axon-ip].
+    #[arg(long)]
+    external_ip: Option<IpAddr>,
+    /// Port published on chain [default: the listening port].
+    #[arg(long)]
+    external_port: Option<u16>,
+    /// Answer registered callers without a validator permit too.
+    #[arg(long)]
+    allow_non_validators: bool,
+    /// Serve `GET /health` (JSON status) on this address.
+    #[arg(long, value_name = "ADDR")]
+    health_addr: Option<SocketAddr>,
+    /// Log filter (RUST_LOG syntax) [default: info for taonet].
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(flatten)]
+    rpc: RpcOpts,
+}
+
+#[derive(Args, Debug)]
+struct TrainArgs {
+    /// Where to save the model (safetensors).
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// n-gram order: 1 (bytes alone) to 8 (7 bytes of context).
+    #[arg(long, default_value_t = 5)]
+    order: usize,
+    /// Train on this text file instead of the synthetic language.
+    #[arg(long, value_name = "FILE")]
+    corpus: Option<PathBuf>,
+    /// Bytes of synthetic-language text to train on (without --corpus).
+    #[arg(long, default_value_t = 2_000_000)]
+    bytes: usize,
+    /// Seed of the synthetic training text.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args, Debug)]
+struct EvalArgs {
+    /// The model file.
+    #[arg(long, value_name = "PATH")]
+    model: PathBuf,
+    /// Prefixes drawn from the synthetic language.
+    #[arg(long, default_value_t = 1024)]
+    samples: usize,
+    /// Also score every byte of this text file (8 bytes of context).
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidatorArgs {
+    #[command(subcommand)]
+    command: ValidatorCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum ValidatorCommand {
+    /// Query the subnet's miners, score them and set weights every tempo.
+    Run(ValidatorRunArgs),
+}
+
+#[derive(Args, Debug)]
+struct ValidatorRunArgs {
+    /// The subnet.
+    #[arg(long, default_value_t = 1)]
+    netuid: u16,
+    /// Seconds between query rounds.
+    #[arg(long, default_value_t = 12.0)]
+    round_interval: f64,
+    /// Seconds a miner has to answer.
+    #[arg(long, default_value_t = 12.0)]
+    query_timeout: f64,
+    /// Moving-average factor of new scores, in (0, 1].
+    #[arg(long, default_value_t = 0.1)]
+    alpha: f64,
+    /// Blocks between weight updates [default: the subnet's tempo].
+    #[arg(long)]
+    weights_interval: Option<u64>,
+    /// Prefixes per query.
+    #[arg(long, default_value_t = 128)]
+    prefixes: usize,
+    /// Private held-out text: a share of the prefixes comes from it.
+    #[arg(long, value_name = "FILE")]
+    heldout: Option<PathBuf>,
+    /// Serve `GET /health` (JSON status) on this address.
+    #[arg(long, value_name = "ADDR")]
+    health_addr: Option<SocketAddr>,
+    /// Log filter (RUST_LOG syntax) [default: info for taonet].
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(flatten)]
+    rpc: RpcOpts,
+}
+
+pub fn run_miner(args: MinerArgs, global: Global) -> Result<ExitCode> {
+    match args.command {
+        MinerCommand::Run(a) => miner_run(a, global),
+        MinerCommand::Train(a) => train(a, global),
+        MinerCommand::Eval(a) => eval(a, global),
+    }
+}
+
+pub fn run_validator(args: ValidatorArgs, global: Global) -> Result<ExitCode> {
+    match args.command {
+        ValidatorCommand::Run(a) => validator_run(a, global),
+    }
+}
+
+fn load_model(path: &Path) -> Result<Model> {
+    Model::load(path).map_err(|e| match e {
+        taonet_subnet_text::TextError::Io { .. } => usage!(
+            "{e}; train a model first with `taonet miner train --out {}`",
+            path.display()
+        ),
+        other => usage!("{other}"),
+    })
+}
+
+fn multi_thread_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// The node URL for a long-running neuron (HTTP: each request stands alone).
+fn neuron_rpc(flag: Option<&str>) -> String {
+    let url = resolve_rpc(flag);
+    match url.strip_prefix("ws://") {
+        Some(rest) => format!("http://{rest}"),
+        None => match url.strip_prefix("wss://") {
+            Some(rest) => format!("https://{rest}"),
+            None => url,
+        },
+    }
+}
+
+async fn connect_chain(url: &str) -> Result<Arc<ChainClient>> {
+    // The node may still be starting: retry for a while, then fail in words.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match ChainClient::connect(url).await {
+            Ok(c) => return Ok(Arc::new(c)),
+            Err(e) if Instant::now() > deadline => {
+                return Err(anyhow::anyhow!(
+                    "cannot reach the node at {url}: {e}; is it running (`taonet localnet status`) and is --rpc right?"
+                ));
+            }
+            Err(e) => {
+                tracing::warn!("node at {url} not reachable yet ({e}); retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+fn miner_run(a: MinerRunArgs, global: Global) -> Result<ExitCode> {
+    crate::node_cmd::init_logging(a.log.as_deref());
+    let model = load_model(&a.model)?;
+    tracing::info!("model {}: {}", a.model.display(), model.describe());
+    let hotkey = a.keys.hotkey_pair(global)?;
+    let register = if a.register {
+        Some(Register {
+            coldkey: a.keys.coldkey(global)?,
+            max_burn: parse_tao("--max-burn", &a.max_burn)?,
+        })
+    } else {
+        None
+    };
+    let mut config = MinerConfig::new(a.netuid);
+    config.register = register;
+    config.require_validator_permit = !a.allow_non_validators;
+    config.axon.external_ip = match a.external_ip {
+        Some(ip) => ip.to_string(),
+        None if a.axon_ip.is_unspecified() => "127.0.0.1".into(),
+        None => a.axon_ip.to_string(),
+    };
+    config.axon.external_port = a.external_port.unwrap_or(0);
+    let url = neuron_rpc(a.rpc.rpc.as_deref());
+    let rt = multi_thread_runtime()?;
+    rt.block_on(async move {
+        let listen = SocketAddr::new(a.axon_ip, a.axon_port);
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| usage!("cannot listen on {listen}: {e}; pick another --axon-port"))?;
+        let chain = connect_chain(&url).await?;
+        let miner = Miner::new(hotkey, chain, model, config);
+        let _health = match a.health_addr {
+            Some(addr) => Some(health_endpoint(addr, miner.health()).await?),
+            None => None,
+        };
+        tracing::info!(
+            "miner on subnet {} listening on {} (node {url})",
+            a.netuid,
+            listener
+                .local_addr()
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        );
+        miner
+            .run(listener, shutdown_signal())
+            .await
+            .map_err(|e| anyhow::anyhow!("the miner stopped: {e}"))?;
+        tracing::info!("miner stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn health_endpoint<T>(
+    addr: SocketAddr,
+    health: taonet_neuron::health::SharedHealth<T>,
+) -> Result<tokio::task::JoinHandle<()>>
+where
+    T: serde::Serialize + Clone + Send + Sync + 'static,
+{
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| usage!("cannot listen on --health-addr {addr}: {e}"))?;
+    serve_health(listener, health).map_err(|e| anyhow::anyhow!("health endpoint: {e}"))
+}
+
+fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
+    crate::node_cmd::init_logging(a.log.as_deref());
+    let seconds = |flag: &str, v: f64| -> Result<Duration> {
+        if v.is_finite() && v > 0.0 && v <= 3600.0 {
+            Ok(Duration::from_secs_f64(v))
+        } else {
+            Err(usage!(
+                "{flag} must be a number of seconds in (0, 3600], got {v}"
+            ))
+        }
+    };
+    let mut config = ValidatorConfig::new(a.netuid);
+    config.round_interval = seconds("--round-interval", a.round_interval)?;
+    config.query_timeout = seconds("--query-timeout", a.query_timeout)?;
+    if !(a.alpha.is_finite() && a.alpha > 0.0 && a.alpha <= 1.0) {
+        return Err(usage!("--alpha must be in (0, 1], got {}", a.alpha));
+    }
+    config.moving_average_alpha = a.alpha;
+    if a.weights_interval == Some(0) {
+        return Err(usage!("--weights-interval must be at least 1 block"));
+    }
+    config.weights_interval = a.weights_interval;
+    let heldout = match &a.heldout {
+        Some(path) => {
+            Some(Arc::new(std::fs::read(path).map_err(|e| {
+                usage!("cannot read --heldout {}: {e}", path.display())
+            })?))
+        }
+        None => None,
+    };
+    let subnet = TextSubnet::new(TextSubnetConfig {
+        prefixes: a.prefixes,
+        heldout,
+        ..TextSubnetConfig::default()
+    })
+    .map_err(|e| usage!("{e}"))?;
+    let hotkey = a.keys.hotkey_pair(global)?;
+    let dendrite = Dendrite::new(hotkey.clone(), DendriteConfig::default());
+    let url = neuron_rpc(a.rpc.rpc.as_deref());
+    let rt = multi_thread_runtime()?;
+    rt.block_on(async move {
+        let chain = connect_chain(&url).await?;
+        let validator = Validator::new(subnet, hotkey, chain, dendrite, config);
+        let _health = match a.health_addr {
+            Some(addr) => Some(health_endpoint(addr, validator.health()).await?),
+            None => None,
+        };
+        tracing::info!("validator on subnet {} (node {url})", a.netuid);
+        validator.run(shutdown_signal()).await;
+        tracing::info!("validator stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn progress_bar(global: Global, len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = if global.json || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(len)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:28} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+fn train(a: TrainArgs, global: Global) -> Result<ExitCode> {
+    if a.out.exists() && !a.force {
+        return Err(usage!(
+            "{} already exists; pass --force to replace it",
+            a.out.display()
+        ));
+    }
+    if !(1..=taonet_subnet_text::ngram::MAX_ORDER).contains(&a.order) {
+        return Err(usage!(
+            "--order must be 1 to {}, got {}",
+            taonet_subnet_text::ngram::MAX_ORDER,
+            a.order
+        ));
+    }
+    let language = Language::new();
+    let (text, source) = match &a.corpus {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .map_err(|e| usage!("cannot read --corpus {}: {e}", path.display()))?;
+            if text.is_empty() {
+                return Err(usage!("--corpus {} is empty", path.display()));
+            }
+            (text, path.display().to_string())
+        }
+        None => {
+            if a.bytes == 0 || a.bytes > u32::MAX as usize {
+                return Err(usage!("--bytes must be 1 to {}", u32::MAX));
+            }
+            let bar = progress_bar(global, 1, "generating training text");
+            let text = language.text(a.seed, a.bytes);
+            bar.finish_and_clear();
+            (text, format!("synthetic language, seed {}", a.seed))
+        }
+    };
+    let started = Instant::now();
+    let bar = progress_bar(global, a.order as u64, "counting contexts");
+    let model = NgramModel::train(a.order, &text, |p| bar.set_position(p.done as u64))
+        .map_err(|e| usage!("{e}"))?;
+    bar.finish_and_clear();
+    model.save(&a.out)?;
+    let entries = model.entries();
+    let model = Model::Ngram(model);
+    let bpb = evaluate_on_language(&model, &language, EVAL_SEED, 1024, 32, 256)?;
+    let out = json!({
+        "model": a.out,
+        "kind": "ngram",
+        "order": a.order,
+        "trained_bytes": text.len(),
+        "source": source,
+        "entries": entries,
+        "seconds": started.elapsed().as_secs_f64(),
+        "bits_per_byte": bpb,
+    });
+    if global.json {
+        println!("{out}");
+    } else {
+        println!(
+            "Saved a byte {}-gram model ({entries} entries, trained on {} bytes of {source}) to {}.",
+            a.order,
+            text.len(),
+            a.out.display()
+        );
+        println!("Bits per byte on the public evaluation sample: {bpb:.3} (uniform guessing: 8).");
+        println!(
+            "Serve it: taonet miner run --netuid 1 --model {} --register",
+            a.out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval(a: EvalArgs, global: Global) -> Result<ExitCode> {
+    if a.samples == 0 || a.samples > 1_000_000 {
+        return Err(usage!("--samples must be 1 to 1000000"));
+    }
+    let model = load_model(&a.model)?;
+    let language = Language::new();
+    let bpb = evaluate_on_language(&model, &language, EVAL_SEED, a.samples, 32, 256)?;
+    let text_bpb = match &a.text {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .map_err(|e| usage!("cannot read --text {}: {e}", path.display()))?;
+            Some(evaluate_on_text(&model, &text, 8))
+        }
+        None => None,
+    };
+    // The reward a validator would give (default sharpness).
+    let reward =
+        taonet_subnet_text::score::reward(bpb, taonet_subnet_text::score::DEFAULT_SHARPNESS);
+    if global.json {
+        println!(
+            "{}",
+            json!({
+                "model": a.model,
+                "description": model.describe(),
+                "samples": a.samples,
+                "bits_per_byte": bpb,
+                "reward": reward,
+                "text_bits_per_byte": text_bpb,
+            })
+        );
+    } else {
+        println!("{}: {}", a.model.display(), model.describe());
+        println!(
+            "bits per byte on {} prefixes of the synthetic language: {bpb:.3} (reward {reward:.4})",
+            a.samples
+        );
+        if let (Some(b), Some(p)) = (text_bpb, &a.text) {
+            println!("bits per byte on {}: {b:.3}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
