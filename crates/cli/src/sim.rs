@@ -27,6 +27,38 @@ enum SimCommand {
     /// readable table per epoch. The scenario format is described in docs/sim-yuma.md;
     /// examples are in examples/yuma/.
     Yuma(YumaArgs),
+    /// Record a live subnet's stakes and weights, epoch by epoch, as a `sim yuma` scenario.
+    ///
+    /// Follows the node until `--epochs` subnet epochs have run, then writes a scenario that
+    /// replays them: per epoch every validator's stored weight row, stake changes and new
+    /// registrations. With `--copier-of UID` it adds one more validator, with the same stake
+    /// as UID, that each epoch sets the weights UID had at the previous epoch: what a weight
+    /// copier reading the chain can do. Run the result with `taonet sim yuma`.
+    Record(RecordArgs),
+}
+
+#[derive(Args, Debug)]
+struct RecordArgs {
+    /// The subnet.
+    #[arg(long, default_value_t = 1)]
+    netuid: u16,
+    /// Subnet epochs to record.
+    #[arg(long, default_value_t = 10)]
+    epochs: u32,
+    /// Where to write the scenario.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Add a weight copier of this validator uid (one epoch behind).
+    #[arg(long, value_name = "UID")]
+    copier_of: Option<u16>,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    rpc: crate::chain::RpcOpts,
 }
 
 #[derive(Args, Debug)]
@@ -42,6 +74,7 @@ struct YumaArgs {
 pub fn run(args: SimArgs, global: Global) -> Result<ExitCode> {
     match args.command {
         SimCommand::Yuma(a) => yuma(&a, global),
+        SimCommand::Record(a) => record(&a, global),
     }
 }
 
@@ -99,4 +132,255 @@ fn yuma(a: &YumaArgs, global: Global) -> Result<ExitCode> {
         None => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One recorded epoch: the state the epoch at `block` ran on.
+struct Recorded {
+    block: u64,
+    /// (uid, hotkey, stake, registered_at, stored weight row) of every neuron.
+    neurons: Vec<(u16, String, u64, u64, Vec<(u16, u16)>)>,
+}
+
+fn record(a: &RecordArgs, global: Global) -> Result<ExitCode> {
+    use taonet_client::{Client, TaonetApiClient};
+    if a.epochs == 0 || a.epochs > 10_000 {
+        return Err(usage!("--epochs must be 1 to 10000"));
+    }
+    if a.out.exists() && !a.force {
+        return Err(usage!(
+            "{} already exists; pass --force to replace it",
+            a.out.display()
+        ));
+    }
+    let url = crate::context::resolve_rpc(a.rpc.rpc.as_deref());
+    let netuid = a.netuid;
+    let (detail, epochs) = crate::chain::block_on(async {
+        let client = Client::connect(&url)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reach the node at {url}: {e}"))?;
+        let detail = client
+            .state_get_subnet(netuid)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading subnet {netuid}: {e}"))?
+            .ok_or_else(|| usage!("subnet {netuid} does not exist"))?;
+        let spinner = crate::chain::spinner(global);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(a.timeout);
+        let mut epochs: Vec<Recorded> = Vec::new();
+        let mut last_height = 0;
+        let mut prev: Option<taonet_client::types::Metagraph> = None;
+        while epochs.len() < a.epochs as usize {
+            if std::time::Instant::now() > deadline {
+                anyhow::bail!(
+                    "only {} of {} epochs of subnet {netuid} ran within {} s; raise --timeout",
+                    epochs.len(),
+                    a.epochs,
+                    a.timeout
+                );
+            }
+            let head = client
+                .chain_get_finalized_head()
+                .await
+                .map_err(|e| anyhow::anyhow!("reading the head: {e}"))?;
+            if head.height == last_height {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+            last_height = head.height;
+            let m = client
+                .state_get_metagraph(netuid, true, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("reading subnet {netuid}: {e}"))?
+                .ok_or_else(|| usage!("subnet {netuid} does not exist"))?;
+            if let Some(p) = &prev
+                && m.subnet.epoch_index > p.subnet.epoch_index
+            {
+                // The epoch ran on the last state seen before it.
+                epochs.push(Recorded {
+                    block: m.subnet.last_epoch_block.max(p.block + 1),
+                    neurons: p
+                        .neurons
+                        .iter()
+                        .map(|n| {
+                            (
+                                n.uid,
+                                n.hotkey.clone(),
+                                n.stake.0,
+                                n.registered_at,
+                                n.weights.clone().unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
+                });
+                spinner.set_message(format!(
+                    "recorded {}/{} epochs of subnet {netuid} (block {})",
+                    epochs.len(),
+                    a.epochs,
+                    m.block
+                ));
+            }
+            prev = Some(m);
+        }
+        spinner.finish_and_clear();
+        Ok((detail, epochs))
+    })?;
+    let scenario = build_recorded_scenario(netuid, &detail, &epochs, a.copier_of)?;
+    let text = serde_json::to_string_pretty(&scenario)?;
+    Scenario::from_json_str(&text)
+        .map_err(|e| anyhow::anyhow!("the recorded scenario is invalid: {e}"))?;
+    std::fs::write(&a.out, &text).with_context(|| format!("writing {}", a.out.display()))?;
+    let n = scenario["neurons"].as_array().map_or(0, Vec::len);
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "out": a.out,
+                "epochs": epochs.len(),
+                "neurons": n,
+                "copier_uid": a.copier_of.map(|_| n - 1),
+            })
+        );
+    } else {
+        println!(
+            "Recorded {} epochs of subnet {netuid} ({n} neurons) to {}.",
+            epochs.len(),
+            a.out.display()
+        );
+        if a.copier_of.is_some() {
+            println!("The weight copier is uid {}.", n - 1);
+        }
+        println!("Replay it: taonet sim yuma --summary {}", a.out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scenario replaying `epochs` (see `sim record`).
+fn build_recorded_scenario(
+    netuid: u16,
+    detail: &taonet_client::types::SubnetDetail,
+    epochs: &[Recorded],
+    copier_of: Option<u16>,
+) -> Result<serde_json::Value> {
+    use serde_json::json;
+    use std::collections::BTreeMap;
+    let first = epochs.first().context("no epoch recorded")?;
+    let start = first.block.saturating_sub(1).max(1);
+    let n_chain = epochs
+        .iter()
+        .flat_map(|e| e.neurons.iter().map(|x| usize::from(x.0) + 1))
+        .max()
+        .unwrap_or(0);
+    if let Some(c) = copier_of
+        && !first.neurons.iter().any(|x| x.0 == c)
+    {
+        return Err(usage!("--copier-of {c}: no such uid on subnet {netuid}"));
+    }
+    let copier = copier_of.map(|_| n_chain as u16);
+    let total = n_chain + usize::from(copier.is_some());
+    // Who holds each uid, to spot re-registrations.
+    let mut holder: BTreeMap<u16, String> = BTreeMap::new();
+    let mut stake: BTreeMap<u16, u64> = BTreeMap::new();
+    let mut neurons = vec![json!({"stake": 0, "registered_at": start}); total];
+    for (uid, hotkey, s, reg, _) in &first.neurons {
+        neurons[usize::from(*uid)] = json!({"stake": s, "registered_at": (*reg).min(start)});
+        holder.insert(*uid, hotkey.clone());
+        stake.insert(*uid, *s);
+    }
+    let stake_of = |e: &Recorded, uid: u16| e.neurons.iter().find(|x| x.0 == uid).map(|x| x.2);
+    if let (Some(c), Some(of)) = (copier, copier_of) {
+        neurons[usize::from(c)] =
+            json!({"stake": stake_of(first, of).unwrap_or(0), "registered_at": start});
+    }
+    let mut steps = Vec::new();
+    let mut block = start;
+    let mut copied: Option<Vec<(u16, u16)>> = None;
+    for e in epochs {
+        let at = e.block.saturating_sub(1).max(block);
+        if at > block {
+            steps.push(json!({"advance_to": at}));
+            block = at;
+        }
+        for (uid, hotkey, s, _, _) in &e.neurons {
+            if holder.get(uid) != Some(hotkey) {
+                if holder.contains_key(uid) || e.block != first.block {
+                    steps.push(json!({"replace": {"uid": uid, "stake": s}}));
+                }
+                holder.insert(*uid, hotkey.clone());
+                stake.insert(*uid, *s);
+            } else if stake.get(uid) != Some(s) {
+                steps.push(json!({"set_stake": {"uid": uid, "stake": s}}));
+                stake.insert(*uid, *s);
+            }
+        }
+        for (uid, _, _, _, row) in &e.neurons {
+            if !row.is_empty() {
+                let w: BTreeMap<String, u16> =
+                    row.iter().map(|(j, v)| (j.to_string(), *v)).collect();
+                steps.push(json!({"set_weights": {"uid": uid, "weights": w}}));
+            }
+        }
+        if let (Some(c), Some(of)) = (copier, copier_of) {
+            if let Some(s) = stake_of(e, of) {
+                steps.push(json!({"set_stake": {"uid": c, "stake": s}}));
+            }
+            // The copier sets what it saw on chain at the previous epoch.
+            if let Some(row) = &copied {
+                let w: BTreeMap<String, u16> =
+                    row.iter().map(|(j, v)| (j.to_string(), *v)).collect();
+                steps.push(json!({"set_weights": {"uid": c, "weights": w}}));
+            }
+            copied = e
+                .neurons
+                .iter()
+                .find(|x| x.0 == of)
+                .map(|x| x.4.clone())
+                .filter(|r| !r.is_empty());
+        }
+        if e.block > block {
+            steps.push(json!({"advance_to": e.block}));
+            block = e.block;
+        }
+        steps.push(json!({"epoch": {}}));
+    }
+    let h = &detail.hyperparams;
+    let owner_uid = first
+        .neurons
+        .iter()
+        .find(|x| x.1 == detail.info.owner_hotkey)
+        .map(|x| x.0);
+    let description = format!(
+        "Recorded from subnet {netuid} of a live chain: {} epochs (blocks {}..={}), every validator's stored weights and every stake change as they were when each epoch ran.{}",
+        epochs.len(),
+        first.block,
+        epochs.last().map_or(first.block, |e| e.block),
+        match (copier, copier_of) {
+            (Some(c), Some(of)) => format!(
+                " Uid {c} is an added weight copier: it has uid {of}'s stake and, each epoch, sets the weights uid {of} had at the previous epoch (what it could read on chain)."
+            ),
+            _ => String::new(),
+        }
+    );
+    Ok(json!({
+        "description": description,
+        "params": {
+            "kappa": h.kappa,
+            "bonds_moving_average": h.bonds_moving_average,
+            "bonds_penalty": h.bonds_penalty,
+            "yuma3": h.yuma3,
+            "liquid_alpha": {
+                "enabled": h.liquid_alpha_enabled,
+                "alpha_low": f64::from(h.alpha_low) / 65535.0,
+                "alpha_high": f64::from(h.alpha_high) / 65535.0,
+                "steepness": h.alpha_sigmoid_steepness,
+            },
+            "activity_cutoff": h.activity_cutoff,
+            "max_allowed_validators": h.max_allowed_validators,
+            "stake_threshold": h.stake_threshold.0,
+            "tempo": h.tempo,
+            "emission_per_epoch": 1_000_000_000u64,
+        },
+        "neurons": neurons,
+        "owner_uid": owner_uid,
+        "start_block": start,
+        "steps": steps,
+    }))
 }

@@ -462,6 +462,53 @@ fn localnet_subnet_pays_the_best_miner_most() {
             .any(|v| v["dividends"].as_u64().unwrap_or(0) > 0)
     );
 
+    // `sim record` turns the live subnet into a replayable scenario with a weight copier.
+    let rec = net.dir.path().join("recorded.json");
+    let bob_uid = settled[4]["uid"].as_u64().unwrap().to_string();
+    let out = Command::new(taonet_bin())
+        .args([
+            "--json",
+            "sim",
+            "record",
+            "--netuid",
+            "1",
+            "--epochs",
+            "2",
+            "--timeout",
+            "120",
+        ])
+        .args(["--copier-of", &bob_uid, "--rpc", &net.rpc(0), "--out"])
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sim record: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recorded: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(recorded["epochs"], 2);
+    assert_eq!(recorded["copier_uid"], 5);
+    let out = Command::new(taonet_bin())
+        .args(["sim", "yuma"])
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sim yuma: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replayed: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(replayed.len(), 2);
+    // Replayed on the chain's own rules, the miners keep their order.
+    let last = &replayed[1]["incentive"];
+    let inc = |i: usize| last[miner_uids[i] as usize].as_u64().unwrap();
+    assert!(inc(0) > inc(1) && inc(1) > inc(2), "{last}");
+
     // Stopping a miner by name leaves the rest running; `start` brings it back.
     let out = net.run(&["stop", "miner-2"]);
     assert!(

@@ -28,6 +28,7 @@ fn runs_every_example_as_json_lines() {
         "colluding_minority.json",
         "validator_switching_miners.json",
         "new_miner_joining.json",
+        "recorded_weight_copying.json",
     ] {
         let out = taonet(dir.path())
             .args(["sim", "yuma"])
@@ -132,4 +133,45 @@ fn bad_scenarios_name_the_problem() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot open"));
+}
+
+/// Weights recorded from a live local network (`taonet sim record --copier-of 1`: two
+/// subnet validators scoring three n-gram miners) plus an added validator that copies uid
+/// 1's weights one epoch late: once it has weights to copy, it earns less than the
+/// validator it copies in every epoch, although it has the same stake.
+#[test]
+fn a_weight_copier_on_recorded_weights_earns_less_than_the_honest_validator() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = example("recorded_weight_copying.json");
+    let scenario: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let copier = scenario["neurons"].as_array().unwrap().len() - 1;
+    let out = taonet(dir.path())
+        .args(["sim", "yuma"])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let reports = epochs(&out);
+    assert!(reports.len() >= 10, "{} epochs", reports.len());
+    let dividends = |r: &Value, uid: usize| r["dividends"][uid].as_u64().unwrap();
+    let mut compared = 0;
+    let (mut honest_total, mut copier_total) = (0, 0);
+    for r in &reports {
+        // The copier has the copied validator's stake throughout.
+        assert_eq!(r["stake_weight"][copier], r["stake_weight"][1], "{r}");
+        if dividends(r, copier) > 0 {
+            assert!(
+                dividends(r, copier) < dividends(r, 1),
+                "block {}: {r}",
+                r["block"]
+            );
+            compared += 1;
+        }
+        honest_total += dividends(r, 1);
+        copier_total += dividends(r, copier);
+    }
+    assert!(compared >= 8, "the copier earned in only {compared} epochs");
+    assert!(copier_total < honest_total);
 }
