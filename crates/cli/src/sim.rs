@@ -137,8 +137,18 @@ fn yuma(a: &YumaArgs, global: Global) -> Result<ExitCode> {
 /// One recorded epoch: the state the epoch at `block` ran on.
 struct Recorded {
     block: u64,
-    /// (uid, hotkey, stake, registered_at, stored weight row) of every neuron.
-    neurons: Vec<(u16, String, u64, u64, Vec<(u16, u16)>)>,
+    /// Every neuron.
+    neurons: Vec<RecordedNeuron>,
+}
+
+/// One neuron as an epoch saw it.
+struct RecordedNeuron {
+    uid: u16,
+    hotkey: String,
+    stake: u64,
+    registered_at: u64,
+    /// Its stored weight row.
+    weights: Vec<(u16, u16)>,
 }
 
 fn record(a: &RecordArgs, global: Global) -> Result<ExitCode> {
@@ -200,14 +210,12 @@ fn record(a: &RecordArgs, global: Global) -> Result<ExitCode> {
                     neurons: p
                         .neurons
                         .iter()
-                        .map(|n| {
-                            (
-                                n.uid,
-                                n.hotkey.clone(),
-                                n.stake.0,
-                                n.registered_at,
-                                n.weights.clone().unwrap_or_default(),
-                            )
+                        .map(|n| RecordedNeuron {
+                            uid: n.uid,
+                            hotkey: n.hotkey.clone(),
+                            stake: n.stake.0,
+                            registered_at: n.registered_at,
+                            weights: n.weights.clone().unwrap_or_default(),
                         })
                         .collect(),
                 });
@@ -266,11 +274,11 @@ fn build_recorded_scenario(
     let start = first.block.saturating_sub(1).max(1);
     let n_chain = epochs
         .iter()
-        .flat_map(|e| e.neurons.iter().map(|x| usize::from(x.0) + 1))
+        .flat_map(|e| e.neurons.iter().map(|x| usize::from(x.uid) + 1))
         .max()
         .unwrap_or(0);
     if let Some(c) = copier_of
-        && !first.neurons.iter().any(|x| x.0 == c)
+        && !first.neurons.iter().any(|x| x.uid == c)
     {
         return Err(usage!("--copier-of {c}: no such uid on subnet {netuid}"));
     }
@@ -280,12 +288,14 @@ fn build_recorded_scenario(
     let mut holder: BTreeMap<u16, String> = BTreeMap::new();
     let mut stake: BTreeMap<u16, u64> = BTreeMap::new();
     let mut neurons = vec![json!({"stake": 0, "registered_at": start}); total];
-    for (uid, hotkey, s, reg, _) in &first.neurons {
-        neurons[usize::from(*uid)] = json!({"stake": s, "registered_at": (*reg).min(start)});
-        holder.insert(*uid, hotkey.clone());
-        stake.insert(*uid, *s);
+    for x in &first.neurons {
+        neurons[usize::from(x.uid)] =
+            json!({"stake": x.stake, "registered_at": x.registered_at.min(start)});
+        holder.insert(x.uid, x.hotkey.clone());
+        stake.insert(x.uid, x.stake);
     }
-    let stake_of = |e: &Recorded, uid: u16| e.neurons.iter().find(|x| x.0 == uid).map(|x| x.2);
+    let stake_of =
+        |e: &Recorded, uid: u16| e.neurons.iter().find(|x| x.uid == uid).map(|x| x.stake);
     if let (Some(c), Some(of)) = (copier, copier_of) {
         neurons[usize::from(c)] =
             json!({"stake": stake_of(first, of).unwrap_or(0), "registered_at": start});
@@ -299,23 +309,22 @@ fn build_recorded_scenario(
             steps.push(json!({"advance_to": at}));
             block = at;
         }
-        for (uid, hotkey, s, _, _) in &e.neurons {
-            if holder.get(uid) != Some(hotkey) {
-                if holder.contains_key(uid) || e.block != first.block {
-                    steps.push(json!({"replace": {"uid": uid, "stake": s}}));
-                }
-                holder.insert(*uid, hotkey.clone());
-                stake.insert(*uid, *s);
-            } else if stake.get(uid) != Some(s) {
-                steps.push(json!({"set_stake": {"uid": uid, "stake": s}}));
-                stake.insert(*uid, *s);
+        for x in &e.neurons {
+            if holder.get(&x.uid) != Some(&x.hotkey) {
+                // A uid taken over by a new hotkey since the last epoch.
+                steps.push(json!({"replace": {"uid": x.uid, "stake": x.stake}}));
+                holder.insert(x.uid, x.hotkey.clone());
+                stake.insert(x.uid, x.stake);
+            } else if stake.get(&x.uid) != Some(&x.stake) {
+                steps.push(json!({"set_stake": {"uid": x.uid, "stake": x.stake}}));
+                stake.insert(x.uid, x.stake);
             }
         }
-        for (uid, _, _, _, row) in &e.neurons {
-            if !row.is_empty() {
+        for x in &e.neurons {
+            if !x.weights.is_empty() {
                 let w: BTreeMap<String, u16> =
-                    row.iter().map(|(j, v)| (j.to_string(), *v)).collect();
-                steps.push(json!({"set_weights": {"uid": uid, "weights": w}}));
+                    x.weights.iter().map(|(j, v)| (j.to_string(), *v)).collect();
+                steps.push(json!({"set_weights": {"uid": x.uid, "weights": w}}));
             }
         }
         if let (Some(c), Some(of)) = (copier, copier_of) {
@@ -331,8 +340,8 @@ fn build_recorded_scenario(
             copied = e
                 .neurons
                 .iter()
-                .find(|x| x.0 == of)
-                .map(|x| x.4.clone())
+                .find(|x| x.uid == of)
+                .map(|x| x.weights.clone())
                 .filter(|r| !r.is_empty());
         }
         if e.block > block {
@@ -345,8 +354,8 @@ fn build_recorded_scenario(
     let owner_uid = first
         .neurons
         .iter()
-        .find(|x| x.1 == detail.info.owner_hotkey)
-        .map(|x| x.0);
+        .find(|x| x.hotkey == detail.info.owner_hotkey)
+        .map(|x| x.uid);
     let description = format!(
         "Recorded from subnet {netuid} of a live chain: {} epochs (blocks {}..={}), every validator's stored weights and every stake change as they were when each epoch ran.{}",
         epochs.len(),
