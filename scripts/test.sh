@@ -17,3 +17,4 @@ fi
 export TAONET_TEST_PYTHON="$venv/bin/python"
 
 cargo test --workspace --locked -- --include-ignored
+cargo test -p taonet-subnet-text --features candle --locked

@@ -96,14 +96,38 @@ struct MinerRunArgs {
     rpc: RpcOpts,
 }
 
+/// Kinds of miner model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ModelKind {
+    /// Byte n-gram counts with Witten–Bell smoothing (seconds to train).
+    Ngram,
+    /// A byte MLP trained with candle (needs a build with `--features candle`).
+    Mlp,
+}
+
 #[derive(Args, Debug)]
 struct TrainArgs {
     /// Where to save the model (safetensors).
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
+    /// The kind of model.
+    #[arg(long, value_enum, default_value_t = ModelKind::Ngram)]
+    kind: ModelKind,
     /// n-gram order: 1 (bytes alone) to 8 (7 bytes of context).
     #[arg(long, default_value_t = 5)]
     order: usize,
+    /// MLP: optimiser steps.
+    #[cfg_attr(not(feature = "candle"), allow(dead_code))]
+    #[arg(long, default_value_t = 2000)]
+    steps: usize,
+    /// MLP: bytes of context.
+    #[cfg_attr(not(feature = "candle"), allow(dead_code))]
+    #[arg(long, default_value_t = 12)]
+    context: usize,
+    /// MLP: hidden layer width.
+    #[cfg_attr(not(feature = "candle"), allow(dead_code))]
+    #[arg(long, default_value_t = 256)]
+    hidden: usize,
     /// Train on this text file instead of the synthetic language.
     #[arg(long, value_name = "FILE")]
     corpus: Option<PathBuf>,
@@ -404,6 +428,9 @@ fn train(a: TrainArgs, global: Global) -> Result<ExitCode> {
             a.order
         ));
     }
+    if a.kind == ModelKind::Mlp && !cfg!(feature = "candle") {
+        return Err(mlp_unavailable());
+    }
     let language = Language::new();
     let (text, source) = match &a.corpus {
         Some(path) => {
@@ -425,21 +452,25 @@ fn train(a: TrainArgs, global: Global) -> Result<ExitCode> {
         }
     };
     let started = Instant::now();
-    let bar = progress_bar(global, a.order as u64, "counting contexts");
-    let model = NgramModel::train(a.order, &text, |p| bar.set_position(p.done as u64))
-        .map_err(|e| usage!("{e}"))?;
-    bar.finish_and_clear();
-    model.save(&a.out)?;
-    let entries = model.entries();
-    let model = Model::Ngram(model);
+    let model = match a.kind {
+        ModelKind::Ngram => {
+            let bar = progress_bar(global, a.order as u64, "counting contexts");
+            let model = NgramModel::train(a.order, &text, |p| bar.set_position(p.done as u64))
+                .map_err(|e| usage!("{e}"))?;
+            bar.finish_and_clear();
+            model.save(&a.out)?;
+            Model::Ngram(model)
+        }
+        ModelKind::Mlp => train_mlp(&a, &text, global)?,
+    };
     let bpb = evaluate_on_language(&model, &language, EVAL_SEED, 1024, 32, 256)?;
+    let description = model.describe();
     let out = json!({
         "model": a.out,
-        "kind": "ngram",
-        "order": a.order,
+        "kind": match a.kind { ModelKind::Ngram => "ngram", ModelKind::Mlp => "mlp" },
+        "description": description,
         "trained_bytes": text.len(),
         "source": source,
-        "entries": entries,
         "seconds": started.elapsed().as_secs_f64(),
         "bits_per_byte": bpb,
     });
@@ -447,8 +478,7 @@ fn train(a: TrainArgs, global: Global) -> Result<ExitCode> {
         println!("{out}");
     } else {
         println!(
-            "Saved a byte {}-gram model ({entries} entries, trained on {} bytes of {source}) to {}.",
-            a.order,
+            "Saved {description} (trained on {} bytes of {source}) to {}.",
             text.len(),
             a.out.display()
         );
@@ -502,4 +532,46 @@ fn eval(a: EvalArgs, global: Global) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "candle")]
+fn train_mlp(a: &TrainArgs, text: &[u8], global: Global) -> Result<Model> {
+    use taonet_subnet_text::mlp::{MlpConfig, MlpModel, TrainOptions};
+    let config = MlpConfig {
+        context: a.context,
+        hidden: a.hidden,
+        seed: a.seed,
+        ..MlpConfig::default()
+    };
+    let options = TrainOptions {
+        steps: a.steps,
+        seed: a.seed,
+        ..TrainOptions::default()
+    };
+    let bar = progress_bar(global, a.steps as u64, "training the MLP");
+    let model = MlpModel::train(&config, text, &options, |p| {
+        bar.set_position(p.step as u64);
+        bar.set_message(format!(
+            "training the MLP ({:.2} bpb)",
+            p.loss_bits_per_byte
+        ));
+    })
+    .map_err(|e| match e {
+        taonet_subnet_text::TextError::Config(_) => usage!("{e}"),
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    bar.finish_and_clear();
+    model.save(&a.out)?;
+    Ok(Model::Mlp(model))
+}
+
+#[cfg(not(feature = "candle"))]
+fn train_mlp(_: &TrainArgs, _: &[u8], _: Global) -> Result<Model> {
+    Err(mlp_unavailable())
+}
+
+fn mlp_unavailable() -> anyhow::Error {
+    usage!(
+        "this taonet was built without the MLP: rebuild it with `cargo install --path crates/cli --features candle` (or use --kind ngram)"
+    )
 }

@@ -1,5 +1,5 @@
-//! Miner and validator throughput of the text subnet: n-gram answers per second and
-//! scoring of a 128-prefix answer.
+//! Miner and validator throughput of the text subnet: n-gram (and, with `--features candle`,
+//! MLP) answers per second and scoring of a 128-prefix answer.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -22,6 +22,20 @@ fn benches(c: &mut Criterion) {
     for order in [2, 4, 6] {
         let model = Model::Ngram(NgramModel::train(order, &text, |_| {}).expect("train"));
         g.bench_function(format!("miner_answer_128_prefixes/order={order}"), |b| {
+            b.iter(|| model.answer(request.clone()).expect("answer"))
+        });
+    }
+    #[cfg(feature = "candle")]
+    {
+        // The default-shape MLP (a few hundred steps: answer time does not depend on them).
+        use taonet_subnet_text::mlp::{MlpConfig, MlpModel, TrainOptions};
+        let options = TrainOptions {
+            steps: 200,
+            ..TrainOptions::default()
+        };
+        let mlp = MlpModel::train(&MlpConfig::default(), &text, &options, |_| {}).expect("train");
+        let model = Model::Mlp(mlp);
+        g.bench_function("miner_answer_128_prefixes/mlp", |b| {
             b.iter(|| model.answer(request.clone()).expect("answer"))
         });
     }

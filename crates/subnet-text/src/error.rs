@@ -48,7 +48,10 @@ pub enum TextError {
     /// An invalid setting (training order, prefix lengths, held-out text…).
     #[error("invalid setting: {0}")]
     Config(String),
-    /// Training data is unusable.
+    /// Training data is unusable (or training on it diverged).
     #[error("training data: {0}")]
     Training(String),
+    /// The tensor library (candle, feature `candle`) failed.
+    #[error("candle: {0}")]
+    Candle(String),
 }

@@ -6,7 +6,10 @@
 //! with its secret per-epoch seed ([`generator`]), optionally mixed with its private
 //! held-out text. Miners can learn the language from unlimited samples but cannot have
 //! memorised the test text. [`TextSubnet`] plugs this into the generic validator loop of
-//! `taonet-neuron`; [`Model`] (a byte n-gram, [`ngram`]) plugs into its miner loop.
+//! `taonet-neuron`; [`Model`] (a byte n-gram, [`ngram`], or with the off-by-default cargo
+//! feature `candle` a byte-level neural MLP trained with candle, `mlp`) plugs into its miner
+//! loop. Without the feature the chain builds without candle, and an MLP model file is
+//! refused with a hint to rebuild with `--features candle`.
 //!
 //! ```
 //! use taonet_neuron::{MinerModel, Subnet};
@@ -38,6 +41,8 @@
 
 pub mod error;
 pub mod generator;
+#[cfg(feature = "candle")]
+pub mod mlp;
 pub mod model;
 pub mod ngram;
 pub mod score;
@@ -46,6 +51,8 @@ pub mod synapse;
 
 pub use error::TextError;
 pub use generator::{Language, Sample};
+#[cfg(feature = "candle")]
+pub use mlp::{MlpConfig, MlpModel};
 pub use model::{Model, evaluate_on_language, evaluate_on_text};
 pub use ngram::NgramModel;
 pub use subnet::{Targets, TextSubnet, TextSubnetConfig};

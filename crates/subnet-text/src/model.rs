@@ -10,11 +10,18 @@ use crate::score;
 use crate::synapse::{Distribution, NextByte};
 use crate::{Language, TextError};
 
+/// The `format` metadata value of MLP model files (module `mlp`, feature `candle`); known
+/// without the feature so such a file is refused with a hint.
+pub const MLP_FORMAT: &str = "taonet-mlp";
+
 /// A loaded miner model.
 #[derive(Debug)]
 pub enum Model {
     /// The byte n-gram model.
     Ngram(NgramModel),
+    /// The candle byte MLP (feature `candle`).
+    #[cfg(feature = "candle")]
+    Mlp(crate::mlp::MlpModel),
 }
 
 impl Model {
@@ -39,6 +46,14 @@ impl Model {
             })?;
         match format.as_str() {
             ngram::FORMAT => NgramModel::load(path).map(Model::Ngram),
+            #[cfg(feature = "candle")]
+            MLP_FORMAT => crate::mlp::MlpModel::load(path).map(Model::Mlp),
+            #[cfg(not(feature = "candle"))]
+            MLP_FORMAT => Err(TextError::UnsupportedModel {
+                path: path.to_path_buf(),
+                kind: format,
+                hint: ": rebuild taonet with `--features candle`".into(),
+            }),
             _ => Err(TextError::UnsupportedModel {
                 path: path.to_path_buf(),
                 kind: format,
@@ -56,6 +71,8 @@ impl Model {
                 m.entries(),
                 m.trained_bytes()
             ),
+            #[cfg(feature = "candle")]
+            Model::Mlp(m) => m.describe(),
         }
     }
 
@@ -63,15 +80,45 @@ impl Model {
     pub fn predict(&self, context: &[u8]) -> [f64; 256] {
         match self {
             Model::Ngram(m) => m.predict(context),
+            #[cfg(feature = "candle")]
+            Model::Mlp(m) => m.predict(context),
         }
     }
 
-    /// The wire distributions for a batch of prefixes.
+    /// The wire distributions for a batch of prefixes (the MLP predicts them in one
+    /// forward pass).
     pub fn distributions(&self, prefixes: &[Vec<u8>]) -> Vec<Distribution> {
-        prefixes
-            .iter()
-            .map(|p| score::quantize(&self.predict(p)))
-            .collect()
+        match self {
+            #[cfg(feature = "candle")]
+            Model::Mlp(m) => m
+                .predict_batch(prefixes)
+                .iter()
+                .map(score::quantize)
+                .collect(),
+            _ => prefixes
+                .iter()
+                .map(|p| score::quantize(&self.predict(p)))
+                .collect(),
+        }
+    }
+}
+
+impl Model {
+    /// Like [`Model::distributions`], but a failure inside the model (candle) is an error
+    /// rather than a uniform guess: a miner answers it with an error status.
+    ///
+    /// # Errors
+    /// [`TextError::Candle`] when the MLP's forward pass fails.
+    pub fn try_distributions(&self, prefixes: &[Vec<u8>]) -> Result<Vec<Distribution>, TextError> {
+        #[cfg(feature = "candle")]
+        if let Model::Mlp(m) = self {
+            return Ok(m
+                .try_predict_batch(prefixes)?
+                .iter()
+                .map(score::quantize)
+                .collect());
+        }
+        Ok(self.distributions(prefixes))
     }
 }
 
@@ -80,7 +127,9 @@ impl MinerModel<NextByte> for Model {
         let prefixes = request
             .decode_prefixes()
             .map_err(|e| ForwardError(e.to_string()))?;
-        let ds = self.distributions(&prefixes);
+        let ds = self
+            .try_distributions(&prefixes)
+            .map_err(|e| ForwardError(e.to_string()))?;
         request.set_distributions(&ds);
         Ok(request)
     }

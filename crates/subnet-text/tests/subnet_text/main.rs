@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod generator;
+#[cfg(feature = "candle")]
+mod mlp;
 mod models;
 mod network;
 mod scoring;

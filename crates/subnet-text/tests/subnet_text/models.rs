@@ -115,6 +115,29 @@ fn corrupt_and_foreign_files_are_refused_clearly() {
     assert!(NgramModel::train(2, b"", |_| {}).is_err());
 }
 
+#[test]
+#[cfg(not(feature = "candle"))]
+fn an_mlp_file_is_refused_with_the_rebuild_hint_without_candle() {
+    // The smallest safetensors file that claims to be an MLP model.
+    let header = br#"{"__metadata__":{"format":"taonet-mlp","version":"1"},"w":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    bytes.extend_from_slice(&[1, 2]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mlp.safetensors");
+    std::fs::write(&p, bytes).unwrap();
+    let err = Model::load(&p).unwrap_err();
+    assert!(
+        matches!(&err, TextError::UnsupportedModel { kind, .. } if kind == "taonet-mlp"),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("mlp.safetensors") && msg.contains("rebuild taonet with `--features candle`"),
+        "{msg}"
+    );
+}
+
 fn safetensors_without_metadata() -> Vec<u8> {
     let header = br#"{"w":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#;
     let mut out = (header.len() as u64).to_le_bytes().to_vec();
