@@ -40,10 +40,30 @@ fn every_example_is_checked() {
         [
             "colluding_minority.json",
             "new_miner_joining.json",
+            "recorded_weight_copying.json",
             "validator_switching_miners.json",
             "weight_copying.json"
         ]
     );
+}
+
+/// Recorded from a live local network (`taonet sim record --copier-of 1`): the added copier
+/// (the last uid) has uid 1's stake, and in every epoch where it earns anything it earns less
+/// than uid 1, whose weights it copies one epoch late.
+#[test]
+fn recorded_weight_copying() {
+    let r = load("recorded_weight_copying.json");
+    assert!(r.len() >= 10);
+    let copier = r[0].output.dividends.len() - 1;
+    let mut earning = 0;
+    for e in &r {
+        let d = &e.output.dividends;
+        if d[copier] > 0 {
+            earning += 1;
+            assert!(d[copier] < d[1], "block {}: {d:?}", e.block);
+        }
+    }
+    assert!(earning >= 8, "the copier earned in {earning} epochs");
 }
 
 /// The copier (uid 3) earns as much as the honest validators while nothing changes, and less
