@@ -87,6 +87,8 @@ enum Command {
     Axon(chain::axon::AxonArgs),
     /// Block-producer consensus keys.
     Consensus(chain::consensus::ConsensusArgs),
+    /// On-chain governance: propose, vote, list and show proposals; the treasury.
+    Gov(chain::gov::GovArgs),
     /// Run a miner of the text subnet; train and evaluate miner models.
     Miner(neuron::MinerArgs),
     /// Run a validator of the text subnet.
@@ -120,6 +122,7 @@ fn main() -> ExitCode {
         Command::Weights(args) => chain::weights::run(args, global),
         Command::Axon(args) => chain::axon::run(args, global),
         Command::Consensus(args) => chain::consensus::run(args, global),
+        Command::Gov(args) => chain::gov::run(args, global),
         Command::Miner(args) => neuron::run_miner(args, global),
         Command::Validator(args) => neuron::run_validator(args, global),
     };

@@ -128,6 +128,23 @@ pub trait TaonetApi {
         before: Option<(u64, u32)>,
     ) -> Result<Vec<(u64, u32, Hash)>, ErrorObjectOwned>;
 
+    /// Governance proposals, newest first (at most `limit`, default 100), with status and
+    /// tally.
+    #[method(name = "gov_proposals")]
+    async fn gov_proposals(
+        &self,
+        limit: Option<u32>,
+    ) -> Result<Vec<ProposalInfo>, ErrorObjectOwned>;
+    /// One proposal with its tally (live while voting).
+    #[method(name = "gov_proposal")]
+    async fn gov_proposal(&self, id: u64) -> Result<Option<ProposalInfo>, ErrorObjectOwned>;
+    /// The votes on a proposal, with the stake each counts now.
+    #[method(name = "gov_votes")]
+    async fn gov_votes(&self, id: u64) -> Result<Vec<VoteInfo>, ErrorObjectOwned>;
+    /// The treasury: address, balance, fee share.
+    #[method(name = "gov_treasury")]
+    async fn gov_treasury(&self) -> Result<TreasuryInfo, ErrorObjectOwned>;
+
     /// Submits a transaction (hex of its encoding); returns its hash.
     #[method(name = "author_submitTransaction")]
     async fn author_submit_transaction(&self, tx_hex: String) -> Result<Hash, ErrorObjectOwned>;

@@ -14,3 +14,5 @@ pub const RATE_LIMITED: i32 = 1005;
 pub const STORAGE: i32 = 1006;
 /// A requested range is too large.
 pub const TOO_LARGE: i32 = 1007;
+/// The requested item (e.g. a governance proposal) does not exist.
+pub const NOT_FOUND: i32 = 1008;

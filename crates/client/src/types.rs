@@ -310,3 +310,75 @@ pub struct Supply {
     /// Total burned.
     pub total_burned: Rao,
 }
+
+/// A governance proposal with its tally: the final one once voting closed, else the live
+/// one (counted over the stake as it is now).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalInfo {
+    /// Id.
+    pub id: u64,
+    /// Proposer coldkey (SS58).
+    pub proposer: String,
+    /// What it does.
+    pub action: taonet_types::gov::ProposalAction,
+    /// The action in words (addresses SS58, amounts TAO).
+    pub summary: Vec<String>,
+    /// Description.
+    pub description: String,
+    /// Deposit reserved by the proposer.
+    pub deposit: Rao,
+    /// Whether the deposit was burned at the tally.
+    pub deposit_burned: bool,
+    /// Block submitted.
+    pub submitted: u64,
+    /// Last voting block.
+    pub voting_ends: u64,
+    /// Execution block if passed.
+    pub execute_at: u64,
+    /// Status.
+    pub status: taonet_types::gov::ProposalStatus,
+    /// The tally (final, or live while voting).
+    pub tally: taonet_types::gov::Tally,
+    /// Whether `tally` is live (still voting).
+    pub live: bool,
+    /// Turnout in ppb of total stake (rounded down; for display).
+    pub turnout_ppb: u64,
+    /// Quorum needed, ppb (current parameter).
+    pub quorum_ppb: u32,
+    /// aye / (aye + nay) in ppb (rounded down; for display), if anyone voted aye or nay.
+    pub approval_ppb: Option<u64>,
+    /// Approval threshold, ppb (current parameter).
+    pub threshold_ppb: u32,
+    /// Number of votes cast.
+    pub votes: u32,
+    /// Current height.
+    pub height: u64,
+}
+
+/// A vote with the stake it counts now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteInfo {
+    /// Voting coldkey (SS58).
+    pub voter: String,
+    /// The vote.
+    pub vote: taonet_types::gov::VoteKind,
+    /// Block cast (or last changed).
+    pub block: u64,
+    /// Stake it counts now (own plus delegated, after nominators' overrides).
+    pub weight: Rao,
+}
+
+/// The treasury.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreasuryInfo {
+    /// Its well-known address (SS58): SHA-256 of `"taonet/treasury"`.
+    pub account: String,
+    /// Balance.
+    pub balance: Rao,
+    /// Share of every fee it receives, ppb.
+    pub fee_share_ppb: u32,
+    /// Deposits reserved by proposals being voted on.
+    pub reserved_deposits: Rao,
+    /// Proposals being voted on.
+    pub active_proposals: u32,
+}

@@ -135,6 +135,59 @@ pub fn decode_transaction(
     })
 }
 
+/// A proposal's action in words.
+pub fn action_summary(action: &taonet_types::gov::ProposalAction) -> Vec<String> {
+    use taonet_types::gov::ProposalAction;
+    match action {
+        ProposalAction::SetParams(updates) => updates
+            .iter()
+            .map(|u| format!("set {} = {}", u.name(), u.value_text()))
+            .collect(),
+        ProposalAction::TreasurySpend { to, amount } => vec![format!(
+            "pay {} TAO from the treasury to {}",
+            amount.to_tao_compact(),
+            to.to_ss58()
+        )],
+        ProposalAction::Text => vec!["text only (nothing is executed)".into()],
+    }
+}
+
+fn proposal_info(state: &State, p: &taonet_types::gov::Proposal) -> ProposalInfo {
+    use taonet_types::gov::{PPB, ProposalStatus};
+    let live = p.status == ProposalStatus::Voting;
+    let tally = match (live, p.tally) {
+        (false, Some(t)) => t,
+        _ => state.gov_tally(p.id).unwrap_or_default(),
+    };
+    let ppb = |num: u128, den: u128| {
+        (num * u128::from(PPB))
+            .checked_div(den)
+            .map_or(0, |v| u64::try_from(v).unwrap_or(u64::MAX))
+    };
+    let yes_no = u128::from(tally.aye.0) + u128::from(tally.nay.0);
+    ProposalInfo {
+        id: p.id,
+        proposer: p.proposer.to_ss58(),
+        action: p.action.clone(),
+        summary: action_summary(&p.action),
+        description: p.description.clone(),
+        deposit: p.deposit,
+        deposit_burned: p.deposit_burned,
+        submitted: p.submitted,
+        voting_ends: p.voting_ends,
+        execute_at: p.execute_at,
+        status: p.status.clone(),
+        tally,
+        live,
+        turnout_ppb: ppb(tally.turnout(), u128::from(tally.total_stake.0)),
+        quorum_ppb: state.params().gov_quorum,
+        approval_ppb: (yes_no > 0).then(|| ppb(u128::from(tally.aye.0), yes_no)),
+        threshold_ppb: state.params().gov_approval_threshold,
+        votes: u32::try_from(state.votes_on(p.id).len()).unwrap_or(u32::MAX),
+        height: state.globals.height,
+    }
+}
+
 fn subnet_info(netuid: u16, s: &RuntimeSubnet, state: &State) -> SubnetInfo {
     let tempo = u64::from(s.hyperparams.tempo.max(1));
     SubnetInfo {
@@ -559,6 +612,65 @@ impl TaonetApiServer for RpcApi {
                     .unwrap_or(g.total_issuance),
             ),
             total_burned: g.total_burned,
+        })
+    }
+
+    async fn gov_proposals(
+        &self,
+        limit: Option<u32>,
+    ) -> Result<Vec<ProposalInfo>, ErrorObjectOwned> {
+        let limit = limit.unwrap_or(100);
+        if limit > 1_000 {
+            return Err(err(codes::TOO_LARGE, "limit must be at most 1000"));
+        }
+        let state = self.chain.finalized_state();
+        // Ids are consecutive, so the newest `limit` are the last `limit` ids.
+        let from = state
+            .globals
+            .next_proposal_id
+            .saturating_sub(u64::from(limit));
+        let mut out: Vec<ProposalInfo> = state
+            .proposals
+            .range(from..)
+            .map(|(_, p)| proposal_info(&state, p))
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
+    async fn gov_proposal(&self, id: u64) -> Result<Option<ProposalInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        Ok(state.proposals.get(&id).map(|p| proposal_info(&state, p)))
+    }
+
+    async fn gov_votes(&self, id: u64) -> Result<Vec<VoteInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        if !state.proposals.contains_key(&id) {
+            return Err(err(
+                codes::NOT_FOUND,
+                format!("proposal {id} does not exist"),
+            ));
+        }
+        Ok(state
+            .gov_vote_weights(id)
+            .into_iter()
+            .map(|(who, v, weight)| VoteInfo {
+                voter: who.to_ss58(),
+                vote: v.vote,
+                block: v.block,
+                weight,
+            })
+            .collect())
+    }
+
+    async fn gov_treasury(&self) -> Result<TreasuryInfo, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        Ok(TreasuryInfo {
+            account: taonet_types::gov::treasury_account().to_ss58(),
+            balance: state.treasury_balance(),
+            fee_share_ppb: state.params().treasury_fee_share,
+            reserved_deposits: state.globals.total_deposits,
+            active_proposals: u32::try_from(state.active_proposals()).unwrap_or(u32::MAX),
         })
     }
 

@@ -7,8 +7,8 @@
 //!    the signer's free balance; for free calls, the signing hotkey is registered on the
 //!    subnet and within its rate limit. A transaction failing any of these is invalid: it
 //!    is never included, and a block containing one is rejected.
-//! 2. **Charge**: the fee moves from the signer to the block proposer's owner coldkey, and
-//!    the nonce increases.
+//! 2. **Charge**: the fee moves from the signer to the block proposer's owner coldkey, less
+//!    the treasury's `treasury_fee_share` (rounded down), and the nonce increases.
 //! 3. **Dispatch** the call. If it fails, everything it changed is rolled back (the state is
 //!    a persistent structure, so the snapshot is O(1)); the fee and nonce stay, and the
 //!    receipt records the typed error.
@@ -18,7 +18,8 @@
 //! count); batch signature verification; the transactions in order; then the block step:
 //! matured unbonding is paid out, the root epoch runs if due (or if subnets changed), the block
 //! reward accrues to subnets, due subnet epochs run, and at the end of a consensus epoch the
-//! seats two epochs ahead are elected. Finally the state root is computed and must equal the
+//! seats two epochs ahead are elected; last, governance tallies and executions due in this
+//! block run ([`crate::governance`]). Finally the state root is computed and must equal the
 //! block's, and the elected seats must equal the block's. All of it happens on a copy of the
 //! state that replaces the original only if the block is valid. In debug builds every
 //! invariant of [`crate::invariants`] is checked after every block.
@@ -27,7 +28,7 @@ use commonware_codec::EncodeSize;
 use serde::Serialize;
 use taonet_crypto::{Signature, SignedMessage, verify, verify_batch};
 use taonet_types::tx::{
-    BalancesCall, ConsensusCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+    BalancesCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
 };
 use taonet_types::{
     AccountId, Block, BlockNumber, Call, ChainDomain, Hash, Rao, SeatSet, SignedTransaction,
@@ -35,6 +36,7 @@ use taonet_types::{
 
 use crate::emission::EpochRecord;
 use crate::error::{BlockError, DispatchError, TxInvalid};
+use crate::governance::GovEvent;
 use crate::state::{Account, RecordChange, State, SubnetIdentity};
 
 /// The outcome of one included transaction.
@@ -76,8 +78,12 @@ pub struct BlockOutcome {
     pub accrued: Rao,
     /// Unbonding paid out.
     pub unbonded: Rao,
-    /// Fees paid to the proposer.
+    /// Fees paid to the proposer (after the treasury's share).
     pub fees: Rao,
+    /// Fees paid to the treasury (`treasury_fee_share` of each fee, rounded down).
+    pub treasury_fees: Rao,
+    /// Governance tallies and executions in the block step.
+    pub governance: Vec<GovEvent>,
     /// The state records the block changed (what a store must write).
     #[serde(skip)]
     pub changes: Vec<RecordChange>,
@@ -287,6 +293,16 @@ fn dispatch(state: &mut State, signer: &AccountId, call: &Call) -> Result<(), Di
         Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key }) => {
             state.register_consensus_key(signer, hotkey, *key)?
         }
+        Call::Governance(c) => match c {
+            GovernanceCall::Propose {
+                action,
+                description,
+            } => {
+                state.propose(signer, action, description)?;
+            }
+            GovernanceCall::Vote { proposal, vote } => state.vote(signer, *proposal, *vote)?,
+            GovernanceCall::Cancel { proposal } => state.cancel_proposal(signer, *proposal)?,
+        },
     }
     Ok(())
 }
@@ -310,7 +326,11 @@ pub fn apply_transaction(
                 fee: valid.fee,
                 free: state.free(&signer),
             })?;
-        let _ = state.credit(fee_to, valid.fee);
+        // The treasury's share (rounded down) and the rest to the proposer; crediting cannot
+        // overflow: the fee was part of the issuance.
+        let (to_proposer, to_treasury) = state.fee_split(valid.fee);
+        let _ = state.credit(fee_to, to_proposer);
+        let _ = state.credit_treasury(to_treasury);
     }
     match state.accounts.get_mut(&signer) {
         Some(acc) => acc.nonce += 1,
@@ -394,6 +414,20 @@ fn check_proposer(
     }
 }
 
+/// Adds a paid fee to the block's totals (parameters only change in the block step, so the
+/// split is the one the transaction used).
+fn add_fees(state: &State, outcome: &mut BlockOutcome, fee: Rao) {
+    let (to_proposer, to_treasury) = state.fee_split(fee);
+    outcome.fees = outcome
+        .fees
+        .checked_add(to_proposer)
+        .unwrap_or(outcome.fees);
+    outcome.treasury_fees = outcome
+        .treasury_fees
+        .checked_add(to_treasury)
+        .unwrap_or(outcome.treasury_fees);
+}
+
 /// The block step after the transactions.
 fn finish_block(state: &mut State, outcome: &mut BlockOutcome) {
     let now = state.globals.height;
@@ -412,6 +446,8 @@ fn finish_block(state: &mut State, outcome: &mut BlockOutcome) {
     if state.is_epoch_end(now) {
         outcome.seats = Some(state.rotate_seats(now));
     }
+    // Last, so parameter changes take effect from the next block as a whole.
+    outcome.governance = state.governance_step(now);
 }
 
 /// Starts a block on `state`: sets height and time.
@@ -446,10 +482,7 @@ pub fn apply_block(
     for (index, tx) in block.transactions.iter().enumerate() {
         let receipt = apply_transaction(&mut next, domain, tx, &fee_to, false)
             .map_err(|error| BlockError::InvalidTransaction { index, error })?;
-        outcome.fees = outcome
-            .fees
-            .checked_add(receipt.fee)
-            .unwrap_or(outcome.fees);
+        add_fees(&next, &mut outcome, receipt.fee);
         outcome.receipts.push(receipt);
     }
     finish_block(&mut next, &mut outcome);
@@ -516,10 +549,7 @@ pub fn build_block(
         }
         match apply_transaction(&mut next, domain, tx, &fee_to, false) {
             Ok(receipt) => {
-                outcome.fees = outcome
-                    .fees
-                    .checked_add(receipt.fee)
-                    .unwrap_or(outcome.fees);
+                add_fees(&next, &mut outcome, receipt.fee);
                 outcome.receipts.push(receipt);
                 included.push(tx.clone());
             }

@@ -4,9 +4,13 @@
 //! - `transfer(dest, amount)`: `amount > 0`; not to oneself; the signer must hold `amount`
 //!   free; the recipient's resulting balance must reach the existential deposit (so dust
 //!   accounts cannot be created). Errors: [`BalancesError`].
+//! - A transfer to the treasury address ([`taonet_types::gov::treasury_account`]) is a
+//!   donation: it adds to the treasury balance (no account is created, no existential
+//!   deposit applies).
 //! - Accounts are never deleted: their nonce must survive to prevent replays.
-//! - Issuance is only changed by emission (mint), registration burns and slashing; moving TAO
-//!   between free, staked, unbonding, locked and treasury never changes it.
+//! - Issuance is only changed by emission (mint), registration burns, burned proposal
+//!   deposits and slashing; moving TAO between free, staked, unbonding, locked, treasury and
+//!   deposits never changes it.
 
 use taonet_types::{AccountId, Rao};
 
@@ -150,6 +154,12 @@ impl State {
         }
         if from == dest {
             return Err(BalancesError::SelfTransfer);
+        }
+        if *dest == taonet_types::gov::treasury_account() {
+            self.debit(from, amount)?;
+            return self
+                .credit_treasury(amount)
+                .map_err(|_| BalancesError::Overflow);
         }
         let resulting = self
             .free(dest)

@@ -390,6 +390,84 @@ pub enum ConsensusError {
     InvalidKey,
 }
 
+/// Governance errors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum GovernanceError {
+    /// The description is too long.
+    #[error("the proposal description is {len} bytes; the limit is {max}")]
+    DescriptionTooLong {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The proposer owns too little stake.
+    #[error("proposing needs {required} TAO of stake owned by the coldkey; it owns {stake} TAO")]
+    InsufficientStake {
+        /// Stake owned by the signer (all hotkeys).
+        stake: Rao,
+        /// `gov_min_proposer_stake`.
+        required: Rao,
+    },
+    /// The proposer cannot pay the deposit.
+    #[error("the proposal deposit is {needed} TAO but only {available} TAO is free")]
+    InsufficientBalance {
+        /// The deposit.
+        needed: Rao,
+        /// Free balance.
+        available: Rao,
+    },
+    /// Too many proposals are in their voting period.
+    #[error("{0} proposals are already being voted on (the limit); wait for one to close")]
+    TooManyActiveProposals(u16),
+    /// A parameter change out of bounds.
+    #[error("invalid parameter change: {0}")]
+    InvalidParameter(String),
+    /// A parameter proposal without changes, or with too many.
+    #[error("a parameter proposal needs 1 to {max} changes; it has {count}")]
+    BadUpdateCount {
+        /// Changes given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A treasury spend of zero.
+    #[error("a treasury spend must be greater than zero")]
+    ZeroSpend,
+    /// A treasury spend larger than the treasury.
+    #[error("the spend of {amount} TAO exceeds the treasury balance of {treasury} TAO")]
+    SpendExceedsTreasury {
+        /// Requested.
+        amount: Rao,
+        /// Treasury balance now.
+        treasury: Rao,
+    },
+    /// No such proposal.
+    #[error("proposal {0} does not exist")]
+    UnknownProposal(u64),
+    /// The proposal is not open for votes.
+    #[error("voting on proposal {proposal} is closed (status: {status})")]
+    VotingClosed {
+        /// The proposal.
+        proposal: u64,
+        /// Its status.
+        status: &'static str,
+    },
+    /// The signer has no stake to vote with.
+    #[error("this coldkey has no voting weight: it owns no stake and no hotkey with nominators")]
+    NoVotingWeight,
+    /// Only the proposer may cancel.
+    #[error("only the proposer may cancel proposal {0}")]
+    NotProposer(u64),
+    /// A proposal with votes cannot be cancelled.
+    #[error("proposal {0} already has votes and can no longer be cancelled")]
+    AlreadyVoted(u64),
+    /// Arithmetic overflow.
+    #[error("governance arithmetic overflow")]
+    Overflow,
+}
+
 /// Why a call failed (its transaction is still included and pays its fee).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "module", content = "error", rename_all = "snake_case")]
@@ -412,6 +490,9 @@ pub enum DispatchError {
     /// Consensus.
     #[error(transparent)]
     Consensus(#[from] ConsensusError),
+    /// Governance.
+    #[error(transparent)]
+    Governance(#[from] GovernanceError),
 }
 
 /// Why a block was rejected.

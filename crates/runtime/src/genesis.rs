@@ -31,6 +31,8 @@ use taonet_types::{
     AccountId, Block, ChainDomain, ChainParams, Hash, MAX_SUPPLY, Rao, SubnetHyperparams,
 };
 
+use taonet_types::gov::ParamUpdate;
+
 use crate::state::{State, SubnetIdentity, SubnetInfo};
 
 /// An SS58 address in a chain spec.
@@ -203,7 +205,9 @@ impl ChainSpec {
     /// The development chain: the accounts of [`DEV_NAMES`] funded with 100,000 TAO each,
     /// one validator per consensus key (alice, bob, … with 10,000 TAO self-stake and a root
     /// seat), subnet 1 owned by alice, and short periods (tempo 10, unbonding 20 blocks,
-    /// consensus epochs of 50 blocks) so every mechanism shows within minutes.
+    /// consensus epochs of 50 blocks, governance votes of 40 blocks executed 10 blocks later,
+    /// 100 TAO of stake and a 10 TAO deposit to propose) so every mechanism shows within
+    /// minutes.
     pub fn dev(consensus_keys: &[[u8; 32]]) -> ChainSpec {
         let tao = |t: u64| Tao(Rao(t * taonet_types::RAO_PER_TAO));
         let hyperparams = SubnetHyperparams {
@@ -227,6 +231,10 @@ impl ChainSpec {
             root_tempo: 10,
             subnet_limit: 32,
             default_hyperparams: hyperparams,
+            gov_min_proposer_stake: Rao(100 * taonet_types::RAO_PER_TAO),
+            gov_proposal_deposit: Rao(10 * taonet_types::RAO_PER_TAO),
+            gov_voting_period: 40,
+            gov_execution_delay: 10,
             ..ChainParams::default()
         };
         let mut balances = Vec::new();
@@ -275,6 +283,23 @@ impl ChainSpec {
             return Err(invalid(
                 "params.consensus_epoch_length must be at least 1".into(),
             ));
+        }
+        // The governance parameters within the bounds a proposal would have to respect.
+        let p = &self.params;
+        let mut checked = p.clone();
+        for u in [
+            ParamUpdate::GovMinProposerStake(p.gov_min_proposer_stake),
+            ParamUpdate::GovProposalDeposit(p.gov_proposal_deposit),
+            ParamUpdate::GovVotingPeriod(p.gov_voting_period),
+            ParamUpdate::GovExecutionDelay(p.gov_execution_delay),
+            ParamUpdate::GovQuorum(p.gov_quorum),
+            ParamUpdate::GovApprovalThreshold(p.gov_approval_threshold),
+            ParamUpdate::GovBurnBelowPpb(p.gov_burn_below_ppb),
+            ParamUpdate::TreasuryFeeShare(p.treasury_fee_share),
+            ParamUpdate::GovMaxActiveProposals(p.gov_max_active_proposals),
+        ] {
+            u.apply(&mut checked)
+                .map_err(|e| invalid(format!("params: {e}")))?;
         }
         let mut state = State::new(self.params.clone());
         let mut root_params = self.params.default_hyperparams.clone();

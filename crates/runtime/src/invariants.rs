@@ -2,19 +2,22 @@
 //! builds).
 //!
 //! 1. Total issuance = Σ free balances + total stake + total unbonding + total locked +
-//!    treasury.
+//!    treasury + reserved proposal deposits.
 //! 2. The running totals equal their sums: total stake = Σ stake positions = Σ per-hotkey
 //!    totals; total unbonding = Σ unbonding entries; total locked = Σ subnet locks; total
 //!    pending emission = Σ subnets' pending emission.
 //! 3. Issuance plus pending emission never exceeds the 21M TAO cap.
 //! 4. Every subnet's neurons are exactly uids `0..n`, and the hotkey → uid index matches them.
 //! 5. Every staked hotkey has an owner.
+//! 6. Reserved deposits = Σ deposits of proposals in their voting period, and each of those
+//!    has exactly one tally task queued.
 
 use std::collections::BTreeMap;
 
+use taonet_types::gov::ProposalStatus;
 use taonet_types::{AccountId, MAX_SUPPLY};
 
-use crate::state::State;
+use crate::state::{GovTask, State};
 
 fn sum(values: impl Iterator<Item = u64>) -> u128 {
     values.map(u128::from).sum()
@@ -34,15 +37,32 @@ pub fn check(state: &State) -> Result<(), String> {
         + u128::from(g.total_stake.0)
         + u128::from(g.total_unbonding.0)
         + u128::from(g.total_locked.0)
-        + u128::from(g.treasury.0);
+        + u128::from(g.treasury.0)
+        + u128::from(g.total_deposits.0);
     if u128::from(g.total_issuance.0) != parts {
         return Err(format!(
-            "total issuance {} != free {free} + stake {} + unbonding {} + locked {} + treasury {}",
+            "total issuance {} != free {free} + stake {} + unbonding {} + locked {} + treasury {} + deposits {}",
             g.total_issuance.0,
             g.total_stake.0,
             g.total_unbonding.0,
             g.total_locked.0,
-            g.treasury.0
+            g.treasury.0,
+            g.total_deposits.0
+        ));
+    }
+    let mut deposits: u128 = 0;
+    for (id, p) in state.proposals.iter() {
+        if p.status == ProposalStatus::Voting {
+            deposits += u128::from(p.deposit.0);
+            if state.gov_queue.get(&(p.voting_ends, *id)) != Some(&GovTask::Tally) {
+                return Err(format!("voting proposal {id} has no tally queued"));
+            }
+        }
+    }
+    if deposits != u128::from(g.total_deposits.0) {
+        return Err(format!(
+            "total deposits {} != voting proposals' deposits {deposits}",
+            g.total_deposits.0
         ));
     }
     if stake != u128::from(g.total_stake.0) || hotkey_totals != stake {

@@ -9,12 +9,14 @@
 //!                                                                       (rollback on failure)
 //!        ──▶ block step: unbonding payouts, root epoch, block reward → subnets,
 //!                        subnet epochs (taonet-yuma) → owner / miners / validators / nominators,
-//!                        seat election at consensus-epoch ends
+//!                        seat election at consensus-epoch ends, governance tallies and
+//!                        executions
 //!        ──▶ state root (sparse Merkle tree over every record) ══ block.state_root ?
 //! ```
 //!
 //! Modules, each documented with its rules: [`balances`], [`staking`], [`subnets`],
-//! [`neurons`], [`weights`], [`emission`], [`seats`], [`genesis`], [`apply`], [`invariants`],
+//! [`neurons`], [`weights`], [`emission`], [`seats`], [`governance`], [`genesis`], [`apply`],
+//! [`invariants`],
 //! [`state`], [`merkle`].
 //!
 //! ```
@@ -47,7 +49,8 @@
 //! - Deterministic: integer arithmetic only, ordered maps only, no clock (time comes from the
 //!   block), no I/O, no randomness; the same block on the same state gives the same root on
 //!   every machine.
-//! - Total issuance = free + staked + unbonding + locked + treasury, after every block;
+//! - Total issuance = free + staked + unbonding + locked + treasury + proposal deposits, after
+//!   every block;
 //!   issuance never exceeds the emission schedule or the 21M cap; no balance is negative or
 //!   overflows ([`invariants`], checked after every block in debug builds).
 //! - Every call applies completely or not at all; a failed call still pays its fee and bumps
@@ -59,6 +62,7 @@ pub mod balances;
 pub mod emission;
 pub mod error;
 pub mod genesis;
+pub mod governance;
 pub mod invariants;
 pub mod merkle;
 pub mod neurons;
@@ -72,6 +76,6 @@ pub use apply::{
     BlockOutcome, BuiltBlock, Receipt, ValidTransaction, apply_block, apply_transaction,
     build_block, transaction_fee, validate_transaction,
 };
-pub use error::{BlockError, DispatchError, TxInvalid};
+pub use error::{BlockError, DispatchError, GovernanceError, TxInvalid};
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

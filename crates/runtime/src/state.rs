@@ -15,6 +15,7 @@ use bytes::BufMut;
 use commonware_codec::{Buf, Copying, Decode, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
 use imbl::{OrdMap, OrdSet};
 use taonet_types::codec::{read_str, str_size, write_str};
+use taonet_types::gov::{Proposal, VoteRecord};
 use taonet_types::tx::{AxonInfo, MAX_TEXT};
 use taonet_types::{
     AccountId, BlockNumber, ChainParams, Hash, NetUid, Rao, SeatSet, SubnetHyperparams, Uid,
@@ -478,6 +479,42 @@ impl Read for Commits {
     }
 }
 
+/// A governance task due at the end of a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GovTask {
+    /// Count the votes of a proposal whose voting period ends.
+    Tally,
+    /// Execute a passed proposal.
+    Execute,
+}
+
+impl Write for GovTask {
+    fn write(&self, buf: &mut impl BufMut) {
+        let tag: u8 = match self {
+            GovTask::Tally => 0,
+            GovTask::Execute => 1,
+        };
+        tag.write(buf);
+    }
+}
+
+impl EncodeSize for GovTask {
+    fn encode_size(&self) -> usize {
+        1
+    }
+}
+
+impl Read for GovTask {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        match u8::read(buf)? {
+            0 => Ok(GovTask::Tally),
+            1 => Ok(GovTask::Execute),
+            t => Err(Error::InvalidEnum(t)),
+        }
+    }
+}
+
 /// Network-wide scalars (one record).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Globals {
@@ -487,7 +524,7 @@ pub struct Globals {
     pub height: BlockNumber,
     /// Timestamp of the last applied block (ms).
     pub last_timestamp_ms: u64,
-    /// All TAO in existence: free + staked + unbonding + locked + treasury.
+    /// All TAO in existence: free + staked + unbonding + locked + treasury + deposits.
     pub total_issuance: Rao,
     /// Sum of all stake.
     pub total_stake: Rao,
@@ -509,24 +546,73 @@ pub struct Globals {
     pub last_lock_cost: Rao,
     /// Block of the last root epoch.
     pub last_root_epoch: BlockNumber,
+    /// Id of the next governance proposal.
+    pub next_proposal_id: u64,
+    /// Sum of the deposits reserved by proposals in their voting period.
+    pub total_deposits: Rao,
 }
 
-plain_codec!(Globals {
-    params: ChainParams,
-    height: BlockNumber,
-    last_timestamp_ms: u64,
-    total_issuance: Rao,
-    total_stake: Rao,
-    total_unbonding: Rao,
-    total_locked: Rao,
-    treasury: Rao,
-    total_pending_emission: Rao,
-    total_burned: Rao,
-    next_unbonding_id: u64,
-    last_network_registration: BlockNumber,
-    last_lock_cost: Rao,
-    last_root_epoch: BlockNumber,
-});
+/// Encoding: the parameters' pre-governance fields, the scalars above in order, then a
+/// governance extension (the parameters' governance fields, `next_proposal_id`,
+/// `total_deposits`). A record written before governance has no extension and decodes with
+/// the governance defaults, so stored states stay readable.
+impl Write for Globals {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.params.write_core(buf);
+        self.height.write(buf);
+        self.last_timestamp_ms.write(buf);
+        self.total_issuance.write(buf);
+        self.total_stake.write(buf);
+        self.total_unbonding.write(buf);
+        self.total_locked.write(buf);
+        self.treasury.write(buf);
+        self.total_pending_emission.write(buf);
+        self.total_burned.write(buf);
+        self.next_unbonding_id.write(buf);
+        self.last_network_registration.write(buf);
+        self.last_lock_cost.write(buf);
+        self.last_root_epoch.write(buf);
+        self.params.write_gov(buf);
+        self.next_proposal_id.write(buf);
+        self.total_deposits.write(buf);
+    }
+}
+
+impl EncodeSize for Globals {
+    fn encode_size(&self) -> usize {
+        self.params.core_size() + 8 * 13 + ChainParams::GOV_SIZE + 8 + 8
+    }
+}
+
+impl Read for Globals {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let mut g = Globals {
+            params: ChainParams::read_core(buf)?,
+            height: u64::read(buf)?,
+            last_timestamp_ms: u64::read(buf)?,
+            total_issuance: Rao::read(buf)?,
+            total_stake: Rao::read(buf)?,
+            total_unbonding: Rao::read(buf)?,
+            total_locked: Rao::read(buf)?,
+            treasury: Rao::read(buf)?,
+            total_pending_emission: Rao::read(buf)?,
+            total_burned: Rao::read(buf)?,
+            next_unbonding_id: u64::read(buf)?,
+            last_network_registration: u64::read(buf)?,
+            last_lock_cost: Rao::read(buf)?,
+            last_root_epoch: u64::read(buf)?,
+            next_proposal_id: 0,
+            total_deposits: Rao::ZERO,
+        };
+        if buf.has_remaining() {
+            g.params.read_gov(buf)?;
+            g.next_proposal_id = u64::read(buf)?;
+            g.total_deposits = Rao::read(buf)?;
+        }
+        Ok(g)
+    }
+}
 
 /// The whole chain state.
 #[derive(Clone, Debug)]
@@ -553,6 +639,12 @@ pub struct State {
     pub commits: TrackedMap<(NetUid, AccountId), Commits>,
     /// Seat sets by consensus epoch.
     pub seat_sets: TrackedMap<u64, SeatSet>,
+    /// Governance proposals by id (kept after they close: the history).
+    pub proposals: TrackedMap<u64, Proposal>,
+    /// Votes by (proposal, coldkey).
+    pub votes: TrackedMap<(u64, AccountId), VoteRecord>,
+    /// Governance work by (block, proposal): a tally or an execution at that block's end.
+    pub gov_queue: TrackedMap<(BlockNumber, u64), GovTask>,
     /// Hash of the last applied block (not part of the state root, which the block hash
     /// itself commits to).
     pub head: Hash,
@@ -606,6 +698,9 @@ mod prefix {
     pub const UIDS: u8 = 8;
     pub const COMMITS: u8 = 9;
     pub const SEAT_SETS: u8 = 10;
+    pub const PROPOSALS: u8 = 11;
+    pub const VOTES: u8 = 12;
+    pub const GOV_QUEUE: u8 = 13;
 }
 
 impl State {
@@ -627,6 +722,8 @@ impl State {
                 last_network_registration: 0,
                 last_lock_cost: Rao::ZERO,
                 last_root_epoch: 0,
+                next_proposal_id: 0,
+                total_deposits: Rao::ZERO,
             },
             accounts: TrackedMap::default(),
             hotkeys: TrackedMap::default(),
@@ -638,6 +735,9 @@ impl State {
             uids: TrackedMap::default(),
             commits: TrackedMap::default(),
             seat_sets: TrackedMap::default(),
+            proposals: TrackedMap::default(),
+            votes: TrackedMap::default(),
+            gov_queue: TrackedMap::default(),
             head: Hash::ZERO,
             subnets_changed: false,
             globals_dirty: true,
@@ -687,6 +787,9 @@ impl State {
         self.uids.record_updates(prefix::UIDS, u, c);
         self.commits.record_updates(prefix::COMMITS, u, c);
         self.seat_sets.record_updates(prefix::SEAT_SETS, u, c);
+        self.proposals.record_updates(prefix::PROPOSALS, u, c);
+        self.votes.record_updates(prefix::VOTES, u, c);
+        self.gov_queue.record_updates(prefix::GOV_QUEUE, u, c);
         self.tree.update(updates);
         (self.tree.root(), changes)
     }
@@ -705,6 +808,9 @@ impl State {
         self.uids.all_records(prefix::UIDS, &mut out);
         self.commits.all_records(prefix::COMMITS, &mut out);
         self.seat_sets.all_records(prefix::SEAT_SETS, &mut out);
+        self.proposals.all_records(prefix::PROPOSALS, &mut out);
+        self.votes.all_records(prefix::VOTES, &mut out);
+        self.gov_queue.all_records(prefix::GOV_QUEUE, &mut out);
         out
     }
 
@@ -742,6 +848,9 @@ impl State {
                 prefix::UIDS => state.uids.load(rest, value, &pair, &()).map_err(bad)?,
                 prefix::COMMITS => state.commits.load(rest, value, &pair, &()).map_err(bad)?,
                 prefix::SEAT_SETS => state.seat_sets.load(rest, value, &(), &()).map_err(bad)?,
+                prefix::PROPOSALS => state.proposals.load(rest, value, &(), &()).map_err(bad)?,
+                prefix::VOTES => state.votes.load(rest, value, &pair, &()).map_err(bad)?,
+                prefix::GOV_QUEUE => state.gov_queue.load(rest, value, &pair, &()).map_err(bad)?,
                 _ => return Err(RecordError::UnknownPrefix(hex_prefix(key))),
             }
             updates.push((SparseMerkleTree::path_of(key), Some(Hash::digest(value))));
@@ -791,5 +900,38 @@ impl State {
     /// The uid of `hotkey` on `netuid`.
     pub fn uid_of(&self, netuid: NetUid, hotkey: &AccountId) -> Option<Uid> {
         self.uids.get(&(netuid, *hotkey)).copied()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use commonware_codec::{DecodeExt, Encode};
+
+    #[test]
+    fn globals_written_before_governance_still_decode() {
+        let mut params = ChainParams {
+            gov_voting_period: 77,
+            ..ChainParams::default()
+        };
+        params.tx_base_fee = Rao(5);
+        let mut g = State::new(params).globals;
+        g.next_proposal_id = 3;
+        g.total_deposits = Rao(9);
+        let bytes = g.encode().to_vec();
+        assert_eq!(bytes.len(), g.encode_size());
+        assert_eq!(Globals::decode(Copying(&bytes)).unwrap(), g);
+        // The same record without the governance extension (as written before it existed).
+        let legacy = &bytes[..bytes.len() - ChainParams::GOV_SIZE - 16];
+        let old = Globals::decode(Copying(legacy)).unwrap();
+        assert_eq!(old.params.tx_base_fee, Rao(5));
+        assert_eq!(
+            old.params.gov_voting_period,
+            ChainParams::default().gov_voting_period
+        );
+        assert_eq!((old.next_proposal_id, old.total_deposits), (0, Rao::ZERO));
+        // A partial extension is an error, not a silent default.
+        assert!(Globals::decode(Copying(&bytes[..bytes.len() - 1])).is_err());
     }
 }

@@ -7,7 +7,8 @@
 //! - Identifiers: [`NetUid`] (a subnet), [`Uid`] (a neuron slot in a subnet), [`BlockNumber`].
 //! - [`Hash`]: SHA-256 digests (block and transaction hashes, state roots).
 //! - The chain's data: [`tx`] (signed transactions and every call), [`block`] (blocks and
-//!   consensus seats), [`params`] (chain parameters and subnet hyperparameters), and their
+//!   consensus seats), [`params`] (chain parameters and subnet hyperparameters), [`gov`]
+//!   (governance proposals, parameter updates, the treasury account), and their
 //!   binary encoding ([`codec`], with `commonware-codec`).
 //!
 //! ```
@@ -35,6 +36,7 @@ mod account;
 mod amount;
 pub mod block;
 pub mod codec;
+pub mod gov;
 mod hash;
 pub mod params;
 pub mod tx;

@@ -503,6 +503,24 @@ pub struct ChainParams {
     pub max_transaction_bytes: u32,
     /// Hyperparameters of a new subnet.
     pub default_hyperparams: SubnetHyperparams,
+    /// Total stake (over all its hotkeys) a coldkey needs to submit a governance proposal.
+    pub gov_min_proposer_stake: Rao,
+    /// Deposit reserved from the proposer's free balance while a proposal is voted on.
+    pub gov_proposal_deposit: Rao,
+    /// Blocks a proposal is open for votes (the tally runs at the end of its last block).
+    pub gov_voting_period: u64,
+    /// Blocks between the tally and the execution of a passed proposal.
+    pub gov_execution_delay: u64,
+    /// Turnout (aye + nay + abstain stake) needed, in parts per billion of total stake.
+    pub gov_quorum: u32,
+    /// Approval needed: aye / (aye + nay) must exceed this, in parts per billion.
+    pub gov_approval_threshold: u32,
+    /// A proposal whose turnout is below this (ppb of total stake) has its deposit burned.
+    pub gov_burn_below_ppb: u32,
+    /// Share of every transaction fee paid to the treasury, in parts per billion.
+    pub treasury_fee_share: u32,
+    /// Most proposals in their voting period at once.
+    pub gov_max_active_proposals: u16,
 }
 
 impl Default for ChainParams {
@@ -531,35 +549,157 @@ impl Default for ChainParams {
             max_block_transactions: 20_000,
             max_transaction_bytes: 128 * 1024,
             default_hyperparams: SubnetHyperparams::default(),
+            gov_min_proposer_stake: Rao(1_000 * RAO_PER_TAO),
+            gov_proposal_deposit: Rao(100 * RAO_PER_TAO),
+            gov_voting_period: 7 * 24 * 3600,
+            gov_execution_delay: 24 * 3600,
+            gov_quorum: 200_000_000,
+            gov_approval_threshold: 500_000_000,
+            gov_burn_below_ppb: 50_000_000,
+            treasury_fee_share: 200_000_000,
+            gov_max_active_proposals: 16,
         }
     }
 }
 
-plain_codec!(ChainParams {
-    tx_base_fee: Rao,
-    tx_byte_fee: Rao,
-    existential_deposit: Rao,
-    min_stake: Rao,
-    unbonding_period: u64,
-    subnet_owner_cut: u16,
-    default_take: u16,
-    min_take: u16,
-    max_take: u16,
-    take_increase_rate_limit: u64,
-    network_min_lock: Rao,
-    network_lock_reduction_interval: u64,
-    network_rate_limit: u64,
-    subnet_limit: u16,
-    initial_burn: Rao,
-    seat_count: u16,
-    min_seat_stake: Rao,
-    consensus_epoch_length: u64,
-    root_max_uids: u16,
-    root_tempo: u16,
-    max_block_transactions: u32,
-    max_transaction_bytes: u32,
-    default_hyperparams: SubnetHyperparams,
-});
+impl ChainParams {
+    /// Writes the pre-governance fields.
+    pub fn write_core(&self, buf: &mut impl BufMut) {
+        self.tx_base_fee.write(buf);
+        self.tx_byte_fee.write(buf);
+        self.existential_deposit.write(buf);
+        self.min_stake.write(buf);
+        self.unbonding_period.write(buf);
+        self.subnet_owner_cut.write(buf);
+        self.default_take.write(buf);
+        self.min_take.write(buf);
+        self.max_take.write(buf);
+        self.take_increase_rate_limit.write(buf);
+        self.network_min_lock.write(buf);
+        self.network_lock_reduction_interval.write(buf);
+        self.network_rate_limit.write(buf);
+        self.subnet_limit.write(buf);
+        self.initial_burn.write(buf);
+        self.seat_count.write(buf);
+        self.min_seat_stake.write(buf);
+        self.consensus_epoch_length.write(buf);
+        self.root_max_uids.write(buf);
+        self.root_tempo.write(buf);
+        self.max_block_transactions.write(buf);
+        self.max_transaction_bytes.write(buf);
+        self.default_hyperparams.write(buf);
+    }
+
+    /// Size of [`ChainParams::write_core`].
+    pub fn core_size(&self) -> usize {
+        self.tx_base_fee.encode_size()
+            + self.tx_byte_fee.encode_size()
+            + self.existential_deposit.encode_size()
+            + self.min_stake.encode_size()
+            + self.unbonding_period.encode_size()
+            + self.subnet_owner_cut.encode_size()
+            + self.default_take.encode_size()
+            + self.min_take.encode_size()
+            + self.max_take.encode_size()
+            + self.take_increase_rate_limit.encode_size()
+            + self.network_min_lock.encode_size()
+            + self.network_lock_reduction_interval.encode_size()
+            + self.network_rate_limit.encode_size()
+            + self.subnet_limit.encode_size()
+            + self.initial_burn.encode_size()
+            + self.seat_count.encode_size()
+            + self.min_seat_stake.encode_size()
+            + self.consensus_epoch_length.encode_size()
+            + self.root_max_uids.encode_size()
+            + self.root_tempo.encode_size()
+            + self.max_block_transactions.encode_size()
+            + self.max_transaction_bytes.encode_size()
+            + self.default_hyperparams.encode_size()
+    }
+
+    /// Reads the pre-governance fields; the governance fields take their defaults.
+    pub fn read_core(buf: &mut impl Buf) -> Result<ChainParams, Error> {
+        Ok(ChainParams {
+            tx_base_fee: <Rao>::read(buf)?,
+            tx_byte_fee: <Rao>::read(buf)?,
+            existential_deposit: <Rao>::read(buf)?,
+            min_stake: <Rao>::read(buf)?,
+            unbonding_period: <u64>::read(buf)?,
+            subnet_owner_cut: <u16>::read(buf)?,
+            default_take: <u16>::read(buf)?,
+            min_take: <u16>::read(buf)?,
+            max_take: <u16>::read(buf)?,
+            take_increase_rate_limit: <u64>::read(buf)?,
+            network_min_lock: <Rao>::read(buf)?,
+            network_lock_reduction_interval: <u64>::read(buf)?,
+            network_rate_limit: <u64>::read(buf)?,
+            subnet_limit: <u16>::read(buf)?,
+            initial_burn: <Rao>::read(buf)?,
+            seat_count: <u16>::read(buf)?,
+            min_seat_stake: <Rao>::read(buf)?,
+            consensus_epoch_length: <u64>::read(buf)?,
+            root_max_uids: <u16>::read(buf)?,
+            root_tempo: <u16>::read(buf)?,
+            max_block_transactions: <u32>::read(buf)?,
+            max_transaction_bytes: <u32>::read(buf)?,
+            default_hyperparams: <SubnetHyperparams>::read(buf)?,
+            ..ChainParams::default()
+        })
+    }
+
+    /// Size of [`ChainParams::write_gov`].
+    pub const GOV_SIZE: usize = 8 + 8 + 8 + 8 + 4 + 4 + 4 + 4 + 2;
+
+    /// Writes the governance fields.
+    pub fn write_gov(&self, buf: &mut impl BufMut) {
+        self.gov_min_proposer_stake.write(buf);
+        self.gov_proposal_deposit.write(buf);
+        self.gov_voting_period.write(buf);
+        self.gov_execution_delay.write(buf);
+        self.gov_quorum.write(buf);
+        self.gov_approval_threshold.write(buf);
+        self.gov_burn_below_ppb.write(buf);
+        self.treasury_fee_share.write(buf);
+        self.gov_max_active_proposals.write(buf);
+    }
+
+    /// Reads the governance fields into `self`.
+    pub fn read_gov(&mut self, buf: &mut impl Buf) -> Result<(), Error> {
+        self.gov_min_proposer_stake = Rao::read(buf)?;
+        self.gov_proposal_deposit = Rao::read(buf)?;
+        self.gov_voting_period = u64::read(buf)?;
+        self.gov_execution_delay = u64::read(buf)?;
+        self.gov_quorum = u32::read(buf)?;
+        self.gov_approval_threshold = u32::read(buf)?;
+        self.gov_burn_below_ppb = u32::read(buf)?;
+        self.treasury_fee_share = u32::read(buf)?;
+        self.gov_max_active_proposals = u16::read(buf)?;
+        Ok(())
+    }
+}
+
+/// Encoding: the pre-governance fields, then the governance fields.
+impl Write for ChainParams {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.write_core(buf);
+        self.write_gov(buf);
+    }
+}
+
+impl EncodeSize for ChainParams {
+    fn encode_size(&self) -> usize {
+        self.core_size() + ChainParams::GOV_SIZE
+    }
+}
+
+impl Read for ChainParams {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let mut p = ChainParams::read_core(buf)?;
+        p.read_gov(buf)?;
+        Ok(p)
+    }
+}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -19,6 +19,7 @@ use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{read_str, read_vec, str_size, write_str};
+use crate::gov::{MAX_DESCRIPTION, ProposalAction, VoteKind};
 use crate::params::{HyperparamUpdate, MAX_UIDS_LIMIT};
 use crate::{AccountId, Hash, NetUid, Rao, Uid};
 
@@ -235,6 +236,32 @@ pub enum ConsensusCall {
     },
 }
 
+/// On-chain governance (signed by a coldkey).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GovernanceCall {
+    /// Submit a proposal; the signer needs `gov_min_proposer_stake` of stake and pays the
+    /// deposit (reserved until the tally).
+    Propose {
+        /// What it does if it passes.
+        action: ProposalAction,
+        /// Why (at most [`MAX_DESCRIPTION`] bytes).
+        description: String,
+    },
+    /// Vote (or change one's vote) on a proposal in its voting period.
+    Vote {
+        /// The proposal id.
+        proposal: u64,
+        /// The vote.
+        vote: VoteKind,
+    },
+    /// Withdraw one's own proposal before anyone has voted on it (the deposit is returned).
+    Cancel {
+        /// The proposal id.
+        proposal: u64,
+    },
+}
+
 /// Every call, grouped by module.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -251,6 +278,8 @@ pub enum Call {
     Weights(WeightsCall),
     /// Consensus seats.
     Consensus(ConsensusCall),
+    /// Governance.
+    Governance(GovernanceCall),
 }
 
 impl Call {
@@ -291,6 +320,11 @@ impl Call {
             Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => {
                 "consensus.register_consensus_key"
             }
+            Call::Governance(c) => match c {
+                GovernanceCall::Propose { .. } => "governance.propose",
+                GovernanceCall::Vote { .. } => "governance.vote",
+                GovernanceCall::Cancel { .. } => "governance.cancel",
+            },
         }
     }
 }
@@ -434,6 +468,25 @@ impl Write for Call {
                 hotkey.write(buf);
                 key.write(buf);
             }
+            Call::Governance(c) => match c {
+                GovernanceCall::Propose {
+                    action,
+                    description,
+                } => {
+                    buf.put_slice(&[6, 0]);
+                    action.write(buf);
+                    write_str(description, buf);
+                }
+                GovernanceCall::Vote { proposal, vote } => {
+                    buf.put_slice(&[6, 1]);
+                    proposal.write(buf);
+                    vote.write(buf);
+                }
+                GovernanceCall::Cancel { proposal } => {
+                    buf.put_slice(&[6, 2]);
+                    proposal.write(buf);
+                }
+            },
         }
     }
 }
@@ -475,6 +528,14 @@ impl EncodeSize for Call {
                 } => 2 + uids.encode_size() + weights.encode_size() + salt.encode_size() + 8,
             },
             Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => 64,
+            Call::Governance(c) => match c {
+                GovernanceCall::Propose {
+                    action,
+                    description,
+                } => action.encode_size() + str_size(description),
+                GovernanceCall::Vote { .. } => 9,
+                GovernanceCall::Cancel { .. } => 8,
+            },
         }
     }
 }
@@ -554,7 +615,18 @@ impl Read for Call {
                 hotkey: AccountId::read(buf)?,
                 key: <[u8; 32]>::read(buf)?,
             }),
-            (m, _) if m > 5 => return Err(Error::InvalidEnum(m)),
+            (6, 0) => Call::Governance(GovernanceCall::Propose {
+                action: ProposalAction::read(buf)?,
+                description: read_str(buf, MAX_DESCRIPTION)?,
+            }),
+            (6, 1) => Call::Governance(GovernanceCall::Vote {
+                proposal: u64::read(buf)?,
+                vote: VoteKind::read(buf)?,
+            }),
+            (6, 2) => Call::Governance(GovernanceCall::Cancel {
+                proposal: u64::read(buf)?,
+            }),
+            (m, _) if m > 6 => return Err(Error::InvalidEnum(m)),
             (_, i) => return Err(Error::InvalidEnum(i)),
         })
     }

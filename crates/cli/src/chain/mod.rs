@@ -14,6 +14,7 @@ pub mod axon;
 pub mod balance;
 pub mod consensus;
 pub mod delegate;
+pub mod gov;
 pub mod stake;
 pub mod subnet;
 pub mod weights;

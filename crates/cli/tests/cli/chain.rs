@@ -585,3 +585,86 @@ fn chain_commands_fail_cleanly_without_a_node() {
         .code(1)
         .stderr(predicate::str::contains("--no-prompt"));
 }
+
+#[test]
+fn governance_commands_propose_vote_and_execute() {
+    let env = setup();
+    // Malformed or out-of-bounds changes exit 2 before anything is sent.
+    env.cmd("alice", &["gov", "propose", "--set", "nope=1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a governance parameter"));
+    env.cmd("alice", &["gov", "propose", "--set", "seat_count=0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("seat_count"));
+    env.cmd("alice", &["gov", "propose"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--text"));
+
+    // Alice (the validator, all the stake) proposes and votes; it passes and executes.
+    let v = env.tx(
+        "alice",
+        &[
+            "gov",
+            "propose",
+            "--set",
+            "tx_byte_fee=0.00000015",
+            "--set",
+            "unbonding_period=7",
+            "--description",
+            "cheaper bytes, shorter unbonding",
+        ],
+    );
+    let id = v["proposal"].as_u64().unwrap_or_else(|| panic!("{v}"));
+    let id_s = id.to_string();
+    env.tx("alice", &["gov", "vote", "--proposal", &id_s, "--aye"]);
+    let show = env.ok("alice", &["gov", "show", &id_s]);
+    assert_eq!(show["proposal"]["status"]["status"], "voting", "{show}");
+    assert_eq!(show["proposal"]["live"], true);
+    assert_eq!(show["proposal"]["tally"]["approved"], true, "{show}");
+    assert_eq!(show["votes"][0]["vote"], "aye");
+    assert_eq!(show["votes"][0]["voter"], ss58(&env.root, "alice", false));
+    // Bob has free TAO but no stake: his vote is refused by the runtime (exit 1).
+    env.cmd("bob", &["gov", "vote", "--proposal", &id_s, "--nay"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no voting weight"));
+    let list = env.ok("bob", &["gov", "list"]);
+    assert_eq!(list["proposals"][0]["id"], id);
+    let execute_at = show["proposal"]["execute_at"].as_u64().unwrap();
+    env.node.wait_height(execute_at + 1);
+    let show = env.ok("bob", &["gov", "show", &id_s]);
+    assert_eq!(show["proposal"]["status"]["status"], "executed", "{show}");
+    let params = env.node.chain.finalized_state().params().clone();
+    assert_eq!(params.unbonding_period, 7);
+    assert_eq!(params.tx_byte_fee.0, 150);
+    // Human output too.
+    taonet(&env.root)
+        .args(["gov", "show", &id_s, "--rpc", &env.node.url])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("executed").and(predicate::str::contains("quorum")));
+    let t = env.ok("alice", &["gov", "treasury"]);
+    assert!(t["balance"].as_u64().unwrap() > 0, "{t}");
+    assert_eq!(
+        t["account"],
+        taonet_types::gov::treasury_account().to_ss58()
+    );
+    // A spend above the treasury is refused before signing (exit 1).
+    env.cmd(
+        "alice",
+        &[
+            "gov",
+            "propose",
+            "--spend-to",
+            &ss58(&env.root, "bob", false),
+            "--amount",
+            "1000000",
+        ],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("exceeds the treasury balance"));
+}

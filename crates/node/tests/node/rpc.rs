@@ -8,7 +8,7 @@ use commonware_codec::Encode;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
 use taonet_client::{Client, TaonetApiClient, TxStatus, codes};
-use taonet_crypto::Keypair;
+use taonet_crypto::{Keypair, Ss58};
 use taonet_node::chain::Chain;
 use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
 use taonet_runtime::ChainSpec;
@@ -415,4 +415,76 @@ fn encoded_transactions_round_trip() {
     );
     let hex = Client::encode_transaction(&tx);
     assert_eq!(hex, format!("0x{}", ::hex::encode(tx.encode())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn governance_reads_follow_a_proposal_to_execution() {
+    use taonet_types::gov::{ParamUpdate, ProposalAction, ProposalStatus, VoteKind};
+    use taonet_types::tx::GovernanceCall;
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (alice, _) = dev_keys("alice");
+    let treasury = client.gov_treasury().await.unwrap();
+    assert_eq!(
+        treasury.account,
+        taonet_types::gov::treasury_account().to_ss58()
+    );
+    assert!(treasury.fee_share_ppb > 0);
+    let propose = sign(
+        &alice,
+        0,
+        Call::Governance(GovernanceCall::Propose {
+            action: ProposalAction::SetParams(vec![ParamUpdate::TxByteFee(Rao(150))]),
+            description: "bytes cost 150 rao".into(),
+        }),
+        &domain,
+    );
+    let status = client.submit_and_watch(&propose, |_| {}).await.unwrap();
+    assert!(
+        matches!(status, TxStatus::Finalized { success: true, .. }),
+        "{status:?}"
+    );
+    let p = client.gov_proposal(0).await.unwrap().unwrap();
+    assert_eq!(p.status, ProposalStatus::Voting);
+    assert!(p.live && p.tally.aye == Rao::ZERO && !p.tally.quorum_met);
+    assert_eq!(p.summary, vec!["set tx_byte_fee = 0.00000015".to_string()]);
+    let vote = sign(
+        &alice,
+        1,
+        Call::Governance(GovernanceCall::Vote {
+            proposal: 0,
+            vote: VoteKind::Aye,
+        }),
+        &domain,
+    );
+    client.submit_and_watch(&vote, |_| {}).await.unwrap();
+    let votes = client.gov_votes(0).await.unwrap();
+    assert_eq!(votes.len(), 1);
+    assert_eq!(votes[0].voter, alice.ss58());
+    // Alice's validator hotkey holds all the stake (and grows with emission).
+    let live = client.gov_proposal(0).await.unwrap().unwrap();
+    assert_eq!(votes[0].weight, live.tally.aye);
+    assert!(live.tally.approved && live.approval_ppb == Some(1_000_000_000));
+    assert_eq!(client.gov_proposals(None).await.unwrap().len(), 1);
+    assert_eq!(
+        rpc_code(&client.gov_votes(9).await.unwrap_err()),
+        codes::NOT_FOUND
+    );
+    // Voting 40 blocks + delay 10 on the dev chain, at 20 blocks/s.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let p = client.gov_proposal(0).await.unwrap().unwrap();
+        if p.status == ProposalStatus::Executed {
+            assert!(!p.live && p.tally.quorum_met);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "stuck at {p:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        client.state_get_params().await.unwrap().tx_byte_fee,
+        Rao(150)
+    );
+    assert!(client.gov_treasury().await.unwrap().balance > Rao::ZERO);
 }

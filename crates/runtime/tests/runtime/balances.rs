@@ -16,10 +16,15 @@ fn transfer_moves_exactly_the_amount_and_the_fee() {
     assert!(r.fee > Rao::ZERO);
     assert_eq!(c.free(alice), sub(sub(before, tao(5)), r.fee));
     assert_eq!(c.state.free(&dest), tao(5));
+    // The fee goes to the proposer, less the treasury's share (rounded down).
+    let to_treasury = Rao(
+        (u128::from(r.fee.0) * u128::from(c.state.params().treasury_fee_share) / 1_000_000_000)
+            as u64,
+    );
+    assert_eq!(c.state.free(&PROPOSER), sub(r.fee, to_treasury));
     assert_eq!(
-        c.state.free(&PROPOSER),
-        r.fee,
-        "the fee goes to the proposer"
+        c.state.treasury_balance(),
+        add(c.genesis.globals.treasury, to_treasury)
     );
     assert_eq!(c.state.nonce(&alice.account_id()), 1);
     // Block rewards accrue as pending emission; a transfer never changes issuance.

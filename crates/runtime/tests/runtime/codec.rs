@@ -176,8 +176,9 @@ fn decoding_rejects_unknown_tags() {
     let tag = 32 + 8 + 8;
     assert_eq!(&tx[tag..tag + 2], &[4, 0]);
     let mut bad = tx.clone();
-    bad[tag] = 6;
-    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(6))));
+    // Module 6 is governance; 7 is the first unknown module.
+    bad[tag] = 7;
+    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(7))));
     let mut bad = tx.clone();
     bad[tag + 1] = 3;
     assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(3))));

@@ -9,6 +9,7 @@ mod blocks;
 mod codec;
 mod emission;
 mod genesis;
+mod governance;
 mod neurons;
 mod properties;
 mod seats;

@@ -1,0 +1,578 @@
+//! `taonet gov …`: on-chain governance and the treasury.
+//!
+//! - `propose` submits one proposal: parameter changes (`--set NAME=VALUE`, repeatable;
+//!   amounts in TAO, ratios in parts per billion, `default_hyperparams.NAME=VALUE` for a new
+//!   subnet's defaults), a treasury spend (`--spend-to SS58 --amount TAO`) or plain text
+//!   (`--text`), with `--description`. The changes, the spend and the description are checked
+//!   here against the chain's current parameters and treasury before anything is signed, so a
+//!   proposal the runtime would refuse costs no fee. The proposer needs
+//!   `gov_min_proposer_stake` of stake and pays the deposit (returned at the tally unless the
+//!   turnout is very low).
+//! - `vote --proposal ID --aye|--nay|--abstain` votes with the coldkey's stake and, as a
+//!   delegate, its nominators' (a nominator's own vote overrides it); a new vote replaces the
+//!   old one until the voting period ends. `cancel` withdraws one's own proposal before any
+//!   vote.
+//! - `list`, `show ID` and `treasury` read the node (`show` gives the live tally, the votes
+//!   and the timeline).
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use taonet_client::{ProposalInfo, TaonetApiClient};
+use taonet_types::gov::{
+    MAX_DESCRIPTION, MAX_PARAM_UPDATES, PARAM_NAMES, PPB, ParamUpdate, ProposalAction,
+    ProposalStatus, VoteKind, apply_all,
+};
+use taonet_types::tx::GovernanceCall;
+use taonet_types::{Call, ChainParams};
+
+use super::{
+    KeyOpts, RpcOpts, Session, block_on, parse_ss58, parse_tao, print_json, rpc_error, short,
+    table, tao,
+};
+use crate::{Global, usage};
+
+#[derive(Args, Debug)]
+pub struct GovArgs {
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(subcommand)]
+    command: GovCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum GovCommand {
+    /// Submit a proposal (parameter changes, a treasury spend, or text).
+    Propose(ProposeArgs),
+    /// Vote on a proposal in its voting period.
+    Vote(VoteArgs),
+    /// Withdraw your own proposal before anyone voted (the deposit is returned).
+    Cancel(CancelArgs),
+    /// Proposals, newest first, with status and tally.
+    List(ListArgs),
+    /// One proposal: action, tally, votes, timeline.
+    Show(ShowArgs),
+    /// The treasury: address, balance, fee share.
+    Treasury,
+}
+
+#[derive(Args, Debug)]
+struct ProposeArgs {
+    /// A parameter change NAME=VALUE (repeatable): amounts in TAO (tx_base_fee=0.0002),
+    /// periods in blocks, ratios in parts per billion, default_hyperparams.NAME=VALUE.
+    #[arg(long = "set", value_name = "NAME=VALUE", conflicts_with_all = ["spend_to", "text"])]
+    set: Vec<String>,
+    /// Pay from the treasury to this address (with --amount).
+    #[arg(
+        long,
+        value_name = "SS58",
+        requires = "amount",
+        conflicts_with = "text"
+    )]
+    spend_to: Option<String>,
+    /// Amount of the treasury spend, in TAO.
+    #[arg(long, value_name = "TAO", requires = "spend_to")]
+    amount: Option<String>,
+    /// A text-only (signalling) proposal.
+    #[arg(long)]
+    text: bool,
+    /// What the proposal does and why (at most 2 KiB).
+    #[arg(long, default_value = "")]
+    description: String,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("choice").required(true).multiple(false).args(["aye", "nay", "abstain"])))]
+struct VoteArgs {
+    /// The proposal id.
+    #[arg(long, value_name = "ID")]
+    proposal: u64,
+    /// Vote in favour.
+    #[arg(long)]
+    aye: bool,
+    /// Vote against.
+    #[arg(long)]
+    nay: bool,
+    /// Count towards the quorum only.
+    #[arg(long)]
+    abstain: bool,
+}
+
+#[derive(Args, Debug)]
+struct CancelArgs {
+    /// The proposal id.
+    #[arg(long, value_name = "ID")]
+    proposal: u64,
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    /// At most this many proposals.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+#[derive(Args, Debug)]
+struct ShowArgs {
+    /// The proposal id.
+    id: u64,
+}
+
+pub fn run(args: GovArgs, global: Global) -> Result<ExitCode> {
+    match &args.command {
+        GovCommand::Propose(a) => propose(&args, a, global),
+        GovCommand::Vote(a) => vote(&args, a, global),
+        GovCommand::Cancel(a) => cancel(&args, a, global),
+        GovCommand::List(a) => list(&args, a, global),
+        GovCommand::Show(a) => show(&args, a.id, global),
+        GovCommand::Treasury => treasury(&args, global),
+    }
+}
+
+fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
+    v.trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| usage!("--set {name}={v}: {v:?} is not a valid value for {name}"))
+}
+
+/// Parses one `--set NAME=VALUE`.
+pub fn parse_param(text: &str) -> Result<ParamUpdate> {
+    use ParamUpdate as P;
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| usage!("--set {text:?}: expected NAME=VALUE"))?;
+    let key = name.trim().to_ascii_lowercase().replace('-', "_");
+    let n = key.as_str();
+    let amount = |v: &str| parse_tao(&format!("--set {n}"), v.trim());
+    if let Some(h) = n.strip_prefix("default_hyperparams.") {
+        return Ok(P::DefaultHyperparam(super::subnet::parse_update(h, value)?));
+    }
+    Ok(match n {
+        "tx_base_fee" => P::TxBaseFee(amount(value)?),
+        "tx_byte_fee" => P::TxByteFee(amount(value)?),
+        "existential_deposit" => P::ExistentialDeposit(amount(value)?),
+        "min_stake" => P::MinStake(amount(value)?),
+        "unbonding_period" => P::UnbondingPeriod(num(n, value)?),
+        "subnet_owner_cut" => P::SubnetOwnerCut(num(n, value)?),
+        "default_take" => P::DefaultTake(num(n, value)?),
+        "min_take" => P::MinTake(num(n, value)?),
+        "max_take" => P::MaxTake(num(n, value)?),
+        "take_increase_rate_limit" => P::TakeIncreaseRateLimit(num(n, value)?),
+        "network_min_lock" => P::NetworkMinLock(amount(value)?),
+        "network_lock_reduction_interval" => P::NetworkLockReductionInterval(num(n, value)?),
+        "network_rate_limit" => P::NetworkRateLimit(num(n, value)?),
+        "subnet_limit" => P::SubnetLimit(num(n, value)?),
+        "initial_burn" => P::InitialBurn(amount(value)?),
+        "seat_count" => P::SeatCount(num(n, value)?),
+        "min_seat_stake" => P::MinSeatStake(amount(value)?),
+        "root_max_uids" => P::RootMaxUids(num(n, value)?),
+        "root_tempo" => P::RootTempo(num(n, value)?),
+        "max_block_transactions" => P::MaxBlockTransactions(num(n, value)?),
+        "max_transaction_bytes" => P::MaxTransactionBytes(num(n, value)?),
+        "gov_min_proposer_stake" => P::GovMinProposerStake(amount(value)?),
+        "gov_proposal_deposit" => P::GovProposalDeposit(amount(value)?),
+        "gov_voting_period" => P::GovVotingPeriod(num(n, value)?),
+        "gov_execution_delay" => P::GovExecutionDelay(num(n, value)?),
+        "gov_quorum" => P::GovQuorum(num(n, value)?),
+        "gov_approval_threshold" => P::GovApprovalThreshold(num(n, value)?),
+        "gov_burn_below_ppb" => P::GovBurnBelowPpb(num(n, value)?),
+        "treasury_fee_share" => P::TreasuryFeeShare(num(n, value)?),
+        "gov_max_active_proposals" => P::GovMaxActiveProposals(num(n, value)?),
+        _ => {
+            return Err(usage!(
+                "--set {name:?} is not a governance parameter; valid names: {}",
+                PARAM_NAMES.join(", ")
+            ));
+        }
+    })
+}
+
+/// The proposal's action from the flags, checked against `params` (exit 2 if out of
+/// bounds).
+fn action_from(a: &ProposeArgs, params: Option<&ChainParams>) -> Result<ProposalAction> {
+    if !a.set.is_empty() {
+        let updates = a
+            .set
+            .iter()
+            .map(|s| parse_param(s))
+            .collect::<Result<Vec<_>>>()?;
+        if updates.len() > MAX_PARAM_UPDATES {
+            return Err(usage!(
+                "at most {MAX_PARAM_UPDATES} --set changes per proposal (got {})",
+                updates.len()
+            ));
+        }
+        if let Some(p) = params {
+            apply_all(p, &updates).map_err(|e| usage!("{e}"))?;
+        }
+        return Ok(ProposalAction::SetParams(updates));
+    }
+    if let (Some(to), Some(amount)) = (&a.spend_to, &a.amount) {
+        let to = parse_ss58("--spend-to", to)?;
+        let amount = parse_tao("--amount", amount)?;
+        if amount.0 == 0 {
+            return Err(usage!("--amount must be greater than zero"));
+        }
+        return Ok(ProposalAction::TreasurySpend { to, amount });
+    }
+    if a.text {
+        return Ok(ProposalAction::Text);
+    }
+    Err(usage!(
+        "say what the proposal does: --set NAME=VALUE (repeatable), --spend-to SS58 --amount TAO, or --text"
+    ))
+}
+
+async fn proposal(s: &Session, id: u64) -> Result<ProposalInfo> {
+    s.client
+        .gov_proposal(id)
+        .await
+        .map_err(|e| rpc_error(e.into()))?
+        .ok_or_else(|| anyhow::anyhow!("proposal {id} does not exist"))
+}
+
+fn propose(args: &GovArgs, a: &ProposeArgs, global: Global) -> Result<ExitCode> {
+    if a.description.len() > MAX_DESCRIPTION {
+        return Err(usage!(
+            "--description is {} bytes; the limit is {MAX_DESCRIPTION}",
+            a.description.len()
+        ));
+    }
+    // Malformed flags exit 2 before the wallet or the node is touched.
+    action_from(a, None)?;
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let params = s.params().await?;
+        let action = action_from(a, Some(&params))?;
+        if let ProposalAction::TreasurySpend { amount, .. } = &action {
+            let t = s
+                .client
+                .gov_treasury()
+                .await
+                .map_err(|e| rpc_error(e.into()))?;
+            if *amount > t.balance {
+                bail!(
+                    "the spend of {} exceeds the treasury balance of {}",
+                    tao(*amount),
+                    tao(t.balance)
+                );
+            }
+        }
+        let mut summary = vec!["Submit a governance proposal:".to_string()];
+        summary.extend(
+            taonet_node_summary(&action)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
+        if !a.description.is_empty() {
+            summary.push(format!("  description: {}", a.description));
+        }
+        summary.push(format!(
+            "  deposit: {} (returned at the tally unless turnout is below {})",
+            tao(params.gov_proposal_deposit),
+            ppb_percent(u64::from(params.gov_burn_below_ppb))
+        ));
+        summary.push(format!(
+            "  voting: {} blocks, then executed {} blocks later if passed",
+            params.gov_voting_period, params.gov_execution_delay
+        ));
+        let call = Call::Governance(GovernanceCall::Propose {
+            action: action.clone(),
+            description: a.description.clone(),
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        let mut id = None;
+        if outcome.success
+            && let Ok(list) = s.client.gov_proposals(Some(20)).await
+        {
+            id = list
+                .iter()
+                .find(|p| {
+                    p.proposer == signer_ss58(&signer) && Some(p.submitted) == outcome.block_height
+                })
+                .map(|p| p.id);
+        }
+        let note = match id {
+            Some(id) => {
+                format!("  proposal #{id}: vote with `taonet gov vote --proposal {id} --aye`")
+            }
+            None => "  proposal submitted".to_string(),
+        };
+        s.finish(
+            &outcome,
+            json!({ "proposal": id, "action": action, "description": a.description }),
+            &[note],
+        )
+    })
+}
+
+fn signer_ss58(k: &taonet_crypto::Keypair) -> String {
+    k.ss58()
+}
+
+/// The action in words (as the node's RPC states it).
+fn taonet_node_summary(action: &ProposalAction) -> Vec<String> {
+    use taonet_crypto::Ss58;
+    match action {
+        ProposalAction::SetParams(updates) => updates
+            .iter()
+            .map(|u| format!("set {} = {}", u.name(), u.value_text()))
+            .collect(),
+        ProposalAction::TreasurySpend { to, amount } => vec![format!(
+            "pay {} from the treasury to {}",
+            tao(*amount),
+            to.to_ss58()
+        )],
+        ProposalAction::Text => vec!["text only (nothing is executed)".into()],
+    }
+}
+
+fn vote(args: &GovArgs, a: &VoteArgs, global: Global) -> Result<ExitCode> {
+    let choice = if a.aye {
+        VoteKind::Aye
+    } else if a.nay {
+        VoteKind::Nay
+    } else {
+        VoteKind::Abstain
+    };
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let p = proposal(&s, a.proposal).await?;
+        if p.status != ProposalStatus::Voting {
+            bail!(
+                "proposal {} is not open for votes (status: {})",
+                p.id,
+                p.status.as_str()
+            );
+        }
+        let summary = [
+            format!("Vote {} on proposal #{}", choice.as_str(), p.id),
+            format!("  {}", p.summary.join("; ")),
+            format!(
+                "  voting ends at block {} (now {})",
+                p.voting_ends, p.height
+            ),
+        ];
+        let call = Call::Governance(GovernanceCall::Vote {
+            proposal: p.id,
+            vote: choice,
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({ "proposal": p.id, "vote": choice }),
+            &[format!("  voted {} on proposal #{}", choice.as_str(), p.id)],
+        )
+    })
+}
+
+fn cancel(args: &GovArgs, a: &CancelArgs, global: Global) -> Result<ExitCode> {
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let p = proposal(&s, a.proposal).await?;
+        if p.proposer != signer.ss58() {
+            bail!(
+                "proposal {} was submitted by {}, not by this coldkey",
+                p.id,
+                p.proposer
+            );
+        }
+        let summary = [format!(
+            "Cancel proposal #{} (deposit {} returned)",
+            p.id,
+            tao(p.deposit)
+        )];
+        let call = Call::Governance(GovernanceCall::Cancel { proposal: p.id });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(&outcome, json!({ "proposal": p.id }), &[])
+    })
+}
+
+/// Parts per billion as a percentage (display only).
+fn ppb_percent(v: u64) -> String {
+    format!("{:.2}%", v as f64 / f64::from(PPB) * 100.0)
+}
+
+fn status_text(p: &ProposalInfo) -> String {
+    match &p.status {
+        ProposalStatus::Failed(reason) => format!("failed: {reason}"),
+        s => s.as_str().to_string(),
+    }
+}
+
+fn list(args: &GovArgs, a: &ListArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let proposals = s
+            .client
+            .gov_proposals(Some(a.limit))
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&json!({ "proposals": proposals }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if proposals.is_empty() {
+            println!("(no proposals)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut t = table(vec![
+            "id", "status", "proposer", "action", "ends", "turnout", "aye", "nay",
+        ]);
+        for p in &proposals {
+            t.add_row(vec![
+                p.id.to_string(),
+                status_text(p),
+                short(&p.proposer),
+                p.summary.join("; "),
+                p.voting_ends.to_string(),
+                format!(
+                    "{} / {}",
+                    ppb_percent(p.turnout_ppb),
+                    ppb_percent(u64::from(p.quorum_ppb))
+                ),
+                tao(p.tally.aye),
+                tao(p.tally.nay),
+            ]);
+        }
+        println!("{t}");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn show(args: &GovArgs, id: u64, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let p = proposal(&s, id).await?;
+        let votes = s
+            .client
+            .gov_votes(id)
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&json!({ "proposal": p, "votes": votes }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!("Proposal #{} — {}", p.id, status_text(&p));
+        println!("  proposer:    {}", p.proposer);
+        for line in &p.summary {
+            println!("  action:      {line}");
+        }
+        if !p.description.is_empty() {
+            println!("  description: {}", p.description);
+        }
+        println!(
+            "  deposit:     {}{}",
+            tao(p.deposit),
+            if p.deposit_burned { " (burned)" } else { "" }
+        );
+        println!(
+            "  timeline:    submitted #{} · voting ends #{} · executes #{} · now #{}",
+            p.submitted, p.voting_ends, p.execute_at, p.height
+        );
+        let t = &p.tally;
+        println!(
+            "  tally{}:     aye {} · nay {} · abstain {} of {} staked",
+            if p.live { " (live)" } else { "" },
+            tao(t.aye),
+            tao(t.nay),
+            tao(t.abstain),
+            tao(t.total_stake)
+        );
+        println!(
+            "  turnout:     {} (quorum {}) {}",
+            ppb_percent(p.turnout_ppb),
+            ppb_percent(u64::from(p.quorum_ppb)),
+            if t.quorum_met { "✔" } else { "✘" }
+        );
+        println!(
+            "  approval:    {} (must exceed {}) {}",
+            p.approval_ppb.map_or("-".to_string(), ppb_percent),
+            ppb_percent(u64::from(p.threshold_ppb)),
+            if t.approved { "✔" } else { "✘" }
+        );
+        if votes.is_empty() {
+            println!("  (no votes)");
+        } else {
+            let mut table = table(vec!["voter", "vote", "block", "stake counted"]);
+            for v in &votes {
+                table.add_row(vec![
+                    v.voter.clone(),
+                    v.vote.as_str().to_string(),
+                    v.block.to_string(),
+                    tao(v.weight),
+                ]);
+            }
+            println!("{table}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn treasury(args: &GovArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let t = s
+            .client
+            .gov_treasury()
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&t)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!("Treasury {}", t.account);
+        println!("  balance:           {}", tao(t.balance));
+        println!(
+            "  fee share:         {}",
+            ppb_percent(u64::from(t.fee_share_ppb))
+        );
+        println!("  reserved deposits: {}", tao(t.reserved_deposits));
+        println!("  active proposals:  {}", t.active_proposals);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use taonet_types::{HyperparamUpdate, Rao};
+
+    #[test]
+    fn parses_parameter_changes() {
+        assert_eq!(
+            parse_param("tx_base_fee=0.0002").unwrap(),
+            ParamUpdate::TxBaseFee(Rao(200_000))
+        );
+        assert_eq!(
+            parse_param("unbonding-period = 5").unwrap(),
+            ParamUpdate::UnbondingPeriod(5)
+        );
+        assert_eq!(
+            parse_param("gov_quorum=250_000_000").unwrap(),
+            ParamUpdate::GovQuorum(250_000_000)
+        );
+        assert_eq!(
+            parse_param("default_hyperparams.tempo=20").unwrap(),
+            ParamUpdate::DefaultHyperparam(HyperparamUpdate::Tempo(20))
+        );
+        for bad in [
+            "seat_count",
+            "nope=1",
+            "seat_count=x",
+            "tx_base_fee=1.0000000001",
+        ] {
+            let e = parse_param(bad).unwrap_err();
+            assert!(e.downcast_ref::<crate::UsageError>().is_some(), "{bad}");
+        }
+    }
+}
