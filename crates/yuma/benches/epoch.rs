@@ -1,13 +1,14 @@
 //! Epoch cost at realistic subnet sizes. Every validator weights 90% of the miners (a
 //! deterministic pseudo-random subset with pseudo-random weights) and holds a bond toward
 //! each of them, so non-zero entries ≈ 0.9 · validators · miners. Both bond modes, each
-//! with `epoch` (fresh buffers) and `epoch_with` on a reused `EpochScratch` (`…/scratch`).
+//! with `epoch` (fresh buffers, `Parallelism::Auto`), `epoch_with` on a reused
+//! `EpochScratch` (`…/scratch`, `Auto`) and on a reused sequential one (`…/scratch_seq`).
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
-use taonet_yuma::{EpochScratch, epoch, epoch_with};
+use taonet_yuma::{EpochScratch, Parallelism, epoch, epoch_with};
 
 #[path = "support/workload.rs"]
 mod workload;
@@ -33,6 +34,15 @@ fn bench(c: &mut Criterion) {
             );
             g.bench_with_input(id, &input, |b, i| {
                 b.iter(|| epoch_with(&mut scratch, black_box(i)).unwrap())
+            });
+            // The same on the calling thread only.
+            let mut seq = EpochScratch::with_parallelism(Parallelism::Sequential);
+            let id = BenchmarkId::new(
+                format!("{mode}/scratch_seq"),
+                format!("uids={n}/validators={v}"),
+            );
+            g.bench_with_input(id, &input, |b, i| {
+                b.iter(|| epoch_with(&mut seq, black_box(i)).unwrap())
             });
         }
     }

@@ -48,14 +48,23 @@
 //! Deviation by design: sparse input rows may come in any order; they are sorted by uid
 //! first (the reference's liquid-alpha walk assumes sorted rows, which is what the chain
 //! stores for sorted `set_weights` calls). Duplicate or out-of-range uids are rejected.
+//!
+//! Execution: the per-row stages (input checks, 5, 7–9, 9's dividends and bond outputs)
+//! and the per-column median (6) run in blocks of rows or columns, on several threads when
+//! the scratch's [`Parallelism`] allows; every block writes only its own rows or columns,
+//! and column sums and maxima are combined in block order (all summed terms are ≥ 0, so
+//! the saturating sums equal the sequential ones). One sparse matrix holds W and is then
+//! rewritten in place, row by row, into B' (Yuma 3) or ΔB and B' (original).
 
 #![deny(clippy::float_arithmetic)]
 
 use crate::error::YumaError;
-use crate::math::{self, Csr, DivBy, LiquidAlphaFixed, ONE, ZERO};
+use crate::math::{self, Csr, DivBy, LiquidAlphaFixed, ONE, RowBuf, ZERO};
+use crate::par::{self, Parallelism};
 use crate::params::Hyperparams;
 use fixed::types::{I32F32, I64F64, I96F32};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// Everything one epoch reads, per subnet (and mechanism).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -120,11 +129,14 @@ pub struct EpochOutput {
 type InputRow<'a> = Cow<'a, [(u16, u16)]>;
 
 /// Check lengths, uid ranges and duplicates; return the rows sorted by uid (borrowed when
-/// already sorted, as the chain stores them).
+/// already sorted, as the chain stores them). The row blocks `blocks` are checked on
+/// `threads` threads; the error reported is the one of the first bad row, as sequentially.
 fn sorted_rows<'a>(
     matrix: &'static str,
     rows: &'a [Vec<(u16, u16)>],
     n: usize,
+    threads: usize,
+    blocks: &[Range<usize>],
 ) -> Result<Vec<InputRow<'a>>, YumaError> {
     if rows.len() != n {
         return Err(YumaError::LengthMismatch {
@@ -133,9 +145,34 @@ fn sorted_rows<'a>(
             got: rows.len(),
         });
     }
+    let parts = par::fork_join(threads, blocks.to_vec(), |r| {
+        let start = r.start;
+        rows.get(r)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+            .map(|(k, row)| sorted_row(matrix, start + k, row, n))
+            .collect::<Result<Vec<_>, _>>()
+    });
     let mut out = Vec::with_capacity(n);
-    for (i, row) in rows.iter().enumerate() {
-        if let Some((uid, _)) = row.iter().find(|(uid, _)| usize::from(*uid) >= n) {
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+/// [`sorted_rows`] for row `i`.
+fn sorted_row<'a>(
+    matrix: &'static str,
+    i: usize,
+    row: &'a [(u16, u16)],
+    n: usize,
+) -> Result<InputRow<'a>, YumaError> {
+    // One pass: the first out-of-range uid, and whether the uids strictly increase.
+    let mut sorted = true;
+    let mut prev: Option<u16> = None;
+    for (uid, _) in row {
+        if usize::from(*uid) >= n {
             return Err(YumaError::UidOutOfRange {
                 matrix,
                 row: i,
@@ -143,23 +180,23 @@ fn sorted_rows<'a>(
                 n,
             });
         }
-        if row.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)) {
-            out.push(Cow::Borrowed(row.as_slice()));
-            continue;
-        }
-        let mut r = row.clone();
-        r.sort_unstable_by_key(|e| e.0);
-        if let Some(w) = r.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
-            let uid = w.first().map(|e| e.0).unwrap_or_default();
-            return Err(YumaError::DuplicateUid {
-                matrix,
-                row: i,
-                uid,
-            });
-        }
-        out.push(Cow::Owned(r));
+        sorted &= prev.is_none_or(|p| p < *uid);
+        prev = Some(*uid);
     }
-    Ok(out)
+    if sorted {
+        return Ok(Cow::Borrowed(row));
+    }
+    let mut r = row.to_vec();
+    r.sort_unstable_by_key(|e| e.0);
+    if let Some(w) = r.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
+        let uid = w.first().map(|e| e.0).unwrap_or_default();
+        return Err(YumaError::DuplicateUid {
+            matrix,
+            row: i,
+            uid,
+        });
+    }
+    Ok(Cow::Owned(r))
 }
 
 fn check_len(field: &'static str, got: usize, n: usize) -> Result<(), YumaError> {
@@ -192,40 +229,61 @@ fn top_k_nonzero(stake: &[I32F32], k: usize) -> Vec<bool> {
 }
 
 /// Working memory of [`epoch_with`], kept between calls so that repeated epochs reuse
-/// their multi-MiB buffers instead of mapping (and page-faulting) fresh ones every call.
-/// It holds no state that affects results: any scratch gives the same output as a new one.
+/// their multi-MiB buffers instead of mapping (and page-faulting) fresh ones every call,
+/// and the [`Parallelism`] the epoch runs with. It holds no state that affects results: any
+/// scratch, with any parallelism, gives the same output as a new one.
 #[derive(Debug, Default)]
 pub struct EpochScratch {
-    weights: Csr,
-    next: Csr,
-    ema: Csr,
-    median: Vec<u64>,
+    /// One sparse matrix rewritten row by row, in place: W, then B' (Yuma 3) or ΔB and
+    /// then B' (original).
+    matrix: Csr,
+    median: Vec<Vec<u64>>,
+    parallelism: Parallelism,
 }
 
 impl EpochScratch {
-    /// An empty scratch; buffers grow on first use.
+    /// An empty scratch with [`Parallelism::Auto`]; buffers grow on first use.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty scratch running epochs with `parallelism`
+    /// ([`Parallelism::Sequential`] never spawns a thread).
+    pub fn with_parallelism(parallelism: Parallelism) -> Self {
+        Self {
+            parallelism,
+            ..Self::default()
+        }
+    }
+
+    /// The parallelism epochs run with.
+    pub fn parallelism(&self) -> Parallelism {
+        self.parallelism
+    }
+
+    /// Change the parallelism of later epochs (the output does not depend on it).
+    pub fn set_parallelism(&mut self, parallelism: Parallelism) {
+        self.parallelism = parallelism;
     }
 }
 
 /// Run one epoch. Pure and deterministic; returns a typed error for inconsistent input and
-/// never panics. Same as [`epoch_with`] on a fresh [`EpochScratch`].
+/// never panics. Same as [`epoch_with`] on a fresh [`EpochScratch`] (so with
+/// [`Parallelism::Auto`]: large epochs use the machine's cores, with the same output).
 pub fn epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     epoch_with(&mut EpochScratch::default(), input)
 }
 
-/// [`epoch`], reusing `scratch`'s buffers (faster when called repeatedly); the output is
-/// identical.
+/// [`epoch`], reusing `scratch`'s buffers (faster when called repeatedly) and running with
+/// its [`Parallelism`]; the output is identical.
 pub fn epoch_with(
     scratch: &mut EpochScratch,
     input: &EpochInput,
 ) -> Result<EpochOutput, YumaError> {
     let EpochScratch {
-        weights,
-        next,
-        ema: ema_bonds,
-        median: median_buf,
+        matrix,
+        median: median_bufs,
+        parallelism,
     } = scratch;
     let n = input.stake.len();
     if n > usize::from(u16::MAX) {
@@ -244,8 +302,18 @@ pub fn epoch_with(
     };
     let p = &input.params;
     let yuma3 = p.yuma3;
-    let weights_in = sorted_rows("weights", &input.weights, n)?;
-    let bonds_in = sorted_rows("bonds", &input.bonds, n)?;
+    // Row blocks of about equal weight and bond entries, one job each in the per-row stages.
+    let row_len = |m: &Vec<Vec<(u16, u16)>>, i: usize| m.get(i).map_or(0, Vec::len);
+    let entries = (0..n).fold(0usize, |acc, i| {
+        acc.saturating_add(row_len(&input.weights, i))
+            .saturating_add(row_len(&input.bonds, i))
+    });
+    let plan = parallelism.plan(entries);
+    let row_blocks = par::split(n, plan.blocks, |i| {
+        row_len(&input.weights, i).saturating_add(row_len(&input.bonds, i))
+    });
+    let weights_in = sorted_rows("weights", &input.weights, n, plan.threads, &row_blocks)?;
+    let bonds_in = sorted_rows("bonds", &input.bonds, n, plan.threads, &row_blocks)?;
     let block = input.block;
 
     // 1. Activity.
@@ -308,45 +376,57 @@ pub fn epoch_with(
     math::normalize(&mut active_stake);
 
     // 5. Weights: permit, diagonal, outdated, commit-reveal masks; row normalisation, in
-    // one pass per row.
+    // one pass per row (row blocks concurrently, each writing only its rows).
+    //
+    // Every later matrix is written over W in place, row i over row i: B' (Yuma 3) and ΔB
+    // (original) have at most |W_i ∪ B_i| ≤ min(|W_i| + |B_i|, n) entries per row (columns
+    // of W or of the stored bonds B), and so has the original's B', so row i gets that
+    // many slots. A pass reads row i (into a row buffer) before it rewrites it.
     let registered_at = &input.registered_at;
-    let nnz_in: usize = weights_in.iter().map(|r| r.len()).sum();
-    weights.reset(n, nnz_in);
-    for (i, row) in weights_in.iter().enumerate() {
-        if !permit.get(i).copied().unwrap_or(false) {
-            weights.end_row();
-            continue;
-        }
-        let lu = input.last_update.get(i).copied().unwrap_or(0);
-        let commit = input
-            .commit_reveal
-            .as_ref()
-            .map(|cr| cr.get(i).copied().flatten().unwrap_or(u64::MAX));
-        let start = weights.cols.len();
-        let mut total = ZERO;
-        weights.append_row(row.len(), |out| {
-            for (j, v) in row.iter() {
-                let jj = usize::from(*j);
-                let reg = registered_at.get(jj).copied().unwrap_or(0);
-                if (jj != i || owner == Some(i)) && lu > reg && commit.is_none_or(|cb| cb >= reg) {
-                    let v = I32F32::from_num(*v);
-                    total = total.saturating_add(v);
-                    out.push(*j, v);
+    matrix.layout((0..n).map(|i| {
+        let w = weights_in.get(i).map_or(0, |r| r.len());
+        let b = bonds_in.get(i).map_or(0, |r| r.len());
+        w.saturating_add(b).min(n)
+    }));
+    par::fork_join(plan.threads, matrix.rows_mut(&row_blocks), |mut rows| {
+        for i in rows.rows() {
+            let (Some(row), true) = (weights_in.get(i), permit.get(i).copied().unwrap_or(false))
+            else {
+                continue;
+            };
+            let lu = input.last_update.get(i).copied().unwrap_or(0);
+            let commit = input
+                .commit_reveal
+                .as_ref()
+                .map(|cr| cr.get(i).copied().flatten().unwrap_or(u64::MAX));
+            let mut total = ZERO;
+            rows.fill_row(i, |out| {
+                for (j, v) in row.iter() {
+                    let jj = usize::from(*j);
+                    let reg = registered_at.get(jj).copied().unwrap_or(0);
+                    if (jj != i || owner == Some(i))
+                        && lu > reg
+                        && commit.is_none_or(|cb| cb >= reg)
+                    {
+                        let v = I32F32::from_num(*v);
+                        total = total.saturating_add(v);
+                        out.push(*j, v);
+                    }
+                }
+            });
+            if total > ZERO {
+                let d = DivBy::new(total);
+                for v in rows.row_mut(i).1 {
+                    *v = d.div(*v);
                 }
             }
-        });
-        if total > ZERO {
-            let d = DivBy::new(total);
-            for v in weights.vals.get_mut(start..).unwrap_or(&mut []) {
-                *v = d.div(*v);
-            }
         }
-    }
+    });
     drop(weights_in);
 
     // 6. Consensus.
     let kappa = math::u16_proportion(p.kappa);
-    let consensus = math::weighted_median_cols(&active_stake, weights, n, kappa, median_buf);
+    let consensus = math::weighted_median_cols(&active_stake, matrix, n, kappa, plan, median_bufs);
 
     // 7–9, one pass per row: clipping, validator trust and ranks; the bond-weights row
     // Wb = W + β·(Wc − W); the masked stored bonds; and the bond EMA (Yuma 3) or ΔB = Wb ∘ Sa
@@ -371,155 +451,175 @@ pub fn epoch_with(
             I32F32::from_num(v)
         }
     };
-    let masked_bonds = |row: &[(u16, u16)], out: &mut Csr| {
-        out.offsets.truncate(1);
-        out.cols.clear();
-        out.vals.clear();
-        for (j, v) in row {
-            let reg = registered_at.get(usize::from(*j)).copied().unwrap_or(0);
-            if last_tempo > reg {
-                out.push(*j, bond_value(*v));
-            }
-        }
-        out.end_row();
-    };
-
-    let mut validator_trust = vec![ZERO; n];
-    let mut incentive = vec![ZERO; n];
-    // Yuma 3: the new bonds B'; original: ΔB. Column sums of each.
-    // Room for every row's upper bound (W row plus stored bond row), so it never regrows.
-    let nnz_bonds: usize = bonds_in.iter().map(|r| r.len()).sum();
-    next.reset(n, weights.cols.len().saturating_add(nnz_bonds));
-    let mut next_col_sum = vec![ZERO; n];
-    // Original only: column sums of the masked stored bonds.
-    let mut bond_col_sum = vec![ZERO; n];
-    let mut clipped = Csr::with_capacity(1, 0);
-    let mut mixed = Csr::with_capacity(1, 0);
-    let mut old = Csr::with_capacity(1, 0);
-    let mut liquid_tmp = math::LiquidScratch::default();
-    for (i, ((trust, sa), bond_row)) in validator_trust
-        .iter_mut()
-        .zip(active_stake.iter())
-        .zip(bonds_in.iter())
-        .enumerate()
-    {
-        let w_row = weights.row(i);
-        clipped.offsets.truncate(1);
-        clipped.cols.clear();
-        clipped.vals.clear();
-        let mut t = ZERO;
-        clipped.append_row(w_row.0.len(), |out| {
-            for (j, v) in w_row.0.iter().zip(w_row.1.iter()) {
-                let jj = usize::from(*j);
-                let th = consensus.get(jj).copied().unwrap_or(ZERO);
-                let c = if th < *v {
-                    if th > ZERO {
-                        th
-                    } else {
-                        continue;
-                    }
-                } else {
-                    *v
-                };
-                out.push(*j, c);
-                t = t.saturating_add(c);
-                if let Some(r) = incentive.get_mut(jj) {
-                    *r = r.saturating_add(sa.saturating_mul(c));
+    let masked_bonds = |row: &[(u16, u16)], out: &mut RowBuf| {
+        out.fill(row.len(), |out| {
+            for (j, v) in row {
+                let reg = registered_at.get(usize::from(*j)).copied().unwrap_or(0);
+                if last_tempo > reg {
+                    out.push(*j, bond_value(*v));
                 }
             }
         });
-        *trust = t;
-        let wb_row = if beta == ZERO {
-            w_row
-        } else if beta == ONE {
-            clipped.row(0)
-        } else {
-            mixed.offsets.truncate(1);
-            mixed.cols.clear();
-            mixed.vals.clear();
-            let cap = w_row.0.len() + clipped.cols.len();
-            mixed.append_row(cap, |out| {
-                math::interpolate_row(w_row, clipped.row(0), beta, out);
-            });
-            mixed.row(0)
-        };
-        masked_bonds(bond_row, &mut old);
-        let b_row = old.row(0);
-        if yuma3 {
-            let cap = wb_row.0.len() + b_row.0.len();
-            next.append_row(cap, |out| match liquid {
-                Some(laf) => {
-                    math::ema_liquid_row(
-                        wb_row,
-                        b_row,
-                        &consensus,
-                        laf,
-                        out,
-                        &mut next_col_sum,
-                        &mut liquid_tmp,
-                    );
-                }
-                None => math::ema_row(wb_row, b_row, alpha, out, &mut next_col_sum),
-            });
-        } else {
-            next.append_row(wb_row.0.len(), |out| {
-                for (j, v) in wb_row.0.iter().zip(wb_row.1.iter()) {
-                    let d = v.saturating_mul(*sa);
-                    out.push(*j, d);
-                    if let Some(s) = next_col_sum.get_mut(usize::from(*j)) {
-                        *s = s.saturating_add(d);
+    };
+
+    // The row blocks run concurrently; each returns its own column sums (of the ranks,
+    // of B' or ΔB, and of the masked stored bonds), added up below in block order.
+    //
+    // Why the sums equal the sequential saturating ones: every term is ≥ 0 (stakes, weights
+    // and stored bonds are ≥ 0, so ranks Sa·Wc and ΔB = Wb·Sa are; the EMAs keep only values
+    // > 0), and saturating addition of non-negative terms is min(exact sum, MAX) whatever
+    // the grouping or order — so splitting rows into blocks cannot change any bit.
+    let mut validator_trust = vec![ZERO; n];
+    // Each row of W is replaced by the new bonds B' (Yuma 3) or by ΔB (original).
+    struct RowPass {
+        incentive: Vec<I32F32>,
+        next_col_sum: Vec<I32F32>,
+        bond_col_sum: Vec<I32F32>,
+    }
+    let jobs: Vec<_> = matrix
+        .rows_mut(&row_blocks)
+        .into_iter()
+        .zip(par::chunks_mut(&mut validator_trust, &row_blocks))
+        .collect();
+    let parts = par::fork_join(plan.threads, jobs, |(mut rows, trust)| {
+        let mut incentive = vec![ZERO; n];
+        let mut next_col_sum = vec![ZERO; n];
+        // Original only: column sums of the masked stored bonds.
+        let mut bond_col_sum = if yuma3 { Vec::new() } else { vec![ZERO; n] };
+        let mut w_buf = RowBuf::default();
+        let mut clipped = RowBuf::default();
+        let mut mixed = RowBuf::default();
+        let mut old = RowBuf::default();
+        let mut liquid_tmp = math::LiquidScratch::default();
+        for (i, trust) in rows.rows().zip(trust.iter_mut()) {
+            let sa = active_stake.get(i).copied().unwrap_or(ZERO);
+            w_buf.copy_from(rows.row(i));
+            let w_row = w_buf.row();
+            let mut t = ZERO;
+            clipped.fill(w_row.0.len(), |out| {
+                for (j, v) in w_row.0.iter().zip(w_row.1.iter()) {
+                    let jj = usize::from(*j);
+                    let th = consensus.get(jj).copied().unwrap_or(ZERO);
+                    let c = if th < *v {
+                        if th > ZERO {
+                            th
+                        } else {
+                            continue;
+                        }
+                    } else {
+                        *v
+                    };
+                    out.push(*j, c);
+                    t = t.saturating_add(c);
+                    if let Some(r) = incentive.get_mut(jj) {
+                        *r = r.saturating_add(math::smul(sa, c));
                     }
                 }
             });
-            for (j, v) in b_row.0.iter().zip(b_row.1.iter()) {
-                if let Some(s) = bond_col_sum.get_mut(usize::from(*j)) {
-                    *s = s.saturating_add(*v);
+            *trust = t;
+            let wb_row = if beta == ZERO {
+                w_row
+            } else if beta == ONE {
+                clipped.row()
+            } else {
+                let cap = w_row.0.len() + clipped.row().0.len();
+                mixed.fill(cap, |out| {
+                    math::interpolate_row(w_row, clipped.row(), beta, out);
+                });
+                mixed.row()
+            };
+            masked_bonds(bonds_in.get(i).map_or(&[][..], |r| r), &mut old);
+            let b_row = old.row();
+            if yuma3 {
+                rows.fill_row(i, |out| match liquid {
+                    Some(laf) => {
+                        math::ema_liquid_row(
+                            wb_row,
+                            b_row,
+                            &consensus,
+                            laf,
+                            out,
+                            &mut next_col_sum,
+                            &mut liquid_tmp,
+                        );
+                    }
+                    None => math::ema_row(wb_row, b_row, alpha, out, &mut next_col_sum),
+                });
+            } else {
+                rows.fill_row(i, |out| {
+                    for (j, v) in wb_row.0.iter().zip(wb_row.1.iter()) {
+                        let d = math::smul(*v, sa);
+                        out.push(*j, d);
+                        if let Some(s) = next_col_sum.get_mut(usize::from(*j)) {
+                            *s = s.saturating_add(d);
+                        }
+                    }
+                });
+                for (j, v) in b_row.0.iter().zip(b_row.1.iter()) {
+                    if let Some(s) = bond_col_sum.get_mut(usize::from(*j)) {
+                        *s = s.saturating_add(*v);
+                    }
                 }
             }
         }
+        RowPass {
+            incentive,
+            next_col_sum,
+            bond_col_sum,
+        }
+    });
+    let mut incentive = vec![ZERO; n];
+    let mut next_col_sum = vec![ZERO; n];
+    let mut bond_col_sum = vec![ZERO; n];
+    for part in parts {
+        par::add_non_negative(&mut incentive, &part.incentive);
+        par::add_non_negative(&mut next_col_sum, &part.next_col_sum);
+        par::add_non_negative(&mut bond_col_sum, &part.bond_col_sum);
     }
-    drop(clipped);
-    drop(mixed);
     math::normalize(&mut incentive);
 
     let mut dividends: Vec<I32F32> = vec![ZERO; n];
     let mut new_bonds: Vec<Vec<(u16, u16)>> = vec![Vec::new(); n];
     if yuma3 {
-        let (ema_bonds, col_sum) = (next, next_col_sum);
+        let (ema_bonds, col_sum): (&Csr, _) = (matrix, next_col_sum);
         // D_i = Sa_i · Σ_j (B'_ij / Σ_k B'_kj) · I_j, the column normalisation done on the fly.
         let col_div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
-        for (i, ((d, sa), (np, out))) in dividends
-            .iter_mut()
-            .zip(active_stake.iter())
-            .zip(new_permit.iter().zip(new_bonds.iter_mut()))
-            .enumerate()
-        {
-            let (cols, vals) = ema_bonds.row(i);
-            let mut total = ZERO;
-            for (j, v) in cols.iter().zip(vals.iter()) {
-                let j = usize::from(*j);
-                let cs = col_sum.get(j).copied().unwrap_or(ZERO);
-                let norm = if cs == ZERO {
-                    *v
-                } else {
-                    col_div.get(j).map_or(ZERO, |dv| dv.div(*v))
-                };
-                let inc = incentive.get(j).copied().unwrap_or(ZERO);
-                total = total.saturating_add(norm.saturating_mul(inc));
+        let jobs: Vec<_> = row_blocks
+            .iter()
+            .cloned()
+            .zip(par::chunks_mut(&mut dividends, &row_blocks))
+            .zip(par::chunks_mut(&mut new_bonds, &row_blocks))
+            .collect();
+        par::fork_join(plan.threads, jobs, |((r, dividends), new_bonds)| {
+            for (i, (d, out)) in r.zip(dividends.iter_mut().zip(new_bonds.iter_mut())) {
+                let (cols, vals) = ema_bonds.row(i);
+                let mut total = ZERO;
+                for (j, v) in cols.iter().zip(vals.iter()) {
+                    let j = usize::from(*j);
+                    let cs = col_sum.get(j).copied().unwrap_or(ZERO);
+                    let norm = if cs == ZERO {
+                        *v
+                    } else {
+                        col_div.get(j).map_or(ZERO, |dv| dv.div(*v))
+                    };
+                    let inc = incentive.get(j).copied().unwrap_or(ZERO);
+                    total = total.saturating_add(math::smul(norm, inc));
+                }
+                let sa = active_stake.get(i).copied().unwrap_or(ZERO);
+                *d = total.checked_mul(sa).unwrap_or(ZERO);
+                if new_permit.get(i).copied().unwrap_or(false) {
+                    *out = cols
+                        .iter()
+                        .zip(vals.iter())
+                        .map(|(j, v)| (*j, math::to_u16_proportion(*v)))
+                        .collect();
+                }
             }
-            *d = total.checked_mul(*sa).unwrap_or(ZERO);
-            if *np {
-                *out = cols
-                    .iter()
-                    .zip(vals.iter())
-                    .map(|(j, v)| (*j, math::to_u16_proportion(*v)))
-                    .collect();
-            }
-        }
+        });
         math::normalize(&mut dividends);
     } else {
         // B' = α·colnorm(ΔB) + (1 − α)·colnorm(B), positive entries kept.
-        let (delta, delta_col_sum) = (next, next_col_sum);
+        let delta_col_sum = next_col_sum;
         let delta_div: Vec<DivBy> = delta_col_sum.iter().map(|s| DivBy::new(*s)).collect();
         let bond_div: Vec<DivBy> = bond_col_sum.iter().map(|s| DivBy::new(*s)).collect();
         let col_norm = |divs: &[DivBy], sums: &[I32F32], j: u16, v: I32F32| {
@@ -529,54 +629,83 @@ pub fn epoch_with(
                 _ => v,
             }
         };
-        ema_bonds.reset(n, delta.cols.len().saturating_add(nnz_bonds));
+        // Each row of ΔB is replaced by B'. Column sums per row block, added in block order
+        // (the EMA keeps only values > 0).
+        let parts = par::fork_join(plan.threads, matrix.rows_mut(&row_blocks), |mut rows| {
+            let mut col_sum = vec![ZERO; n];
+            let mut d_row = RowBuf::default();
+            let mut old = RowBuf::default();
+            for i in rows.rows() {
+                let (dc, dv) = rows.row(i);
+                d_row.fill(dc.len(), |out| {
+                    for (j, v) in dc.iter().zip(dv.iter()) {
+                        out.push(*j, col_norm(&delta_div, &delta_col_sum, *j, *v));
+                    }
+                });
+                masked_bonds(bonds_in.get(i).map_or(&[][..], |r| r), &mut old);
+                let (oc, ov) = old.row_mut();
+                for (j, v) in oc.iter().zip(ov.iter_mut()) {
+                    *v = col_norm(&bond_div, &bond_col_sum, *j, *v);
+                }
+                let b_row = old.row();
+                rows.fill_row(i, |out| {
+                    math::ema_row(d_row.row(), b_row, alpha, out, &mut col_sum);
+                });
+            }
+            col_sum
+        });
         let mut col_sum = vec![ZERO; n];
-        let mut d_row = Csr::with_capacity(1, 0);
-        for (i, bond_row) in bonds_in.iter().enumerate() {
-            let (dc, dv) = delta.row(i);
-            d_row.offsets.truncate(1);
-            d_row.cols.clear();
-            d_row.vals.clear();
-            d_row.append_row(dc.len(), |out| {
-                for (j, v) in dc.iter().zip(dv.iter()) {
-                    out.push(*j, col_norm(&delta_div, &delta_col_sum, *j, *v));
-                }
-            });
-            masked_bonds(bond_row, &mut old);
-            for (j, v) in old.cols.iter().zip(old.vals.iter_mut()) {
-                *v = col_norm(&bond_div, &bond_col_sum, *j, *v);
-            }
-            let b_row = old.row(0);
-            ema_bonds.append_row(dc.len() + b_row.0.len(), |out| {
-                math::ema_row(d_row.row(0), b_row, alpha, out, &mut col_sum);
-            });
+        for part in parts {
+            par::add_non_negative(&mut col_sum, &part);
         }
-        // Column normalisation, dividends D_i = Σ_j B'_ij·I_j and column maxima in one pass.
+        // Column normalisation, dividends D_i = Σ_j B'_ij·I_j and column maxima in one pass
+        // (maxima per row block, combined in block order: max does not depend on grouping).
         let col_div: Vec<DivBy> = col_sum.iter().map(|s| DivBy::new(*s)).collect();
-        let mut col_max = vec![ZERO; n];
-        for (i, d) in dividends.iter_mut().enumerate() {
-            let r = ema_bonds.range(i);
-            let cols = ema_bonds.cols.get(r.clone()).unwrap_or(&[]);
-            let vals = ema_bonds.vals.get_mut(r).unwrap_or(&mut []);
-            let mut total = ZERO;
-            for (j, v) in cols.iter().zip(vals.iter_mut()) {
-                *v = col_norm(&col_div, &col_sum, *j, *v);
-                let j = usize::from(*j);
-                let x = incentive.get(j).copied().unwrap_or(ZERO);
-                total = total.saturating_add(x.saturating_mul(*v));
-                if let Some(mx) = col_max.get_mut(j)
-                    && *mx < *v
-                {
-                    *mx = *v;
+        let jobs: Vec<_> = matrix
+            .rows_mut(&row_blocks)
+            .into_iter()
+            .zip(par::chunks_mut(&mut dividends, &row_blocks))
+            .collect();
+        let parts = par::fork_join(plan.threads, jobs, |(mut rows, dividends)| {
+            let mut col_max = vec![ZERO; n];
+            for (i, d) in rows.rows().zip(dividends.iter_mut()) {
+                let (cols, vals) = rows.row_mut(i);
+                let mut total = ZERO;
+                for (j, v) in cols.iter().zip(vals.iter_mut()) {
+                    *v = col_norm(&col_div, &col_sum, *j, *v);
+                    let j = usize::from(*j);
+                    let x = incentive.get(j).copied().unwrap_or(ZERO);
+                    total = total.saturating_add(math::smul(x, *v));
+                    if let Some(mx) = col_max.get_mut(j)
+                        && *mx < *v
+                    {
+                        *mx = *v;
+                    }
                 }
+                *d = total;
             }
-            *d = total;
+            col_max
+        });
+        let mut col_max = vec![ZERO; n];
+        for part in parts {
+            for (m, x) in col_max.iter_mut().zip(part.iter()) {
+                *m = (*m).max(*x);
+            }
         }
         math::normalize(&mut dividends);
         // Stored column-max-upscaled, for the uids that keep a permit.
         let max_div: Vec<DivBy> = col_max.iter().map(|s| DivBy::new(*s)).collect();
-        for (i, (np, out)) in new_permit.iter().zip(new_bonds.iter_mut()).enumerate() {
-            if *np {
+        let ema_bonds: &Csr = matrix;
+        let jobs: Vec<_> = row_blocks
+            .iter()
+            .cloned()
+            .zip(par::chunks_mut(&mut new_bonds, &row_blocks))
+            .collect();
+        par::fork_join(plan.threads, jobs, |(r, new_bonds)| {
+            for (i, out) in r.zip(new_bonds.iter_mut()) {
+                if !new_permit.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
                 let (cols, vals) = ema_bonds.row(i);
                 *out = cols
                     .iter()
@@ -589,7 +718,7 @@ pub fn epoch_with(
                     })
                     .collect();
             }
-        }
+        });
     }
     drop(bonds_in);
 

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 /// Why an epoch input was rejected. Every variant names the offending field and values, so
-/// the caller can fix the input; [`crate::epoch`] never panics instead of returning one.
+/// the caller can fix the input; [`crate::epoch()`] never panics instead of returning one.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum YumaError {
     /// A per-uid vector does not have one entry per uid (`n = stake.len()`).

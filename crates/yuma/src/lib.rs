@@ -65,6 +65,10 @@
 //! * [`epoch()`]`(&EpochInput) -> Result<EpochOutput, YumaError>` — one epoch;
 //!   [`epoch_with`]`(&mut EpochScratch, &EpochInput)` the same, reusing an
 //!   [`EpochScratch`]'s buffers across calls (identical output, no fresh page faults).
+//! * [`Parallelism`] — how many threads an epoch may use, set per scratch
+//!   ([`EpochScratch::with_parallelism`]): `Auto` (the default, also of [`epoch()`]: the
+//!   machine's cores for large epochs), `Sequential` (never spawns a thread) or
+//!   `Threads(k)`. The output is the same bits for every choice.
 //! * [`Hyperparams`] / [`LiquidAlpha`] — `Default` is a newly registered subnet.
 //! * [`scenario::Scenario::from_json_str`]`(&str) -> Result<Scenario, ScenarioError>`,
 //!   [`scenario::Scenario::run`]`() -> Result<Vec<EpochReport>, ScenarioError>`,
@@ -75,6 +79,13 @@
 //!
 //! * Pure: no I/O, no clock, no randomness, no hash-map iteration; the same input gives the
 //!   same output on every machine.
+//! * Parallel but deterministic: large epochs split their per-row and per-column stages
+//!   into fixed blocks run on scoped threads; every block writes only its own rows or
+//!   columns, and what blocks share (column sums, maxima) is combined in block order with
+//!   operations that do not depend on the grouping — exact integer sums, maxima, and
+//!   saturating sums of terms that are all ≥ 0 (`min(exact sum, MAX)` in any grouping). So
+//!   the thread count and the split never change a bit (tested against the sequential
+//!   path on random subnets).
 //! * No floats in the epoch math (`#![deny(clippy::float_arithmetic)]` on those modules):
 //!   I32F32 / I64F64 / I96F32 from the `fixed` crate, whose multiply (floor) and divide
 //!   (truncate) match substrate-fixed's for every operation used. The only floats in the
@@ -93,9 +104,11 @@
 pub mod epoch;
 pub mod error;
 mod math;
+mod par;
 pub mod params;
 pub mod scenario;
 
 pub use epoch::{EpochInput, EpochOutput, EpochScratch, epoch, epoch_with};
 pub use error::YumaError;
+pub use par::Parallelism;
 pub use params::{Hyperparams, LiquidAlpha};

@@ -21,6 +21,16 @@ const HALF: I32F32 = I32F32::from_bits(1 << 31);
 /// e truncated to 23 fractional bits, as substrate-fixed's `transcendental::E` (an I9F23).
 const E_I9F23_BITS: i64 = 22_802_600;
 
+/// `a.saturating_mul(b)`, bit for bit: the exact product `a·b` of the bits (one signed
+/// 64×64→128-bit multiply; `fixed` multiplies in 128×128 bits), floored by an arithmetic
+/// shift of the 32 fractional bits, saturated to the I32F32 range by the product's sign.
+#[inline]
+pub(crate) fn smul(a: I32F32, b: I32F32) -> I32F32 {
+    // |a·b| ≤ 2^126 fits i128 exactly.
+    let q = (i128::from(a.to_bits()) * i128::from(b.to_bits())) >> 32;
+    I32F32::from_bits(i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX }))
+}
+
 /// `a / b`, or 0 when `b == 0` or the quotient overflows (subtensor's `safe_div`).
 #[inline]
 pub(crate) fn safe_div(a: I32F32, b: I32F32) -> I32F32 {
@@ -137,8 +147,7 @@ pub(crate) fn u16_proportion(x: u16) -> I32F32 {
 /// floor(x · 65535), saturating into `0..=65535` (subtensor's `fixed_proportion_to_u16`).
 #[inline]
 pub(crate) fn to_u16_proportion(x: I32F32) -> u16 {
-    x.saturating_mul(I32F32::from_num(u16::MAX))
-        .saturating_to_num::<u16>()
+    smul(x, I32F32::from_num(u16::MAX)).saturating_to_num::<u16>()
 }
 
 /// Saturating sum.
@@ -168,57 +177,76 @@ pub(crate) fn normalize_with_sum(x: &mut [I32F32], total: I32F32) {
     }
 }
 
-/// A sparse matrix in compressed rows: row `i` is `cols[offsets[i]..offsets[i + 1]]` with
-/// the values at the same positions, columns strictly increasing within a row.
+/// A sparse matrix in compressed rows with room to spare: row `i` owns the slots
+/// `starts[i]..starts[i + 1]` of `cols` / `vals` and holds entries in
+/// `starts[i]..ends[i]`, columns strictly increasing within a row. Rows laid out in advance
+/// ([`Csr::layout`]) can be written concurrently ([`Csr::rows_mut`]); rows built one after
+/// the other (`push` / `end_row` / `append_row`, in tests) leave no gaps. Slots past a
+/// row's end hold stale values that are never read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Csr {
-    pub offsets: Vec<usize>,
+    pub starts: Vec<usize>,
+    pub ends: Vec<usize>,
     pub cols: Vec<u16>,
     pub vals: Vec<I32F32>,
 }
 
 impl Csr {
     /// An empty matrix with room for `rows` rows and `nnz` entries.
+    #[cfg(test)]
     pub(crate) fn with_capacity(rows: usize, nnz: usize) -> Self {
-        let mut offsets = Vec::with_capacity(rows + 1);
-        offsets.push(0);
+        let mut starts = Vec::with_capacity(rows + 1);
+        starts.push(0);
         Self {
-            offsets,
+            starts,
+            ends: Vec::with_capacity(rows),
             cols: Vec::with_capacity(nnz),
             vals: Vec::with_capacity(nnz),
         }
     }
 
-    /// Empty the matrix, keeping its allocations, with room for `rows` rows and `nnz`
-    /// entries.
-    pub(crate) fn reset(&mut self, rows: usize, nnz: usize) {
-        self.offsets.clear();
-        self.offsets.reserve(rows + 1);
-        self.offsets.push(0);
-        self.cols.clear();
-        self.cols.reserve(nnz);
-        self.vals.clear();
-        self.vals.reserve(nnz);
+    /// Lay out one (empty) row per item of `caps`, with room for that many entries, keeping
+    /// the allocations. Only slots beyond the previous length are initialised.
+    pub(crate) fn layout(&mut self, caps: impl Iterator<Item = usize>) {
+        self.starts.clear();
+        self.starts.push(0);
+        let mut total = 0usize;
+        for c in caps {
+            total = total.saturating_add(c);
+            self.starts.push(total);
+        }
+        self.ends.clear();
+        self.ends
+            .extend_from_slice(self.starts.get(..self.starts.len() - 1).unwrap_or(&[]));
+        self.cols.resize(total, 0);
+        self.vals.resize(total, ZERO);
     }
 
-    /// Append an entry to the current row.
+    /// The number of rows.
     #[inline]
+    pub(crate) fn rows(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Append an entry to the current (last, open) row.
+    #[cfg(test)]
     pub(crate) fn push(&mut self, j: u16, v: I32F32) {
         self.cols.push(j);
         self.vals.push(v);
     }
 
     /// Close the current row.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn end_row(&mut self) {
-        self.offsets.push(self.cols.len());
+        self.ends.push(self.cols.len());
+        self.starts.push(self.cols.len());
     }
 
     /// The entry range of row `i` (empty when out of range).
     #[inline]
     pub(crate) fn range(&self, i: usize) -> std::ops::Range<usize> {
-        let lo = self.offsets.get(i).copied().unwrap_or(0);
-        let hi = self.offsets.get(i + 1).copied().unwrap_or(lo);
+        let lo = self.starts.get(i).copied().unwrap_or(0);
+        let hi = self.ends.get(i).copied().unwrap_or(lo);
         lo..hi.max(lo)
     }
 
@@ -234,7 +262,7 @@ impl Csr {
 
     /// Append one row of at most `cap` entries written by `f`, without per-entry capacity
     /// checks.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn append_row(&mut self, cap: usize, f: impl FnOnce(&mut RowOut<'_>)) {
         let start = self.cols.len();
         self.cols.resize(start + cap, 0);
@@ -250,9 +278,217 @@ impl Csr {
         self.vals.truncate(end);
         self.end_row();
     }
+
+    /// Disjoint writable views of the row blocks `ranges` (consecutive, in order, within
+    /// `0..rows()`), for filling or rewriting laid-out rows concurrently. A range that does
+    /// not fit gets an empty view.
+    pub(crate) fn rows_mut(&mut self, ranges: &[std::ops::Range<usize>]) -> Vec<RowsMut<'_>> {
+        let Self {
+            starts,
+            ends,
+            cols,
+            vals,
+        } = self;
+        let starts: &[usize] = starts;
+        let mut ends: &mut [usize] = ends;
+        let mut cols: &mut [u16] = cols;
+        let mut vals: &mut [I32F32] = vals;
+        let mut row0 = 0usize;
+        let mut base = 0usize;
+        let mut out = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            let ok = r.start == row0 && r.start <= r.end && r.end <= ends.len() + row0;
+            let (rows, hi) = if ok {
+                (r.clone(), starts.get(r.end).copied().unwrap_or(base))
+            } else {
+                (row0..row0, base)
+            };
+            let slots = hi.saturating_sub(base).min(cols.len()).min(vals.len());
+            let (e, e_rest) = split_mut(std::mem::take(&mut ends), rows.len());
+            let (c, c_rest) = split_mut(std::mem::take(&mut cols), slots);
+            let (v, v_rest) = split_mut(std::mem::take(&mut vals), slots);
+            out.push(RowsMut {
+                rows: rows.clone(),
+                base,
+                starts,
+                ends: e,
+                cols: c,
+                vals: v,
+            });
+            (ends, cols, vals) = (e_rest, c_rest, v_rest);
+            row0 = rows.end;
+            base += slots;
+        }
+        out
+    }
 }
 
-/// The entries of one row being appended by [`Csr::append_row`].
+/// `x.split_at_mut(k)`, or everything in the second part when `k` is out of range.
+fn split_mut<T>(x: &mut [T], k: usize) -> (&mut [T], &mut [T]) {
+    if k <= x.len() {
+        x.split_at_mut(k)
+    } else {
+        (&mut [], x)
+    }
+}
+
+/// A block of consecutive rows of a laid-out [`Csr`], writable independently of the others
+/// (see [`Csr::rows_mut`]).
+#[derive(Debug)]
+pub(crate) struct RowsMut<'a> {
+    rows: std::ops::Range<usize>,
+    /// Slot index of `cols[0]` in the whole matrix.
+    base: usize,
+    starts: &'a [usize],
+    ends: &'a mut [usize],
+    cols: &'a mut [u16],
+    vals: &'a mut [I32F32],
+}
+
+impl RowsMut<'_> {
+    /// The rows of this block.
+    pub(crate) fn rows(&self) -> std::ops::Range<usize> {
+        self.rows.clone()
+    }
+
+    /// The slot range of row `i` relative to this block (empty when not in the block).
+    #[inline]
+    fn slots(&self, i: usize) -> std::ops::Range<usize> {
+        if !self.rows.contains(&i) {
+            return 0..0;
+        }
+        let lo = self
+            .starts
+            .get(i)
+            .map_or(0, |s| s.saturating_sub(self.base));
+        let hi = self
+            .starts
+            .get(i + 1)
+            .map_or(lo, |s| s.saturating_sub(self.base));
+        lo..hi.max(lo)
+    }
+
+    /// (Re)write row `i` (in this block) with at most its laid-out capacity of entries.
+    #[inline]
+    pub(crate) fn fill_row(&mut self, i: usize, f: impl FnOnce(&mut RowOut<'_>)) {
+        let s = self.slots(i);
+        let mut out = RowOut {
+            cols: self.cols.get_mut(s.clone()).unwrap_or(&mut []),
+            vals: self.vals.get_mut(s.clone()).unwrap_or(&mut []),
+            k: 0,
+        };
+        f(&mut out);
+        let k = out.k;
+        if let Some(e) = self.ends.get_mut(i.wrapping_sub(self.rows.start)) {
+            *e = self.base + s.start + k;
+        }
+    }
+
+    /// Row `i`'s entries.
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> (&[u16], &[I32F32]) {
+        let s = self.slots(i);
+        let len = self
+            .ends
+            .get(i.wrapping_sub(self.rows.start))
+            .map_or(0, |e| e.saturating_sub(self.base + s.start))
+            .min(s.len());
+        let r = s.start..s.start + len;
+        (
+            self.cols.get(r.clone()).unwrap_or(&[]),
+            self.vals.get(r).unwrap_or(&[]),
+        )
+    }
+
+    /// Row `i`'s entries (written by [`RowsMut::fill_row`]), values writable.
+    #[inline]
+    pub(crate) fn row_mut(&mut self, i: usize) -> (&[u16], &mut [I32F32]) {
+        let s = self.slots(i);
+        let len = self
+            .ends
+            .get(i.wrapping_sub(self.rows.start))
+            .map_or(0, |e| e.saturating_sub(self.base + s.start))
+            .min(s.len());
+        let r = s.start..s.start + len;
+        (
+            self.cols.get(r.clone()).unwrap_or(&[]),
+            self.vals.get_mut(r).unwrap_or(&mut []),
+        )
+    }
+}
+
+/// One reusable row buffer (the scratch rows of the epoch's per-row passes).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RowBuf {
+    cols: Vec<u16>,
+    vals: Vec<I32F32>,
+    len: usize,
+}
+
+impl RowBuf {
+    /// Replace the row with at most `cap` entries written by `f`.
+    #[inline]
+    pub(crate) fn fill(&mut self, cap: usize, f: impl FnOnce(&mut RowOut<'_>)) {
+        if self.cols.len() < cap {
+            self.cols.resize(cap, 0);
+        }
+        if self.vals.len() < cap {
+            self.vals.resize(cap, ZERO);
+        }
+        let mut out = RowOut {
+            cols: self.cols.get_mut(..cap).unwrap_or(&mut []),
+            vals: self.vals.get_mut(..cap).unwrap_or(&mut []),
+            k: 0,
+        };
+        f(&mut out);
+        self.len = out.k;
+    }
+
+    /// Replace the row with a copy of `(cols, vals)` (truncated to the shorter).
+    #[inline]
+    pub(crate) fn copy_from(&mut self, (cols, vals): (&[u16], &[I32F32])) {
+        let k = cols.len().min(vals.len());
+        if self.cols.len() < k {
+            self.cols.resize(k, 0);
+        }
+        if self.vals.len() < k {
+            self.vals.resize(k, ZERO);
+        }
+        if let (Some(c), Some(v), Some(sc), Some(sv)) = (
+            self.cols.get_mut(..k),
+            self.vals.get_mut(..k),
+            cols.get(..k),
+            vals.get(..k),
+        ) {
+            c.copy_from_slice(sc);
+            v.copy_from_slice(sv);
+            self.len = k;
+        } else {
+            self.len = 0;
+        }
+    }
+
+    /// The row as (columns, values).
+    #[inline]
+    pub(crate) fn row(&self) -> (&[u16], &[I32F32]) {
+        (
+            self.cols.get(..self.len).unwrap_or(&[]),
+            self.vals.get(..self.len).unwrap_or(&[]),
+        )
+    }
+
+    /// The row with writable values.
+    #[inline]
+    pub(crate) fn row_mut(&mut self) -> (&[u16], &mut [I32F32]) {
+        (
+            self.cols.get(..self.len).unwrap_or(&[]),
+            self.vals.get_mut(..self.len).unwrap_or(&mut []),
+        )
+    }
+}
+
+/// The entries of one row being written by [`Csr::append_row`], [`RowsMut::fill_row`] or
+/// [`RowBuf::fill`].
 pub(crate) struct RowOut<'a> {
     cols: &'a mut [u16],
     vals: &'a mut [I32F32],
@@ -325,7 +561,7 @@ pub(crate) fn interpolate_row(
     out: &mut RowOut<'_>,
 ) {
     merge_rows(a, b, |j, v1, v2| {
-        let interp = v1.saturating_add(ratio.saturating_mul(v2.saturating_sub(v1)));
+        let interp = v1.saturating_add(smul(ratio, v2.saturating_sub(v1)));
         if interp > ZERO {
             out.push(j, interp);
         }
@@ -343,9 +579,7 @@ pub(crate) fn ema_row(
 ) {
     let one_minus_alpha = ONE.saturating_sub(alpha);
     merge_rows(new, old, |j, vn, vo| {
-        let val = alpha
-            .saturating_mul(vn)
-            .saturating_add(one_minus_alpha.saturating_mul(vo));
+        let val = smul(alpha, vn).saturating_add(smul(one_minus_alpha, vo));
         if val > ZERO {
             out.push(j, val);
             if let Some(s) = col_sum.get_mut(usize::from(j)) {
@@ -375,24 +609,32 @@ pub(crate) fn weighted_median_cols(
     weights: &Csr,
     n: usize,
     kappa: I32F32,
-    buf: &mut Vec<u64>,
+    plan: crate::par::Plan,
+    bufs: &mut Vec<Vec<u64>>,
 ) -> Vec<I32F32> {
-    weighted_median_blocked(stake, weights, n, kappa, 1 << 15, buf)
+    weighted_median_blocked(stake, weights, n, kappa, 1 << 15, plan, bufs)
 }
 
-/// [`weighted_median_cols`] gathering about `block` entries at a time into `buf`.
+/// [`weighted_median_cols`] gathering about `block` entries at a time into a buffer, with
+/// the columns split into up to `plan.blocks` ranges of about equal entries computed on
+/// `plan.threads` threads (`bufs` holds one gather buffer per range). Every column's result depends
+/// only on that column's entries, so the split does not change the output.
 fn weighted_median_blocked(
     stake: &[I32F32],
     weights: &Csr,
     n: usize,
     kappa: I32F32,
     block: usize,
-    buf: &mut Vec<u64>,
+    plan: crate::par::Plan,
+    bufs: &mut Vec<Vec<u64>>,
 ) -> Vec<I32F32> {
-    let packable = weights
-        .vals
-        .iter()
-        .all(|v| (0..1i64 << 47).contains(&v.to_bits()));
+    let packable = (0..weights.rows()).all(|i| {
+        weights
+            .row(i)
+            .1
+            .iter()
+            .all(|v| (0..1i64 << 47).contains(&v.to_bits()))
+    });
     if !packable || n > usize::from(u16::MAX) {
         return weighted_median_pairs(stake, weights, n, kappa);
     }
@@ -415,25 +657,96 @@ fn weighted_median_blocked(
     let stake_sum = sum(&use_stake);
     let minority = stake_sum.saturating_sub(kappa);
     use_stake.push(ZERO);
-    let zero_slot = rows as u64;
 
-    // Entries per column (plus one slot for the implicit zeros).
-    let mut count = vec![0usize; n];
-    for i in &staked {
-        let (cols, _) = weights.row(*i);
-        for j in cols {
-            if let Some(c) = count.get_mut(usize::from(*j)) {
-                *c += 1;
+    // Entries per column, counted over blocks of staked rows (exact integer sums).
+    let row_blocks = crate::par::split(rows, plan.blocks, |k| {
+        staked.get(k).map_or(0, |i| weights.range(*i).len())
+    });
+    let partial = crate::par::fork_join(plan.threads, row_blocks, |r| {
+        let mut count = vec![0usize; n];
+        for i in staked.get(r).unwrap_or(&[]) {
+            for j in weights.row(*i).0 {
+                if let Some(c) = count.get_mut(usize::from(*j)) {
+                    *c += 1;
+                }
             }
         }
+        count
+    });
+    let mut partial = partial.into_iter();
+    let mut count = partial.next().unwrap_or_default();
+    for p in partial {
+        for (c, x) in count.iter_mut().zip(p.iter()) {
+            *c += *x;
+        }
     }
-    // Cursor into each staked row.
-    let mut cursor: Vec<std::ops::Range<usize>> =
-        staked.iter().map(|i| weights.range(*i)).collect();
-    let block_entries = rows.max(block);
+
+    // Column ranges of about equal entries, one job each.
+    let col_blocks = crate::par::split(n, plan.blocks, |j| count.get(j).copied().unwrap_or(0));
+    if bufs.len() < col_blocks.len() {
+        bufs.resize_with(col_blocks.len(), Vec::new);
+    }
+    let mut jobs = Vec::with_capacity(col_blocks.len());
+    let mut rest: &mut [I32F32] = &mut median;
+    for (cols, buf) in col_blocks.into_iter().zip(bufs.iter_mut()) {
+        let (out, r) = split_mut(std::mem::take(&mut rest), cols.len());
+        rest = r;
+        jobs.push((cols, out, buf));
+    }
+    let setup = MedianSetup {
+        staked: &staked,
+        use_stake: &use_stake,
+        count: &count,
+        stake_sum,
+        minority,
+        block,
+    };
+    crate::par::fork_join(plan.threads, jobs, |(cols, out, buf)| {
+        median_range(&setup, weights, cols, out, buf);
+    });
+    median
+}
+
+/// What every column range of [`weighted_median_blocked`] shares.
+struct MedianSetup<'a> {
+    staked: &'a [usize],
+    /// Renormalised stake per staked row, plus a last slot for the implicit zeros.
+    use_stake: &'a [I32F32],
+    /// Explicit entries per column over the staked rows.
+    count: &'a [usize],
+    stake_sum: I32F32,
+    minority: I32F32,
+    block: usize,
+}
+
+/// The weighted medians of the columns `cols` into `median` (one entry per column).
+fn median_range(
+    setup: &MedianSetup<'_>,
+    weights: &Csr,
+    cols: std::ops::Range<usize>,
+    median: &mut [I32F32],
+    buf: &mut Vec<u64>,
+) {
+    let rows = setup.staked.len();
+    let zero_slot = rows as u64;
+    let mut use_stake = setup.use_stake.to_vec();
+    let (c0, n) = (cols.start, cols.end);
+    // Cursor into each staked row, over its entries in `cols`.
+    let mut cursor: Vec<std::ops::Range<usize>> = setup
+        .staked
+        .iter()
+        .map(|i| {
+            let r = weights.range(*i);
+            let row = weights.cols.get(r.clone()).unwrap_or(&[]);
+            let lo = row.partition_point(|j| usize::from(*j) < c0);
+            let hi = row.partition_point(|j| usize::from(*j) < n);
+            r.start + lo..r.start + hi
+        })
+        .collect();
+    let block_entries = rows.max(setup.block);
     let mut fill: Vec<usize> = Vec::new();
     let mut pos: Vec<usize> = Vec::new();
-    let mut j0 = 0usize;
+    let mut j0 = c0;
     while j0 < n {
         // The block [j0, j1) holds at least one column and about `block_entries` entries.
         let mut j1 = j0;
@@ -441,12 +754,16 @@ fn weighted_median_blocked(
         fill.clear();
         while j1 < n && (j1 == j0 || total < block_entries) {
             fill.push(total);
-            total += count.get(j1).copied().unwrap_or(0) + 1;
+            total += setup.count.get(j1).copied().unwrap_or(0) + 1;
             j1 += 1;
         }
         fill.push(total);
-        buf.clear();
-        buf.resize(total, 0);
+        // Every slot that is read below is written first (each column gets exactly its
+        // counted entries, and its last slot is set before use), so stale contents from
+        // an earlier block or call are harmless and the buffer is not cleared.
+        if buf.len() < total {
+            buf.resize(total, 0);
+        }
         pos.clear();
         pos.extend_from_slice(&fill);
         for (k, cur) in cursor.iter_mut().enumerate() {
@@ -467,7 +784,8 @@ fn weighted_median_blocked(
                 cur.start += 1;
             }
         }
-        for (c, out) in median.iter_mut().enumerate().take(j1).skip(j0) {
+        for (c, out) in median.iter_mut().enumerate().take(j1 - c0).skip(j0 - c0) {
+            let c = c + c0;
             let lo = fill.get(c - j0).copied().unwrap_or(0);
             let hi = fill.get(c - j0 + 1).copied().unwrap_or(lo);
             let Some(col) = buf.get_mut(lo..hi) else {
@@ -476,7 +794,7 @@ fn weighted_median_blocked(
             let explicit = col.len().saturating_sub(1);
             let col: &mut [u64] = if explicit < rows {
                 // Rows without an entry count as weight 0 with their whole stake.
-                let mut zero_stake = stake_sum;
+                let mut zero_stake = setup.stake_sum;
                 for key in col.iter().take(explicit) {
                     let s = use_stake.get((key & 0xFFFF) as usize).copied();
                     zero_stake = zero_stake.saturating_sub(s.unwrap_or(ZERO));
@@ -494,11 +812,10 @@ fn weighted_median_blocked(
                     None => continue,
                 }
             };
-            *out = weighted_quantile_packed(col, &use_stake, minority);
+            *out = weighted_quantile_packed(col, &use_stake, setup.minority);
         }
         j0 = j1;
     }
-    median
 }
 
 /// [`weighted_quantile`] on packed `value << 16 | stake index` keys, with branch-free
@@ -509,8 +826,25 @@ fn weighted_quantile_packed(keys: &mut [u64], stakes: &[I32F32], minority: I32F3
     let mut lo_sum = ZERO;
     let mut window: &mut [u64] = keys;
     loop {
-        let Some(pivot) = window.get(window.len() / 2).map(|k| k >> 16) else {
+        // Pivot: the median of three spread values (fewer passes than one value; any
+        // value of the window gives the same result).
+        let Some(mid) = window.get(window.len() / 2).map(|k| k >> 16) else {
             return ZERO;
+        };
+        let len = window.len();
+        let at = |k: usize| window.get(k).map_or(mid, |x| x >> 16);
+        let med3 = |a: u64, b: u64, c: u64| a.max(b).min(a.min(b).max(c));
+        let pivot = if len >= 128 {
+            let e = len / 8;
+            med3(
+                med3(at(0), at(e), at(2 * e)),
+                med3(at(3 * e), mid, at(5 * e)),
+                med3(at(6 * e), at(7 * e), at(len - 1)),
+            )
+        } else if len >= 16 {
+            med3(at(len / 4), at(len * 3 / 4), mid)
+        } else {
+            mid
         };
         // Lomuto without branches: [< pivot | >= pivot]; also the stake and count of the
         // entries <= pivot.
@@ -752,10 +1086,10 @@ pub(crate) fn ema_liquid_row(
     {
         let a = alpha_from_exp(*e, la);
         let decayed = match bond {
-            Some(v) => ONE.saturating_sub(a).saturating_mul(*v),
+            Some(v) => smul(ONE.saturating_sub(a), *v),
             None => ZERO,
         };
-        let inc = a.saturating_mul(*w).max(ZERO);
+        let inc = smul(a, *w).max(ZERO);
         let val = decayed.saturating_add(inc).min(ONE);
         if val > ZERO {
             out.push(*j, val);
@@ -793,7 +1127,7 @@ fn sigmoid_exp_arg(c: I32F32, w: I32F32, b: I32F32, la: LiquidAlphaFixed) -> I32
     let diff_buy = clamp(w.saturating_sub(c), ZERO, ONE);
     let diff_sell = clamp(b.saturating_sub(w), ZERO, ONE);
     let d = if w >= b { diff_buy } else { diff_sell };
-    la.neg_rate.saturating_mul(d.saturating_sub(HALF))
+    smul(la.neg_rate, d.saturating_sub(HALF))
 }
 
 /// α from `exp_safe(x)`: `clamp(low + σ·(high − low), low, high)`, `σ = 1 / (1 + exp)`.
@@ -804,7 +1138,7 @@ fn alpha_from_exp(e: I32F32, la: LiquidAlphaFixed) -> I32F32 {
     let sigmoid = safe_div(ONE, ONE.saturating_add(e));
     let alpha = la
         .low
-        .saturating_add(sigmoid.saturating_mul(la.high.saturating_sub(la.low)));
+        .saturating_add(smul(sigmoid, la.high.saturating_sub(la.low)));
     clamp(alpha, la.low, la.high)
 }
 
@@ -947,6 +1281,7 @@ pub(crate) fn exp(x: I32F32) -> Option<I32F32> {
 #[allow(clippy::unwrap_used, clippy::float_arithmetic)]
 mod tests {
     use super::*;
+    use crate::par::Plan;
 
     fn f(x: f64) -> I32F32 {
         I32F32::from_num(x)
@@ -1262,13 +1597,60 @@ mod tests {
             let kappa = I32F32::from_bits((next() % (1 << 33)) as i64);
             let want = weighted_median_pairs(&stake, &m, n, kappa);
             assert_eq!(
-                weighted_median_cols(&stake, &m, n, kappa, &mut Vec::new()),
+                weighted_median_cols(&stake, &m, n, kappa, Plan::SEQUENTIAL, &mut Vec::new()),
                 want
             );
             for block in [1, 3, 17] {
-                let got = weighted_median_blocked(&stake, &m, n, kappa, block, &mut Vec::new());
-                assert_eq!(got, want, "round {round} block {block}");
+                for (threads, blocks) in [(1, 1), (1, 3), (2, 2), (3, 7)] {
+                    let plan = Plan { threads, blocks };
+                    let got =
+                        weighted_median_blocked(&stake, &m, n, kappa, block, plan, &mut Vec::new());
+                    assert_eq!(got, want, "round {round} block {block} blocks {blocks}");
+                }
             }
+        }
+    }
+
+    #[test]
+    fn packed_quickselect_matches_a_sorted_scan() {
+        let mut next = xorshift(31337);
+        for round in 0..400 {
+            let len = match round % 4 {
+                0 => (next() % 16) as usize + 1,
+                1 => (next() % 140) as usize + 1,
+                _ => (next() % 700) as usize + 100,
+            };
+            let distinct = [3u64, 50, 1 << 32][(next() % 3) as usize];
+            let stakes: Vec<I32F32> = (0..len)
+                .map(|_| I32F32::from_bits((next() % (1 << 26)) as i64))
+                .collect();
+            let keys: Vec<u64> = (0..len as u64)
+                .map(|k| ((next() % distinct) << 16) | k)
+                .collect();
+            let total: i64 = stakes.iter().map(|s| s.to_bits()).sum();
+            let minority = I32F32::from_bits((next() % (total as u64 + 2)) as i64 - 1);
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let mut want = I32F32::from_bits((sorted[len - 1] >> 16) as i64);
+            let mut cum = ZERO;
+            let mut i = 0;
+            while i < len {
+                let v = sorted[i] >> 16;
+                while i < len && sorted[i] >> 16 == v {
+                    cum += stakes[(sorted[i] & 0xFFFF) as usize];
+                    i += 1;
+                }
+                if cum > minority {
+                    want = I32F32::from_bits(v as i64);
+                    break;
+                }
+            }
+            let mut k = keys.clone();
+            assert_eq!(
+                weighted_quantile_packed(&mut k, &stakes, minority),
+                want,
+                "round {round}"
+            );
         }
     }
 
@@ -1313,6 +1695,52 @@ mod tests {
     }
 
     #[test]
+    fn fast_multiply_matches_saturating_mul() {
+        let mut next = xorshift(0x00c0_ffee);
+        let edge = [
+            0i64,
+            1,
+            -1,
+            2,
+            1 << 31,
+            -(1 << 31),
+            (1 << 32) - 1,
+            1 << 32,
+            -(1 << 32),
+            (1 << 32) + 1,
+            3 << 31,
+            65535 << 32,
+            1 << 47,
+            -(1 << 47),
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX - 1,
+        ];
+        let mut vals: Vec<i64> = edge.to_vec();
+        for _ in 0..3000 {
+            let r = next();
+            vals.push(match r % 4 {
+                0 => r as i64,
+                1 => ((r >> 8) as i64) % (1 << 34),
+                2 => ((r >> 8) as i64) % (1 << 50),
+                _ => -(((r >> 8) as i64) % (1 << 33)),
+            });
+        }
+        for a in &edge {
+            for b in &vals {
+                let (fa, fb) = (I32F32::from_bits(*a), I32F32::from_bits(*b));
+                assert_eq!(smul(fa, fb), fa.saturating_mul(fb), "{a} * {b}");
+                assert_eq!(smul(fb, fa), fb.saturating_mul(fa), "{b} * {a}");
+            }
+        }
+        for w in vals.windows(2) {
+            let (fa, fb) = (I32F32::from_bits(w[0]), I32F32::from_bits(w[1]));
+            assert_eq!(smul(fa, fb), fa.saturating_mul(fb), "{} * {}", w[0], w[1]);
+        }
+    }
+
+    #[test]
     fn u16_proportion_is_safe_div_by_65535() {
         for x in 0..=u16::MAX {
             let want = safe_div(I32F32::from_num(x), I32F32::from_num(u16::MAX));
@@ -1332,12 +1760,19 @@ mod tests {
         // Three validators with stake 0.5, 0.3, 0.2 on one column.
         let stake = vec![f(0.5), f(0.3), f(0.2)];
         let w = csr(&[vec![(0, f(0.1))], vec![(0, f(0.5))], vec![(0, f(0.9))]]);
-        let c = weighted_median_cols(&stake, &w, 1, u16_proportion(32767), &mut Vec::new());
+        let c = weighted_median_cols(
+            &stake,
+            &w,
+            1,
+            u16_proportion(32767),
+            Plan::SEQUENTIAL,
+            &mut Vec::new(),
+        );
         // stake(w <= 0.1) = 0.5 is not above minority = 1 - 0.49999; stake(w <= 0.5) is.
         assert_eq!(c[0], f(0.5));
-        let c = weighted_median_cols(&stake, &w, 1, f(0.6), &mut Vec::new());
+        let c = weighted_median_cols(&stake, &w, 1, f(0.6), Plan::SEQUENTIAL, &mut Vec::new());
         assert_eq!(c[0], f(0.1));
-        let c = weighted_median_cols(&stake, &w, 1, ZERO, &mut Vec::new());
+        let c = weighted_median_cols(&stake, &w, 1, ZERO, Plan::SEQUENTIAL, &mut Vec::new());
         assert_eq!(c[0], f(0.9));
     }
 }

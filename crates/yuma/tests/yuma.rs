@@ -8,6 +8,8 @@ mod common;
 mod examples;
 #[path = "yuma/golden.rs"]
 mod golden;
+#[path = "yuma/parallel.rs"]
+mod parallel;
 #[path = "yuma/properties.rs"]
 mod properties;
 #[path = "yuma/reference.rs"]
