@@ -110,6 +110,12 @@ pub trait TaonetApi {
         &self,
         epoch: Option<u64>,
     ) -> Result<Option<SeatSet>, ErrorObjectOwned>;
+    /// Jail status of a hotkey (SS58).
+    #[method(name = "state_getJail")]
+    async fn state_get_jail(&self, hotkey: String) -> Result<JailInfo, ErrorObjectOwned>;
+    /// Slashes of a hotkey (SS58) within the unbonding window, oldest first.
+    #[method(name = "state_getSlashes")]
+    async fn state_get_slashes(&self, hotkey: String) -> Result<Vec<SlashInfo>, ErrorObjectOwned>;
     /// Chain parameters.
     #[method(name = "state_getParams")]
     async fn state_get_params(&self) -> Result<ChainParams, ErrorObjectOwned>;

@@ -382,3 +382,42 @@ pub struct TreasuryInfo {
     /// Proposals being voted on.
     pub active_proposals: u32,
 }
+
+/// A hotkey's jail status (a jailed hotkey takes part in no seat election until its owner
+/// unjails it, which is allowed from epoch `until_epoch` on).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JailInfo {
+    /// The hotkey (SS58).
+    pub hotkey: String,
+    /// Whether it is jailed now.
+    pub jailed: bool,
+    /// First consensus epoch in which it may be unjailed (if jailed).
+    pub until_epoch: Option<u64>,
+    /// Block it was jailed (if jailed).
+    pub jailed_at: Option<u64>,
+    /// Why: `equivocation` or `liveness` (if jailed).
+    pub reason: Option<String>,
+    /// The consensus epoch of the next block.
+    pub current_epoch: u64,
+    /// Whether `consensus.unjail` would be accepted in the next block.
+    pub can_unjail: bool,
+}
+
+/// One slash of a hotkey (kept for the unbonding window).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlashInfo {
+    /// The offence id (hash of its evidence).
+    pub offence_id: Hash,
+    /// The offender (SS58).
+    pub hotkey: String,
+    /// Block of the offence.
+    pub offence_block: u64,
+    /// Block the slash was applied.
+    pub slashed_at: u64,
+    /// Fraction slashed, ppb.
+    pub fraction_ppb: u32,
+    /// Burned from stake positions (the owner's and its nominators').
+    pub stake_burned: Rao,
+    /// Burned from unbonding entries bonded at the offence.
+    pub unbonding_burned: Rao,
+}

@@ -594,6 +594,40 @@ impl TaonetApiServer for RpcApi {
         Ok(state.seats(epoch).cloned())
     }
 
+    async fn state_get_jail(&self, hotkey: String) -> Result<JailInfo, ErrorObjectOwned> {
+        let hotkey = parse_address(&hotkey)?;
+        let state = self.chain.finalized_state();
+        let current_epoch = state.consensus_epoch(state.globals.height + 1);
+        let jail = state.jail_of(&hotkey);
+        Ok(JailInfo {
+            hotkey: hotkey.to_ss58(),
+            jailed: jail.is_some(),
+            until_epoch: jail.map(|j| j.until_epoch),
+            jailed_at: jail.map(|j| j.jailed_at),
+            reason: jail.map(|j| j.reason.as_str().to_string()),
+            current_epoch,
+            can_unjail: jail.is_some_and(|j| current_epoch >= j.until_epoch),
+        })
+    }
+
+    async fn state_get_slashes(&self, hotkey: String) -> Result<Vec<SlashInfo>, ErrorObjectOwned> {
+        let hotkey = parse_address(&hotkey)?;
+        let state = self.chain.finalized_state();
+        Ok(state
+            .slashes_of(&hotkey)
+            .into_iter()
+            .map(|(offence_id, r)| SlashInfo {
+                offence_id,
+                hotkey: r.hotkey.to_ss58(),
+                offence_block: r.offence_block,
+                slashed_at: r.slashed_at,
+                fraction_ppb: r.fraction_ppb,
+                stake_burned: r.stake_burned,
+                unbonding_burned: r.unbonding_burned,
+            })
+            .collect())
+    }
+
     async fn state_get_params(&self) -> Result<ChainParams, ErrorObjectOwned> {
         Ok(self.chain.finalized_state().params().clone())
     }

@@ -293,6 +293,7 @@ fn dispatch(state: &mut State, signer: &AccountId, call: &Call) -> Result<(), Di
         Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key }) => {
             state.register_consensus_key(signer, hotkey, *key)?
         }
+        Call::Consensus(ConsensusCall::Unjail { hotkey }) => state.unjail(signer, hotkey)?,
         Call::Governance(c) => match c {
             GovernanceCall::Propose {
                 action,

@@ -468,6 +468,66 @@ pub enum GovernanceError {
     Overflow,
 }
 
+/// Slashing and jailing errors ([`crate::slashing`]): the offence refusals of
+/// [`crate::State::slash`] and the refusals of `consensus.unjail`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashingError {
+    /// The hotkey has no owner (it never staked or registered).
+    #[error("hotkey {0} is not associated with any coldkey")]
+    UnknownHotkey(AccountId),
+    /// A slash fraction above 100%.
+    #[error("slash fraction {0} ppb is above 1,000,000,000 ppb (100%)")]
+    InvalidFraction(u32),
+    /// The offence was already slashed.
+    #[error("offence {offence_id} was already slashed (at block {slashed_at})")]
+    AlreadyProcessed {
+        /// The offence id.
+        offence_id: Hash,
+        /// Block of the earlier slash.
+        slashed_at: BlockNumber,
+    },
+    /// The offence is older than the unbonding window.
+    #[error(
+        "offence at block {offence_block} is stale: only offences at or after block {oldest} (the unbonding window) can be slashed"
+    )]
+    StaleOffence {
+        /// Block of the offence.
+        offence_block: BlockNumber,
+        /// Oldest block still slashable.
+        oldest: BlockNumber,
+    },
+    /// The offence block is after the current height.
+    #[error("offence at block {offence_block} is in the future (height {height})")]
+    FutureOffence {
+        /// Block of the offence.
+        offence_block: BlockNumber,
+        /// Current height.
+        height: BlockNumber,
+    },
+    /// Unjail signed by someone other than the hotkey's owner.
+    #[error("hotkey {0} is not owned by the signing coldkey")]
+    NotHotkeyOwner(AccountId),
+    /// Unjail of a hotkey that is not jailed.
+    #[error("hotkey {0} is not jailed")]
+    NotJailed(AccountId),
+    /// Unjail before the jail period has passed.
+    #[error(
+        "hotkey {hotkey} is jailed until consensus epoch {until_epoch}; the current epoch is {current_epoch}"
+    )]
+    StillJailed {
+        /// The hotkey.
+        hotkey: AccountId,
+        /// First epoch it may be unjailed.
+        until_epoch: u64,
+        /// The current consensus epoch.
+        current_epoch: u64,
+    },
+    /// Arithmetic overflow (a bug: slashed amounts never exceed what is held).
+    #[error("slashing arithmetic overflow")]
+    Overflow,
+}
+
 /// Why a call failed (its transaction is still included and pays its fee).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "module", content = "error", rename_all = "snake_case")]
@@ -493,6 +553,9 @@ pub enum DispatchError {
     /// Governance.
     #[error(transparent)]
     Governance(#[from] GovernanceError),
+    /// Slashing and jailing.
+    #[error(transparent)]
+    Slashing(#[from] SlashingError),
 }
 
 /// Why a block was rejected.

@@ -206,8 +206,8 @@ impl ChainSpec {
     /// one validator per consensus key (alice, bob, … with 10,000 TAO self-stake and a root
     /// seat), subnet 1 owned by alice, and short periods (tempo 10, unbonding 20 blocks,
     /// consensus epochs of 50 blocks, governance votes of 40 blocks executed 10 blocks later,
-    /// 100 TAO of stake and a 10 TAO deposit to propose) so every mechanism shows within
-    /// minutes.
+    /// 100 TAO of stake and a 10 TAO deposit to propose, jails of 2 consensus epochs) so
+    /// every mechanism shows within minutes.
     pub fn dev(consensus_keys: &[[u8; 32]]) -> ChainSpec {
         let tao = |t: u64| Tao(Rao(t * taonet_types::RAO_PER_TAO));
         let hyperparams = SubnetHyperparams {
@@ -235,6 +235,7 @@ impl ChainSpec {
             gov_proposal_deposit: Rao(10 * taonet_types::RAO_PER_TAO),
             gov_voting_period: 40,
             gov_execution_delay: 10,
+            jail_epochs: 2,
             ..ChainParams::default()
         };
         let mut balances = Vec::new();
@@ -297,6 +298,9 @@ impl ChainSpec {
             ParamUpdate::GovBurnBelowPpb(p.gov_burn_below_ppb),
             ParamUpdate::TreasuryFeeShare(p.treasury_fee_share),
             ParamUpdate::GovMaxActiveProposals(p.gov_max_active_proposals),
+            ParamUpdate::SlashFractionPpb(p.slash_fraction_ppb),
+            ParamUpdate::JailEpochs(p.jail_epochs),
+            ParamUpdate::MissedVotesJailPpb(p.missed_votes_jail_ppb),
         ] {
             u.apply(&mut checked)
                 .map_err(|e| invalid(format!("params: {e}")))?;

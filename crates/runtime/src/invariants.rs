@@ -11,6 +11,7 @@
 //! 5. Every staked hotkey has an owner.
 //! 6. Reserved deposits = Σ deposits of proposals in their voting period, and each of those
 //!    has exactly one tally task queued.
+//! 7. Every jailed hotkey, and the offender of every recorded offence, has an owner.
 
 use std::collections::BTreeMap;
 
@@ -124,6 +125,19 @@ pub fn check(state: &State) -> Result<(), String> {
             if state.uid_of(*netuid, &neuron.hotkey) != Some(*uid) {
                 return Err(format!("subnet {netuid} uid {uid}: hotkey index mismatch"));
             }
+        }
+    }
+    for (hotkey, _) in state.jailed.iter() {
+        if !state.hotkeys.contains_key(hotkey) {
+            return Err(format!("jailed hotkey {hotkey} has no owner"));
+        }
+    }
+    for (id, record) in state.offences.iter() {
+        if !state.hotkeys.contains_key(&record.hotkey) {
+            return Err(format!(
+                "offence {id} against hotkey {} that has no owner",
+                record.hotkey
+            ));
         }
     }
     let indexed = state.uids.len();

@@ -15,9 +15,8 @@
 //! ```
 //!
 //! Modules, each documented with its rules: [`balances`], [`staking`], [`subnets`],
-//! [`neurons`], [`weights`], [`emission`], [`seats`], [`governance`], [`genesis`], [`apply`],
-//! [`invariants`],
-//! [`state`], [`merkle`].
+//! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`governance`],
+//! [`genesis`], [`apply`], [`invariants`], [`state`], [`merkle`].
 //!
 //! ```
 //! use taonet_crypto::Keypair;
@@ -67,6 +66,7 @@ pub mod invariants;
 pub mod merkle;
 pub mod neurons;
 pub mod seats;
+pub mod slashing;
 pub mod staking;
 pub mod state;
 pub mod subnets;
@@ -76,6 +76,6 @@ pub use apply::{
     BlockOutcome, BuiltBlock, Receipt, ValidTransaction, apply_block, apply_transaction,
     build_block, transaction_fee, validate_transaction,
 };
-pub use error::{BlockError, DispatchError, GovernanceError, TxInvalid};
+pub use error::{BlockError, DispatchError, GovernanceError, SlashingError, TxInvalid};
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

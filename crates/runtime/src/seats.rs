@@ -7,9 +7,11 @@
 //! - Consensus epoch `E` covers heights `[E·L, (E+1)·L)` with `L = consensus_epoch_length`.
 //!   When the last block of epoch `E` is applied, the runtime elects the seats of epoch
 //!   `E + 2`: the `seat_count` hotkeys with the largest total stake (own + delegated) among
-//!   those with a consensus key and at least `min_seat_stake`; ties go to the lower hotkey
-//!   bytes. The set is written into the block (`Block::seats`) and the state. If nobody
-//!   qualifies, the previous epoch's seats carry over so the chain never loses its producers.
+//!   those with a consensus key, at least `min_seat_stake` and not jailed
+//!   ([`crate::slashing`]); ties go to the lower hotkey bytes. The set is written into the
+//!   block (`Block::seats`) and the state. If nobody qualifies, the previous epoch's seats
+//!   carry over — without its jailed hotkeys, unless that would leave none — so the chain
+//!   never loses its producers.
 //! - BFT safety holds while fewer than one third of the *seats* are Byzantine; stake only
 //!   decides who holds them.
 
@@ -70,6 +72,7 @@ impl State {
         let mut candidates: Vec<Seat> = self
             .hotkeys
             .iter()
+            .filter(|(hotkey, _)| !self.is_jailed(hotkey))
             .filter_map(|(hotkey, info)| {
                 let key = info.consensus_key?;
                 let stake = self.total_hotkey_stake(hotkey);
@@ -95,7 +98,17 @@ impl State {
         if set.seats.is_empty()
             && let Some(prev) = self.seat_sets.get(&(epoch - 1))
         {
-            set.seats = prev.seats.clone();
+            let free: Vec<_> = prev
+                .seats
+                .iter()
+                .filter(|s| !self.is_jailed(&s.hotkey))
+                .cloned()
+                .collect();
+            set.seats = if free.is_empty() {
+                prev.seats.clone()
+            } else {
+                free
+            };
         }
         self.seat_sets.insert(epoch, set.clone());
         if epoch >= SEAT_SETS_KEPT {

@@ -23,6 +23,7 @@ use taonet_types::{
 };
 
 use crate::merkle::{SparseMerkleTree, Update};
+use crate::slashing::{Jail, SlashRecord};
 
 /// An ordered persistent map that remembers which keys were written.
 #[derive(Clone, Debug)]
@@ -554,8 +555,9 @@ pub struct Globals {
 
 /// Encoding: the parameters' pre-governance fields, the scalars above in order, then a
 /// governance extension (the parameters' governance fields, `next_proposal_id`,
-/// `total_deposits`). A record written before governance has no extension and decodes with
-/// the governance defaults, so stored states stay readable.
+/// `total_deposits`), then a slashing extension (the parameters' slashing fields). A record
+/// written before governance (or before slashing) lacks the extensions and decodes with
+/// their defaults, so stored states stay readable.
 impl Write for Globals {
     fn write(&self, buf: &mut impl BufMut) {
         self.params.write_core(buf);
@@ -575,12 +577,18 @@ impl Write for Globals {
         self.params.write_gov(buf);
         self.next_proposal_id.write(buf);
         self.total_deposits.write(buf);
+        self.params.write_slashing(buf);
     }
 }
 
 impl EncodeSize for Globals {
     fn encode_size(&self) -> usize {
-        self.params.core_size() + 8 * 13 + ChainParams::GOV_SIZE + 8 + 8
+        self.params.core_size()
+            + 8 * 13
+            + ChainParams::GOV_SIZE
+            + 8
+            + 8
+            + ChainParams::SLASHING_SIZE
     }
 }
 
@@ -609,6 +617,9 @@ impl Read for Globals {
             g.params.read_gov(buf)?;
             g.next_proposal_id = u64::read(buf)?;
             g.total_deposits = Rao::read(buf)?;
+        }
+        if buf.has_remaining() {
+            g.params.read_slashing(buf)?;
         }
         Ok(g)
     }
@@ -645,6 +656,10 @@ pub struct State {
     pub votes: TrackedMap<(u64, AccountId), VoteRecord>,
     /// Governance work by (block, proposal): a tally or an execution at that block's end.
     pub gov_queue: TrackedMap<(BlockNumber, u64), GovTask>,
+    /// Jailed hotkeys (out of seat elections until unjailed).
+    pub jailed: TrackedMap<AccountId, Jail>,
+    /// Processed offences by id (the slash history within the unbonding window).
+    pub offences: TrackedMap<Hash, SlashRecord>,
     /// Hash of the last applied block (not part of the state root, which the block hash
     /// itself commits to).
     pub head: Hash,
@@ -701,6 +716,8 @@ mod prefix {
     pub const PROPOSALS: u8 = 11;
     pub const VOTES: u8 = 12;
     pub const GOV_QUEUE: u8 = 13;
+    pub const JAILED: u8 = 14;
+    pub const OFFENCES: u8 = 15;
 }
 
 impl State {
@@ -738,6 +755,8 @@ impl State {
             proposals: TrackedMap::default(),
             votes: TrackedMap::default(),
             gov_queue: TrackedMap::default(),
+            jailed: TrackedMap::default(),
+            offences: TrackedMap::default(),
             head: Hash::ZERO,
             subnets_changed: false,
             globals_dirty: true,
@@ -790,6 +809,8 @@ impl State {
         self.proposals.record_updates(prefix::PROPOSALS, u, c);
         self.votes.record_updates(prefix::VOTES, u, c);
         self.gov_queue.record_updates(prefix::GOV_QUEUE, u, c);
+        self.jailed.record_updates(prefix::JAILED, u, c);
+        self.offences.record_updates(prefix::OFFENCES, u, c);
         self.tree.update(updates);
         (self.tree.root(), changes)
     }
@@ -811,6 +832,8 @@ impl State {
         self.proposals.all_records(prefix::PROPOSALS, &mut out);
         self.votes.all_records(prefix::VOTES, &mut out);
         self.gov_queue.all_records(prefix::GOV_QUEUE, &mut out);
+        self.jailed.all_records(prefix::JAILED, &mut out);
+        self.offences.all_records(prefix::OFFENCES, &mut out);
         out
     }
 
@@ -851,6 +874,8 @@ impl State {
                 prefix::PROPOSALS => state.proposals.load(rest, value, &(), &()).map_err(bad)?,
                 prefix::VOTES => state.votes.load(rest, value, &pair, &()).map_err(bad)?,
                 prefix::GOV_QUEUE => state.gov_queue.load(rest, value, &pair, &()).map_err(bad)?,
+                prefix::JAILED => state.jailed.load(rest, value, &(), &()).map_err(bad)?,
+                prefix::OFFENCES => state.offences.load(rest, value, &(), &()).map_err(bad)?,
                 _ => return Err(RecordError::UnknownPrefix(hex_prefix(key))),
             }
             updates.push((SparseMerkleTree::path_of(key), Some(Hash::digest(value))));
@@ -923,7 +948,8 @@ mod tests {
         assert_eq!(bytes.len(), g.encode_size());
         assert_eq!(Globals::decode(Copying(&bytes)).unwrap(), g);
         // The same record without the governance extension (as written before it existed).
-        let legacy = &bytes[..bytes.len() - ChainParams::GOV_SIZE - 16];
+        let legacy =
+            &bytes[..bytes.len() - ChainParams::GOV_SIZE - 16 - ChainParams::SLASHING_SIZE];
         let old = Globals::decode(Copying(legacy)).unwrap();
         assert_eq!(old.params.tx_base_fee, Rao(5));
         assert_eq!(
@@ -932,6 +958,36 @@ mod tests {
         );
         assert_eq!((old.next_proposal_id, old.total_deposits), (0, Rao::ZERO));
         // A partial extension is an error, not a silent default.
+        assert!(Globals::decode(Copying(&bytes[..bytes.len() - 1])).is_err());
+    }
+
+    #[test]
+    fn globals_written_before_slashing_still_decode() {
+        let params = ChainParams {
+            slash_fraction_ppb: 7,
+            jail_epochs: 9,
+            missed_votes_jail_ppb: 11,
+            gov_voting_period: 77,
+            ..ChainParams::default()
+        };
+        let mut g = State::new(params).globals;
+        g.next_proposal_id = 3;
+        let bytes = g.encode().to_vec();
+        assert_eq!(bytes.len(), g.encode_size());
+        assert_eq!(Globals::decode(Copying(&bytes)).unwrap(), g);
+        let legacy = &bytes[..bytes.len() - ChainParams::SLASHING_SIZE];
+        let old = Globals::decode(Copying(legacy)).unwrap();
+        assert_eq!(old.params.gov_voting_period, 77);
+        assert_eq!(old.next_proposal_id, 3);
+        let d = ChainParams::default();
+        assert_eq!(
+            (
+                old.params.slash_fraction_ppb,
+                old.params.jail_epochs,
+                old.params.missed_votes_jail_ppb
+            ),
+            (d.slash_fraction_ppb, d.jail_epochs, d.missed_votes_jail_ppb)
+        );
         assert!(Globals::decode(Copying(&bytes[..bytes.len() - 1])).is_err());
     }
 }

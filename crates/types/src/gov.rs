@@ -33,6 +33,10 @@ pub const MAX_REASON: usize = 512;
 pub const TREASURY_SEED: &[u8] = b"taonet/treasury";
 /// Largest block count a period parameter may take (about 115 days of 1-second blocks).
 pub const MAX_PERIOD: u64 = 10_000_000;
+/// Largest slash fraction governance may set: 100% (the whole stake).
+pub const MAX_SLASH_FRACTION_PPB: u32 = PPB;
+/// Longest jail governance may set, in consensus epochs.
+pub const MAX_JAIL_EPOCHS: u64 = 100_000;
 
 /// The treasury's well-known account id: SHA-256 of [`TREASURY_SEED`].
 pub fn treasury_account() -> AccountId {
@@ -106,6 +110,12 @@ pub enum ParamUpdate {
     TreasuryFeeShare(u32),
     /// `gov_max_active_proposals`, within [1, 1024].
     GovMaxActiveProposals(u16),
+    /// `slash_fraction_ppb`, within [1, [`MAX_SLASH_FRACTION_PPB`]].
+    SlashFractionPpb(u32),
+    /// `jail_epochs`, within [1, [`MAX_JAIL_EPOCHS`]].
+    JailEpochs(u64),
+    /// `missed_votes_jail_ppb`, within [1, [`PPB`]].
+    MissedVotesJailPpb(u32),
 }
 
 /// Why a parameter value was refused.
@@ -164,6 +174,9 @@ pub const PARAM_NAMES: &[&str] = &[
     "gov_burn_below_ppb",
     "treasury_fee_share",
     "gov_max_active_proposals",
+    "slash_fraction_ppb",
+    "jail_epochs",
+    "missed_votes_jail_ppb",
 ];
 
 impl ParamUpdate {
@@ -202,6 +215,9 @@ impl ParamUpdate {
             P::GovBurnBelowPpb(_) => "gov_burn_below_ppb",
             P::TreasuryFeeShare(_) => "treasury_fee_share",
             P::GovMaxActiveProposals(_) => "gov_max_active_proposals",
+            P::SlashFractionPpb(_) => "slash_fraction_ppb",
+            P::JailEpochs(_) => "jail_epochs",
+            P::MissedVotesJailPpb(_) => "missed_votes_jail_ppb",
         };
         n.to_string()
     }
@@ -224,7 +240,8 @@ impl ParamUpdate {
             | P::NetworkLockReductionInterval(v)
             | P::NetworkRateLimit(v)
             | P::GovVotingPeriod(v)
-            | P::GovExecutionDelay(v) => v.to_string(),
+            | P::GovExecutionDelay(v)
+            | P::JailEpochs(v) => v.to_string(),
             P::SubnetOwnerCut(v)
             | P::DefaultTake(v)
             | P::MinTake(v)
@@ -239,7 +256,9 @@ impl ParamUpdate {
             | P::GovQuorum(v)
             | P::GovApprovalThreshold(v)
             | P::GovBurnBelowPpb(v)
-            | P::TreasuryFeeShare(v) => v.to_string(),
+            | P::TreasuryFeeShare(v)
+            | P::SlashFractionPpb(v)
+            | P::MissedVotesJailPpb(v) => v.to_string(),
             P::DefaultHyperparam(HyperparamUpdate::MinBurn(v) | HyperparamUpdate::MaxBurn(v)) => {
                 v.to_tao_compact()
             }
@@ -409,6 +428,24 @@ impl ParamUpdate {
                 check((1..=1024).contains(&v), "within [1, 1024]")?;
                 p.gov_max_active_proposals = v;
             }
+            P::SlashFractionPpb(v) => {
+                check(
+                    (1..=MAX_SLASH_FRACTION_PPB).contains(&v),
+                    "within [1, 1,000,000,000] ppb",
+                )?;
+                p.slash_fraction_ppb = v;
+            }
+            P::JailEpochs(v) => {
+                check(
+                    (1..=MAX_JAIL_EPOCHS).contains(&v),
+                    "within [1, 100,000] consensus epochs",
+                )?;
+                p.jail_epochs = v;
+            }
+            P::MissedVotesJailPpb(v) => {
+                check((1..=PPB).contains(&v), "within [1, 1,000,000,000] ppb")?;
+                p.missed_votes_jail_ppb = v;
+            }
         }
         Ok(())
     }
@@ -447,6 +484,9 @@ impl ParamUpdate {
             P::GovBurnBelowPpb(_) => 28,
             P::TreasuryFeeShare(_) => 29,
             P::GovMaxActiveProposals(_) => 30,
+            P::SlashFractionPpb(_) => 31,
+            P::JailEpochs(_) => 32,
+            P::MissedVotesJailPpb(_) => 33,
         }
     }
 }
@@ -479,7 +519,8 @@ impl Write for ParamUpdate {
             | P::NetworkLockReductionInterval(v)
             | P::NetworkRateLimit(v)
             | P::GovVotingPeriod(v)
-            | P::GovExecutionDelay(v) => v.write(buf),
+            | P::GovExecutionDelay(v)
+            | P::JailEpochs(v) => v.write(buf),
             P::SubnetOwnerCut(v)
             | P::DefaultTake(v)
             | P::MinTake(v)
@@ -494,7 +535,9 @@ impl Write for ParamUpdate {
             | P::GovQuorum(v)
             | P::GovApprovalThreshold(v)
             | P::GovBurnBelowPpb(v)
-            | P::TreasuryFeeShare(v) => v.write(buf),
+            | P::TreasuryFeeShare(v)
+            | P::SlashFractionPpb(v)
+            | P::MissedVotesJailPpb(v) => v.write(buf),
             P::DefaultHyperparam(h) => h.write(buf),
         }
     }
@@ -518,7 +561,9 @@ impl EncodeSize for ParamUpdate {
             | P::GovQuorum(_)
             | P::GovApprovalThreshold(_)
             | P::GovBurnBelowPpb(_)
-            | P::TreasuryFeeShare(_) => 4,
+            | P::TreasuryFeeShare(_)
+            | P::SlashFractionPpb(_)
+            | P::MissedVotesJailPpb(_) => 4,
             P::DefaultHyperparam(h) => h.encode_size(),
             _ => 8,
         }
@@ -561,6 +606,9 @@ impl Read for ParamUpdate {
             28 => P::GovBurnBelowPpb(u32::read(buf)?),
             29 => P::TreasuryFeeShare(u32::read(buf)?),
             30 => P::GovMaxActiveProposals(u16::read(buf)?),
+            31 => P::SlashFractionPpb(u32::read(buf)?),
+            32 => P::JailEpochs(u64::read(buf)?),
+            33 => P::MissedVotesJailPpb(u32::read(buf)?),
             t => return Err(Error::InvalidEnum(t)),
         })
     }
@@ -897,6 +945,9 @@ mod tests {
             ParamUpdate::SeatCount(7),
             ParamUpdate::GovQuorum(300_000_000),
             ParamUpdate::DefaultHyperparam(HyperparamUpdate::Tempo(20)),
+            ParamUpdate::SlashFractionPpb(100_000_000),
+            ParamUpdate::JailEpochs(3),
+            ParamUpdate::MissedVotesJailPpb(PPB),
         ] {
             let bytes = u.encode();
             assert_eq!(bytes.len(), u.encode_size());
@@ -914,6 +965,18 @@ mod tests {
             "0.5"
         );
         assert_eq!(p.default_hyperparams.tempo, 20);
+        assert_eq!(
+            (p.slash_fraction_ppb, p.jail_epochs, p.missed_votes_jail_ppb),
+            (100_000_000, 3, PPB)
+        );
+        assert!(
+            ParamUpdate::SlashFractionPpb(PPB + 1)
+                .apply(&mut p)
+                .is_err()
+        );
+        assert!(ParamUpdate::JailEpochs(0).apply(&mut p).is_err());
+        assert_eq!(ParamUpdate::JailEpochs(4).name(), "jail_epochs");
+        assert!(PARAM_NAMES.contains(&"slash_fraction_ppb"));
         let e = ParamUpdate::SeatCount(0).apply(&mut p).unwrap_err();
         assert_eq!(e.name, "seat_count");
         assert!(

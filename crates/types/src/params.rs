@@ -521,6 +521,15 @@ pub struct ChainParams {
     pub treasury_fee_share: u32,
     /// Most proposals in their voting period at once.
     pub gov_max_active_proposals: u16,
+    /// Share of every stake position (and of the unbonding entries still slashable) on a
+    /// hotkey that an equivocation burns, in parts per billion (5%).
+    pub slash_fraction_ppb: u32,
+    /// Consensus epochs a jailed hotkey stays out of seat elections before its owner may
+    /// unjail it.
+    pub jail_epochs: u64,
+    /// Share of a consensus epoch's votes a seat may miss before it is jailed for liveness,
+    /// in parts per billion (used by the liveness rule).
+    pub missed_votes_jail_ppb: u32,
 }
 
 impl Default for ChainParams {
@@ -558,6 +567,9 @@ impl Default for ChainParams {
             gov_burn_below_ppb: 50_000_000,
             treasury_fee_share: 200_000_000,
             gov_max_active_proposals: 16,
+            slash_fraction_ppb: 50_000_000,
+            jail_epochs: 24,
+            missed_votes_jail_ppb: 500_000_000,
         }
     }
 }
@@ -676,19 +688,39 @@ impl ChainParams {
         self.gov_max_active_proposals = u16::read(buf)?;
         Ok(())
     }
+
+    /// Size of [`ChainParams::write_slashing`].
+    pub const SLASHING_SIZE: usize = 4 + 8 + 4;
+
+    /// Writes the slashing fields.
+    pub fn write_slashing(&self, buf: &mut impl BufMut) {
+        self.slash_fraction_ppb.write(buf);
+        self.jail_epochs.write(buf);
+        self.missed_votes_jail_ppb.write(buf);
+    }
+
+    /// Reads the slashing fields into `self`.
+    pub fn read_slashing(&mut self, buf: &mut impl Buf) -> Result<(), Error> {
+        self.slash_fraction_ppb = u32::read(buf)?;
+        self.jail_epochs = u64::read(buf)?;
+        self.missed_votes_jail_ppb = u32::read(buf)?;
+        Ok(())
+    }
 }
 
-/// Encoding: the pre-governance fields, then the governance fields.
+/// Encoding: the pre-governance fields, the governance fields, then the slashing fields
+/// (absent in encodings made before slashing existed: they then take their defaults).
 impl Write for ChainParams {
     fn write(&self, buf: &mut impl BufMut) {
         self.write_core(buf);
         self.write_gov(buf);
+        self.write_slashing(buf);
     }
 }
 
 impl EncodeSize for ChainParams {
     fn encode_size(&self) -> usize {
-        self.core_size() + ChainParams::GOV_SIZE
+        self.core_size() + ChainParams::GOV_SIZE + ChainParams::SLASHING_SIZE
     }
 }
 
@@ -697,6 +729,9 @@ impl Read for ChainParams {
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
         let mut p = ChainParams::read_core(buf)?;
         p.read_gov(buf)?;
+        if buf.has_remaining() {
+            p.read_slashing(buf)?;
+        }
         Ok(p)
     }
 }
@@ -717,6 +752,27 @@ mod tests {
         assert_eq!(partial.tempo, 20);
         assert_eq!(partial.kappa, 32_767);
         assert!(serde_json::from_str::<SubnetHyperparams>(r#"{"tmepo": 20}"#).is_err());
+    }
+
+    #[test]
+    fn params_without_the_slashing_fields_decode_with_defaults() {
+        let p = ChainParams {
+            slash_fraction_ppb: 1,
+            jail_epochs: 2,
+            missed_votes_jail_ppb: 3,
+            ..ChainParams::default()
+        };
+        let bytes = p.encode();
+        assert_eq!(bytes.len(), p.encode_size());
+        assert_eq!(ChainParams::decode(bytes.clone()).unwrap(), p);
+        let old = &bytes[..bytes.len() - ChainParams::SLASHING_SIZE];
+        let d = ChainParams::decode(Copying(old)).unwrap();
+        assert_eq!(
+            d.slash_fraction_ppb,
+            ChainParams::default().slash_fraction_ppb
+        );
+        assert_eq!(d.jail_epochs, ChainParams::default().jail_epochs);
+        assert!(ChainParams::decode(Copying(&bytes[..bytes.len() - 1])).is_err());
     }
 
     #[test]

@@ -234,6 +234,12 @@ pub enum ConsensusCall {
         /// ed25519 public key.
         key: [u8; 32],
     },
+    /// Take a jailed hotkey out of jail once its jail period has passed, so it can be
+    /// elected to a seat again. Signed by the hotkey's owner coldkey.
+    Unjail {
+        /// The hotkey.
+        hotkey: AccountId,
+    },
 }
 
 /// On-chain governance (signed by a coldkey).
@@ -320,6 +326,7 @@ impl Call {
             Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => {
                 "consensus.register_consensus_key"
             }
+            Call::Consensus(ConsensusCall::Unjail { .. }) => "consensus.unjail",
             Call::Governance(c) => match c {
                 GovernanceCall::Propose { .. } => "governance.propose",
                 GovernanceCall::Vote { .. } => "governance.vote",
@@ -468,6 +475,10 @@ impl Write for Call {
                 hotkey.write(buf);
                 key.write(buf);
             }
+            Call::Consensus(ConsensusCall::Unjail { hotkey }) => {
+                buf.put_slice(&[5, 1]);
+                hotkey.write(buf);
+            }
             Call::Governance(c) => match c {
                 GovernanceCall::Propose {
                     action,
@@ -528,6 +539,7 @@ impl EncodeSize for Call {
                 } => 2 + uids.encode_size() + weights.encode_size() + salt.encode_size() + 8,
             },
             Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => 64,
+            Call::Consensus(ConsensusCall::Unjail { .. }) => 32,
             Call::Governance(c) => match c {
                 GovernanceCall::Propose {
                     action,
@@ -614,6 +626,9 @@ impl Read for Call {
             (5, 0) => Call::Consensus(ConsensusCall::RegisterConsensusKey {
                 hotkey: AccountId::read(buf)?,
                 key: <[u8; 32]>::read(buf)?,
+            }),
+            (5, 1) => Call::Consensus(ConsensusCall::Unjail {
+                hotkey: AccountId::read(buf)?,
             }),
             (6, 0) => Call::Governance(GovernanceCall::Propose {
                 action: ProposalAction::read(buf)?,

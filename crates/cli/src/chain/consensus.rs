@@ -1,5 +1,7 @@
 //! `taonet consensus register-key`: register the ed25519 key a hotkey votes with when it
-//! holds a block-producer seat (the hotkey's owner coldkey signs).
+//! holds a block-producer seat (the hotkey's owner coldkey signs). `taonet consensus jail`:
+//! a hotkey's jail status and slash history. `taonet consensus unjail`: take a jailed hotkey
+//! out of jail once its jail period has passed (the hotkey's owner coldkey signs).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,11 +12,12 @@ use commonware_codec::{Copying, DecodeExt, Encode};
 use commonware_cryptography::Signer;
 use commonware_cryptography::ed25519::PrivateKey;
 use serde_json::json;
+use taonet_client::TaonetApiClient;
 use taonet_crypto::Ss58;
 use taonet_types::Call;
 use taonet_types::tx::ConsensusCall;
 
-use super::{KeyOpts, RpcOpts, Session, block_on};
+use super::{KeyOpts, RpcOpts, Session, block_on, print_json, rpc_error, tao};
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -31,6 +34,18 @@ pub struct ConsensusArgs {
 enum ConsensusCommand {
     /// Register (or replace) the consensus key of the wallet's hotkey.
     RegisterKey(RegisterKeyArgs),
+    /// Show whether a hotkey is jailed (out of seat elections) and its recent slashes.
+    Jail(HotkeyArgs),
+    /// Take the wallet's hotkey (or --hotkey-ss58) out of jail once its jail period has
+    /// passed, so it can be elected to a seat again.
+    Unjail(HotkeyArgs),
+}
+
+#[derive(Args, Debug)]
+struct HotkeyArgs {
+    /// The hotkey (default: the wallet's hotkey, --hotkey).
+    #[arg(long, value_name = "SS58")]
+    hotkey_ss58: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -51,6 +66,8 @@ struct RegisterKeyArgs {
 pub fn run(args: ConsensusArgs, global: Global) -> Result<ExitCode> {
     match &args.command {
         ConsensusCommand::RegisterKey(a) => register_key(&args, a, global),
+        ConsensusCommand::Jail(a) => jail(&args, a, global),
+        ConsensusCommand::Unjail(a) => unjail(&args, a, global),
     }
 }
 
@@ -105,6 +122,75 @@ fn register_key(args: &ConsensusArgs, a: &RegisterKeyArgs, global: Global) -> Re
             json!({ "hotkey": hotkey.to_ss58(), "consensus_key": key_hex }),
             &[format!(
                 "  {} votes with {key_hex} when elected to a seat",
+                hotkey.to_ss58()
+            )],
+        )
+    })
+}
+
+fn jail(args: &ConsensusArgs, a: &HotkeyArgs, global: Global) -> Result<ExitCode> {
+    let hotkey = args.keys.target_hotkey(a.hotkey_ss58.as_deref())?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let status = s
+            .client
+            .state_get_jail(hotkey.to_ss58())
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        let slashes = s
+            .client
+            .state_get_slashes(hotkey.to_ss58())
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&json!({ "jail": status, "slashes": slashes }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        match (status.jailed, status.until_epoch) {
+            (true, Some(until)) => println!(
+                "Hotkey {} is jailed ({}) until consensus epoch {until}; current epoch {}{}",
+                status.hotkey,
+                status.reason.as_deref().unwrap_or("unknown"),
+                status.current_epoch,
+                if status.can_unjail {
+                    " — it can be unjailed now (taonet consensus unjail)"
+                } else {
+                    ""
+                }
+            ),
+            _ => println!("Hotkey {} is not jailed", status.hotkey),
+        }
+        if slashes.is_empty() {
+            println!("(no slashes within the unbonding window)");
+        }
+        for sl in &slashes {
+            println!(
+                "  offence {} at block {}: {} ppb slashed at block {}, {} TAO burned from stake, {} TAO from unbonding",
+                sl.offence_id,
+                sl.offence_block,
+                sl.fraction_ppb,
+                sl.slashed_at,
+                tao(sl.stake_burned),
+                tao(sl.unbonding_burned)
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn unjail(args: &ConsensusArgs, a: &HotkeyArgs, global: Global) -> Result<ExitCode> {
+    let hotkey = args.keys.target_hotkey(a.hotkey_ss58.as_deref())?;
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let summary = [format!("Unjail hotkey {}", hotkey.to_ss58())];
+        let call = Call::Consensus(ConsensusCall::Unjail { hotkey });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({ "hotkey": hotkey.to_ss58() }),
+            &[format!(
+                "  {} can be elected to a seat again at the next election",
                 hotkey.to_ss58()
             )],
         )

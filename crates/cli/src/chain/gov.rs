@@ -183,6 +183,9 @@ pub fn parse_param(text: &str) -> Result<ParamUpdate> {
         "gov_burn_below_ppb" => P::GovBurnBelowPpb(num(n, value)?),
         "treasury_fee_share" => P::TreasuryFeeShare(num(n, value)?),
         "gov_max_active_proposals" => P::GovMaxActiveProposals(num(n, value)?),
+        "slash_fraction_ppb" => P::SlashFractionPpb(num(n, value)?),
+        "jail_epochs" => P::JailEpochs(num(n, value)?),
+        "missed_votes_jail_ppb" => P::MissedVotesJailPpb(num(n, value)?),
         _ => {
             return Err(usage!(
                 "--set {name:?} is not a governance parameter; valid names: {}",

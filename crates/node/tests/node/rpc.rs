@@ -225,6 +225,22 @@ async fn reads_and_submit_and_watch() {
     );
     let seats = client.state_get_seats(None).await.unwrap().unwrap();
     assert_eq!(seats.seats.len(), 1);
+    // Jail status and slash history of a validator that never offended.
+    let jail = client.state_get_jail(alice_hot.ss58()).await.unwrap();
+    assert_eq!(jail.hotkey, alice_hot.ss58());
+    assert!(!jail.jailed && !jail.can_unjail && jail.until_epoch.is_none());
+    assert!(
+        client
+            .state_get_slashes(alice_hot.ss58())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let e = client
+        .state_get_jail("5notanaddress".into())
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::BAD_ADDRESS);
     let supply = client.state_get_supply().await.unwrap();
     assert!(supply.total_issuance > Rao::ZERO);
     assert_eq!(

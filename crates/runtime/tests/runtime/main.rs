@@ -13,6 +13,7 @@ mod governance;
 mod neurons;
 mod properties;
 mod seats;
+mod slashing;
 mod staking;
 mod subnets;
 mod weights;

@@ -320,6 +320,9 @@ pub mod call {
     pub fn consensus_key(hotkey: AccountId, key: [u8; 32]) -> Call {
         Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key })
     }
+    pub fn unjail(hotkey: AccountId) -> Call {
+        Call::Consensus(ConsensusCall::Unjail { hotkey })
+    }
 }
 
 /// What the subnet epochs of these blocks paid out (owner cuts, miners, validators).
