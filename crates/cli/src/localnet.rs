@@ -166,12 +166,6 @@ fn port_free(addr: SocketAddr) -> bool {
 fn spawn_node(net: &Localnet, index: usize) -> Result<u32> {
     let node = &net.nodes[index];
     let exe = std::env::current_exe().context("finding the taonet binary")?;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&node.log)
-        .with_context(|| format!("opening {}", node.log.display()))?;
-    let log_err = log.try_clone()?;
     let mut cmd = Command::new(exe);
     cmd.arg("node")
         .arg("run")
@@ -195,17 +189,26 @@ fn spawn_node(net: &Localnet, index: usize) -> Result<u32> {
             ));
         }
     }
-    {
-        use std::os::unix::process::CommandExt;
-        // Its own process group: a Ctrl-C in the terminal that ran `up` does not reach it.
-        cmd.process_group(0);
-    }
+    spawn_logged(cmd, &node.log, &node.name)
+}
+
+/// Starts `cmd` in its own process group (a Ctrl-C in the terminal that ran `up` does not
+/// reach it) with stdin closed and stdout/stderr appended to `log`; returns its pid.
+pub(crate) fn spawn_logged(mut cmd: Command, log: &Path, name: &str) -> Result<u32> {
+    use std::os::unix::process::CommandExt;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening {}", log.display()))?;
+    let err = out.try_clone()?;
+    cmd.process_group(0);
     let child = cmd
         .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err)
+        .stdout(out)
+        .stderr(err)
         .spawn()
-        .context("starting a node process")?;
+        .with_context(|| format!("starting {name}"))?;
     Ok(child.id())
 }
 

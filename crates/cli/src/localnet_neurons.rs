@@ -14,7 +14,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -128,10 +128,7 @@ pub fn plan(
 
 /// The `http://` form of a node's RPC URL (neurons use stateless HTTP requests).
 fn http_rpc(url: &str) -> String {
-    match url.strip_prefix("ws://") {
-        Some(rest) => format!("http://{rest}"),
-        None => url.to_string(),
-    }
+    crate::neuron::http_url(url)
 }
 
 /// Writes hotkey `miner` of development wallet `name` (derived `//Name//miner`).
@@ -203,12 +200,6 @@ pub async fn register_validators(net: &Localnet) -> Result<()> {
 pub fn spawn(net: &Localnet, index: usize) -> Result<u32> {
     let n = &net.neurons[index];
     let exe = std::env::current_exe().context("finding the taonet binary")?;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&n.log)
-        .with_context(|| format!("opening {}", n.log.display()))?;
-    let log_err = log.try_clone()?;
     let mut cmd = Command::new(exe);
     cmd.arg("--no-prompt");
     if n.role == "miner" {
@@ -250,17 +241,7 @@ pub fn spawn(net: &Localnet, index: usize) -> Result<u32> {
         .arg(&n.rpc)
         .arg("--health-addr")
         .arg(&n.health);
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err)
-        .spawn()
-        .with_context(|| format!("starting {}", n.name))?;
-    Ok(child.id())
+    crate::localnet::spawn_logged(cmd, &n.log, &n.name)
 }
 
 /// `GET http://addr/health` (a small blocking HTTP/1.0 request), parsed as JSON.

@@ -55,6 +55,21 @@ enum MinerCommand {
     Eval(EvalArgs),
 }
 
+/// What every long-running neuron takes: keys, node, health endpoint, logging.
+#[derive(Args, Debug)]
+struct NeuronOpts {
+    /// Serve `GET /health` (JSON status) on this address.
+    #[arg(long, value_name = "ADDR")]
+    health_addr: Option<SocketAddr>,
+    /// Log filter (RUST_LOG syntax) [default: info for taonet].
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(flatten)]
+    rpc: RpcOpts,
+}
+
 #[derive(Args, Debug)]
 struct MinerRunArgs {
     /// The subnet.
@@ -84,16 +99,8 @@ struct MinerRunArgs {
     /// Answer registered callers without a validator permit too.
     #[arg(long)]
     allow_non_validators: bool,
-    /// Serve `GET /health` (JSON status) on this address.
-    #[arg(long, value_name = "ADDR")]
-    health_addr: Option<SocketAddr>,
-    /// Log filter (RUST_LOG syntax) [default: info for taonet].
-    #[arg(long, value_name = "FILTER")]
-    log: Option<String>,
     #[command(flatten)]
-    keys: KeyOpts,
-    #[command(flatten)]
-    rpc: RpcOpts,
+    common: NeuronOpts,
 }
 
 /// Kinds of miner model.
@@ -190,16 +197,8 @@ struct ValidatorRunArgs {
     /// Private held-out text: a share of the prefixes comes from it.
     #[arg(long, value_name = "FILE")]
     heldout: Option<PathBuf>,
-    /// Serve `GET /health` (JSON status) on this address.
-    #[arg(long, value_name = "ADDR")]
-    health_addr: Option<SocketAddr>,
-    /// Log filter (RUST_LOG syntax) [default: info for taonet].
-    #[arg(long, value_name = "FILTER")]
-    log: Option<String>,
     #[command(flatten)]
-    keys: KeyOpts,
-    #[command(flatten)]
-    rpc: RpcOpts,
+    common: NeuronOpts,
 }
 
 pub fn run_miner(args: MinerArgs, global: Global) -> Result<ExitCode> {
@@ -251,13 +250,17 @@ async fn shutdown_signal() {
 
 /// The node URL for a long-running neuron (HTTP: each request stands alone).
 fn neuron_rpc(flag: Option<&str>) -> String {
-    let url = resolve_rpc(flag);
-    match url.strip_prefix("ws://") {
-        Some(rest) => format!("http://{rest}"),
-        None => match url.strip_prefix("wss://") {
-            Some(rest) => format!("https://{rest}"),
-            None => url,
-        },
+    http_url(&resolve_rpc(flag))
+}
+
+/// `url` with `ws://`/`wss://` turned into `http://`/`https://` (other forms unchanged).
+pub(crate) fn http_url(url: &str) -> String {
+    if let Some(rest) = url.strip_prefix("ws://") {
+        format!("http://{rest}")
+    } else if let Some(rest) = url.strip_prefix("wss://") {
+        format!("https://{rest}")
+    } else {
+        url.to_string()
     }
 }
 
@@ -281,13 +284,13 @@ async fn connect_chain(url: &str) -> Result<Arc<ChainClient>> {
 }
 
 fn miner_run(a: MinerRunArgs, global: Global) -> Result<ExitCode> {
-    crate::node_cmd::init_logging(a.log.as_deref());
+    crate::node_cmd::init_logging(a.common.log.as_deref());
     let model = load_model(&a.model)?;
     tracing::info!("model {}: {}", a.model.display(), model.describe());
-    let hotkey = a.keys.hotkey_pair(global)?;
+    let hotkey = a.common.keys.hotkey_pair(global)?;
     let register = if a.register {
         Some(Register {
-            coldkey: a.keys.coldkey(global)?,
+            coldkey: a.common.keys.coldkey(global)?,
             max_burn: parse_tao("--max-burn", &a.max_burn)?,
         })
     } else {
@@ -302,7 +305,7 @@ fn miner_run(a: MinerRunArgs, global: Global) -> Result<ExitCode> {
         None => a.axon_ip.to_string(),
     };
     config.axon.external_port = a.external_port.unwrap_or(0);
-    let url = neuron_rpc(a.rpc.rpc.as_deref());
+    let url = neuron_rpc(a.common.rpc.rpc.as_deref());
     let rt = multi_thread_runtime()?;
     rt.block_on(async move {
         let listen = SocketAddr::new(a.axon_ip, a.axon_port);
@@ -311,7 +314,7 @@ fn miner_run(a: MinerRunArgs, global: Global) -> Result<ExitCode> {
             .map_err(|e| usage!("cannot listen on {listen}: {e}; pick another --axon-port"))?;
         let chain = connect_chain(&url).await?;
         let miner = Miner::new(hotkey, chain, model, config);
-        let _health = match a.health_addr {
+        let _health = match a.common.health_addr {
             Some(addr) => Some(health_endpoint(addr, miner.health()).await?),
             None => None,
         };
@@ -346,7 +349,7 @@ where
 }
 
 fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
-    crate::node_cmd::init_logging(a.log.as_deref());
+    crate::node_cmd::init_logging(a.common.log.as_deref());
     let seconds = |flag: &str, v: f64| -> Result<Duration> {
         if v.is_finite() && v > 0.0 && v <= 3600.0 {
             Ok(Duration::from_secs_f64(v))
@@ -381,14 +384,14 @@ fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
         ..TextSubnetConfig::default()
     })
     .map_err(|e| usage!("{e}"))?;
-    let hotkey = a.keys.hotkey_pair(global)?;
+    let hotkey = a.common.keys.hotkey_pair(global)?;
     let dendrite = Dendrite::new(hotkey.clone(), DendriteConfig::default());
-    let url = neuron_rpc(a.rpc.rpc.as_deref());
+    let url = neuron_rpc(a.common.rpc.rpc.as_deref());
     let rt = multi_thread_runtime()?;
     rt.block_on(async move {
         let chain = connect_chain(&url).await?;
         let validator = Validator::new(subnet, hotkey, chain, dendrite, config);
-        let _health = match a.health_addr {
+        let _health = match a.common.health_addr {
             Some(addr) => Some(health_endpoint(addr, validator.health()).await?),
             None => None,
         };
