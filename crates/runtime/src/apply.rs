@@ -217,7 +217,12 @@ fn free_call_netuid(call: &Call) -> Option<u16> {
 }
 
 /// Executes a call for `signer` (step 3 of the pipeline).
-fn dispatch(state: &mut State, signer: &AccountId, call: &Call) -> Result<(), DispatchError> {
+fn dispatch(
+    state: &mut State,
+    domain: &ChainDomain,
+    signer: &AccountId,
+    call: &Call,
+) -> Result<(), DispatchError> {
     match call {
         Call::Balances(BalancesCall::Transfer { dest, amount }) => {
             state.transfer(signer, dest, *amount)?
@@ -294,6 +299,9 @@ fn dispatch(state: &mut State, signer: &AccountId, call: &Call) -> Result<(), Di
             state.register_consensus_key(signer, hotkey, *key)?
         }
         Call::Consensus(ConsensusCall::Unjail { hotkey }) => state.unjail(signer, hotkey)?,
+        Call::Consensus(ConsensusCall::ReportEquivocation { evidence }) => {
+            state.report_equivocation(domain, evidence)?;
+        }
         Call::Governance(c) => match c {
             GovernanceCall::Propose {
                 action,
@@ -346,7 +354,7 @@ pub fn apply_transaction(
         }
     }
     let snapshot = state.clone();
-    let result = dispatch(state, &signer, &tx.tx.call);
+    let result = dispatch(state, domain, &signer, &tx.tx.call);
     if result.is_err() {
         *state = snapshot;
     }

@@ -528,6 +528,38 @@ pub enum SlashingError {
     Overflow,
 }
 
+/// Why equivocation evidence was refused ([`crate::evidence`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceError {
+    /// The votes do not have the shape the evidence kind requires.
+    #[error("malformed evidence: {0}")]
+    Malformed(&'static str),
+    /// The two votes are for the same proposal.
+    #[error("the two votes are for the same proposal: no conflict")]
+    NotAConflict,
+    /// The seat set of the epoch is not (or no longer) stored.
+    #[error("the seats of consensus epoch {0} are not known")]
+    UnknownEpoch(u64),
+    /// The key held no seat in the epoch.
+    #[error("key 0x{} held no seat in consensus epoch {epoch}", hex::encode(key))]
+    NotASeat {
+        /// The epoch.
+        epoch: u64,
+        /// The key.
+        key: [u8; 32],
+    },
+    /// The key is not a valid ed25519 public key.
+    #[error("the offender key is not a valid ed25519 public key")]
+    InvalidKey,
+    /// A vote's signature does not verify.
+    #[error("the signature of vote `{0}` does not verify")]
+    BadSignature(&'static str),
+    /// The offence cannot be slashed (duplicate, stale, future, unknown hotkey).
+    #[error(transparent)]
+    Slashing(#[from] SlashingError),
+}
+
 /// Why a call failed (its transaction is still included and pays its fee).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "module", content = "error", rename_all = "snake_case")]
@@ -556,6 +588,9 @@ pub enum DispatchError {
     /// Slashing and jailing.
     #[error(transparent)]
     Slashing(#[from] SlashingError),
+    /// Equivocation evidence.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
 }
 
 /// Why a block was rejected.

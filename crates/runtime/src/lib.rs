@@ -60,6 +60,7 @@ pub mod apply;
 pub mod balances;
 pub mod emission;
 pub mod error;
+pub mod evidence;
 pub mod genesis;
 pub mod governance;
 pub mod invariants;
@@ -76,6 +77,8 @@ pub use apply::{
     BlockOutcome, BuiltBlock, Receipt, ValidTransaction, apply_block, apply_transaction,
     build_block, transaction_fee, validate_transaction,
 };
-pub use error::{BlockError, DispatchError, GovernanceError, SlashingError, TxInvalid};
+pub use error::{
+    BlockError, DispatchError, EvidenceError, GovernanceError, SlashingError, TxInvalid,
+};
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

@@ -1,8 +1,9 @@
 //! Slashing and jailing: what an offence costs a hotkey and its nominators.
 //!
 //! # Rules
-//! - [`State::slash`]`(hotkey, offence_id, fraction_ppb, offence_block)` (called by the
-//!   evidence handling, never by a transaction) burns `fraction_ppb` parts per billion of
+//! - [`State::slash`]`(hotkey, offence_id, fraction_ppb, offence_block)` (called once
+//!   `consensus.report_equivocation` has verified its evidence, [`crate::evidence`]; never
+//!   directly by a transaction) burns `fraction_ppb` parts per billion of
 //!   - every stake position on the hotkey — its owner's own and each nominator's — each
 //!     position losing `⌊position · fraction / 10⁹⌋` (rounded **down**, per position, so
 //!     nobody loses more than the fraction of what they hold; the rounding favours the

@@ -36,6 +36,7 @@ mod account;
 mod amount;
 pub mod block;
 pub mod codec;
+pub mod evidence;
 pub mod gov;
 mod hash;
 pub mod params;

@@ -19,6 +19,7 @@ use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{read_str, read_vec, str_size, write_str};
+use crate::evidence::Equivocation;
 use crate::gov::{MAX_DESCRIPTION, ProposalAction, VoteKind};
 use crate::params::{HyperparamUpdate, MAX_UIDS_LIMIT};
 use crate::{AccountId, Hash, NetUid, Rao, Uid};
@@ -240,6 +241,13 @@ pub enum ConsensusCall {
         /// The hotkey.
         hotkey: AccountId,
     },
+    /// Report two conflicting consensus votes of one seat (signed by anyone, pays the fee).
+    /// Every node verifies the evidence itself; if it holds, the seat's hotkey is slashed
+    /// and jailed.
+    ReportEquivocation {
+        /// The evidence (boxed: it is much larger than the other consensus calls).
+        evidence: Box<Equivocation>,
+    },
 }
 
 /// On-chain governance (signed by a coldkey).
@@ -327,6 +335,9 @@ impl Call {
                 "consensus.register_consensus_key"
             }
             Call::Consensus(ConsensusCall::Unjail { .. }) => "consensus.unjail",
+            Call::Consensus(ConsensusCall::ReportEquivocation { .. }) => {
+                "consensus.report_equivocation"
+            }
             Call::Governance(c) => match c {
                 GovernanceCall::Propose { .. } => "governance.propose",
                 GovernanceCall::Vote { .. } => "governance.vote",
@@ -479,6 +490,10 @@ impl Write for Call {
                 buf.put_slice(&[5, 1]);
                 hotkey.write(buf);
             }
+            Call::Consensus(ConsensusCall::ReportEquivocation { evidence }) => {
+                buf.put_slice(&[5, 2]);
+                evidence.write(buf);
+            }
             Call::Governance(c) => match c {
                 GovernanceCall::Propose {
                     action,
@@ -540,6 +555,9 @@ impl EncodeSize for Call {
             },
             Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => 64,
             Call::Consensus(ConsensusCall::Unjail { .. }) => 32,
+            Call::Consensus(ConsensusCall::ReportEquivocation { evidence }) => {
+                evidence.encode_size()
+            }
             Call::Governance(c) => match c {
                 GovernanceCall::Propose {
                     action,
@@ -629,6 +647,9 @@ impl Read for Call {
             }),
             (5, 1) => Call::Consensus(ConsensusCall::Unjail {
                 hotkey: AccountId::read(buf)?,
+            }),
+            (5, 2) => Call::Consensus(ConsensusCall::ReportEquivocation {
+                evidence: Box::new(Equivocation::read(buf)?),
             }),
             (6, 0) => Call::Governance(GovernanceCall::Propose {
                 action: ProposalAction::read(buf)?,

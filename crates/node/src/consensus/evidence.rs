@@ -8,7 +8,12 @@
 //!   proofs whose signatures verify against the epoch's seats reach the log.
 //! - A record holds the epoch, view, offending consensus key, its hotkey (when the seat is
 //!   known) and the proof itself: the commonware encoding of both signed messages, checkable
-//!   by anyone who knows the epoch's seats (it becomes slashing evidence in a later issue).
+//!   by anyone who knows the epoch's seats (the runtime form is `equivocation`, below).
+//! - [`equivocation`] converts a conflict activity into the runtime's
+//!   `taonet_types::evidence::Equivocation` (what `consensus.report_equivocation` carries):
+//!   round, the offender's key, each vote's proposal (parent view, payload) and its 64-byte
+//!   signature, taken from the engine's own votes. Records keep it (`equivocation`), so the
+//!   evidence can be submitted as is (submission itself is not automatic yet).
 //! - Records are deduplicated by (kind, epoch, view, key). The newest `capacity` are kept in
 //!   memory; with a file, every new record is also appended to it as one JSON line, and the
 //!   file is read back on open, so evidence survives restarts.
@@ -20,12 +25,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use commonware_actor::Feedback;
-use commonware_codec::Encode;
-use commonware_consensus::simplex::types::{Activity, Attributable};
+use commonware_codec::{Encode, ReadExt as _};
+use commonware_consensus::simplex::types::{
+    Activity, Attributable, Finalize, Notarize, Nullify, Proposal,
+};
 use commonware_consensus::{Epochable, Reporter, Viewable};
+use commonware_cryptography::certificate::Attestation;
+use commonware_cryptography::ed25519::PublicKey;
 use commonware_cryptography::sha256;
 use serde::{Deserialize, Serialize};
-use taonet_types::AccountId;
+use taonet_types::evidence::{Equivocation, EquivocationKind, SignedVote, VoteProposal};
+use taonet_types::{AccountId, Hash};
 
 use super::provider::{Scheme, SeatProvider};
 
@@ -56,6 +66,10 @@ pub struct Evidence {
     pub hotkey: Option<AccountId>,
     /// The proof: commonware encoding of both signed messages (hex).
     pub proof: String,
+    /// The proof as the runtime's evidence (absent in records written before it existed, or
+    /// when the offender's key is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equivocation: Option<Equivocation>,
 }
 
 /// Why the evidence log could not be opened.
@@ -231,6 +245,7 @@ impl Reporter for EvidenceReporter {
             .participants(epoch)
             .and_then(|p| p.get(usize::try_from(signer.get()).ok()?).cloned());
         let hotkey = key.as_ref().and_then(|k| self.provider.hotkey(epoch, k));
+        let equivocation = key.as_ref().and_then(|k| equivocation(&activity, k));
         self.log.record(Evidence {
             kind,
             epoch,
@@ -238,7 +253,206 @@ impl Reporter for EvidenceReporter {
             consensus_key: key.map(|k| hex::encode(k.encode())).unwrap_or_default(),
             hotkey,
             proof: hex::encode(proof),
+            equivocation,
         });
         Feedback::Ok
+    }
+}
+
+type Digest = sha256::Digest;
+
+fn vote_proposal(p: &Proposal<Digest>) -> Option<VoteProposal> {
+    let payload: [u8; 32] = p.payload.as_ref().try_into().ok()?;
+    Some(VoteProposal {
+        parent: p.parent.get(),
+        payload: Hash(payload),
+    })
+}
+
+fn signed_vote(
+    proposal: Option<&Proposal<Digest>>,
+    attestation: &Attestation<Scheme>,
+) -> Option<SignedVote> {
+    let signature: [u8; 64] = attestation.signature.encode().as_ref().try_into().ok()?;
+    let proposal = match proposal {
+        Some(p) => Some(vote_proposal(p)?),
+        None => None,
+    };
+    Some(SignedVote {
+        proposal,
+        signature,
+    })
+}
+
+fn key_bytes(key: &PublicKey) -> Option<[u8; 32]> {
+    key.encode().as_ref().try_into().ok()
+}
+
+/// The runtime evidence of two conflicting notarize votes of `key`.
+pub fn notarize_equivocation(
+    a: &Notarize<Scheme, Digest>,
+    b: &Notarize<Scheme, Digest>,
+    key: &PublicKey,
+) -> Option<Equivocation> {
+    Some(Equivocation {
+        kind: EquivocationKind::Notarize,
+        epoch: a.epoch().get(),
+        view: a.view().get(),
+        key: key_bytes(key)?,
+        a: signed_vote(Some(&a.proposal), &a.attestation)?,
+        b: signed_vote(Some(&b.proposal), &b.attestation)?,
+    })
+}
+
+/// The runtime evidence of two conflicting finalize votes of `key`.
+pub fn finalize_equivocation(
+    a: &Finalize<Scheme, Digest>,
+    b: &Finalize<Scheme, Digest>,
+    key: &PublicKey,
+) -> Option<Equivocation> {
+    Some(Equivocation {
+        kind: EquivocationKind::Finalize,
+        epoch: a.epoch().get(),
+        view: a.view().get(),
+        key: key_bytes(key)?,
+        a: signed_vote(Some(&a.proposal), &a.attestation)?,
+        b: signed_vote(Some(&b.proposal), &b.attestation)?,
+    })
+}
+
+/// The runtime evidence of a nullify and a finalize vote of `key` in one round.
+pub fn nullify_finalize_equivocation(
+    nullify: &Nullify<Scheme>,
+    finalize: &Finalize<Scheme, Digest>,
+    key: &PublicKey,
+) -> Option<Equivocation> {
+    Some(Equivocation {
+        kind: EquivocationKind::NullifyFinalize,
+        epoch: nullify.epoch().get(),
+        view: nullify.view().get(),
+        key: key_bytes(key)?,
+        a: signed_vote(None, &nullify.attestation)?,
+        b: signed_vote(Some(&finalize.proposal), &finalize.attestation)?,
+    })
+}
+
+/// The runtime evidence of a conflict activity, `key` being the offender's consensus key
+/// (the participant at the activity's signer index). `None` for any other activity.
+///
+/// The conflict types keep their two votes private; their encoding is the two votes'
+/// encodings one after the other, so the votes are read back from it.
+pub fn equivocation(activity: &Activity<Scheme, Digest>, key: &PublicKey) -> Option<Equivocation> {
+    match activity {
+        Activity::ConflictingNotarize(c) => {
+            let mut buf = c.encode();
+            let a = Notarize::<Scheme, Digest>::read(&mut buf).ok()?;
+            let b = Notarize::<Scheme, Digest>::read(&mut buf).ok()?;
+            notarize_equivocation(&a, &b, key)
+        }
+        Activity::ConflictingFinalize(c) => {
+            let mut buf = c.encode();
+            let a = Finalize::<Scheme, Digest>::read(&mut buf).ok()?;
+            let b = Finalize::<Scheme, Digest>::read(&mut buf).ok()?;
+            finalize_equivocation(&a, &b, key)
+        }
+        Activity::NullifyFinalize(c) => {
+            let mut buf = c.encode();
+            let n = Nullify::<Scheme>::read(&mut buf).ok()?;
+            let f = Finalize::<Scheme, Digest>::read(&mut buf).ok()?;
+            nullify_finalize_equivocation(&n, &f, key)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use commonware_consensus::simplex::types::{ConflictingNotarize, NullifyFinalize};
+    use commonware_consensus::types::{Epoch, Round, View};
+    use commonware_cryptography::{Hasher as _, Sha256, Signer as _};
+    use taonet_runtime::ChainSpec;
+    use taonet_types::Rao;
+    use taonet_types::evidence::consensus_namespace;
+
+    use super::*;
+    use crate::consensus::provider::participants;
+
+    /// Votes signed by the engine's own scheme (as the provider builds it for a seat) are
+    /// converted into runtime evidence that the runtime verifies and slashes: the message
+    /// the runtime rebuilds is byte for byte what commonware simplex signs.
+    #[test]
+    fn engine_signed_conflicts_are_accepted_by_the_runtime() {
+        let keys: Vec<commonware_cryptography::ed25519::PrivateKey> = (0..4)
+            .map(commonware_cryptography::ed25519::PrivateKey::from_seed)
+            .collect();
+        let key_bytes: Vec<[u8; 32]> = keys
+            .iter()
+            .map(|k| super::key_bytes(&k.public_key()).unwrap())
+            .collect();
+        let genesis = ChainSpec::dev(&key_bytes).build().unwrap();
+        let mut state = genesis.state;
+        let namespace = consensus_namespace(&genesis.domain);
+        let seats = state.seats(0).unwrap().clone();
+        let set = participants(&seats);
+        let scheme = |i: usize| Scheme::signer(&namespace, set.clone(), keys[i].clone()).unwrap();
+        let hotkey = |i: usize| {
+            seats
+                .seats
+                .iter()
+                .find(|s| s.consensus_key == key_bytes[i])
+                .unwrap()
+                .hotkey
+        };
+
+        // Two notarize votes of seat 0 for different blocks in round (0, 3).
+        let round = Round::new(Epoch::new(0), View::new(3));
+        let p1 = Proposal::new(round, View::new(2), Sha256::hash(&[b"block one"]));
+        let p2 = Proposal::new(round, View::new(1), Sha256::hash(&[b"block two"]));
+        let signer0 = scheme(0);
+        let n1 = Notarize::sign(&signer0, p1.clone()).unwrap();
+        let n2 = Notarize::sign(&signer0, p2).unwrap();
+        let activity = Activity::ConflictingNotarize(ConflictingNotarize::new(n1, n2));
+        let ev = equivocation(&activity, &keys[0].public_key()).unwrap();
+        assert_eq!(ev.kind, EquivocationKind::Notarize);
+        assert_eq!((ev.epoch, ev.view, ev.key), (0, 3, key_bytes[0]));
+        let report = state.report_equivocation(&genesis.domain, &ev).unwrap();
+        assert_eq!(report.hotkey, hotkey(0));
+        assert!(report.total_burned > Rao::ZERO);
+        assert!(state.is_jailed(&hotkey(0)));
+        // Converted again from the same votes: the same offence, refused as a duplicate.
+        assert!(state.report_equivocation(&genesis.domain, &ev).is_err());
+
+        // A nullify and a finalize of seat 1 in one round (the nullify signs the round only).
+        let signer1 = scheme(1);
+        let nullify = Nullify::sign::<Digest>(&signer1, round).unwrap();
+        let finalize = Finalize::sign(&signer1, p1).unwrap();
+        let activity = Activity::NullifyFinalize(NullifyFinalize::new(nullify, finalize));
+        let ev = equivocation(&activity, &keys[1].public_key()).unwrap();
+        assert_eq!(ev.kind, EquivocationKind::NullifyFinalize);
+        state.report_equivocation(&genesis.domain, &ev).unwrap();
+        assert!(state.is_jailed(&hotkey(1)));
+
+        // Under another chain's namespace the same kind of votes do not verify.
+        let mut other = genesis.domain.clone();
+        other.chain_id = "another-chain".into();
+        let foreign = Scheme::signer(&consensus_namespace(&other), set, keys[2].clone()).unwrap();
+        let n1 = Notarize::sign(
+            &foreign,
+            Proposal::new(round, View::new(2), Sha256::hash(&[b"x"])),
+        )
+        .unwrap();
+        let n2 = Notarize::sign(
+            &foreign,
+            Proposal::new(round, View::new(2), Sha256::hash(&[b"y"])),
+        )
+        .unwrap();
+        let activity = Activity::ConflictingNotarize(ConflictingNotarize::new(n1, n2));
+        let ev = equivocation(&activity, &keys[2].public_key()).unwrap();
+        assert!(matches!(
+            state.report_equivocation(&genesis.domain, &ev),
+            Err(taonet_runtime::EvidenceError::BadSignature("a"))
+        ));
+        assert!(!state.is_jailed(&hotkey(2)));
     }
 }

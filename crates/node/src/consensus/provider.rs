@@ -7,8 +7,9 @@
 //! - A node whose key is among them gets a signing scheme (it votes); every other node gets a
 //!   verifier (it checks certificates and follows). An epoch whose seats are not known yet (or
 //!   were pruned) has no scheme: marshal ignores certificates of it until it is known.
-//! - Votes are signed under the namespace `taonet/<chain_id>/<genesis hash>`, so no vote of
-//!   one chain is valid on another.
+//! - Votes are signed under the namespace `taonet/<chain_id>/<genesis hash>`
+//!   (`taonet_types::evidence::consensus_namespace`, shared with the runtime's evidence
+//!   check), so no vote of one chain is valid on another.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,7 @@ use commonware_consensus::types::Epoch;
 use commonware_cryptography::certificate::{Provider, Scoped};
 use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_utils::ordered::Set;
+use taonet_types::evidence::consensus_namespace;
 use taonet_types::{AccountId, SeatSet};
 
 use crate::chain::Chain;
@@ -29,15 +31,10 @@ pub type Scheme = ed25519::Scheme;
 /// Schemes kept in the cache.
 const CACHED_EPOCHS: usize = 16;
 
-/// The consensus namespace of a chain.
+/// The consensus namespace of a chain: [`consensus_namespace`] of its domain, the same
+/// function the runtime verifies equivocation evidence with.
 pub fn namespace(chain: &Chain) -> Vec<u8> {
-    let domain = chain.domain();
-    format!(
-        "taonet/{}/{}",
-        domain.chain_id,
-        hex::encode(domain.genesis_hash.0)
-    )
-    .into_bytes()
+    consensus_namespace(&chain.domain())
 }
 
 /// The ed25519 public key of a seat, if its bytes are a valid key.

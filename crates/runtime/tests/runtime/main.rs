@@ -8,6 +8,7 @@ mod balances;
 mod blocks;
 mod codec;
 mod emission;
+mod evidence;
 mod genesis;
 mod governance;
 mod neurons;

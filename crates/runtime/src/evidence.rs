@@ -1,0 +1,188 @@
+//! Equivocation evidence: `consensus.report_equivocation`, verified by every node.
+//!
+//! # Rules
+//! - Anyone may report (the call pays the normal fee; a refused report still pays it). The
+//!   runtime checks the evidence itself, without the consensus engine:
+//!   1. Shape: `Notarize`/`Finalize` carry a proposal in both votes, `NullifyFinalize` a
+//!      nullify (`a`, no proposal) and a finalize (`b`, a proposal) — else `Malformed`.
+//!   2. Conflict: two notarize (resp. finalize) votes must be for different proposals
+//!      (`NotAConflict`); a nullify and a finalize of one round always conflict.
+//!   3. Epoch: consensus epoch `E` covers heights `[E·L, (E+1)·L)`. An epoch starting after
+//!      the current height is refused (`FutureOffence`); one whose last block is older than
+//!      the unbonding window is refused as stale (`StaleOffence`). The seat set of `E` must
+//!      still be stored (`UnknownEpoch`) and contain `key` (`NotASeat`); the seat gives the
+//!      offending hotkey.
+//!   4. Signatures: both messages are rebuilt byte for byte as commonware simplex signs
+//!      them — ed25519 over `varint(len(ns)) ‖ ns ‖ msg`, `ns` = [`consensus_namespace`] ‖
+//!      `_NOTARIZE`/`_FINALIZE`/`_NULLIFY`, `msg` = `varint(epoch) ‖ varint(view)` for a
+//!      nullify, followed by `varint(parent) ‖ payload (32 bytes)` for a notarize or
+//!      finalize — and verified against `key` with commonware-cryptography's ed25519 (the
+//!      very verifier the engine uses, so the runtime accepts exactly what the engine
+//!      accepts). `InvalidKey` / `BadSignature` otherwise.
+//!   5. Slash: [`State::slash_offence`] with the offence id
+//!      [`Equivocation::offence_id`] (kind, epoch, view, key — not the signatures, so the
+//!      same offence cannot be slashed twice under another signature pair:
+//!      `AlreadyProcessed`) and the offence block `max(E·L, height − unbonding_period)`.
+//! - The offence block: a vote carries no block height, only its epoch, so the offence is
+//!   somewhere in `[E·L, (E+1)·L)`. The runtime takes the first block of the epoch — the
+//!   stake backing a seat is at risk for the whole epoch the seat is held — but no earlier
+//!   than the oldest block still in the unbonding window (unbonding entries that started
+//!   before it have been paid out, so nothing is lost by the clamp, and the offence is not
+//!   refused as stale while part of its epoch is still in the window).
+
+use commonware_codec::varint::UInt;
+use commonware_codec::{Copying, DecodeExt, Write};
+use commonware_cryptography::Verifier;
+use commonware_cryptography::ed25519::{PublicKey, Signature};
+use taonet_types::evidence::{
+    Equivocation, EquivocationKind, SignedVote, VoteProposal, consensus_namespace,
+};
+use taonet_types::{BlockNumber, ChainDomain};
+
+use crate::error::{EvidenceError, SlashingError};
+use crate::slashing::SlashReport;
+use crate::state::State;
+
+/// Suffix of the notarize vote namespace (commonware simplex).
+pub const NOTARIZE_SUFFIX: &[u8] = b"_NOTARIZE";
+/// Suffix of the finalize vote namespace (commonware simplex).
+pub const FINALIZE_SUFFIX: &[u8] = b"_FINALIZE";
+/// Suffix of the nullify vote namespace (commonware simplex).
+pub const NULLIFY_SUFFIX: &[u8] = b"_NULLIFY";
+
+/// The kind of one vote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoteKind {
+    /// A notarize vote.
+    Notarize,
+    /// A finalize vote.
+    Finalize,
+    /// A nullify vote.
+    Nullify,
+}
+
+/// The namespace a vote of `kind` is signed under on the chain of `domain`.
+pub fn vote_namespace(domain: &ChainDomain, kind: VoteKind) -> Vec<u8> {
+    let mut ns = consensus_namespace(domain);
+    ns.extend_from_slice(match kind {
+        VoteKind::Notarize => NOTARIZE_SUFFIX,
+        VoteKind::Finalize => FINALIZE_SUFFIX,
+        VoteKind::Nullify => NULLIFY_SUFFIX,
+    });
+    ns
+}
+
+/// The message a vote signs: the round (`varint(epoch) ‖ varint(view)`), followed for a
+/// notarize or finalize by the proposal's `varint(parent) ‖ payload`.
+pub fn vote_message(epoch: u64, view: u64, proposal: Option<&VoteProposal>) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(10 + 10 + 10 + 32);
+    UInt(epoch).write(&mut msg);
+    UInt(view).write(&mut msg);
+    if let Some(p) = proposal {
+        UInt(p.parent).write(&mut msg);
+        msg.extend_from_slice(&p.payload.0);
+    }
+    msg
+}
+
+/// The two votes' kinds and proposals, checked against the evidence kind (rules 1 and 2).
+fn check_conflict(
+    e: &Equivocation,
+) -> Result<[(VoteKind, Option<&VoteProposal>); 2], EvidenceError> {
+    match e.kind {
+        EquivocationKind::Notarize | EquivocationKind::Finalize => {
+            let vote = if e.kind == EquivocationKind::Notarize {
+                VoteKind::Notarize
+            } else {
+                VoteKind::Finalize
+            };
+            let (Some(pa), Some(pb)) = (e.a.proposal.as_ref(), e.b.proposal.as_ref()) else {
+                return Err(EvidenceError::Malformed(
+                    "notarize and finalize votes must carry a proposal",
+                ));
+            };
+            if pa == pb {
+                return Err(EvidenceError::NotAConflict);
+            }
+            Ok([(vote, Some(pa)), (vote, Some(pb))])
+        }
+        EquivocationKind::NullifyFinalize => match (&e.a.proposal, &e.b.proposal) {
+            (None, Some(pb)) => Ok([(VoteKind::Nullify, None), (VoteKind::Finalize, Some(pb))]),
+            _ => Err(EvidenceError::Malformed(
+                "nullify_finalize needs a nullify (no proposal) as `a` and a finalize as `b`",
+            )),
+        },
+    }
+}
+
+fn verify_vote(
+    domain: &ChainDomain,
+    key: &PublicKey,
+    e: &Equivocation,
+    kind: VoteKind,
+    proposal: Option<&VoteProposal>,
+    vote: &SignedVote,
+    which: &'static str,
+) -> Result<(), EvidenceError> {
+    let signature = Signature::decode(Copying(&vote.signature[..]))
+        .map_err(|_| EvidenceError::BadSignature(which))?;
+    let ns = vote_namespace(domain, kind);
+    let msg = vote_message(e.epoch, e.view, proposal);
+    if key.verify(&ns, &msg, &signature) {
+        Ok(())
+    } else {
+        Err(EvidenceError::BadSignature(which))
+    }
+}
+
+impl State {
+    /// The offence block of an equivocation in consensus epoch `epoch` (module rules), or
+    /// why it cannot be slashed now.
+    pub fn equivocation_offence_block(&self, epoch: u64) -> Result<BlockNumber, SlashingError> {
+        let len = self.params().consensus_epoch_length.max(1);
+        let now = self.globals.height;
+        let first = epoch.saturating_mul(len);
+        if first > now {
+            return Err(SlashingError::FutureOffence {
+                offence_block: first,
+                height: now,
+            });
+        }
+        let last = first.saturating_add(len - 1);
+        let oldest = now.saturating_sub(self.params().unbonding_period);
+        if last < oldest {
+            return Err(SlashingError::StaleOffence {
+                offence_block: last,
+                oldest,
+            });
+        }
+        Ok(first.max(oldest))
+    }
+
+    /// Verifies equivocation evidence (module rules) and slashes and jails the offender.
+    /// On error nothing changed.
+    pub fn report_equivocation(
+        &mut self,
+        domain: &ChainDomain,
+        e: &Equivocation,
+    ) -> Result<SlashReport, EvidenceError> {
+        let [(kind_a, prop_a), (kind_b, prop_b)] = check_conflict(e)?;
+        let offence_block = self.equivocation_offence_block(e.epoch)?;
+        let seats = self
+            .seats(e.epoch)
+            .ok_or(EvidenceError::UnknownEpoch(e.epoch))?;
+        let hotkey = seats
+            .seats
+            .iter()
+            .find(|s| s.consensus_key == e.key)
+            .map(|s| s.hotkey)
+            .ok_or(EvidenceError::NotASeat {
+                epoch: e.epoch,
+                key: e.key,
+            })?;
+        let key = PublicKey::decode(Copying(&e.key[..])).map_err(|_| EvidenceError::InvalidKey)?;
+        verify_vote(domain, &key, e, kind_a, prop_a, &e.a, "a")?;
+        verify_vote(domain, &key, e, kind_b, prop_b, &e.b, "b")?;
+        Ok(self.slash_offence(&hotkey, e.offence_id(), offence_block)?)
+    }
+}
