@@ -40,6 +40,7 @@
 //!   and refuse anything malformed with a [`TextError`]; they never panic.
 
 pub mod error;
+mod file;
 pub mod generator;
 #[cfg(feature = "candle")]
 pub mod mlp;

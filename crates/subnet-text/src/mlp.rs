@@ -43,10 +43,9 @@ use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 use candle_nn::{Embedding, Linear};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, TensorView};
 
-use crate::TextError;
-use crate::ngram::write_atomically;
+use crate::{TextError, file};
 
 /// The `format` metadata value of MLP model files.
 pub const FORMAT: &str = crate::model::MLP_FORMAT;
@@ -483,7 +482,7 @@ impl MlpModel {
     /// [`TextError::Io`] and those of [`to_bytes`](Self::to_bytes).
     pub fn save(&self, path: &Path) -> Result<(), TextError> {
         let bytes = self.to_bytes()?;
-        write_atomically(path, &bytes)
+        file::write_atomically(path, &bytes)
     }
 
     /// Reads a model from `path`.
@@ -491,17 +490,8 @@ impl MlpModel {
     /// # Errors
     /// [`TextError::Io`], or [`TextError::BadModel`] naming what is wrong with the file.
     pub fn load(path: &Path) -> Result<Self, TextError> {
-        let bytes = std::fs::read(path).map_err(|source| TextError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_bytes(&bytes).map_err(|e| match e {
-            TextError::BadModel { reason, .. } => TextError::BadModel {
-                path: path.to_path_buf(),
-                reason,
-            },
-            other => other,
-        })
+        let bytes = file::read(path)?;
+        Self::from_bytes(&bytes).map_err(|e| file::with_path(path, e))
     }
 
     /// Decodes safetensors bytes, checking every rule of the file format.
@@ -509,15 +499,8 @@ impl MlpModel {
     /// # Errors
     /// [`TextError::BadModel`] naming the broken rule.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TextError> {
-        let bad = |reason: String| TextError::BadModel {
-            path: Default::default(),
-            reason,
-        };
-        let (_, meta) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-        let st = SafeTensors::deserialize(bytes)
-            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-        let md = meta.metadata().clone().unwrap_or_default();
+        let bad = file::bad;
+        let (st, md) = file::parse(bytes)?;
         let get = |k: &str| {
             md.get(k)
                 .cloned()

@@ -2,13 +2,12 @@
 
 use std::path::Path;
 
-use safetensors::tensor::SafeTensors;
 use taonet_neuron::{ForwardError, MinerModel};
 
 use crate::ngram::{self, NgramModel};
 use crate::score;
 use crate::synapse::{Distribution, NextByte};
-use crate::{Language, TextError};
+use crate::{Language, TextError, file};
 
 /// The `format` metadata value of MLP model files (module `mlp`, feature `candle`); known
 /// without the feature so such a file is refused with a hint.
@@ -31,23 +30,21 @@ impl Model {
     /// [`TextError::Io`], [`TextError::BadModel`], or [`TextError::UnsupportedModel`] for a
     /// kind this build lacks.
     pub fn load(path: &Path) -> Result<Self, TextError> {
-        let bytes = std::fs::read(path).map_err(|source| TextError::Io {
+        let bytes = file::read(path)?;
+        let format = file::format_of(&bytes).ok_or_else(|| TextError::BadModel {
             path: path.to_path_buf(),
-            source,
+            reason: "not a safetensors file with a \"format\" entry in its metadata (train \
+                     one with `taonet miner train`)"
+                .into(),
         })?;
-        let format = SafeTensors::read_metadata(&bytes)
-            .ok()
-            .and_then(|(_, m)| m.metadata().as_ref().and_then(|m| m.get("format").cloned()))
-            .ok_or_else(|| TextError::BadModel {
-                path: path.to_path_buf(),
-                reason: "not a safetensors file with a \"format\" entry in its metadata (train \
-                         one with `taonet miner train`)"
-                    .into(),
-            })?;
         match format.as_str() {
-            ngram::FORMAT => NgramModel::load(path).map(Model::Ngram),
+            ngram::FORMAT => NgramModel::from_bytes(&bytes)
+                .map(Model::Ngram)
+                .map_err(|e| file::with_path(path, e)),
             #[cfg(feature = "candle")]
-            MLP_FORMAT => crate::mlp::MlpModel::load(path).map(Model::Mlp),
+            MLP_FORMAT => crate::mlp::MlpModel::from_bytes(&bytes)
+                .map(Model::Mlp)
+                .map_err(|e| file::with_path(path, e)),
             #[cfg(not(feature = "candle"))]
             MLP_FORMAT => Err(TextError::UnsupportedModel {
                 path: path.to_path_buf(),

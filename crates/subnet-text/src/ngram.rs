@@ -27,9 +27,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, TensorView};
 
-use crate::TextError;
+use crate::{TextError, file};
 
 /// Highest supported order (7 context bytes + the predicted byte fill a u64 key).
 pub const MAX_ORDER: usize = 8;
@@ -237,35 +237,19 @@ impl NgramModel {
     /// leaves a half-written model under the final name).
     pub fn save(&self, path: &Path) -> Result<(), TextError> {
         let bytes = self.to_bytes()?;
-        write_atomically(path, &bytes)
+        file::write_atomically(path, &bytes)
     }
 
     /// Reads a model from `path`.
     pub fn load(path: &Path) -> Result<Self, TextError> {
-        let bytes = std::fs::read(path).map_err(|source| TextError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_bytes(&bytes).map_err(|e| match e {
-            TextError::BadModel { reason, .. } => TextError::BadModel {
-                path: path.to_path_buf(),
-                reason,
-            },
-            other => other,
-        })
+        let bytes = file::read(path)?;
+        Self::from_bytes(&bytes).map_err(|e| file::with_path(path, e))
     }
 
     /// Decodes safetensors bytes, checking every rule of the file format.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TextError> {
-        let bad = |reason: String| TextError::BadModel {
-            path: Default::default(),
-            reason,
-        };
-        let (_, meta) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-        let st = SafeTensors::deserialize(bytes)
-            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-        let md = meta.metadata().clone().unwrap_or_default();
+        let bad = file::bad;
+        let (st, md) = file::parse(bytes)?;
         let get = |k: &str| {
             md.get(k)
                 .cloned()
@@ -406,20 +390,4 @@ fn u32s(b: &[u8]) -> Vec<u32> {
     b.chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect()
-}
-
-/// Writes `bytes` to `path` through `path.tmp` and a rename.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TextError> {
-    let io = |source| TextError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }
