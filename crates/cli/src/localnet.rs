@@ -588,15 +588,19 @@ fn status(dir: &Path, global: Global) -> Result<ExitCode> {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
+    let state = |running: &serde_json::Value| {
+        if running == true {
+            "running"
+        } else {
+            "stopped"
+        }
+        .to_string()
+    };
     for r in &rows {
         let root = text(&r["state_root"]);
         table.add_row(vec![
             text(&r["name"]),
-            if r["running"] == true {
-                "running".into()
-            } else {
-                "stopped".into()
-            },
+            state(&r["running"]),
             text(&r["pid"]),
             text(&r["height"]),
             text(&r["finalized_height"]),
@@ -612,44 +616,40 @@ fn status(dir: &Path, global: Global) -> Result<ExitCode> {
     );
     println!("{table}");
     if !neuron_rows.is_empty() {
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED);
-        table.set_header(vec![
+        use crate::chain::{table as new_table, tao, unit};
+        let mut table = new_table(vec![
             "neuron",
             "state",
             "uid",
             "axon",
-            "stake τ",
+            "stake",
             "incentive",
             "dividends",
-            "emission τ",
+            "emission",
             "last weights",
             "last error",
         ]);
-        let tao = |v: &serde_json::Value| {
+        let rao = |v: &serde_json::Value| {
             v.as_u64()
-                .map(|r| format!("{:.4}", r as f64 / taonet_types::RAO_PER_TAO as f64))
+                .map(|r| tao(taonet_types::Rao(r)))
                 .unwrap_or_else(|| "-".into())
         };
-        let unit = |v: &serde_json::Value| {
+        let proportion = |v: &serde_json::Value| {
             v.as_u64()
-                .map(|x| format!("{:.3}", x as f64 / 65535.0))
+                .and_then(|x| u16::try_from(x).ok())
+                .map(unit)
                 .unwrap_or_else(|| "-".into())
         };
         for r in &neuron_rows {
             table.add_row(vec![
                 text(&r["name"]),
-                if r["running"] == true {
-                    "running".into()
-                } else {
-                    "stopped".into()
-                },
+                state(&r["running"]),
                 text(&r["uid"]),
                 text(&r["axon"]),
-                tao(&r["stake"]),
-                unit(&r["incentive"]),
-                unit(&r["dividends"]),
-                tao(&r["emission"]),
+                rao(&r["stake"]),
+                proportion(&r["incentive"]),
+                proportion(&r["dividends"]),
+                rao(&r["emission"]),
                 text(&r["last_weights_block"]),
                 text(&r["last_error"]).chars().take(40).collect(),
             ]);

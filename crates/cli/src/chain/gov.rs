@@ -269,7 +269,7 @@ fn propose(args: &GovArgs, a: &ProposeArgs, global: Global) -> Result<ExitCode> 
         }
         let mut summary = vec!["Submit a governance proposal:".to_string()];
         summary.extend(
-            taonet_node_summary(&action)
+            taonet_node::rpc::action_summary(&action)
                 .into_iter()
                 .map(|l| format!("  {l}")),
         );
@@ -317,23 +317,6 @@ fn propose(args: &GovArgs, a: &ProposeArgs, global: Global) -> Result<ExitCode> 
 
 fn signer_ss58(k: &taonet_crypto::Keypair) -> String {
     k.ss58()
-}
-
-/// The action in words (as the node's RPC states it).
-fn taonet_node_summary(action: &ProposalAction) -> Vec<String> {
-    use taonet_crypto::Ss58;
-    match action {
-        ProposalAction::SetParams(updates) => updates
-            .iter()
-            .map(|u| format!("set {} = {}", u.name(), u.value_text()))
-            .collect(),
-        ProposalAction::TreasurySpend { to, amount } => vec![format!(
-            "pay {} from the treasury to {}",
-            tao(*amount),
-            to.to_ss58()
-        )],
-        ProposalAction::Text => vec!["text only (nothing is executed)".into()],
-    }
 }
 
 fn vote(args: &GovArgs, a: &VoteArgs, global: Global) -> Result<ExitCode> {

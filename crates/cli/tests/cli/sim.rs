@@ -13,6 +13,20 @@ fn example(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `taonet sim yuma <example>`: its epoch reports.
+fn run_example(name: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taonet(dir.path())
+        .args(["sim", "yuma"])
+        .arg(example(name))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    epochs(&out)
+}
+
 fn epochs(stdout: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -22,7 +36,6 @@ fn epochs(stdout: &[u8]) -> Vec<Value> {
 
 #[test]
 fn runs_every_example_as_json_lines() {
-    let dir = tempfile::tempdir().unwrap();
     for name in [
         "weight_copying.json",
         "colluding_minority.json",
@@ -30,15 +43,7 @@ fn runs_every_example_as_json_lines() {
         "new_miner_joining.json",
         "recorded_weight_copying.json",
     ] {
-        let out = taonet(dir.path())
-            .args(["sim", "yuma"])
-            .arg(example(name))
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let reports = epochs(&out);
+        let reports = run_example(name);
         assert!(reports.len() >= 2, "{name}: {} epochs", reports.len());
         for r in &reports {
             let n = r["stake_weight"].as_array().unwrap().len();
@@ -70,16 +75,7 @@ fn runs_every_example_as_json_lines() {
 
 #[test]
 fn new_miner_gains_incentive_over_epochs() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = taonet(dir.path())
-        .args(["sim", "yuma"])
-        .arg(example("new_miner_joining.json"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let reports = epochs(&out);
+    let reports = run_example("new_miner_joining.json");
     let n = reports[0]["incentive"].as_array().unwrap().len();
     let last_uid = n - 1;
     let first = reports.first().unwrap()["incentive"][last_uid]
@@ -141,19 +137,10 @@ fn bad_scenarios_name_the_problem() {
 /// validator it copies in every epoch, although it has the same stake.
 #[test]
 fn a_weight_copier_on_recorded_weights_earns_less_than_the_honest_validator() {
-    let dir = tempfile::tempdir().unwrap();
     let file = example("recorded_weight_copying.json");
     let scenario: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let copier = scenario["neurons"].as_array().unwrap().len() - 1;
-    let out = taonet(dir.path())
-        .args(["sim", "yuma"])
-        .arg(&file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let reports = epochs(&out);
+    let reports = run_example("recorded_weight_copying.json");
     assert!(reports.len() >= 10, "{} epochs", reports.len());
     let dividends = |r: &Value, uid: usize| r["dividends"][uid].as_u64().unwrap();
     let mut compared = 0;
