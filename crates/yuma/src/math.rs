@@ -384,16 +384,22 @@ impl RowsMut<'_> {
         }
     }
 
-    /// Row `i`'s entries.
+    /// The slots of row `i` that [`RowsMut::fill_row`] wrote.
     #[inline]
-    pub(crate) fn row(&self, i: usize) -> (&[u16], &[I32F32]) {
+    fn filled(&self, i: usize) -> std::ops::Range<usize> {
         let s = self.slots(i);
         let len = self
             .ends
             .get(i.wrapping_sub(self.rows.start))
             .map_or(0, |e| e.saturating_sub(self.base + s.start))
             .min(s.len());
-        let r = s.start..s.start + len;
+        s.start..s.start + len
+    }
+
+    /// Row `i`'s entries.
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> (&[u16], &[I32F32]) {
+        let r = self.filled(i);
         (
             self.cols.get(r.clone()).unwrap_or(&[]),
             self.vals.get(r).unwrap_or(&[]),
@@ -403,13 +409,7 @@ impl RowsMut<'_> {
     /// Row `i`'s entries (written by [`RowsMut::fill_row`]), values writable.
     #[inline]
     pub(crate) fn row_mut(&mut self, i: usize) -> (&[u16], &mut [I32F32]) {
-        let s = self.slots(i);
-        let len = self
-            .ends
-            .get(i.wrapping_sub(self.rows.start))
-            .map_or(0, |e| e.saturating_sub(self.base + s.start))
-            .min(s.len());
-        let r = s.start..s.start + len;
+        let r = self.filled(i);
         (
             self.cols.get(r.clone()).unwrap_or(&[]),
             self.vals.get_mut(r).unwrap_or(&mut []),
