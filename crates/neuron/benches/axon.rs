@@ -10,22 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use serde::{Deserialize, Serialize};
 use taonet_crypto::Keypair;
-use taonet_neuron::{AllowAll, Axon, AxonConfig, AxonTarget, Dendrite, DendriteConfig, Synapse};
+use taonet_neuron::{AllowAll, Axon, AxonConfig, AxonTarget, Dendrite, DendriteConfig};
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct EchoSynapse {
-    value: i64,
-    items: Vec<i64>,
-    #[serde(default)]
-    output: Option<i64>,
-}
-
-impl Synapse for EchoSynapse {
-    const NAME: &'static str = "EchoSynapse";
-    const REQUIRED_HASH_FIELDS: &'static [&'static str] = &["value", "items"];
-}
+#[path = "support/echo.rs"]
+mod echo;
+use echo::{EchoSynapse, percentiles};
 
 async fn load(dendrites: &[Arc<Dendrite>], target: &AxonTarget, per_conn: u64) -> Vec<Duration> {
     let mut tasks = Vec::new();
@@ -91,14 +81,11 @@ fn bench(c: &mut Criterion) {
             lat.extend(rt.block_on(load(&dendrites, &target, 50)));
         }
         let secs = start.elapsed().as_secs_f64();
-        lat.sort();
-        let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
+        let n = lat.len();
+        let (p50, p99) = percentiles(lat);
         eprintln!(
-            "axon::signed_call/conns={conns}: {:.0} req/s, p50 {:?}, p99 {:?} ({} requests)",
-            lat.len() as f64 / secs,
-            pct(0.50),
-            pct(0.99),
-            lat.len()
+            "axon::signed_call/conns={conns}: {:.0} req/s, p50 {p50:?}, p99 {p99:?} ({n} requests)",
+            n as f64 / secs,
         );
         group.bench_function(format!("signed_call/conns={conns}"), |b| {
             b.iter_custom(|iters| {

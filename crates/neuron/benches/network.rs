@@ -20,12 +20,10 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use serde::{Deserialize, Serialize};
 use taonet_client::{Client, TaonetApiClient};
 use taonet_crypto::Keypair;
 use taonet_neuron::{
     AllowAll, Axon, AxonConfig, AxonHandle, AxonTarget, Dendrite, DendriteConfig, Metagraph,
-    Synapse,
 };
 use taonet_node::chain::Chain;
 use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
@@ -34,26 +32,11 @@ use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 use taonet_types::tx::{NeuronCall, StakingCall, WeightsCall};
 use taonet_types::{Call, ChainDomain, RAO_PER_TAO, Rao, SignedTransaction, Transaction};
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct EchoSynapse {
-    value: i64,
-    items: Vec<i64>,
-    #[serde(default)]
-    output: Option<i64>,
-}
-
-impl Synapse for EchoSynapse {
-    const NAME: &'static str = "EchoSynapse";
-    const REQUIRED_HASH_FIELDS: &'static [&'static str] = &["value", "items"];
-}
+#[path = "support/echo.rs"]
+mod echo;
+use echo::{EchoSynapse, percentiles};
 
 const DEADLINE: Duration = Duration::from_secs(12);
-
-fn percentiles(mut v: Vec<Duration>) -> (Duration, Duration) {
-    v.sort();
-    let pct = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
-    (pct(0.50), pct(0.99))
-}
 
 // ---------------------------------------------------------------------------------------
 // dendrite::fan_out
