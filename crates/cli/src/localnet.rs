@@ -180,6 +180,14 @@ fn spawn_node(net: &Localnet, index: usize) -> Result<u32> {
         .arg("--metrics-addr")
         .arg(&node.metrics)
         .arg("--allow-private-ips");
+    // Validator i is the dev account DEV_NAMES[i] of the chain spec; its (unencrypted, public)
+    // coldkey signs and pays for the evidence reports of its node.
+    if let Some(name) = DEV_NAMES.get(index) {
+        let coldkey = Wallet::new(&net.wallet_path, name)?.coldkey();
+        if coldkey.exists() {
+            cmd.arg("--evidence-keyfile").arg(coldkey.path());
+        }
+    }
     for (j, other) in net.nodes.iter().enumerate() {
         if j != index {
             cmd.arg("--bootstrap").arg(format!(

@@ -70,6 +70,12 @@ pub struct RunArgs {
     /// Log filter (e.g. `info`, `taonet_node=debug`); default from RUST_LOG or `info`.
     #[arg(long, value_name = "FILTER")]
     log: Option<String>,
+    /// Keyfile of a funded account (e.g. a wallet's coldkey or a dedicated hotkey file) that
+    /// signs and pays for reports of double-voting seats this node sees; without it the
+    /// evidence is kept in <data-dir>/evidence.jsonl but not reported. An encrypted keyfile
+    /// is opened with the password in TAONET_WALLET_PASSWORD (or a prompt).
+    #[arg(long, value_name = "FILE")]
+    evidence_keyfile: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -90,7 +96,7 @@ struct InitArgs {
 
 pub fn run_cmd(args: NodeArgs, global: Global) -> Result<ExitCode> {
     match args.command {
-        NodeCommand::Run(a) => node_run(*a),
+        NodeCommand::Run(a) => node_run(*a, global),
         NodeCommand::Init(a) => node_init(a, global),
     }
 }
@@ -184,7 +190,7 @@ pub(crate) fn init_logging(filter: Option<&str>) {
         .try_init();
 }
 
-fn node_run(flags: RunArgs) -> Result<ExitCode> {
+fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
     let file: RunArgs = match &flags.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -229,12 +235,21 @@ fn node_run(flags: RunArgs) -> Result<ExitCode> {
         ),
         None => Some(SocketAddr::from(([127, 0, 0, 1], 9615))),
     };
+    let evidence_reporter = match flags.evidence_keyfile.or(file.evidence_keyfile) {
+        Some(path) => Some(crate::wallet::load_keypair(
+            global.no_prompt,
+            &taonet_crypto::wallet::Keyfile::new(path),
+            "evidence reporter key",
+        )?),
+        None => None,
+    };
     init_logging(flags.log.as_deref().or(file.log.as_deref()));
     let chain_spec = load_chain_spec(&spec_arg, &key_file)?;
     let mut consensus = NodeConfig::new(listen, key_file, data_dir.clone());
     consensus.dialable = dialable;
     consensus.bootstrap = bootstrap;
     consensus.allow_private_ips = flags.allow_private_ips || file.allow_private_ips;
+    consensus.params.evidence_reporter = evidence_reporter;
     let config = ServiceConfig {
         data_dir,
         chain_spec,

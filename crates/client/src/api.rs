@@ -113,6 +113,13 @@ pub trait TaonetApi {
     /// Jail status of a hotkey (SS58).
     #[method(name = "state_getJail")]
     async fn state_get_jail(&self, hotkey: String) -> Result<JailInfo, ErrorObjectOwned>;
+    /// Vote participation of the seats of a consensus epoch (current if omitted); `None` if
+    /// the epoch's seats are not known (not elected yet, or pruned).
+    #[method(name = "state_getParticipation")]
+    async fn state_get_participation(
+        &self,
+        epoch: Option<u64>,
+    ) -> Result<Option<ParticipationInfo>, ErrorObjectOwned>;
     /// Slashes of a hotkey (SS58) within the unbonding window, oldest first.
     #[method(name = "state_getSlashes")]
     async fn state_get_slashes(&self, hotkey: String) -> Result<Vec<SlashInfo>, ErrorObjectOwned>;

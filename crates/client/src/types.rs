@@ -403,6 +403,36 @@ pub struct JailInfo {
     pub can_unjail: bool,
 }
 
+/// How the seats of one consensus epoch voted (`state_getParticipation`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipationInfo {
+    /// The consensus epoch.
+    pub epoch: u64,
+    /// Blocks of the epoch whose parent votes were carried by their child (so far).
+    pub counted_blocks: u32,
+    /// Share of counted blocks a seat may miss before it is jailed, in parts per billion.
+    pub missed_votes_jail_ppb: u32,
+    /// One row per seat of the epoch, in seat-set order.
+    pub seats: Vec<SeatParticipation>,
+}
+
+/// One seat's votes in a consensus epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatParticipation {
+    /// The seat's hotkey (SS58).
+    pub hotkey: String,
+    /// Its consensus key (0x hex).
+    pub consensus_key: String,
+    /// Counted blocks it voted for.
+    pub voted: u32,
+    /// Counted blocks it did not vote for.
+    pub missed: u32,
+    /// `missed / counted` in parts per billion.
+    pub missed_ppb: u32,
+    /// Whether the hotkey is jailed now.
+    pub jailed: bool,
+}
+
 /// One slash of a hotkey (kept for the unbonding window).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlashInfo {

@@ -22,9 +22,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use taonet_runtime::apply::BlockOutcome;
-use taonet_runtime::{ChainSpec, State, apply_block, build_block};
+use taonet_runtime::{ChainSpec, State, apply_block, build_block_with_votes};
 use taonet_store::{Store, StoreError};
-use taonet_types::{AccountId, Block, ChainDomain, Hash, SeatSet};
+use taonet_types::{AccountId, Block, ChainDomain, Hash, ParentVotes, SeatSet};
 use tokio::sync::broadcast;
 
 use crate::mempool::{Mempool, MempoolConfig};
@@ -336,6 +336,18 @@ impl Chain {
         proposer: &AccountId,
         timestamp_ms: u64,
     ) -> Result<Block, ChainError> {
+        self.propose_with_votes(parent, proposer, timestamp_ms, None)
+    }
+
+    /// [`Chain::propose`], carrying `parent_votes` (consensus votes for the parent; left out
+    /// of the block if the runtime does not accept them).
+    pub fn propose_with_votes(
+        &self,
+        parent: &Hash,
+        proposer: &AccountId,
+        timestamp_ms: u64,
+        parent_votes: Option<ParentVotes>,
+    ) -> Result<Block, ChainError> {
         let (state, max) = {
             let inner = self.lock();
             let state =
@@ -345,12 +357,13 @@ impl Chain {
         };
         let candidates = self.shared.mempool.pending(max);
         // Build outside the lock: execution may take a while.
-        let built = build_block(
+        let built = build_block_with_votes(
             &state,
             &self.shared.domain,
             *proposer,
             timestamp_ms,
             &candidates,
+            parent_votes,
         )
         .map_err(|e| ChainError::Invalid(e.to_string()))?;
         let permanent: Vec<Hash> = built

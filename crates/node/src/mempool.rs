@@ -163,6 +163,19 @@ impl Mempool {
         self.lock().bytes
     }
 
+    /// The nonce a new transaction of `signer` should use: the first one after the signer's
+    /// run of consecutive pending nonces starting at its next nonce on chain.
+    pub fn next_nonce(&self, signer: &AccountId) -> u64 {
+        let inner = self.lock();
+        let mut next = inner.state.nonce(signer);
+        if let Some(queue) = inner.by_account.get(signer) {
+            while queue.contains_key(&next) {
+                next += 1;
+            }
+        }
+        next
+    }
+
     /// Whether `hash` is pending.
     pub fn contains(&self, hash: &Hash) -> bool {
         self.lock().by_hash.contains_key(hash)

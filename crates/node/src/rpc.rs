@@ -610,6 +610,36 @@ impl TaonetApiServer for RpcApi {
         })
     }
 
+    async fn state_get_participation(
+        &self,
+        epoch: Option<u64>,
+    ) -> Result<Option<ParticipationInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let epoch = epoch.unwrap_or_else(|| state.consensus_epoch(state.globals.height + 1));
+        let Some(set) = state.seats(epoch) else {
+            return Ok(None);
+        };
+        let record = state.participation(epoch).cloned().unwrap_or_default();
+        Ok(Some(ParticipationInfo {
+            epoch,
+            counted_blocks: record.counted,
+            missed_votes_jail_ppb: state.params().missed_votes_jail_ppb,
+            seats: set
+                .seats
+                .iter()
+                .enumerate()
+                .map(|(i, seat)| SeatParticipation {
+                    hotkey: seat.hotkey.to_ss58(),
+                    consensus_key: format!("0x{}", hex::encode(seat.consensus_key)),
+                    voted: record.voted.get(i).copied().unwrap_or(0),
+                    missed: record.missed(i),
+                    missed_ppb: record.missed_ppb(i),
+                    jailed: state.is_jailed(&seat.hotkey),
+                })
+                .collect(),
+        }))
+    }
+
     async fn state_get_slashes(&self, hotkey: String) -> Result<Vec<SlashInfo>, ErrorObjectOwned> {
         let hotkey = parse_address(&hotkey)?;
         let state = self.chain.finalized_state();

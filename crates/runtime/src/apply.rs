@@ -15,10 +15,11 @@
 //!
 //! # Block pipeline ([`apply_block`])
 //! Header checks (height, parent, increasing timestamp, proposer holds a seat, transaction
-//! count); batch signature verification; the transactions in order; then the block step:
+//! count); batch signature verification; the parent votes the block carries are checked and
+//! counted ([`crate::liveness`]); the transactions in order; then the block step:
 //! matured unbonding is paid out, the root epoch runs if due (or if subnets changed), the block
 //! reward accrues to subnets, due subnet epochs run, and at the end of a consensus epoch the
-//! seats two epochs ahead are elected; last, governance tallies and executions due in this
+//! seats that missed too many votes are jailed and the seats two epochs ahead are elected; last, governance tallies and executions due in this
 //! block run ([`crate::governance`]). Finally the state root is computed and must equal the
 //! block's, and the elected seats must equal the block's. All of it happens on a copy of the
 //! state that replaces the original only if the block is valid. In debug builds every
@@ -31,7 +32,8 @@ use taonet_types::tx::{
     BalancesCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
 };
 use taonet_types::{
-    AccountId, Block, BlockNumber, Call, ChainDomain, Hash, Rao, SeatSet, SignedTransaction,
+    AccountId, Block, BlockNumber, Call, ChainDomain, Hash, ParentVotes, Rao, SeatSet,
+    SignedTransaction,
 };
 
 use crate::emission::EpochRecord;
@@ -84,6 +86,8 @@ pub struct BlockOutcome {
     pub treasury_fees: Rao,
     /// Governance tallies and executions in the block step.
     pub governance: Vec<GovEvent>,
+    /// Seats jailed for missed votes at the end of the consensus epoch.
+    pub liveness_jailed: Vec<AccountId>,
     /// The state records the block changed (what a store must write).
     #[serde(skip)]
     pub changes: Vec<RecordChange>,
@@ -453,6 +457,7 @@ fn finish_block(state: &mut State, outcome: &mut BlockOutcome) {
         }
     }
     if state.is_epoch_end(now) {
+        outcome.liveness_jailed = state.liveness_step(now);
         outcome.seats = Some(state.rotate_seats(now));
     }
     // Last, so parameter changes take effect from the next block as a whole.
@@ -486,6 +491,12 @@ pub fn apply_block(
 
     let mut next = state.clone();
     begin_block(&mut next, block.height, block.timestamp_ms);
+    next.record_parent_votes(
+        domain,
+        block.height,
+        &block.parent,
+        block.parent_votes.as_ref(),
+    )?;
     let fee_to = fee_recipient(&next, &block.proposer);
     let mut outcome = BlockOutcome::default();
     for (index, tx) in block.transactions.iter().enumerate() {
@@ -529,7 +540,7 @@ pub struct BuiltBlock {
 }
 
 /// Builds the next block on `state` from `candidates` (in order; invalid ones are skipped
-/// and reported). `state` itself is not modified.
+/// and reported), carrying no parent votes. `state` itself is not modified.
 pub fn build_block(
     state: &State,
     domain: &ChainDomain,
@@ -537,11 +548,31 @@ pub fn build_block(
     timestamp_ms: u64,
     candidates: &[SignedTransaction],
 ) -> Result<BuiltBlock, BlockError> {
+    build_block_with_votes(state, domain, proposer, timestamp_ms, candidates, None)
+}
+
+/// [`build_block`], carrying `parent_votes` (consensus votes for the parent, which is the
+/// block `state` is after; see [`crate::liveness`]). Votes that do not pass the liveness
+/// checks are left out (the block then carries none) rather than making the block invalid.
+pub fn build_block_with_votes(
+    state: &State,
+    domain: &ChainDomain,
+    proposer: AccountId,
+    timestamp_ms: u64,
+    candidates: &[SignedTransaction],
+    parent_votes: Option<ParentVotes>,
+) -> Result<BuiltBlock, BlockError> {
     let height = state.globals.height + 1;
     check_proposer(state, height, &proposer)?;
     let timestamp_ms = timestamp_ms.max(state.globals.last_timestamp_ms + 1);
+    let parent_votes = parent_votes.filter(|votes| {
+        state
+            .check_parent_votes(domain, height, &state.head, votes)
+            .is_ok()
+    });
     let mut next = state.clone();
     begin_block(&mut next, height, timestamp_ms);
+    next.record_parent_votes(domain, height, &state.head, parent_votes.as_ref())?;
     let fee_to = fee_recipient(&next, &proposer);
     let mut outcome = BlockOutcome::default();
     let mut included = Vec::new();
@@ -580,6 +611,7 @@ pub fn build_block(
         transactions: included,
         state_root: root,
         seats: outcome.seats.clone(),
+        parent_votes,
     };
     next.head = block.hash();
     Ok(BuiltBlock {

@@ -560,6 +560,43 @@ pub enum EvidenceError {
     Slashing(#[from] SlashingError),
 }
 
+/// Why the parent votes a block carries are refused ([`crate::liveness`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum LivenessError {
+    /// Votes in a block whose parent is never voted on (heights 0 and 1).
+    #[error("block {0} cannot carry parent votes: its parent is the genesis block")]
+    Unexpected(BlockNumber),
+    /// The seat set of the parent's epoch is not stored.
+    #[error("the seats of consensus epoch {0} are not known")]
+    UnknownEpoch(u64),
+    /// Fewer votes than a quorum.
+    #[error("the block carries {got} parent votes; a quorum is {needed}")]
+    BelowQuorum {
+        /// Votes carried.
+        got: usize,
+        /// Quorum.
+        needed: usize,
+    },
+    /// Seat indices not strictly increasing.
+    #[error("parent votes must be sorted by seat index without repeats")]
+    NotSorted,
+    /// A seat index outside the epoch's seat set.
+    #[error("parent vote names seat {seat}, which consensus epoch {epoch} does not have")]
+    UnknownSeat {
+        /// The parent's epoch.
+        epoch: u64,
+        /// The index.
+        seat: u16,
+    },
+    /// The seat's key is not a valid ed25519 key.
+    #[error("seat {0} has no valid ed25519 key")]
+    InvalidKey(u16),
+    /// A signature does not verify.
+    #[error("the parent vote of seat {0} does not verify")]
+    BadSignature(u16),
+}
+
 /// Why a call failed (its transaction is still included and pays its fee).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "module", content = "error", rename_all = "snake_case")]
@@ -651,6 +688,9 @@ pub enum BlockError {
     /// The seats differ from the election.
     #[error("the block's seat set differs from the runtime's election")]
     Seats,
+    /// The carried parent votes are invalid.
+    #[error("invalid parent votes: {0}")]
+    ParentVotes(#[from] LivenessError),
     /// An invariant failed (a bug).
     #[error("invariant violated after the block: {0}")]
     Invariant(String),

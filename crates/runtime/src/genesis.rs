@@ -401,6 +401,7 @@ impl ChainSpec {
             transactions: Vec::new(),
             state_root,
             seats: state.seats(0).cloned(),
+            parent_votes: None,
         };
         let hash = block.hash();
         state.head = hash;

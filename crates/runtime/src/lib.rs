@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Modules, each documented with its rules: [`balances`], [`staking`], [`subnets`],
-//! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`governance`],
+//! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`liveness`], [`governance`],
 //! [`genesis`], [`apply`], [`invariants`], [`state`], [`merkle`].
 //!
 //! ```
@@ -64,6 +64,7 @@ pub mod evidence;
 pub mod genesis;
 pub mod governance;
 pub mod invariants;
+pub mod liveness;
 pub mod merkle;
 pub mod neurons;
 pub mod seats;
@@ -75,10 +76,11 @@ pub mod weights;
 
 pub use apply::{
     BlockOutcome, BuiltBlock, Receipt, ValidTransaction, apply_block, apply_transaction,
-    build_block, transaction_fee, validate_transaction,
+    build_block, build_block_with_votes, transaction_fee, validate_transaction,
 };
 pub use error::{
-    BlockError, DispatchError, EvidenceError, GovernanceError, SlashingError, TxInvalid,
+    BlockError, DispatchError, EvidenceError, GovernanceError, LivenessError, SlashingError,
+    TxInvalid,
 };
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

@@ -22,6 +22,7 @@ use taonet_types::{
     plain_codec,
 };
 
+use crate::liveness::Participation;
 use crate::merkle::{SparseMerkleTree, Update};
 use crate::slashing::{Jail, SlashRecord};
 
@@ -660,6 +661,8 @@ pub struct State {
     pub jailed: TrackedMap<AccountId, Jail>,
     /// Processed offences by id (the slash history within the unbonding window).
     pub offences: TrackedMap<Hash, SlashRecord>,
+    /// Vote participation by consensus epoch ([`crate::liveness`]).
+    pub participation: TrackedMap<u64, Participation>,
     /// Hash of the last applied block (not part of the state root, which the block hash
     /// itself commits to).
     pub head: Hash,
@@ -718,6 +721,7 @@ mod prefix {
     pub const GOV_QUEUE: u8 = 13;
     pub const JAILED: u8 = 14;
     pub const OFFENCES: u8 = 15;
+    pub const PARTICIPATION: u8 = 17;
 }
 
 impl State {
@@ -757,6 +761,7 @@ impl State {
             gov_queue: TrackedMap::default(),
             jailed: TrackedMap::default(),
             offences: TrackedMap::default(),
+            participation: TrackedMap::default(),
             head: Hash::ZERO,
             subnets_changed: false,
             globals_dirty: true,
@@ -811,6 +816,8 @@ impl State {
         self.gov_queue.record_updates(prefix::GOV_QUEUE, u, c);
         self.jailed.record_updates(prefix::JAILED, u, c);
         self.offences.record_updates(prefix::OFFENCES, u, c);
+        self.participation
+            .record_updates(prefix::PARTICIPATION, u, c);
         self.tree.update(updates);
         (self.tree.root(), changes)
     }
@@ -834,6 +841,8 @@ impl State {
         self.gov_queue.all_records(prefix::GOV_QUEUE, &mut out);
         self.jailed.all_records(prefix::JAILED, &mut out);
         self.offences.all_records(prefix::OFFENCES, &mut out);
+        self.participation
+            .all_records(prefix::PARTICIPATION, &mut out);
         out
     }
 
@@ -876,6 +885,10 @@ impl State {
                 prefix::GOV_QUEUE => state.gov_queue.load(rest, value, &pair, &()).map_err(bad)?,
                 prefix::JAILED => state.jailed.load(rest, value, &(), &()).map_err(bad)?,
                 prefix::OFFENCES => state.offences.load(rest, value, &(), &()).map_err(bad)?,
+                prefix::PARTICIPATION => state
+                    .participation
+                    .load(rest, value, &(), &())
+                    .map_err(bad)?,
                 _ => return Err(RecordError::UnknownPrefix(hex_prefix(key))),
             }
             updates.push((SparseMerkleTree::path_of(key), Some(Hash::digest(value))));

@@ -6,8 +6,15 @@
 //! - `state_root` is the root of the state *after* applying the block; `seats`, present only
 //!   in the last block of a consensus epoch, is the seat set elected (by the runtime) for a
 //!   later epoch.
+//! - `parent_votes` (absent in the genesis block and its child) carries consensus votes for
+//!   the *parent* block, signed by seats of the parent's consensus epoch: the round the parent
+//!   was proposed in (`view`, `parent_view`) and, per voting seat (index into that epoch's
+//!   [`SeatSet::seats`], strictly increasing), the kind (notarize or finalize) and the 64-byte
+//!   ed25519 signature. The runtime verifies them and counts each seat's participation
+//!   (`taonet_runtime::liveness`). Decoding allows at most [`MAX_SEATS`] votes.
 //! - The block hash is SHA-256 of the header encoding, where the transactions are represented
-//!   by `tx_root` = SHA-256 of the concatenated transaction hashes.
+//!   by `tx_root` = SHA-256 of the concatenated transaction hashes; the parent votes follow
+//!   the seats when present.
 //! - Decoding is bounded by [`BlockLimits`].
 
 use bytes::BufMut;
@@ -72,6 +79,97 @@ impl Read for SeatSet {
     }
 }
 
+/// What a carried vote signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentVoteKind {
+    /// A notarize vote.
+    Notarize,
+    /// A finalize vote.
+    Finalize,
+}
+
+impl Write for ParentVoteKind {
+    fn write(&self, buf: &mut impl BufMut) {
+        let tag: u8 = match self {
+            ParentVoteKind::Notarize => 0,
+            ParentVoteKind::Finalize => 1,
+        };
+        tag.write(buf);
+    }
+}
+
+impl EncodeSize for ParentVoteKind {
+    fn encode_size(&self) -> usize {
+        1
+    }
+}
+
+impl Read for ParentVoteKind {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        match u8::read(buf)? {
+            0 => Ok(ParentVoteKind::Notarize),
+            1 => Ok(ParentVoteKind::Finalize),
+            t => Err(Error::InvalidEnum(t)),
+        }
+    }
+}
+
+/// One seat's signed vote for the parent block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentVote {
+    /// Index of the seat in the parent epoch's [`SeatSet::seats`].
+    pub seat: u16,
+    /// Notarize or finalize.
+    pub kind: ParentVoteKind,
+    /// The ed25519 signature.
+    #[serde(with = "crate::codec::hex_array")]
+    pub signature: [u8; 64],
+}
+
+crate::plain_codec!(ParentVote {
+    seat: u16,
+    kind: ParentVoteKind,
+    signature: [u8; 64],
+});
+
+/// The consensus votes for a block's parent that the block carries (liveness accounting).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentVotes {
+    /// The view the parent was proposed in.
+    pub view: u64,
+    /// The view of the parent's own parent, as named in that proposal.
+    pub parent_view: u64,
+    /// The votes, by strictly increasing seat index.
+    pub votes: Vec<ParentVote>,
+}
+
+impl Write for ParentVotes {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.view.write(buf);
+        self.parent_view.write(buf);
+        self.votes.write(buf);
+    }
+}
+
+impl EncodeSize for ParentVotes {
+    fn encode_size(&self) -> usize {
+        16 + self.votes.encode_size()
+    }
+}
+
+impl Read for ParentVotes {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(ParentVotes {
+            view: u64::read(buf)?,
+            parent_view: u64::read(buf)?,
+            votes: read_vec(buf, MAX_SEATS)?,
+        })
+    }
+}
+
 /// Decoding limits of a block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockLimits {
@@ -104,6 +202,9 @@ pub struct Block {
     pub state_root: Hash,
     /// Seats elected in this block (last block of a consensus epoch only).
     pub seats: Option<SeatSet>,
+    /// Signed consensus votes for the parent block (see the module rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_votes: Option<ParentVotes>,
 }
 
 impl Block {
@@ -127,6 +228,12 @@ impl Block {
         self.tx_root().write(&mut buf);
         self.state_root.write(&mut buf);
         self.seats.write(&mut buf);
+        // Appended only when present, so blocks without votes (the genesis block among them)
+        // keep the hash they had before votes existed; the seat field is self-delimiting, so
+        // the two forms cannot collide.
+        if let Some(votes) = &self.parent_votes {
+            votes.write(&mut buf);
+        }
         buf
     }
 
@@ -145,12 +252,19 @@ impl Write for Block {
         self.transactions.write(buf);
         self.state_root.write(buf);
         self.seats.write(buf);
+        self.parent_votes.write(buf);
     }
 }
 
 impl EncodeSize for Block {
     fn encode_size(&self) -> usize {
-        32 + 8 + 8 + 32 + self.transactions.encode_size() + 32 + self.seats.encode_size()
+        32 + 8
+            + 8
+            + 32
+            + self.transactions.encode_size()
+            + 32
+            + self.seats.encode_size()
+            + self.parent_votes.encode_size()
     }
 }
 
@@ -168,6 +282,7 @@ impl Read for Block {
             )?,
             state_root: Hash::read(buf)?,
             seats: Option::<SeatSet>::read(buf)?,
+            parent_votes: Option::<ParentVotes>::read(buf)?,
         })
     }
 }

@@ -44,7 +44,7 @@ pub mod tx;
 
 pub use account::{AccountId, AccountIdError};
 pub use amount::{AmountError, MAX_SUPPLY, RAO_PER_TAO, Rao};
-pub use block::{Block, BlockLimits, Seat, SeatSet};
+pub use block::{Block, BlockLimits, ParentVote, ParentVoteKind, ParentVotes, Seat, SeatSet};
 pub use hash::Hash;
 pub use params::{ChainParams, HyperparamUpdate, SubnetHyperparams};
 pub use tx::{Call, ChainDomain, SignedTransaction, Transaction};

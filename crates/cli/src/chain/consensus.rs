@@ -2,6 +2,7 @@
 //! holds a block-producer seat (the hotkey's owner coldkey signs). `taonet consensus jail`:
 //! a hotkey's jail status and slash history. `taonet consensus unjail`: take a jailed hotkey
 //! out of jail once its jail period has passed (the hotkey's owner coldkey signs).
+//! `taonet consensus participation`: how the seats of an epoch voted.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,16 @@ enum ConsensusCommand {
     /// Take the wallet's hotkey (or --hotkey-ss58) out of jail once its jail period has
     /// passed, so it can be elected to a seat again.
     Unjail(HotkeyArgs),
+    /// Show how the seats of a consensus epoch voted (seats missing more than the
+    /// governance share of votes are jailed at the epoch's end).
+    Participation(ParticipationArgs),
+}
+
+#[derive(Args, Debug)]
+struct ParticipationArgs {
+    /// The consensus epoch (default: the current one).
+    #[arg(long)]
+    epoch: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -68,6 +79,7 @@ pub fn run(args: ConsensusArgs, global: Global) -> Result<ExitCode> {
         ConsensusCommand::RegisterKey(a) => register_key(&args, a, global),
         ConsensusCommand::Jail(a) => jail(&args, a, global),
         ConsensusCommand::Unjail(a) => unjail(&args, a, global),
+        ConsensusCommand::Participation(a) => participation(&args, a, global),
     }
 }
 
@@ -172,6 +184,54 @@ fn jail(args: &ConsensusArgs, a: &HotkeyArgs, global: Global) -> Result<ExitCode
                 sl.slashed_at,
                 tao(sl.stake_burned),
                 tao(sl.unbonding_burned)
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `a / 10⁹` as a percentage with two decimals.
+fn percent(ppb: u32) -> String {
+    let hundredths = u64::from(ppb) / 100_000;
+    format!("{}.{:02}%", hundredths / 100, hundredths % 100)
+}
+
+fn participation(args: &ConsensusArgs, a: &ParticipationArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let info = s
+            .client
+            .state_get_participation(a.epoch)
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        let Some(info) = info else {
+            return Err(usage!(
+                "the seats of consensus epoch {} are not known (not elected yet, or pruned)",
+                a.epoch.map_or_else(|| "now".into(), |e| e.to_string())
+            ));
+        };
+        if global.json {
+            print_json(&info)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "Consensus epoch {}: {} blocks counted; a seat missing more than {} is jailed",
+            info.epoch,
+            info.counted_blocks,
+            percent(info.missed_votes_jail_ppb)
+        );
+        println!(
+            "{:<50} {:>7} {:>7} {:>8}  status",
+            "hotkey", "voted", "missed", "missed%"
+        );
+        for seat in &info.seats {
+            println!(
+                "{:<50} {:>7} {:>7} {:>8}  {}",
+                seat.hotkey,
+                seat.voted,
+                seat.missed,
+                percent(seat.missed_ppb),
+                if seat.jailed { "jailed" } else { "active" }
             );
         }
         Ok(ExitCode::SUCCESS)

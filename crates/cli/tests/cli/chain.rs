@@ -30,10 +30,79 @@ struct Node {
     _dir: tempfile::TempDir,
 }
 
+/// The consensus key of dev validator `i` in [`Node::start_voting`].
+fn seat_key(i: usize) -> commonware_cryptography::ed25519::PrivateKey {
+    use commonware_cryptography::Signer;
+    commonware_cryptography::ed25519::PrivateKey::from_seed(500 + i as u64)
+}
+
+/// The parent votes of `voters` (indices of [`seat_key`]) for the finalized head of `chain`.
+fn votes_for_head(chain: &Chain, voters: &[usize]) -> Option<taonet_types::ParentVotes> {
+    use commonware_codec::Encode;
+    use commonware_cryptography::Signer;
+    use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
+    let head = chain.finalized();
+    if head.height == 0 {
+        return None;
+    }
+    let state = chain.finalized_state();
+    let epoch = state.consensus_epoch(head.height);
+    let seats = state.seats(epoch)?;
+    let view = head.height + 1;
+    let proposal = taonet_types::evidence::VoteProposal {
+        parent: view - 1,
+        payload: head.hash,
+    };
+    let message = vote_message(epoch, view, Some(&proposal));
+    let ns = vote_namespace(&chain.domain(), VoteKind::Notarize);
+    let mut votes: Vec<taonet_types::ParentVote> = voters
+        .iter()
+        .filter_map(|i| {
+            let key = seat_key(*i);
+            let public: [u8; 32] = key.public_key().encode().as_ref().try_into().ok()?;
+            let seat = seats.seats.iter().position(|s| s.consensus_key == public)?;
+            let mut signature = [0u8; 64];
+            signature.copy_from_slice(&key.sign(&ns, &message).encode());
+            Some(taonet_types::ParentVote {
+                seat: seat as u16,
+                kind: taonet_types::ParentVoteKind::Notarize,
+                signature,
+            })
+        })
+        .collect();
+    votes.sort_by_key(|v| v.seat);
+    Some(taonet_types::ParentVotes {
+        view,
+        parent_view: view - 1,
+        votes,
+    })
+}
+
 impl Node {
     fn start() -> Node {
+        Node::start_with(ChainSpec::dev(&[[7u8; 32]]), Vec::new())
+    }
+
+    /// A dev chain whose four validators (alice … dave) vote with [`seat_key`]; every block
+    /// carries the parent votes of `voters` (the others are offline).
+    fn start_voting(voters: &[usize]) -> Node {
+        let keys: Vec<[u8; 32]> = (0..4)
+            .map(|i| {
+                use commonware_codec::Encode;
+                use commonware_cryptography::Signer;
+                seat_key(i)
+                    .public_key()
+                    .encode()
+                    .as_ref()
+                    .try_into()
+                    .unwrap()
+            })
+            .collect();
+        Node::start_with(ChainSpec::dev(&keys), voters.to_vec())
+    }
+
+    fn start_with(spec: ChainSpec, voters: Vec<usize>) -> Node {
         let dir = tempfile::tempdir().unwrap();
-        let spec = ChainSpec::dev(&[[7u8; 32]]);
         let chain = Chain::open(&dir.path().join("chain"), &spec).unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -64,7 +133,14 @@ impl Node {
                         .unwrap()
                         .as_millis() as u64;
                     let ts = now.max(parent.timestamp_ms + 1);
-                    let block = chain.propose(&parent.hash, &proposer, ts).unwrap();
+                    let votes = if voters.is_empty() {
+                        None
+                    } else {
+                        votes_for_head(&chain, &voters)
+                    };
+                    let block = chain
+                        .propose_with_votes(&parent.hash, &proposer, ts, votes)
+                        .unwrap();
                     chain.finalize(&block).unwrap();
                 }
             })
@@ -165,6 +241,10 @@ impl Env {
 }
 
 fn setup() -> Env {
+    setup_with(Node::start())
+}
+
+fn setup_with(node: Node) -> Env {
     let wallets = tempfile::tempdir().unwrap();
     let root = wallets.path().to_path_buf();
     for name in ["alice", "bob"] {
@@ -177,7 +257,7 @@ fn setup() -> Env {
         write_wallet(&root, name, &cold, &hot);
     }
     Env {
-        node: Node::start(),
+        node,
         root,
         _wallets: wallets,
     }
@@ -667,4 +747,99 @@ fn governance_commands_propose_vote_and_execute() {
     .assert()
     .code(1)
     .stderr(predicate::str::contains("exceeds the treasury balance"));
+}
+
+/// `taonet consensus participation | jail | unjail` against a chain whose seat dave never
+/// votes: participation shows it, it is jailed for liveness at the end of epoch 0, unjail is
+/// refused with a clear message until the jail period is over, then accepted.
+#[test]
+fn consensus_commands_show_participation_jail_and_unjail() {
+    let env = setup_with(Node::start_voting(&[0, 1, 2]));
+    {
+        let (cold, hot) = dev_keys("dave");
+        write_wallet(&env.root, "dave", &cold, &hot);
+    }
+    let dave = ss58(&env.root, "dave", true);
+    let length = env.node.chain.consensus_epoch_length();
+    env.node.wait_height(5);
+    let p = env.ok("alice", &["consensus", "participation"]);
+    assert_eq!(p["epoch"], 0, "{p}");
+    assert!(p["counted_blocks"].as_u64().unwrap() >= 3, "{p}");
+    let row = |p: &Value, who: &str| {
+        p["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["hotkey"] == who)
+            .cloned()
+            .unwrap_or_else(|| panic!("{who} in {p}"))
+    };
+    assert_eq!(row(&p, &dave)["voted"], 0);
+    assert_eq!(row(&p, &dave)["missed_ppb"], 1_000_000_000u64);
+    assert_eq!(row(&p, &ss58(&env.root, "alice", true))["missed"], 0);
+
+    // The end of epoch 0 jails dave (liveness, no slash).
+    env.node.wait_height(length + 1);
+    let jail = env.ok("dave", &["consensus", "jail"]);
+    assert_eq!(jail["jail"]["jailed"], true, "{jail}");
+    assert_eq!(jail["jail"]["reason"], "liveness");
+    assert_eq!(jail["slashes"].as_array().unwrap().len(), 0);
+    let until = jail["jail"]["until_epoch"].as_u64().unwrap();
+    let p0 = env.ok("alice", &["consensus", "participation", "--epoch", "0"]);
+    assert_eq!(row(&p0, &dave)["jailed"], true);
+    // The human table says the same.
+    let text = taonet(&env.root)
+        .args([
+            "consensus",
+            "participation",
+            "--epoch",
+            "0",
+            "--rpc",
+            &env.node.url,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("Consensus epoch 0") && text.contains("100.00%"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&dave) && l.ends_with("jailed")),
+        "{text}"
+    );
+    taonet(&env.root)
+        .args(["--no-prompt", "consensus", "jail", "--rpc", &env.node.url])
+        .args(["--wallet-name", "dave"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("is jailed (liveness)"));
+
+    // Too early: refused by the runtime with the epoch it may be unjailed in.
+    env.cmd("dave", &["consensus", "unjail"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "jailed until consensus epoch {until}"
+        )));
+    // A hotkey that is not the wallet's: refused as not the owner.
+    env.cmd("bob", &["consensus", "unjail", "--hotkey-ss58", &dave])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not owned by the signing coldkey"));
+    // An epoch whose seats are unknown: a clear usage error.
+    env.cmd("alice", &["consensus", "participation", "--epoch", "99999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not known"));
+
+    env.node.wait_height(until * length + 1);
+    let v = env.tx("dave", &["consensus", "unjail"]);
+    assert_eq!(v["hotkey"], dave.as_str());
+    let jail = env.ok("dave", &["consensus", "jail"]);
+    assert_eq!(jail["jail"]["jailed"], false, "{jail}");
 }

@@ -4,8 +4,12 @@
 //! # Rules
 //! - **Propose** (this node leads the view): the first block of the ancestry is the parent.
 //!   The parent (and, if needed, its unexecuted ancestors back to the finalized head) is made
-//!   known to the chain, then `chain.propose(parent, our hotkey, now)` builds the block from
-//!   the mempool. No block is proposed when this node holds no seat in the epoch, when the
+//!   known to the chain, then `chain.propose_with_votes(parent, our hotkey, now, votes)`
+//!   builds the block from the mempool, carrying the votes this node saw for the parent
+//!   ([`super::votes`]; from height 2 on, when there are any). While a seat's vote for the
+//!   parent is missing, the proposal waits for it up to `vote_grace` past the block interval
+//!   (`parent timestamp + block_interval + vote_grace`), so a seat that votes on time is
+//!   counted even when the parent was notarized without it. No block is proposed when this node holds no seat in the epoch, when the
 //!   chain cannot build (for example while it is still catching up) or when the block would
 //!   not fit [`BlockCodec::max_bytes`]: consensus then nullifies the view.
 //! - **Verify**: the block's proposer must be the hotkey whose seat's consensus key leads the
@@ -29,10 +33,11 @@ use commonware_cryptography::ed25519::PublicKey;
 use commonware_cryptography::{Digested, Digestible, sha256};
 use commonware_runtime::{Clock, Metrics, Spawner};
 use futures::StreamExt;
-use taonet_types::Block;
+use taonet_types::{Block, ParentVotes};
 
 use super::block::{BlockCodec, ConsensusBlock, digest_of, hash_of};
 use super::provider::{Scheme, SeatProvider};
+use super::votes::VoteBook;
 use crate::chain::{Chain, ChainError};
 
 /// How far ahead of the local clock a proposal's timestamp may be before verification waits.
@@ -49,6 +54,8 @@ pub struct ChainApplication {
     me: PublicKey,
     codec: BlockCodec,
     block_interval: Duration,
+    votes: VoteBook,
+    vote_grace: Duration,
 }
 
 enum Known {
@@ -66,6 +73,60 @@ impl ChainApplication {
             me,
             codec,
             block_interval: Duration::ZERO,
+            votes: VoteBook::new(1),
+            vote_grace: Duration::ZERO,
+        }
+    }
+
+    /// Waits up to `grace` past the block interval for the parent's missing votes (see
+    /// [`super::ConsensusParams::vote_grace`]).
+    pub fn with_vote_grace(mut self, grace: Duration) -> Self {
+        self.vote_grace = grace;
+        self
+    }
+
+    /// Carries the parent votes recorded in `votes` in its proposals.
+    pub fn with_votes(mut self, votes: VoteBook) -> Self {
+        self.votes = votes;
+        self
+    }
+
+    /// The votes to carry for `parent` (none for the genesis block), and how many seats its
+    /// epoch has.
+    fn parent_votes(
+        &self,
+        parent: &Block,
+        hash: &taonet_types::Hash,
+    ) -> (Option<ParentVotes>, usize) {
+        if parent.height == 0 {
+            return (None, 0);
+        }
+        let epoch = parent.height / self.chain.consensus_epoch_length().max(1);
+        let seats = self.provider.participants(epoch).map_or(0, |p| p.len());
+        let votes = self
+            .votes
+            .parent_votes(&hash.0, epoch, |p| self.provider.seat_index(epoch, p));
+        (votes, seats)
+    }
+
+    /// The parent's votes, waiting until every seat's vote is in or `deadline_ms` passes.
+    async fn collect_parent_votes(
+        &self,
+        runtime: &impl Clock,
+        parent: &Block,
+        hash: &taonet_types::Hash,
+        deadline_ms: u64,
+    ) -> Option<ParentVotes> {
+        loop {
+            let (votes, seats) = self.parent_votes(parent, hash);
+            let have = votes.as_ref().map_or(0, |v| v.votes.len());
+            let now = now_ms(runtime);
+            if have >= seats || now >= deadline_ms {
+                return votes;
+            }
+            runtime
+                .sleep(Duration::from_millis((deadline_ms - now).min(20)))
+                .await;
         }
     }
 
@@ -197,13 +258,26 @@ where
         if now < target && !full {
             runtime.sleep(Duration::from_millis(target - now)).await;
         }
-        let block = match self.chain.propose(&parent_hash, &hotkey, now_ms(&runtime)) {
-            Ok(block) => block,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot build a block");
-                return None;
-            }
-        };
+        let grace = u64::try_from(self.vote_grace.as_millis()).unwrap_or(u64::MAX);
+        let votes = self
+            .collect_parent_votes(
+                &runtime,
+                parent.inner().block(),
+                &parent_hash,
+                target.saturating_add(grace),
+            )
+            .await;
+        let block =
+            match self
+                .chain
+                .propose_with_votes(&parent_hash, &hotkey, now_ms(&runtime), votes)
+            {
+                Ok(block) => block,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot build a block");
+                    return None;
+                }
+            };
         if block.encode_size() > self.codec.max_bytes {
             tracing::warn!(
                 size = block.encode_size(),

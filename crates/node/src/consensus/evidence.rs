@@ -13,7 +13,8 @@
 //!   `taonet_types::evidence::Equivocation` (what `consensus.report_equivocation` carries):
 //!   round, the offender's key, each vote's proposal (parent view, payload) and its 64-byte
 //!   signature, taken from the engine's own votes. Records keep it (`equivocation`), so the
-//!   evidence can be submitted as is (submission itself is not automatic yet).
+//!   evidence can be submitted as is ([`super::report`] does, when the node has a reporter
+//!   account).
 //! - Records are deduplicated by (kind, epoch, view, key). The newest `capacity` are kept in
 //!   memory; with a file, every new record is also appended to it as one JSON line, and the
 //!   file is read back on open, so evidence survives restarts.
@@ -209,12 +210,15 @@ impl EvidenceLog {
 pub(crate) struct EvidenceReporter {
     pub(crate) log: EvidenceLog,
     pub(crate) provider: SeatProvider,
+    /// Where every verified vote is also recorded.
+    pub(crate) votes: super::votes::VoteBook,
 }
 
 impl Reporter for EvidenceReporter {
     type Activity = Activity<Scheme, sha256::Digest>;
 
     fn report(&mut self, activity: Self::Activity) -> Feedback {
+        self.votes.record_activity(&activity);
         let (kind, epoch, view, signer, proof) = match &activity {
             Activity::ConflictingNotarize(c) => (
                 EvidenceKind::ConflictingNotarize,

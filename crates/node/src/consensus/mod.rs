@@ -29,7 +29,12 @@
 //! - **Followers**: a node without a seat runs the same stack with a verifying (non-signing)
 //!   scheme and follows; when elected, it votes from the next boundary on.
 //! - **Gossip** ([`gossip`]): mempool-accepted transactions are batched to all peers.
-//! - **Evidence** ([`evidence`]): every conflicting-vote proof is kept.
+//! - **Evidence** ([`evidence`]): every conflicting-vote proof is kept, and reported as a
+//!   `consensus.report_equivocation` transaction when the node has a reporter account
+//!   ([`report`]).
+//! - **Participation** ([`votes`]): every verified vote and certificate signature is kept per
+//!   block; a proposal carries its parent's votes, which the runtime checks and counts
+//!   (`taonet_runtime::liveness`).
 //!
 //! Production entry point: [`run_validator`] (commonware's tokio runtime and authenticated
 //! discovery p2p). Tests drive [`start`] with the deterministic runtime and simulated p2p.
@@ -40,7 +45,9 @@ pub mod evidence;
 pub mod gossip;
 pub mod orchestrator;
 pub mod provider;
+pub mod report;
 mod run;
+pub mod votes;
 
 pub use block::{BlockCodec, ConsensusBlock};
 pub use evidence::{Evidence, EvidenceError, EvidenceKind, EvidenceLog};

@@ -22,7 +22,8 @@
 //!   have not finalized: marshal is hinted to fetch the finalization of our epoch's last
 //!   block from that peer.
 //! - Every engine's activity also goes through an attributable reporter into the evidence
-//!   log ([`super::evidence`]).
+//!   log ([`super::evidence`]) and the vote book ([`super::votes`]). With a reporter account,
+//!   the evidence is sent as transactions ([`super::report`]).
 
 use std::num::{NonZeroU16, NonZeroU64, NonZeroUsize};
 use std::sync::{Arc, Mutex};
@@ -64,7 +65,12 @@ use super::application::ChainApplication;
 use super::block::{BlockCodec, ConsensusBlock, digest_of};
 use super::evidence::{EvidenceLog, EvidenceReporter};
 use super::provider::{Scheme, SeatProvider};
+use super::report::{EvidenceSubmitter, REPORT_INTERVAL};
+use super::votes::VoteBook;
 use crate::chain::Chain;
+
+/// Blocks whose votes are kept for the proposals of their children.
+const VOTE_BOOK_BLOCKS: usize = 256;
 
 /// Channel of simplex votes (muxed by epoch).
 pub const CHANNEL_VOTES: u64 = 0;
@@ -103,6 +109,12 @@ pub struct ConsensusParams {
     pub partition_prefix: String,
     /// Finalized blocks handed out before one is acknowledged.
     pub max_pending_acks: usize,
+    /// How long past the block interval a proposer waits for the parent's missing votes
+    /// (liveness accounting counts only the votes a proposal carries).
+    pub vote_grace: Duration,
+    /// The account that signs and pays for the equivocation reports this node sends
+    /// ([`super::report`]); none: evidence is kept but not reported.
+    pub evidence_reporter: Option<taonet_crypto::Keypair>,
 }
 
 impl Default for ConsensusParams {
@@ -118,6 +130,8 @@ impl Default for ConsensusParams {
             block_interval: Duration::ZERO,
             partition_prefix: "taonet".into(),
             max_pending_acks: 16,
+            vote_grace: Duration::from_millis(200),
+            evidence_reporter: None,
         }
     }
 }
@@ -383,13 +397,16 @@ where
         resolver,
     );
 
+    let vote_book = VoteBook::new(VOTE_BOOK_BLOCKS);
     let application = ChainApplication::new(
         chain.clone(),
         provider.clone(),
         me.clone(),
         params.block_codec,
     )
-    .with_block_interval(params.block_interval);
+    .with_block_interval(params.block_interval)
+    .with_vote_grace(params.vote_grace)
+    .with_votes(vote_book.clone());
     let app: App<E> = Inline::new(
         context.child("application"),
         application,
@@ -403,6 +420,18 @@ where
         channels.transactions,
     );
 
+    if let Some(reporter) = params.evidence_reporter.clone() {
+        let mut submitter = EvidenceSubmitter::new(chain.clone(), evidence.clone(), reporter);
+        context
+            .child("evidence_report")
+            .spawn(move |ctx| async move {
+                loop {
+                    ctx.sleep(REPORT_INTERVAL).await;
+                    submitter.tick();
+                }
+            });
+    }
+
     let orchestrator = Orchestrator {
         context: context.child("orchestrator"),
         chain,
@@ -412,6 +441,7 @@ where
         manager,
         blocker,
         evidence: evidence.clone(),
+        vote_book,
         params,
         me,
         peers,
@@ -437,6 +467,7 @@ struct Orchestrator<E: NodeContext, M, B> {
     manager: M,
     blocker: B,
     evidence: EvidenceLog,
+    vote_book: VoteBook,
     params: ConsensusParams,
     me: PublicKey,
     peers: Vec<PublicKey>,
@@ -636,6 +667,7 @@ where
                 EvidenceReporter {
                     log: self.evidence.clone(),
                     provider: self.provider.clone(),
+                    votes: self.vote_book.clone(),
                 },
                 Sequential,
                 true,

@@ -55,6 +55,8 @@ pub fn participants(seats: &SeatSet) -> Set<PublicKey> {
 #[derive(Clone)]
 struct Entry {
     participants: Set<PublicKey>,
+    /// Per participant (in participant order): its index in the epoch's seat set.
+    seat_indices: Vec<u16>,
     hotkeys: Vec<(PublicKey, AccountId)>,
     scheme: Arc<Scheme>,
     signs: bool,
@@ -97,6 +99,17 @@ impl SeatProvider {
         if participants.is_empty() {
             return None;
         }
+        let seat_indices = participants
+            .iter()
+            .map(|key| {
+                seats
+                    .seats
+                    .iter()
+                    .position(|s| seat_key(&s.consensus_key).as_ref() == Some(key))
+                    .and_then(|i| u16::try_from(i).ok())
+                    .unwrap_or(u16::MAX)
+            })
+            .collect();
         let hotkeys = seats
             .seats
             .iter()
@@ -115,6 +128,7 @@ impl SeatProvider {
         };
         let entry = Entry {
             participants,
+            seat_indices,
             hotkeys,
             scheme: Arc::new(scheme),
             signs,
@@ -139,6 +153,13 @@ impl SeatProvider {
     /// The participants of `epoch`.
     pub fn participants(&self, epoch: u64) -> Option<Set<PublicKey>> {
         self.entry(epoch).map(|e| e.participants)
+    }
+
+    /// The index in the seat set of `epoch` of the participant at index `participant`.
+    pub fn seat_index(&self, epoch: u64, participant: u32) -> Option<u16> {
+        let entry = self.entry(epoch)?;
+        let index = *entry.seat_indices.get(usize::try_from(participant).ok()?)?;
+        (index != u16::MAX).then_some(index)
     }
 
     /// The hotkey holding the seat with consensus key `key` in `epoch`.

@@ -18,6 +18,9 @@ use taonet_node::consensus::{
     BlockCodec, ConsensusHandle, ConsensusParams, EvidenceLog, NetworkChannels, start,
 };
 use taonet_runtime::ChainSpec;
+use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
+
+use crate::byzantine::{MaybeByzantine, Plan};
 use taonet_types::tx::{BalancesCall, StakingCall};
 use taonet_types::{AccountId, Call, ChainDomain, Rao, SignedTransaction, Transaction};
 
@@ -57,6 +60,8 @@ pub struct Sim {
     pub oracle: Oracle<PublicKey, Ctx>,
     pub spec: ChainSpec,
     pub nodes: Vec<Node>,
+    /// Nodes that double-vote, with their plan.
+    pub byzantine: BTreeMap<usize, Plan>,
     _dirs: Vec<tempfile::TempDir>,
 }
 
@@ -84,6 +89,7 @@ pub fn key_bytes(key: &PublicKey) -> [u8; 32] {
     out
 }
 
+/// Node `i`'s parameters; its dev account (alice, bob, …) reports the evidence it sees.
 pub fn params(i: usize) -> ConsensusParams {
     ConsensusParams {
         block_codec: BlockCodec {
@@ -91,6 +97,7 @@ pub fn params(i: usize) -> ConsensusParams {
             ..BlockCodec::default()
         },
         partition_prefix: format!("node{i}"),
+        evidence_reporter: DEV_NAMES.get(i).map(|name| dev_keys(name).0),
         ..ConsensusParams::default()
     }
 }
@@ -98,6 +105,17 @@ pub fn params(i: usize) -> ConsensusParams {
 impl Sim {
     /// `n` nodes; the first `validators` hold genesis seats; `epoch_length` blocks per epoch.
     pub async fn new(context: Ctx, n: usize, validators: usize, epoch_length: u64) -> Sim {
+        Sim::with_byzantine(context, n, validators, epoch_length, BTreeMap::new()).await
+    }
+
+    /// Like [`Sim::new`], with nodes that double-vote per their plan.
+    pub async fn with_byzantine(
+        context: Ctx,
+        n: usize,
+        validators: usize,
+        epoch_length: u64,
+        byzantine: BTreeMap<usize, Plan>,
+    ) -> Sim {
         let keys: Vec<PrivateKey> = (0..n as u64).map(node_key).collect();
         let spec = spec(validators, epoch_length);
         let (network, oracle) = Network::new_with_peers(
@@ -136,6 +154,7 @@ impl Sim {
             oracle,
             spec,
             nodes,
+            byzantine,
             _dirs: dirs,
         };
         for i in 0..n {
@@ -156,10 +175,20 @@ impl Sim {
         for channel in 0..6u64 {
             regs.push(control.register(channel, quota).await.unwrap());
         }
-        let mut regs = regs.into_iter();
+        let plan = self.byzantine.get(&i).cloned();
+        let mut regs = regs.into_iter().map(|(s, r)| {
+            (
+                MaybeByzantine {
+                    inner: s,
+                    plan: None,
+                },
+                r,
+            )
+        });
         let mut next = || regs.next().unwrap();
+        let (votes, votes_rx) = next();
         let channels = NetworkChannels {
-            votes: next(),
+            votes: (MaybeByzantine { plan, ..votes }, votes_rx),
             certificates: next(),
             resolver: next(),
             backfill: next(),

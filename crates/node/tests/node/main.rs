@@ -2,6 +2,7 @@
 //! simplex + marshal, simulated p2p and simulated time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod byzantine;
 mod harness;
 mod rpc;
 
@@ -54,6 +55,33 @@ fn four_seats_finalize_the_same_blocks() {
             txs, 20,
             "every submitted transfer is finalized exactly once"
         );
+        // From height 2 on, blocks carry a quorum of verified votes for their parent, and the
+        // runtime counts them: every seat is live.
+        let chain = sim.nodes[0].chain();
+        let carried = (2..=common)
+            .filter(|h| {
+                chain
+                    .block_by_height(*h)
+                    .unwrap()
+                    .parent_votes
+                    .is_some_and(|v| v.votes.len() >= 3)
+            })
+            .count() as u64;
+        assert!(
+            carried * 10 >= (common - 1) * 9,
+            "{carried} of {} blocks carry their parent's votes",
+            common - 1
+        );
+        assert!(chain.block_by_height(1).unwrap().parent_votes.is_none());
+        let participation = chain.finalized_state().participation(0).cloned().unwrap();
+        assert_eq!(u64::from(participation.counted), carried);
+        assert_eq!(participation.voted.len(), 4);
+        for seat in 0..4 {
+            assert!(
+                participation.missed_ppb(seat) < 200_000_000,
+                "seat {seat} is live: {participation:?}"
+            );
+        }
         println!(
             "4 seats: {common} blocks in {elapsed:.1} simulated s ({:.2} blocks/s)",
             common as f64 / elapsed
@@ -210,4 +238,192 @@ fn same_seed_same_result() {
     assert_eq!(first.iter().map(|b| b.transactions.len()).sum::<usize>(), 5);
     assert_eq!(first, second);
     assert_eq!(audit, audit_again);
+}
+
+/// Seat 3 (dave) double-votes once in epoch 0: the honest nodes detect the conflict (and block
+/// the offender on p2p, as commonware does with a peer that sends conflicting votes), report it
+/// as a transaction, and all of them apply the same slash and jail (same blocks, same state
+/// roots) while the chain keeps finalizing on the three honest seats; dave is left out of the
+/// next election.
+#[test]
+fn a_double_voting_seat_is_slashed_and_jailed_on_every_node() {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex, atomic::AtomicBool};
+    use taonet_node::consensus::EvidenceKind;
+    use taonet_runtime::slashing::{JailReason, slash_amount};
+
+    run(11, 10 * MINUTE, |ctx| async move {
+        let epoch_length = 40;
+        let domain = harness::spec(4, epoch_length).build().unwrap().domain;
+        let plan = byzantine::Plan {
+            key: harness::node_key(3),
+            domain,
+            epoch: 0,
+            view: 6,
+            done: Arc::new(AtomicBool::new(false)),
+            round: Arc::new(Mutex::new(None)),
+        };
+        let sim = Sim::with_byzantine(
+            ctx.child("sim"),
+            4,
+            4,
+            epoch_length,
+            BTreeMap::from([(3, plan.clone())]),
+        )
+        .await;
+        let (_, dave_hot) = dev_keys("dave");
+        let dave = dave_hot.account_id();
+        let stake_before = sim.nodes[0]
+            .chain()
+            .finalized_state()
+            .total_hotkey_stake(&dave);
+        let issuance_before = sim.nodes[0]
+            .chain()
+            .finalized_state()
+            .globals
+            .total_issuance;
+
+        // Wait until every honest node has finalized the slash.
+        let honest = [0, 1, 2];
+        let deadline = ctx.current() + 2 * MINUTE;
+        while !honest
+            .iter()
+            .all(|i| sim.nodes[*i].chain().finalized_state().is_jailed(&dave))
+        {
+            assert!(
+                ctx.current() < deadline,
+                "dave was not jailed; heights {:?}, double vote at {:?}",
+                (0..4).map(|i| sim.height(i)).collect::<Vec<_>>(),
+                plan.round.lock().unwrap()
+            );
+            sim.sleep(Duration::from_millis(200)).await;
+        }
+        let (epoch, view) = plan.round.lock().unwrap().expect("dave double-voted");
+        assert_eq!(epoch, 0);
+        // The honest nodes kept the evidence.
+        for i in 0..3 {
+            let evidence = sim.nodes[i].consensus().evidence().all();
+            assert!(
+                evidence
+                    .iter()
+                    .any(|e| e.kind == EvidenceKind::ConflictingNotarize
+                        && e.view == view
+                        && e.hotkey == Some(dave)),
+                "node {i} kept the evidence: {evidence:?}"
+            );
+        }
+        let slashed_at = sim.height(0);
+
+        // The chain keeps finalizing, past the end of epoch 0 (where the seats of epoch 2 are
+        // elected without dave) and into epoch 2.
+        let target = (2 * epoch_length + 5).max(slashed_at + 10);
+        sim.wait_height(&honest, target, 3 * MINUTE).await;
+        let common = sim.assert_same_chain(&honest);
+        assert!(common >= target);
+        let roots: Vec<_> = honest
+            .iter()
+            .map(|i| {
+                sim.nodes[*i]
+                    .chain()
+                    .block_by_height(common)
+                    .unwrap()
+                    .state_root
+            })
+            .collect();
+        assert!(roots.windows(2).all(|w| w[0] == w[1]), "{roots:?}");
+
+        let state = sim.nodes[1].chain().finalized_state();
+        let jail = state.jail_of(&dave).unwrap();
+        assert_eq!(jail.reason, JailReason::Equivocation);
+        let slashes = state.slashes_of(&dave);
+        assert_eq!(slashes.len(), 1, "one offence, slashed once: {slashes:?}");
+        let record = slashes[0].1;
+        let fraction = state.params().slash_fraction_ppb;
+        assert_eq!(record.fraction_ppb, fraction);
+        // dave's stake is all its own (no nominators): exactly the fraction of it was burned.
+        assert_eq!(record.stake_burned, slash_amount(stake_before, fraction));
+        assert!(record.stake_burned.0 > 0);
+        assert!(
+            state.globals.total_burned >= record.stake_burned,
+            "the slash is burned"
+        );
+        assert!(issuance_before.0 > 0);
+        // Out of the election at the end of epoch 0: epoch 2 has three seats, none of them dave.
+        let seats = state.seats(2).unwrap();
+        assert_eq!(seats.seats.len(), 3);
+        assert!(seats.seats.iter().all(|s| s.hotkey != dave));
+        // Reported once (other reports of the same offence, if any, were refused).
+        assert_eq!(state.offences.len(), 1);
+    });
+}
+
+/// Seat 3 is down for the whole of epoch 0: at its end it is jailed for liveness (not
+/// slashed) on every node and left out of epoch 2; the three others keep finalizing, and
+/// participation shows who voted.
+#[test]
+fn an_offline_seat_is_jailed_for_liveness() {
+    use taonet_runtime::slashing::JailReason;
+
+    run(12, 10 * MINUTE, |ctx| async move {
+        let epoch_length = 30;
+        let mut sim = Sim::new(ctx.child("sim"), 4, 4, epoch_length).await;
+        sim.crash(3).await;
+        let (_, dave_hot) = dev_keys("dave");
+        let dave = dave_hot.account_id();
+        sim.wait_height(&[0, 1, 2], 2 * epoch_length + 5, 3 * MINUTE)
+            .await;
+        sim.assert_same_chain(&[0, 1, 2]);
+        let state = sim.nodes[0].chain().finalized_state();
+        let jail = state.jail_of(&dave).expect("dave is jailed");
+        assert_eq!(jail.reason, JailReason::Liveness);
+        assert_eq!(jail.jailed_at, epoch_length - 1, "at the end of epoch 0");
+        assert!(state.slashes_of(&dave).is_empty(), "not slashed");
+        let seats = state.seats(0).unwrap();
+        let participation = state.participation(0).unwrap();
+        assert!(participation.counted as u64 >= (epoch_length - 1) / 2);
+        for (i, seat) in seats.seats.iter().enumerate() {
+            if seat.hotkey == dave {
+                assert_eq!(participation.voted[i], 0);
+            } else {
+                assert!(
+                    participation.missed_ppb(i) < 100_000_000,
+                    "{participation:?}"
+                );
+                assert!(!state.is_jailed(&seat.hotkey));
+            }
+        }
+        assert!(
+            state
+                .seats(2)
+                .unwrap()
+                .seats
+                .iter()
+                .all(|s| s.hotkey != dave)
+        );
+        // The same, as the RPC reports it.
+        use taonet_client::api::TaonetApiServer;
+        use taonet_crypto::Ss58;
+        let api = taonet_node::rpc::RpcApi::new(
+            sim.nodes[0].chain().clone(),
+            taonet_node::rpc::NetworkStatus::default(),
+        );
+        let info = api.state_get_participation(Some(0)).await.unwrap().unwrap();
+        assert_eq!(info.epoch, 0);
+        assert_eq!(info.counted_blocks, participation.counted);
+        let row = info
+            .seats
+            .iter()
+            .find(|s| s.hotkey == dave.to_ss58())
+            .unwrap();
+        assert_eq!(row.missed, participation.counted);
+        assert_eq!(row.missed_ppb, 1_000_000_000);
+        assert!(row.jailed);
+        assert_eq!(info.seats.iter().filter(|s| s.jailed).count(), 1);
+
+        // Back online, it follows the chain without a seat.
+        sim.start(3).await;
+        let target = sim.height(0) + 5;
+        sim.wait_height(&[0, 1, 2, 3], target, 3 * MINUTE).await;
+        sim.assert_same_chain(&[0, 1, 2, 3]);
+    });
 }

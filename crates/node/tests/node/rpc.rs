@@ -236,6 +236,24 @@ async fn reads_and_submit_and_watch() {
             .unwrap()
             .is_empty()
     );
+    // Participation of the current epoch: one seat; none of these blocks carries votes (they
+    // are built without consensus), so nothing is counted. Unknown epochs have none.
+    let p = client.state_get_participation(None).await.unwrap().unwrap();
+    assert_eq!(p.seats.len(), 1);
+    assert_eq!(p.counted_blocks, 0);
+    assert_eq!((p.seats[0].voted, p.seats[0].missed), (0, 0));
+    assert!(!p.seats[0].jailed);
+    assert_eq!(
+        p.missed_votes_jail_ppb,
+        n.chain.finalized_state().params().missed_votes_jail_ppb
+    );
+    assert!(
+        client
+            .state_get_participation(Some(1_000_000))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let e = client
         .state_get_jail("5notanaddress".into())
         .await

@@ -5,8 +5,8 @@
 use commonware_codec::{Copying, Decode, DecodeExt, Encode, Error};
 use taonet_types::tx::{BalancesCall, WeightsCall};
 use taonet_types::{
-    AccountId, Block, BlockLimits, Call, Hash, HyperparamUpdate, Rao, Seat, SeatSet,
-    SignedTransaction, Transaction,
+    AccountId, Block, BlockLimits, Call, Hash, HyperparamUpdate, ParentVote, ParentVoteKind,
+    ParentVotes, Rao, Seat, SeatSet, SignedTransaction, Transaction,
 };
 
 fn fixture(name: &str, actual: &[u8]) {
@@ -64,6 +64,29 @@ fn block() -> Block {
                 stake: Rao(7),
             }],
         }),
+        parent_votes: None,
+    }
+}
+
+fn voted_block() -> Block {
+    Block {
+        parent_votes: Some(ParentVotes {
+            view: 12,
+            parent_view: 11,
+            votes: vec![
+                ParentVote {
+                    seat: 0,
+                    kind: ParentVoteKind::Notarize,
+                    signature: [0x11; 64],
+                },
+                ParentVote {
+                    seat: 3,
+                    kind: ParentVoteKind::Finalize,
+                    signature: [0x22; 64],
+                },
+            ],
+        }),
+        ..block()
     }
 }
 
@@ -91,6 +114,40 @@ fn block_encoding_is_pinned() {
     fixture("block.hex", &bytes);
     fixture("block_hash.hex", &b.hash().0);
     assert_eq!(decode_block(&bytes).unwrap(), b);
+}
+
+#[test]
+fn parent_votes_are_encoded_and_hashed() {
+    let b = voted_block();
+    let bytes = b.encode();
+    fixture("voted_block.hex", &bytes);
+    assert_eq!(decode_block(&bytes).unwrap(), b);
+    // The votes are covered by the hash; a block without them keeps its old hash.
+    assert_ne!(b.hash(), block().hash());
+    let mut other = b.clone();
+    other.parent_votes.as_mut().unwrap().votes[1].signature[0] ^= 1;
+    assert_ne!(other.hash(), b.hash());
+    for len in 0..bytes.len() {
+        assert!(decode_block(&bytes[..len]).is_err(), "prefix of {len}");
+    }
+    // An unknown vote kind and more votes than seats are refused.
+    let mut bad_kind = bytes.to_vec();
+    let kind_at = bytes.len() - 64 - 1;
+    assert_eq!(bad_kind[kind_at], 1);
+    bad_kind[kind_at] = 2;
+    assert!(matches!(
+        decode_block(&bad_kind),
+        Err(Error::InvalidEnum(2))
+    ));
+    let mut many = b.clone();
+    let one = many.parent_votes.as_ref().unwrap().votes[0].clone();
+    many.parent_votes.as_mut().unwrap().votes = vec![one; taonet_types::block::MAX_SEATS + 1];
+    assert!(decode_block(&many.encode()).is_err());
+    // JSON: absent when there are none, round-trips when present.
+    let json = serde_json::to_value(block()).unwrap();
+    assert!(json.get("parent_votes").is_none());
+    let back: Block = serde_json::from_value(serde_json::to_value(&b).unwrap()).unwrap();
+    assert_eq!(back, b);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod emission;
 mod evidence;
 mod genesis;
 mod governance;
+mod liveness;
 mod neurons;
 mod properties;
 mod seats;
