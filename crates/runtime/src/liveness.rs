@@ -202,14 +202,7 @@ impl State {
     pub(crate) fn liveness_step(&mut self, height: BlockNumber) -> Vec<AccountId> {
         let epoch = self.consensus_epoch(height);
         if epoch >= SEAT_SETS_KEPT {
-            let old: Vec<u64> = self
-                .participation
-                .range(..epoch - SEAT_SETS_KEPT)
-                .map(|(e, _)| *e)
-                .collect();
-            for e in old {
-                self.participation.remove(&e);
-            }
+            self.participation.remove_below(&(epoch - SEAT_SETS_KEPT));
         }
         let p = self.params();
         let threshold = p.missed_votes_jail_ppb;

@@ -112,14 +112,7 @@ impl State {
         }
         self.seat_sets.insert(epoch, set.clone());
         if epoch >= SEAT_SETS_KEPT {
-            let old: Vec<u64> = self
-                .seat_sets
-                .range(..epoch - SEAT_SETS_KEPT)
-                .map(|(e, _)| *e)
-                .collect();
-            for e in old {
-                self.seat_sets.remove(&e);
-            }
+            self.seat_sets.remove_below(&(epoch - SEAT_SETS_KEPT));
         }
         set
     }

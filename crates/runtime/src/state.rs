@@ -96,6 +96,17 @@ impl<K: Ord + Clone, V: Clone> TrackedMap<K, V> {
         self.map.range(range)
     }
 
+    /// Removes every entry whose key is below `bound`.
+    pub fn remove_below(&mut self, bound: &K) {
+        let old: Vec<K> = self
+            .range(..bound.clone())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in old {
+            self.remove(&k);
+        }
+    }
+
     /// The first entry.
     pub fn first(&self) -> Option<(&K, &V)> {
         self.map.get_min().map(|(k, v)| (k, v))

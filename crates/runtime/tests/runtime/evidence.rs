@@ -6,7 +6,6 @@
 use commonware_codec::{DecodeExt, Encode};
 use commonware_cryptography::Signer;
 use commonware_cryptography::ed25519::PrivateKey;
-use taonet_runtime::ChainSpec;
 use taonet_runtime::error::{DispatchError, EvidenceError, SlashingError};
 use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
 use taonet_runtime::slashing::JailReason;
@@ -14,26 +13,7 @@ use taonet_types::evidence::{Equivocation, EquivocationKind, SignedVote, VotePro
 use taonet_types::tx::ConsensusCall;
 use taonet_types::{AccountId, Call, ChainDomain, Hash};
 
-use crate::support::{Chain, cold, hot};
-
-/// Consensus key of dev validator `i` (alice = 0, bob = 1, …).
-fn seat_key(i: u64) -> PrivateKey {
-    PrivateKey::from_seed(7_000 + i)
-}
-
-fn key_bytes(k: &PrivateKey) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&k.public_key().encode());
-    out
-}
-
-/// Dev chain whose four validators (alice … dave) vote with [`seat_key`].
-fn chain_with(f: impl FnOnce(&mut ChainSpec)) -> Chain {
-    let keys: Vec<[u8; 32]> = (0..4).map(|i| key_bytes(&seat_key(i))).collect();
-    let mut spec = ChainSpec::dev(&keys);
-    f(&mut spec);
-    Chain::new(&spec)
-}
+use crate::support::{Chain, chain_with_seats as chain_with, cold, hot, key_bytes, seat_key};
 
 fn chain() -> Chain {
     chain_with(|_| {})

@@ -8,30 +8,17 @@ use taonet_runtime::error::LivenessError;
 use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
 use taonet_runtime::liveness::quorum;
 use taonet_runtime::slashing::JailReason;
-use taonet_runtime::{BlockError, BlockOutcome, ChainSpec, apply_block, build_block_with_votes};
+use taonet_runtime::{BlockError, BlockOutcome, apply_block, build_block_with_votes};
 use taonet_types::evidence::VoteProposal;
 use taonet_types::{AccountId, Block, ParentVote, ParentVoteKind, ParentVotes};
 
-use crate::support::{Chain, cold, hot};
+use crate::support::{Chain, chain_with_seats as chain_with, cold, hot, key_bytes};
 
 const NAMES: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 
 /// Consensus key of dev validator `i` (alice = 0, bob = 1, …).
 fn seat_key(i: usize) -> PrivateKey {
-    PrivateKey::from_seed(9_000 + i as u64)
-}
-
-fn key_bytes(k: &PrivateKey) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&k.public_key().encode());
-    out
-}
-
-fn chain_with(f: impl FnOnce(&mut ChainSpec)) -> Chain {
-    let keys: Vec<[u8; 32]> = (0..4).map(|i| key_bytes(&seat_key(i))).collect();
-    let mut spec = ChainSpec::dev(&keys);
-    f(&mut spec);
-    Chain::new(&spec)
+    crate::support::seat_key(i as u64)
 }
 
 /// The index of validator `i`'s seat in the seat set of the parent of the next block.

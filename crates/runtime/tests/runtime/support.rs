@@ -44,6 +44,30 @@ pub fn key(seed: u8) -> Keypair {
     Keypair::from_seed(&[seed; 32])
 }
 
+/// Consensus key of dev validator `i` (alice = 0, bob = 1, …) in [`chain_with_seats`].
+pub fn seat_key(i: u64) -> commonware_cryptography::ed25519::PrivateKey {
+    use commonware_cryptography::Signer;
+    commonware_cryptography::ed25519::PrivateKey::from_seed(7_000 + i)
+}
+
+/// The 32 bytes of an ed25519 key's public key.
+pub fn key_bytes(k: &commonware_cryptography::ed25519::PrivateKey) -> [u8; 32] {
+    use commonware_codec::Encode;
+    use commonware_cryptography::Signer;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&k.public_key().encode());
+    out
+}
+
+/// A dev chain whose four validators (alice … dave) vote with [`seat_key`], its spec
+/// adjusted by `f`.
+pub fn chain_with_seats(f: impl FnOnce(&mut ChainSpec)) -> Chain {
+    let keys: Vec<[u8; 32]> = (0..4).map(|i| key_bytes(&seat_key(i))).collect();
+    let mut spec = ChainSpec::dev(&keys);
+    f(&mut spec);
+    Chain::new(&spec)
+}
+
 /// The block author used when no seats exist; it receives the fees and nothing else.
 pub const PROPOSER: AccountId = AccountId([0xEE; 32]);
 
