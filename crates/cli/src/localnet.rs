@@ -28,6 +28,7 @@ use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 use crate::context::{Localnet, LocalnetNode, default_localnet_dir, pid_alive};
 use crate::localnet_neurons::{self as neurons, NeuronPlan};
 use crate::node_cmd::consensus_public_key;
+use crate::progress::Stages;
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -44,7 +45,7 @@ enum LocalnetCommand {
     /// Start a local network (or restart a stopped one) and wait until it finalizes blocks.
     Up(UpArgs),
     /// Show every node's heights and roots, and the subnet's neurons.
-    Status,
+    Status(StatusArgs),
     /// Stop one node or neuron (SIGTERM, then SIGKILL after 10 s).
     Stop(NodeName),
     /// Start one stopped node (on its data) or neuron again.
@@ -94,6 +95,14 @@ struct UpArgs {
 }
 
 #[derive(Args, Debug)]
+struct StatusArgs {
+    /// Keep refreshing every SECS seconds until Ctrl-C (with --json: one JSON line per
+    /// refresh).
+    #[arg(long, value_name = "SECS")]
+    watch: Option<u64>,
+}
+
+#[derive(Args, Debug)]
 struct NodeName {
     /// Node or neuron name, e.g. validator-1 or miner-0 (see `taonet localnet status`).
     name: String,
@@ -113,7 +122,10 @@ pub fn run(args: LocalnetArgs, global: Global) -> Result<ExitCode> {
     };
     match args.command {
         LocalnetCommand::Up(a) => up(&dir, &a, global),
-        LocalnetCommand::Status => status(&dir, global),
+        LocalnetCommand::Status(a) => match a.watch {
+            None => status(&dir, global),
+            Some(secs) => watch(&dir, secs, global),
+        },
         LocalnetCommand::Stop(n) => stop_one(&dir, &n.name, global),
         LocalnetCommand::Start(n) => start_one(&dir, &n.name, global),
         LocalnetCommand::Down(a) => down(&dir, a.purge, global),
@@ -326,52 +338,11 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
     }
     net.save()?;
 
-    let spinner =
-        (!global.json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
-            let s = indicatif::ProgressBar::new_spinner();
-            s.enable_steady_tick(Duration::from_millis(120));
-            s.set_message(format!("starting {} validators…", net.nodes.len()));
-            s
-        });
+    let stages = Stages::new(global.json);
     let rt = runtime()?;
-    let deadline = Instant::now() + Duration::from_secs(a.timeout);
-    let rpc = net.nodes[0].rpc.clone();
-    loop {
-        let height = rt.block_on(finalized_height(&rpc));
-        if let (Some(s), Some(h)) = (&spinner, height) {
-            s.set_message(format!("waiting for finality… finalized height {h}"));
-        }
-        if height.is_some_and(|h| h >= 2) {
-            break;
-        }
-        if let Some(dead) = net.nodes.iter().find(|n| !pid_alive(n.pid)) {
-            if let Some(s) = &spinner {
-                s.finish_and_clear();
-            }
-            bail!(
-                "node {} exited during start-up; its log ({}) ends with:\n{}",
-                dead.name,
-                dead.log.display(),
-                tail(&dead.log, 20)
-            );
-        }
-        if Instant::now() > deadline {
-            if let Some(s) = &spinner {
-                s.finish_and_clear();
-            }
-            bail!(
-                "no finalized block after {} s; the nodes are still running (see `taonet localnet status`, logs in {})",
-                a.timeout,
-                dir.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    wait_for_validators(&net, a, &stages, &rt)?;
     if !a.no_neurons && a.miners > 0 {
-        start_neurons(&mut net, a, spinner.as_ref(), &rt)?;
-    }
-    if let Some(s) = &spinner {
-        s.finish_and_clear();
+        start_neurons(&mut net, a, &stages, &rt)?;
     }
     if global.json {
         println!("{}", serde_json::to_string(&net)?);
@@ -449,16 +420,66 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
 
 /// Plans (first time), registers and starts the subnet's neurons, then waits until every
 /// miner is registered with its axon published (or the timeout passes: a warning).
+/// Waits until every validator's RPC reports a finalized height of at least 2.
+fn wait_for_validators(
+    net: &Localnet,
+    a: &UpArgs,
+    stages: &Stages,
+    rt: &tokio::runtime::Runtime,
+) -> Result<()> {
+    let total = net.nodes.len();
+    let stage = stages.stage("validators", total as u64);
+    stage.set(0, "starting…");
+    let deadline = Instant::now() + Duration::from_secs(a.timeout);
+    loop {
+        let heights: Vec<Option<u64>> = net
+            .nodes
+            .iter()
+            .map(|n| rt.block_on(finalized_height(&n.rpc)))
+            .collect();
+        let finalizing = heights.iter().filter(|h| h.is_some_and(|h| h >= 2)).count();
+        let top = heights.iter().flatten().max().copied();
+        stage.set(
+            finalizing as u64,
+            match top {
+                Some(h) => format!("finalizing, height {h}"),
+                None => "waiting for the first blocks…".into(),
+            },
+        );
+        if finalizing == total {
+            stage.finish(format!(
+                "{total} finalizing, height {}",
+                top.unwrap_or_default()
+            ));
+            return Ok(());
+        }
+        if let Some(dead) = net.nodes.iter().find(|n| !pid_alive(n.pid)) {
+            stage.abandon(format!("{} exited", dead.name));
+            bail!(
+                "node {} exited during start-up; its log ({}) ends with:\n{}",
+                dead.name,
+                dead.log.display(),
+                tail(&dead.log, 20)
+            );
+        }
+        if Instant::now() > deadline {
+            stage.abandon("timed out");
+            bail!(
+                "only {finalizing} of {total} validators finalize blocks after {} s; the nodes are still running (see `taonet localnet status`, logs in {})",
+                a.timeout,
+                net.dir.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 fn start_neurons(
     net: &mut Localnet,
     a: &UpArgs,
-    spinner: Option<&indicatif::ProgressBar>,
+    stages: &Stages,
     rt: &tokio::runtime::Runtime,
 ) -> Result<()> {
-    let say = |m: String| match spinner {
-        Some(s) => s.set_message(m),
-        None => eprintln!("{m}"),
-    };
     if net.neurons.is_empty() {
         let plan = NeuronPlan {
             miners: a.miners,
@@ -466,45 +487,78 @@ fn start_neurons(
             health_port: a.health_port,
             train_bytes: a.train_bytes,
         };
-        net.neurons = neurons::plan(net, &plan, &say)?;
+        let models = stages.stage("miner models", a.miners.min(neurons::MAX_MINERS) as u64);
+        let total = std::cell::Cell::new(0u64);
+        net.neurons = neurons::plan(net, &plan, &|done, of, what| {
+            total.set(of as u64);
+            models.set(done as u64, what);
+        })?;
+        models.finish(format!("{} trained, the rest on disk", total.get()));
         net.save()?;
     }
     neurons::check_ports(&net.neurons)?;
-    say("registering the subnet validators…".into());
     rt.block_on(neurons::register_validators(net))?;
     for i in 0..net.neurons.len() {
         net.neurons[i].pid = neurons::spawn(net, i)?;
     }
     net.save()?;
+    let miners = net.neurons.iter().filter(|n| n.role == "miner").count();
+    let validators: Vec<_> = net
+        .neurons
+        .iter()
+        .filter(|n| n.role == "validator")
+        .cloned()
+        .collect();
+    let serving_stage = stages.stage("miners serving", miners as u64);
+    let validator_stage = stages.stage("subnet validators", validators.len() as u64);
     let deadline = Instant::now() + Duration::from_secs(a.timeout);
     let rpc = net.nodes[0].rpc.clone();
+    let (mut miners_done, mut validators_done) = (false, false);
     loop {
-        let serving = rt.block_on(async {
-            let client = Client::connect(&rpc).await.ok()?;
-            let m = client
-                .state_get_metagraph(neurons::NETUID, false, false)
-                .await
-                .ok()??;
-            Some(
-                net.neurons
-                    .iter()
-                    .filter(|n| n.role == "miner")
-                    .filter(|n| {
-                        m.neurons
-                            .iter()
-                            .any(|x| x.hotkey == n.hotkey && x.axon.is_some())
-                    })
-                    .count(),
-            )
-        });
-        let miners = net.neurons.iter().filter(|n| n.role == "miner").count();
-        if let Some(k) = serving {
-            say(format!("miners registered and serving: {k}/{miners}"));
-            if k == miners {
-                return Ok(());
+        if !miners_done {
+            let serving = rt.block_on(async {
+                let client = Client::connect(&rpc).await.ok()?;
+                let m = client
+                    .state_get_metagraph(neurons::NETUID, false, false)
+                    .await
+                    .ok()??;
+                Some(
+                    net.neurons
+                        .iter()
+                        .filter(|n| n.role == "miner")
+                        .filter(|n| {
+                            m.neurons
+                                .iter()
+                                .any(|x| x.hotkey == n.hotkey && x.axon.is_some())
+                        })
+                        .count(),
+                )
+            });
+            if let Some(k) = serving {
+                serving_stage.set(k as u64, "registered with an axon on chain");
+                if k == miners {
+                    serving_stage.finish(format!("{k} registered and serving"));
+                    miners_done = true;
+                }
             }
         }
+        if !validators_done {
+            let healthy = validators
+                .iter()
+                .filter(|v| neurons::health(&v.health).is_some())
+                .count();
+            validator_stage.set(healthy as u64, "querying miners, setting weights");
+            if healthy == validators.len() {
+                validator_stage.finish(format!("{healthy} running"));
+                validators_done = true;
+            }
+        }
+        if miners_done && validators_done {
+            return Ok(());
+        }
         if let Some(dead) = net.neurons.iter().find(|n| !pid_alive(n.pid)) {
+            serving_stage.abandon(format!("{} exited", dead.name));
+            validator_stage.abandon("");
             bail!(
                 "{} exited during start-up; its log ({}) ends with:\n{}",
                 dead.name,
@@ -513,14 +567,36 @@ fn start_neurons(
             );
         }
         if Instant::now() > deadline {
+            serving_stage.abandon("still starting");
+            validator_stage.abandon("");
             eprintln!(
-                "warning: not every miner is serving after {} s; they keep trying (see `taonet localnet status` and the logs in {})",
+                "warning: not every neuron is up after {} s; they keep trying (see `taonet localnet status` and the logs in {})",
                 a.timeout,
                 net.dir.join("neurons").display()
             );
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// `status --watch`: the summary again every `secs` seconds (the screen is cleared between
+/// refreshes on a terminal), until interrupted.
+fn watch(dir: &Path, secs: u64, global: Global) -> Result<ExitCode> {
+    if secs == 0 {
+        return Err(usage!("--watch needs a period of at least 1 second"));
+    }
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    loop {
+        if terminal && !global.json {
+            print!("\x1b[2J\x1b[H");
+        }
+        status(dir, global)?;
+        if !global.json {
+            println!("(refreshing every {secs} s; Ctrl-C to stop)");
+        }
+        std::io::Write::flush(&mut std::io::stdout())?;
+        std::thread::sleep(Duration::from_secs(secs));
     }
 }
 

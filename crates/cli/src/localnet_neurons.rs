@@ -52,11 +52,11 @@ pub struct NeuronPlan {
 }
 
 /// Trains the models (if missing), writes the miners' hotkeys and returns the neuron
-/// records for a new network.
+/// records for a new network. `progress(done, total, what)` follows the training.
 pub fn plan(
     net: &Localnet,
     p: &NeuronPlan,
-    progress: &dyn Fn(String),
+    progress: &dyn Fn(usize, usize, String),
 ) -> Result<Vec<LocalnetNeuron>> {
     let models = net.dir.join("models");
     std::fs::create_dir_all(&models).with_context(|| format!("creating {}", models.display()))?;
@@ -72,15 +72,25 @@ pub fn plan(
     };
     let language = Language::new();
     let mut text: Option<Vec<u8>> = None;
-    for i in 0..p.miners.min(MAX_MINERS) {
+    let model_path = |order: usize| models.join(format!("ngram-{order}.safetensors"));
+    let miners = p.miners.min(MAX_MINERS);
+    let to_train = MINER_ORDERS[..miners]
+        .iter()
+        .filter(|o| !model_path(**o).exists())
+        .count();
+    let mut trained = 0;
+    progress(0, to_train, "models on disk".into());
+    for i in 0..miners {
         let order = MINER_ORDERS[i];
-        let path = models.join(format!("ngram-{order}.safetensors"));
+        let path = model_path(order);
         if !path.exists() {
-            progress(format!("training miner models: byte {order}-gram…"));
+            progress(trained, to_train, format!("training a byte {order}-gram…"));
             let text = text.get_or_insert_with(|| language.text(1, p.train_bytes));
             NgramModel::train(order, text, |_| {})
                 .and_then(|m| m.save(&path))
                 .with_context(|| format!("training {}", path.display()))?;
+            trained += 1;
+            progress(trained, to_train, format!("byte {order}-gram trained"));
         }
         let wallet_name = DEV_NAMES[2 + i].to_string();
         let hotkey = miner_hotkey(&net.wallet_path, &wallet_name)?;

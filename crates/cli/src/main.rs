@@ -16,6 +16,7 @@ mod localnet_neurons;
 mod neuron;
 mod node_cmd;
 mod password;
+mod progress;
 mod sim;
 mod wallet;
 

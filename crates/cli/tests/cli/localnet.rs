@@ -213,6 +213,31 @@ fn four_validators_survive_a_sigkill_and_agree_again() {
     let net = Localnet::up(4);
     let rt = rt();
     let rpcs: Vec<String> = (0..4).map(|i| net.rpc(i)).collect();
+
+    // `status --watch` keeps reporting: one JSON document per refresh, heights moving on.
+    let mut watcher = Command::new(taonet_bin())
+        .args(["--json", "localnet", "--dir"])
+        .arg(net.dir.path())
+        .args(["status", "--watch", "1"])
+        .env("HOME", net.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(3_500));
+    watcher.kill().unwrap();
+    let out = watcher.wait_with_output().unwrap();
+    let snapshots: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(snapshots.len() >= 2, "{snapshots:?}");
+    let height = |v: &Value| v["nodes"][0]["finalized_height"].as_u64().unwrap();
+    assert!(height(snapshots.last().unwrap()) > height(&snapshots[0]));
+    assert!(
+        snapshots
+            .iter()
+            .all(|s| s["nodes"].as_array().unwrap().len() == 4)
+    );
     let client = rt.block_on(Client::connect(&rpcs[0])).unwrap();
     let props = rt.block_on(client.system_properties()).unwrap();
     let domain = ChainDomain {

@@ -1,0 +1,86 @@
+//! Start-up progress of `taonet localnet up`: one bar per stage on a terminal, one line per
+//! finished stage otherwise (logs, pipes, `--json`, which keeps stdout clean).
+
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// The stages of one start-up.
+pub struct Stages {
+    multi: Option<MultiProgress>,
+    /// Whether plain lines are printed (no terminal, not `--json`).
+    lines: bool,
+}
+
+/// One stage: `done / total` with a message.
+pub struct Stage {
+    bar: Option<ProgressBar>,
+    name: String,
+    lines: bool,
+    total: u64,
+}
+
+impl Stages {
+    /// Bars on stderr when it is a terminal and `quiet` is false; plain lines when it is not a
+    /// terminal; nothing when `quiet`.
+    pub fn new(quiet: bool) -> Stages {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        Stages {
+            multi: (!quiet && terminal).then(MultiProgress::new),
+            lines: !quiet && !terminal,
+        }
+    }
+
+    /// A new stage of `total` steps.
+    pub fn stage(&self, name: &str, total: u64) -> Stage {
+        let bar = self.multi.as_ref().map(|m| {
+            let bar = m.add(ProgressBar::new(total));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner:.green} {prefix:<18} [{bar:24.cyan/blue}] {pos}/{len} {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_prefix(name.to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Stage {
+            bar,
+            name: name.to_string(),
+            lines: self.lines,
+            total,
+        }
+    }
+}
+
+impl Stage {
+    /// Sets how many steps are done and what is happening.
+    pub fn set(&self, done: u64, message: impl Into<String>) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done.min(self.total));
+            bar.set_message(message.into());
+        }
+    }
+
+    /// Marks the stage finished with a last message.
+    pub fn finish(&self, message: impl Into<String>) {
+        let message = message.into();
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(self.total);
+                bar.finish_with_message(message);
+            }
+            None if self.lines => eprintln!("{}: {message}", self.name),
+            None => {}
+        }
+    }
+
+    /// Stops the stage where it is (on failure), leaving the bar visible.
+    pub fn abandon(&self, message: impl Into<String>) {
+        if let Some(bar) = &self.bar {
+            bar.abandon_with_message(message.into());
+        }
+    }
+}
