@@ -1,6 +1,7 @@
 //! Block application benchmarks: `runtime::apply_block/transfers=5000` (signature checks
-//! included) and `runtime::apply_block/epochs=8x256` (a block that runs the epochs of 8
-//! subnets with 256 neurons each).
+//! included), `runtime::apply_block/epochs=8x256` (a block that runs the epochs of 8
+//! subnets with 256 neurons each) and `runtime::apply_block/parent_votes=64` (an empty block
+//! carrying the votes of 64 seats for its parent, all verified and counted).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -208,5 +209,110 @@ fn epochs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, transfers, epochs);
+fn parent_votes(c: &mut Criterion) {
+    use commonware_codec::Encode;
+    use commonware_cryptography::Signer;
+    use commonware_cryptography::ed25519::PrivateKey;
+    use taonet_runtime::build_block_with_votes;
+    use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
+    use taonet_types::evidence::VoteProposal;
+    use taonet_types::{ParentVote, ParentVoteKind, ParentVotes};
+
+    const SEATS: usize = 64;
+    let keys: Vec<PrivateKey> = (0..SEATS as u64)
+        .map(|i| PrivateKey::from_seed(i + 1))
+        .collect();
+    let hotkeys: Vec<Keypair> = (0..SEATS)
+        .map(|i| Keypair::from_seed(&[i as u8 + 1; 32]))
+        .collect();
+    let spec = ChainSpec {
+        chain_id: "bench".into(),
+        genesis_timestamp_ms: 0,
+        params: ChainParams {
+            seat_count: SEATS as u16,
+            min_seat_stake: Rao(RAO_PER_TAO),
+            ..ChainParams::default()
+        },
+        balances: vec![],
+        validators: keys
+            .iter()
+            .zip(&hotkeys)
+            .map(|(key, hot)| {
+                let mut public = [0u8; 32];
+                public.copy_from_slice(&key.public_key().encode());
+                GenesisValidator {
+                    coldkey: Address(hot.account_id()),
+                    hotkey: Address(hot.account_id()),
+                    stake: Tao(Rao(10_000 * RAO_PER_TAO)),
+                    consensus_key: Some(taonet_runtime::genesis::Key32(public)),
+                    root: false,
+                }
+            })
+            .collect(),
+        subnets: vec![],
+    };
+    let genesis = spec.build().unwrap();
+    let seats = genesis.state.seats(0).unwrap().clone();
+    assert_eq!(seats.seats.len(), SEATS);
+    let proposer = seats.seats[0].hotkey;
+    // Block 1 (its parent is genesis: no votes), then block 2 carrying every seat's vote.
+    let first = build_block(&genesis.state, &genesis.domain, proposer, 1_000, &[]).unwrap();
+    let mut state = genesis.state.clone();
+    apply_block(&mut state, &genesis.domain, &first.block).unwrap();
+    let parent = first.block.hash();
+    let message = vote_message(
+        0,
+        2,
+        Some(&VoteProposal {
+            parent: 1,
+            payload: parent,
+        }),
+    );
+    let ns = vote_namespace(&genesis.domain, VoteKind::Notarize);
+    let votes: Vec<ParentVote> = seats
+        .seats
+        .iter()
+        .enumerate()
+        .map(|(i, seat)| {
+            let key = keys
+                .iter()
+                .find(|k| k.public_key().encode().as_ref() == seat.consensus_key)
+                .unwrap();
+            let mut signature = [0u8; 64];
+            signature.copy_from_slice(&key.sign(&ns, &message).encode());
+            ParentVote {
+                seat: i as u16,
+                kind: ParentVoteKind::Notarize,
+                signature,
+            }
+        })
+        .collect();
+    let votes = ParentVotes {
+        view: 2,
+        parent_view: 1,
+        votes,
+    };
+    let built =
+        build_block_with_votes(&state, &genesis.domain, proposer, 2_000, &[], Some(votes)).unwrap();
+    assert_eq!(
+        built.block.parent_votes.as_ref().unwrap().votes.len(),
+        SEATS
+    );
+
+    let mut group = c.benchmark_group("runtime::apply_block");
+    group.sample_size(20);
+    group.bench_function("parent_votes=64", |b| {
+        b.iter_batched(
+            || state.clone(),
+            |mut s: State| {
+                apply_block(&mut s, &genesis.domain, black_box(&built.block)).unwrap();
+                s
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, transfers, epochs, parent_votes);
 criterion_main!(benches);

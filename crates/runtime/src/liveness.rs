@@ -125,12 +125,13 @@ impl State {
         let set = self
             .seats(epoch)
             .ok_or(LivenessError::UnknownEpoch(epoch))?;
-        let valid_keys = set
+        // Each key is decoded (a point decompression) once.
+        let keys: Vec<Option<PublicKey>> = set
             .seats
             .iter()
-            .filter(|s| PublicKey::decode(Copying(&s.consensus_key[..])).is_ok())
-            .count();
-        let needed = quorum(valid_keys);
+            .map(|s| PublicKey::decode(Copying(&s.consensus_key[..])).ok())
+            .collect();
+        let needed = quorum(keys.iter().flatten().count());
         if votes.votes.len() < needed {
             return Err(LivenessError::BelowQuorum {
                 got: votes.votes.len(),
@@ -150,15 +151,14 @@ impl State {
                 return Err(LivenessError::NotSorted);
             }
             previous = Some(vote.seat);
-            let seat = set
-                .seats
+            let key = keys
                 .get(usize::from(vote.seat))
                 .ok_or(LivenessError::UnknownSeat {
                     epoch,
                     seat: vote.seat,
-                })?;
-            let key = PublicKey::decode(Copying(&seat.consensus_key[..]))
-                .map_err(|_| LivenessError::InvalidKey(vote.seat))?;
+                })?
+                .as_ref()
+                .ok_or(LivenessError::InvalidKey(vote.seat))?;
             let signature = Signature::decode(Copying(&vote.signature[..]))
                 .map_err(|_| LivenessError::BadSignature(vote.seat))?;
             let ns = match vote.kind {
