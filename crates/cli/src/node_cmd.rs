@@ -70,6 +70,9 @@ pub struct RunArgs {
     /// Log filter (e.g. `info`, `taonet_node=debug`); default from RUST_LOG or `info`.
     #[arg(long, value_name = "FILTER")]
     log: Option<String>,
+    /// Do not serve the block explorer at `/` on the RPC address (browsers' GET requests).
+    #[arg(long)]
+    no_explorer: bool,
 }
 
 #[derive(Args, Debug)]
@@ -235,12 +238,14 @@ fn node_run(flags: RunArgs) -> Result<ExitCode> {
     consensus.dialable = dialable;
     consensus.bootstrap = bootstrap;
     consensus.allow_private_ips = flags.allow_private_ips || file.allow_private_ips;
+    let explorer = !(flags.no_explorer || file.no_explorer);
     let config = ServiceConfig {
         data_dir,
         chain_spec,
         consensus,
         rpc: RpcConfig {
             addr: rpc_addr,
+            explorer,
             ..RpcConfig::default()
         },
         metrics,
@@ -251,6 +256,9 @@ fn node_run(flags: RunArgs) -> Result<ExitCode> {
             metrics = ?bound.metrics,
             "node started"
         );
+        if explorer {
+            tracing::info!("block explorer at http://{}/", bound.rpc);
+        }
     })?;
     Ok(ExitCode::SUCCESS)
 }
