@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of taonet: the whole Cargo workspace, including the interoperability tests
 # that drive the real Python bittensor packages (installed here into a virtualenv under
-# target/, once).
+# target/, once) and the explorer's browser tests (headless Chromium, installed with apt-get
+# when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,16 @@ if ! cmp -s scripts/requirements-test.txt "$stamp" 2>/dev/null; then
   cp scripts/requirements-test.txt "$stamp"
 fi
 export TAONET_TEST_PYTHON="$venv/bin/python"
+
+# The explorer's browser tests drive headless Chromium (Debian's `chromium` package); they fail,
+# never skip, without it.
+if [ ! -x "${TAONET_CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "scripts/test.sh: installing chromium for the explorer's browser tests" >&2
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
 
 cargo test --workspace --locked -- --include-ignored
 cargo test -p taonet-subnet-text --features candle --locked

@@ -366,6 +366,12 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
             ]);
         }
         println!("{table}");
+        if let Some(first) = net.nodes.first() {
+            println!(
+                "Block explorer: {}/ (every node serves one on its RPC address)",
+                first.rpc.replacen("ws://", "http://", 1)
+            );
+        }
         if !net.neurons.is_empty() {
             println!(
                 "Subnet {} (next-byte prediction): {} miners and {} validators:",

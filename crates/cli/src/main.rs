@@ -1,7 +1,7 @@
 //! `taonet`: the command-line interface of the taonet network.
 //!
 //! Groups: `wallet` (bittensor-compatible keys and wallets), `sim` (offline simulations
-//! of the chain's mechanisms), `node` and `localnet`, the chain commands, and `miner` /
+//! of the chain's mechanisms), `node` and `localnet`, the chain commands, `explorer`, and `miner` /
 //! `validator` (the text subnet's neurons). Every command takes `--json` for machine-readable output on
 //! stdout; human-readable messages and prompts go to stderr.
 //!
@@ -11,6 +11,7 @@
 mod bench;
 mod chain;
 mod context;
+mod explorer_cmd;
 mod localnet;
 mod localnet_neurons;
 mod neuron;
@@ -90,6 +91,8 @@ enum Command {
     Consensus(chain::consensus::ConsensusArgs),
     /// On-chain governance: propose, vote, list and show proposals; the treasury.
     Gov(chain::gov::GovArgs),
+    /// Serve the block explorer (web pages and charts) for a node: --rpc URL.
+    Explorer(explorer_cmd::ExplorerArgs),
     /// Run a miner of the text subnet; train and evaluate miner models.
     Miner(neuron::MinerArgs),
     /// Run a validator of the text subnet.
@@ -124,6 +127,7 @@ fn main() -> ExitCode {
         Command::Axon(args) => chain::axon::run(args, global),
         Command::Consensus(args) => chain::consensus::run(args, global),
         Command::Gov(args) => chain::gov::run(args, global),
+        Command::Explorer(args) => explorer_cmd::run(args, global),
         Command::Miner(args) => neuron::run_miner(args, global),
         Command::Validator(args) => neuron::run_validator(args, global),
     };

@@ -76,6 +76,9 @@ pub struct RunArgs {
     /// is opened with the password in TAONET_WALLET_PASSWORD (or a prompt).
     #[arg(long, value_name = "FILE")]
     evidence_keyfile: Option<PathBuf>,
+    /// Do not serve the block explorer at `/` on the RPC address (browsers' GET requests).
+    #[arg(long)]
+    no_explorer: bool,
 }
 
 #[derive(Args, Debug)]
@@ -250,12 +253,14 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
     consensus.bootstrap = bootstrap;
     consensus.allow_private_ips = flags.allow_private_ips || file.allow_private_ips;
     consensus.params.evidence_reporter = evidence_reporter;
+    let explorer = !(flags.no_explorer || file.no_explorer);
     let config = ServiceConfig {
         data_dir,
         chain_spec,
         consensus,
         rpc: RpcConfig {
             addr: rpc_addr,
+            explorer,
             ..RpcConfig::default()
         },
         metrics,
@@ -266,6 +271,9 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
             metrics = ?bound.metrics,
             "node started"
         );
+        if explorer {
+            tracing::info!("block explorer at http://{}/", bound.rpc);
+        }
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -54,6 +54,16 @@ pub trait TaonetApi {
     /// Hash of the finalized block at a height.
     #[method(name = "chain_getBlockHash")]
     async fn chain_get_block_hash(&self, height: u64) -> Result<Option<Hash>, ErrorObjectOwned>;
+    /// Transactions of a finalized block, decoded, with their receipts: those at indexes
+    /// `offset..offset + limit` (`limit` at most 1,000). `None` if no block is finalized at
+    /// `height`.
+    #[method(name = "chain_getBlockTransactions")]
+    async fn chain_get_block_transactions(
+        &self,
+        height: u64,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Option<Vec<TransactionInfo>>, ErrorObjectOwned>;
     /// New best heads.
     #[subscription(name = "chain_subscribeNewHeads" => "chain_newHead", unsubscribe = "chain_unsubscribeNewHeads", item = HeadInfo)]
     async fn chain_subscribe_new_heads(&self) -> SubscriptionResult;

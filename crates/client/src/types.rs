@@ -57,6 +57,35 @@ pub struct BlockInfo {
     pub seats: Option<SeatSet>,
 }
 
+/// A finalized transaction, decoded, with its receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionInfo {
+    /// Hash.
+    pub hash: Hash,
+    /// Height of its block.
+    pub block_height: u64,
+    /// Index in the block.
+    pub index: u32,
+    /// Signer (SS58).
+    pub signer: String,
+    /// Nonce.
+    pub nonce: u64,
+    /// The most the signer agreed to pay.
+    pub fee_limit: Rao,
+    /// `module.call`.
+    pub call_name: String,
+    /// The call with its arguments (account ids inside it are `0x`-hex).
+    pub call: taonet_types::Call,
+    /// Encoded size in bytes (signature included).
+    pub size: usize,
+    /// Fee paid.
+    pub fee: Rao,
+    /// Whether the call succeeded.
+    pub success: bool,
+    /// The error in words, if it failed.
+    pub error_message: Option<String>,
+}
+
 /// An account's balances.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountInfo {

@@ -6,13 +6,14 @@
 //!            │ finalized blocks (in order) ─────────▶ Chain::finalize ─▶ Store       │
 //!            └───────────────────────────────────────────────────────────────────────┘
 //!  clients ──▶ JSON-RPC (HTTP + WebSocket) ─▶ Chain (finalized state, store, mempool)
+//!  browsers ─▶ same port, GET ─▶ block explorer (taonet-explorer, reading the RPC above)
 //!  Prometheus ─▶ metrics endpoint
 //! ```
 //!
 //! - [`chain::Chain`]: finalized state (durable, via `taonet-store`), verified fork states,
 //!   mempool; the one handle every component shares.
 //! - [`mempool::Mempool`]: the transaction pool (validation, limits, fee priority, gossip feed).
-//! - [`rpc`]: the JSON-RPC server.
+//! - [`rpc`]: the JSON-RPC server (and the block explorer for browsers on the same port).
 //! - [`metrics`]: Prometheus metrics.
 //!
 //! # Invariants

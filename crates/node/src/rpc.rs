@@ -11,6 +11,11 @@
 //!   `max_connections`, subscriptions per connection up to `max_subscriptions`, and a token
 //!   bucket of `requests_per_second` (burst `2×`) per connection; over it a call fails with
 //!   `RATE_LIMITED` instead of being served.
+//! - The block explorer ([`taonet_explorer`]) shares the port when [`RpcConfig::explorer`] is
+//!   set: plain HTTP `GET`/`HEAD` requests that are not WebSocket upgrades (what a browser
+//!   sends) go to the explorer's router; JSON-RPC (`POST`) and WebSocket upgrades go to the
+//!   RPC server as before. The explorer reads the chain through this same RPC endpoint over
+//!   loopback, like any other client.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -18,10 +23,12 @@ use std::time::Instant;
 
 use commonware_codec::{Decode, EncodeSize};
 use jsonrpsee::MethodResponse;
+use jsonrpsee::core::BoxError;
 use jsonrpsee::core::middleware::{Batch, Notification, RpcServiceBuilder, RpcServiceT};
 use jsonrpsee::core::{SubscriptionResult, async_trait};
 use jsonrpsee::server::{
-    PendingSubscriptionSink, Server, ServerConfig, ServerHandle, SubscriptionMessage,
+    HttpBody, HttpRequest, HttpResponse, PendingSubscriptionSink, Server, ServerConfig,
+    ServerHandle, SubscriptionMessage,
 };
 use jsonrpsee::types::{ErrorObjectOwned, Request};
 use taonet_client::api::TaonetApiServer;
@@ -53,6 +60,9 @@ pub struct RpcConfig {
     pub max_subscriptions: u32,
     /// Sustained requests per second per connection.
     pub requests_per_second: u32,
+    /// Serve the block explorer at `/` for browsers (off by default here; `taonet node run`
+    /// turns it on unless `--no-explorer`).
+    pub explorer: bool,
 }
 
 impl Default for RpcConfig {
@@ -64,6 +74,7 @@ impl Default for RpcConfig {
             max_connections: 256,
             max_subscriptions: 256,
             requests_per_second: 2_000,
+            explorer: false,
         }
     }
 }
@@ -438,6 +449,59 @@ impl TaonetApiServer for RpcApi {
 
     async fn chain_get_block_hash(&self, height: u64) -> Result<Option<Hash>, ErrorObjectOwned> {
         Ok(self.chain.block_by_height(height).map(|b| b.hash()))
+    }
+
+    async fn chain_get_block_transactions(
+        &self,
+        height: u64,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Option<Vec<TransactionInfo>>, ErrorObjectOwned> {
+        if limit > 1_000 {
+            return Err(err(codes::TOO_LARGE, "limit must be at most 1000"));
+        }
+        let Some(block) = self.chain.block_by_height(height) else {
+            return Ok(None);
+        };
+        let receipts = self
+            .chain
+            .with_store(|s| s.receipts(height))
+            .map_err(|e| err(codes::STORAGE, e.to_string()))?;
+        let start = (offset as usize).min(block.transactions.len());
+        let end = start
+            .saturating_add(limit as usize)
+            .min(block.transactions.len());
+        block.transactions[start..end]
+            .iter()
+            .zip(start..)
+            .map(|(t, i)| {
+                let hash = t.hash();
+                let receipt = receipts
+                    .get(i)
+                    .filter(|r| r.tx_hash == hash)
+                    .ok_or_else(|| {
+                        err(
+                            codes::STORAGE,
+                            format!("receipt {height}/{i} is missing from the store"),
+                        )
+                    })?;
+                Ok(TransactionInfo {
+                    hash,
+                    block_height: height,
+                    index: u32::try_from(i).unwrap_or(u32::MAX),
+                    signer: t.tx.signer.to_ss58(),
+                    nonce: t.tx.nonce,
+                    fee_limit: t.tx.fee_limit,
+                    call_name: t.tx.call.name().to_string(),
+                    call: t.tx.call.clone(),
+                    size: t.encode_size(),
+                    fee: receipt.fee,
+                    success: receipt.success,
+                    error_message: receipt.error_message.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
     }
 
     async fn chain_subscribe_new_heads(
@@ -943,8 +1007,97 @@ where
     }
 }
 
-/// Starts the RPC server; it runs until the handle is stopped or dropped.
+/// Sends browser requests (`GET`/`HEAD` that are not WebSocket upgrades) to the explorer and
+/// everything else to the RPC server.
+#[derive(Clone)]
+struct ExplorerLayer {
+    explorer: Option<axum::Router>,
+}
+
+impl<S> tower::Layer<S> for ExplorerLayer {
+    type Service = ExplorerService<S>;
+
+    fn layer(&self, inner: S) -> ExplorerService<S> {
+        ExplorerService {
+            inner,
+            explorer: self.explorer.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct ExplorerService<S> {
+    inner: S,
+    explorer: Option<axum::Router>,
+}
+
+/// Whether a request is a browser's page request (not JSON-RPC, not a WebSocket upgrade).
+fn is_browser_request<B>(request: &HttpRequest<B>) -> bool {
+    use axum::http::Method;
+    (request.method() == Method::GET || request.method() == Method::HEAD)
+        && !request.headers().contains_key("upgrade")
+}
+
+impl<S> tower::Service<HttpRequest<HttpBody>> for ExplorerService<S>
+where
+    S: tower::Service<HttpRequest<HttpBody>, Response = HttpResponse<HttpBody>, Error = BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = HttpResponse<HttpBody>;
+    type Error = BoxError;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse<HttpBody>, BoxError>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: HttpRequest<HttpBody>) -> Self::Future {
+        if let Some(router) = &self.explorer
+            && is_browser_request(&request)
+        {
+            let router = router.clone();
+            return Box::pin(async move {
+                match tower::ServiceExt::oneshot(router, request).await {
+                    Ok(response) => Ok(response.map(HttpBody::new)),
+                    Err(never) => match never {},
+                }
+            });
+        }
+        Box::pin(self.inner.call(request))
+    }
+}
+
+/// The address a client on this machine reaches `addr` at (loopback for a wildcard address).
+fn local_address(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
+}
+
+/// Starts the RPC server (and the explorer, if configured); it runs until the handle is
+/// stopped or dropped (the explorer's sampler stops with it).
 pub async fn start(config: &RpcConfig, api: RpcApi) -> std::io::Result<(ServerHandle, SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let explorer = if config.explorer {
+        let url = format!("http://{}", local_address(addr));
+        Some(
+            taonet_explorer::router(taonet_explorer::ExplorerConfig::new(url))
+                .map_err(std::io::Error::other)?,
+        )
+    } else {
+        None
+    };
     let rate = f64::from(config.requests_per_second.max(1));
     let middleware = RpcServiceBuilder::new().layer_fn(move |service| RateLimit {
         service,
@@ -960,9 +1113,8 @@ pub async fn start(config: &RpcConfig, api: RpcApi) -> std::io::Result<(ServerHa
     let server = Server::builder()
         .set_config(server_config)
         .set_rpc_middleware(middleware)
-        .build(config.addr)
-        .await?;
-    let addr = server.local_addr()?;
+        .set_http_middleware(tower::ServiceBuilder::new().layer(ExplorerLayer { explorer }))
+        .build_from_tcp(listener.into_std()?)?;
     let handle = server.start(api.into_rpc());
     Ok((handle, addr))
 }

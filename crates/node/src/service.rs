@@ -1,8 +1,10 @@
 //! A whole node in one call: chain, RPC, metrics and consensus.
 //!
 //! [`run`] opens the chain in the data directory (creating it from the chain spec the first
-//! time), starts the JSON-RPC server and the metrics endpoint on a background runtime, then
-//! runs consensus on the calling thread until SIGINT or SIGTERM. A node restarted on the same
+//! time), starts the JSON-RPC server (with the block explorer at `/` when
+//! `rpc.explorer` is set) and the metrics endpoint on a background runtime, then
+//! runs consensus on the calling thread until SIGINT or SIGTERM ([`run_until`]: until a
+//! future of the caller's completes). A node restarted on the same
 //! data directory resumes from its last finalized block.
 
 use std::net::SocketAddr;
@@ -88,6 +90,17 @@ async fn shutdown_signal() {
 /// Runs a node until SIGINT/SIGTERM. `on_ready` is called once the RPC and metrics servers
 /// are listening.
 pub fn run(config: ServiceConfig, on_ready: impl FnOnce(Bound)) -> Result<(), ServiceError> {
+    run_until(config, on_ready, shutdown_signal())
+}
+
+/// Runs a node until `shutdown` completes (what [`run`] does with SIGINT/SIGTERM; tests and
+/// embedders pass their own). `on_ready` is called once the RPC and metrics servers are
+/// listening.
+pub fn run_until(
+    config: ServiceConfig,
+    on_ready: impl FnOnce(Bound),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServiceError> {
     let chain = Chain::open(&config.data_dir, &config.chain_spec)?;
     let network = NetworkStatus::default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -123,7 +136,7 @@ pub fn run(config: ServiceConfig, on_ready: impl FnOnce(Bound)) -> Result<(), Se
         rpc: rpc_addr,
         metrics: metrics_addr,
     });
-    let shutdown: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(shutdown_signal());
+    let shutdown: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(shutdown);
     let mut consensus = config.consensus;
     consensus.network = network;
     let result = run_validator(consensus, chain, Some(shutdown));

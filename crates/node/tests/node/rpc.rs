@@ -522,3 +522,146 @@ async fn governance_reads_follow_a_proposal_to_execution() {
     );
     assert!(client.gov_treasury().await.unwrap().balance > Rao::ZERO);
 }
+
+/// `chain_getBlockTransactions`: a finalized block's transactions, decoded, with receipts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_transactions_are_decoded_with_their_receipts() {
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (alice, alice_hot) = dev_keys("alice");
+    let (bob, _) = dev_keys("bob");
+    let transfer = Call::Balances(BalancesCall::Transfer {
+        dest: bob.account_id(),
+        amount: Rao(3_000_000_000),
+    });
+    // The second one fails in dispatch (more stake than Bob has) but is included.
+    let stake = Call::Staking(StakingCall::AddStake {
+        hotkey: alice_hot.account_id(),
+        amount: Rao(u64::MAX / 2),
+    });
+    let t1 = sign(&alice, 0, transfer.clone(), &domain);
+    let t2 = sign(&bob, 0, stake.clone(), &domain);
+    let (s1, s2) = tokio::join!(
+        client.submit_and_watch(&t1, |_| {}),
+        client.submit_and_watch(&t2, |_| {})
+    );
+    for (tx, call, status, ok) in [
+        (&t1, &transfer, s1.unwrap(), true),
+        (&t2, &stake, s2.unwrap(), false),
+    ] {
+        let TxStatus::Finalized {
+            block_height,
+            index,
+            fee,
+            success,
+            ..
+        } = status
+        else {
+            panic!("not finalized: {status:?}");
+        };
+        assert_eq!(success, ok);
+        let got = client
+            .chain_get_block_transactions(block_height, index, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        let info = &got[0];
+        assert_eq!(info.hash, tx.hash());
+        assert_eq!((info.block_height, info.index), (block_height, index));
+        assert_eq!(&info.call, call);
+        assert_eq!(info.call_name, call.name());
+        assert_eq!(info.signer, tx.tx.signer.to_ss58());
+        assert_eq!((info.nonce, info.fee_limit), (tx.tx.nonce, tx.tx.fee_limit));
+        assert_eq!(info.size, commonware_codec::EncodeSize::encode_size(tx));
+        assert_eq!((info.fee, info.success), (fee, ok));
+        assert_eq!(info.error_message.is_some(), !ok);
+        // The whole block, and offsets past its end.
+        let all = client
+            .chain_get_block_transactions(block_height, 0, 1000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(all.iter().any(|t| t.hash == tx.hash()));
+        assert!(
+            client
+                .chain_get_block_transactions(block_height, 5000, 10)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(
+        client
+            .chain_get_block_transactions(u64::MAX, 0, 10)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let e = client
+        .chain_get_block_transactions(1, 0, 1001)
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::TOO_LARGE);
+}
+
+/// A raw HTTP GET over TCP: (status, body).
+async fn raw_get(ws_url: &str, path: &str, extra_headers: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = ws_url.trim_start_matches("ws://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra_headers}Connection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// With `explorer` on, browsers' GETs on the RPC port get the explorer; JSON-RPC over HTTP and
+/// WebSocket upgrades on the same port are unaffected. Off, a GET gets no explorer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rpc_port_serves_the_explorer_to_browsers() {
+    let n = node(RpcConfig {
+        explorer: true,
+        ..local()
+    })
+    .await;
+    let (status, page) = raw_get(&n.url, "/", "Accept: text/html\r\n").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("text/html") && page.contains("taonet explorer"),
+        "{page}"
+    );
+    let (status, page) = raw_get(&n.url, "/subnet/1", "").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("text-prediction"));
+    let (status, _) = raw_get(&n.url, "/static/explorer.css", "").await;
+    assert_eq!(status, 200);
+    // JSON-RPC over HTTP POST, on the same port.
+    let answer = reqwest_free_post(
+        &n.url,
+        r#"{"jsonrpc":"2.0","id":1,"method":"system_name","params":[]}"#,
+    )
+    .await;
+    assert!(
+        answer.contains("200 OK") && answer.contains("taonet"),
+        "{answer}"
+    );
+    // WebSocket upgrades still reach the RPC server.
+    let ws = Client::connect(&n.url).await.unwrap();
+    assert!(ws.chain_get_finalized_head().await.is_ok());
+
+    let plain = node(local()).await;
+    let (status, page) = raw_get(&plain.url, "/", "Accept: text/html\r\n").await;
+    assert_ne!(status, 200, "{page}");
+    assert!(!page.contains("taonet explorer"));
+}

@@ -1,0 +1,143 @@
+//! Plain-text formatting of chain values for display: amounts, proportions, heights, times,
+//! hashes. Every function returns text (not markup); callers escape it with
+//! [`crate::html::esc`] like any other string.
+
+use taonet_types::{RAO_PER_TAO, Rao};
+
+/// `1234567` → `"1,234,567"`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An amount in TAO, exact, with thousands separators and trailing zero decimals removed:
+/// `Rao(1_234_500_000_000)` → `"1,234.5 τ"`, `Rao(1)` → `"0.000000001 τ"`.
+pub fn tao(amount: Rao) -> String {
+    format!("{} τ", tao_number(amount))
+}
+
+/// [`tao`] without the unit.
+pub fn tao_number(amount: Rao) -> String {
+    let (whole, rao) = (amount.0 / RAO_PER_TAO, amount.0 % RAO_PER_TAO);
+    if rao == 0 {
+        return group(whole);
+    }
+    let decimals = format!("{rao:09}");
+    format!("{}.{}", group(whole), decimals.trim_end_matches('0'))
+}
+
+/// An amount in TAO rounded down to at most 4 decimals, for dense tables:
+/// `Rao(1_234_567_890_123)` → `"1,234.5678 τ"`.
+pub fn tao_short(amount: Rao) -> String {
+    let (whole, rao) = (amount.0 / RAO_PER_TAO, amount.0 % RAO_PER_TAO);
+    let four = rao / 100_000;
+    if four == 0 {
+        if rao != 0 && whole == 0 {
+            return "< 0.0001 τ".into();
+        }
+        return format!("{} τ", group(whole));
+    }
+    let decimals = format!("{four:04}");
+    format!("{}.{} τ", group(whole), decimals.trim_end_matches('0'))
+}
+
+/// A u16 proportion (`u16::MAX` = 1) as a decimal with 4 places: `32768` → `"0.5000"`.
+pub fn proportion(v: u16) -> String {
+    // Exact rounding in integers: v / 65535 to 4 places.
+    let scaled = (u64::from(v) * 20_000 + 65_535) / (2 * 65_535);
+    format!("{}.{:04}", scaled / 10_000, scaled % 10_000)
+}
+
+/// A u16 proportion as a percentage with 2 places: `u16::MAX` → `"100.00%"`.
+pub fn percent_u16(v: u16) -> String {
+    let basis = (u64::from(v) * 20_000 + 65_535) / (2 * 65_535);
+    format!("{}.{:02}%", basis / 100, basis % 100)
+}
+
+/// Parts per billion as a percentage with 2 places: `123_456_789` → `"12.35%"`.
+pub fn percent_ppb(ppb: u64) -> String {
+    let basis = (u128::from(ppb) + 50_000) / 100_000;
+    format!("{}.{:02}%", basis / 100, basis % 100)
+}
+
+/// `0x1234…cdef` (the first and last 4 hex digits) of a `0x`-hex string; shorter strings are
+/// returned unchanged.
+pub fn short_hex(s: &str) -> String {
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    if digits.len() <= 12 || !digits.is_ascii() {
+        return s.to_string();
+    }
+    format!("0x{}…{}", &digits[..4], &digits[digits.len() - 4..])
+}
+
+/// `5GrwvaEF…utQY`: the first 8 and last 4 characters of an SS58 address (or any id).
+pub fn short_address(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 14 {
+        return s.to_string();
+    }
+    let head: String = chars[..8].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 → (year, month, day).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// How long ago `then_ms` was, seen at `now_ms`: `"4 s ago"`, `"3 min ago"`, `"2 h ago"`,
+/// `"5 d ago"`; `"just now"` for the future or under a second.
+pub fn age(then_ms: u64, now_ms: u64) -> String {
+    let secs = now_ms.saturating_sub(then_ms) / 1000;
+    match secs {
+        0 => "just now".into(),
+        1..=119 => format!("{secs} s ago"),
+        120..=7_199 => format!("{} min ago", secs / 60),
+        7_200..=172_799 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86_400),
+    }
+}
+
+/// The current time in milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// An amount as a float number of TAO (for chart coordinates only).
+pub fn tao_f64(amount: Rao) -> f64 {
+    amount.0 as f64 / RAO_PER_TAO as f64
+}
