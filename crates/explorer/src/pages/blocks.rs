@@ -102,7 +102,13 @@ pub(crate) async fn list(
     Ok(respond(&app, page, &params))
 }
 
-fn seats_table(seats: &taonet_types::SeatSet) -> String {
+fn seats_table(
+    seats: &taonet_types::SeatSet,
+    participation: Option<&taonet_client::types::ParticipationInfo>,
+) -> String {
+    // Participation rows are in seat-set order; only used when they are of the same epoch.
+    let participation =
+        participation.filter(|p| p.epoch == seats.epoch && p.seats.len() == seats.seats.len());
     let total: u128 = seats.seats.iter().map(|s| u128::from(s.stake.0)).sum();
     let rows: Vec<Vec<String>> = seats
         .seats
@@ -111,7 +117,7 @@ fn seats_table(seats: &taonet_types::SeatSet) -> String {
         .map(|(i, s)| {
             let share =
                 u64::try_from(u128::from(s.stake.0) * 1_000_000_000 / total.max(1)).unwrap_or(0);
-            vec![
+            let mut row = vec![
                 (i + 1).to_string(),
                 account_link_full(&ss58(&s.hotkey)),
                 tao_cell(s.stake),
@@ -124,28 +130,43 @@ fn seats_table(seats: &taonet_types::SeatSet) -> String {
                     ))),
                     k = esc(&hex_of(&s.consensus_key))
                 ),
-            ]
+            ];
+            if let Some(p) = participation {
+                let seat = &p.seats[i];
+                row.push(format!(
+                    "{} / {} <span class=\"muted\">({} missed)</span>",
+                    seat.voted,
+                    p.counted_blocks,
+                    esc(&format::percent_ppb(u64::from(seat.missed_ppb)))
+                ));
+                row.push(if seat.jailed { "jailed" } else { "active" }.to_string());
+            }
+            row
         })
         .collect();
-    plain_table(
-        &[
-            "Seat",
-            "Hotkey",
-            "Stake at election",
-            "Share",
-            "Consensus key",
-        ],
-        &rows,
-        "No seats.",
-    )
+    let mut header = vec![
+        "Seat",
+        "Hotkey",
+        "Stake at election",
+        "Share",
+        "Consensus key",
+    ];
+    if participation.is_some() {
+        header.extend(["Votes this epoch", "Status"]);
+    }
+    plain_table(&header, &rows, "No seats.")
 }
 
-/// Seats of an epoch as a section body.
-pub(crate) fn seats_section(seats: &taonet_types::SeatSet) -> String {
+/// Seats of an epoch as a section body (with each seat's votes so far when `participation`
+/// is of the same epoch).
+pub(crate) fn seats_section(
+    seats: &taonet_types::SeatSet,
+    participation: Option<&taonet_client::types::ParticipationInfo>,
+) -> String {
     format!(
         "<h2>Seats of consensus epoch {}</h2>{}",
         seats.epoch,
-        seats_table(seats)
+        seats_table(seats, participation)
     )
 }
 
@@ -322,7 +343,7 @@ pub(crate) async fn block(
     .section("header", facts(&header))
     .section("transactions", format!("<h2>Transactions</h2>{txs_html}"));
     if let Some(seats) = &block.seats {
-        page = page.section("seats", seats_section(seats));
+        page = page.section("seats", seats_section(seats, None));
     }
     Ok(respond(&app, page, &params))
 }

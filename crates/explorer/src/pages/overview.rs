@@ -31,16 +31,24 @@ pub(crate) async fn page(
     State(app): AppState,
     Query(params): Params,
 ) -> Result<Response, PageError> {
-    let (head, health, supply, seats, treasury, subnets) = futures::join!(
+    let (head, health, supply, seats, treasury, subnets, participation) = futures::join!(
         call!(app, chain_get_finalized_head()),
         call!(app, system_health()),
         call!(app, state_get_supply()),
         call!(app, state_get_seats(None)),
         call!(app, gov_treasury()),
         call!(app, state_get_subnets()),
+        call!(app, state_get_participation(None)),
     );
-    let (head, health, supply, seats, treasury, subnets) =
-        (head?, health?, supply?, seats?, treasury?, subnets?);
+    let (head, health, supply, seats, treasury, subnets, participation) = (
+        head?,
+        health?,
+        supply?,
+        seats?,
+        treasury?,
+        subnets?,
+        participation?,
+    );
     let recent = recent_blocks(&app, head.height, 10).await?;
     let now = format::now_ms();
 
@@ -186,7 +194,7 @@ pub(crate) async fn page(
     stats.push_str("</div>");
 
     let seats_html = match &seats {
-        Some(s) => seats_section(s),
+        Some(s) => seats_section(s, participation.as_ref()),
         None => "<h2>Seats</h2><p>The node has no seat set for the current epoch.</p>".into(),
     };
     let charts = r#"<h2>Over time</h2><div class="charts"><img class="chart" src="/charts/issuance.svg" data-live-src="/charts/issuance.svg" alt="Total issuance and stake over time" width="800" height="300"><img class="chart" src="/charts/emission.svg" data-live-src="/charts/emission.svg" alt="Emission per block over time" width="800" height="300"></div><p><a href="/charts">All charts →</a></p>"#;

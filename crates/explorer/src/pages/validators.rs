@@ -116,7 +116,10 @@ pub(crate) async fn page(
             format!("{} blocks", chain.unbonding_period),
         ),
     ]);
-    let seats_html = seats.as_ref().map(seats_section).unwrap_or_default();
+    let seats_html = seats
+        .as_ref()
+        .map(|s| seats_section(s, None))
+        .unwrap_or_default();
     let page = Page::new("Validators and delegation", Nav::Validators)
         .section("info", info)
         .live_section(

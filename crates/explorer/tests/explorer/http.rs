@@ -95,9 +95,12 @@ fn overview_shows_heights_supply_seats_and_recent_blocks() {
     ] {
         assert!(r.body.contains(text), "overview lacks {text:?}");
     }
-    // Alice's hotkey holds the only seat.
+    // Alice's hotkey holds the only seat, and votes for every counted block.
     let (_, alice_hot) = keys("alice");
     assert!(r.body.contains(&ss58(&alice_hot)));
+    assert!(r.body.contains("Votes this epoch"), "{}", r.body);
+    assert!(r.body.contains("(0.00% missed)"), "{}", r.body);
+    assert!(r.body.contains("<td>active</td>"), "{}", r.body);
     // Block reward of the dev chain: 1 TAO.
     assert!(
         r.body.contains(r#"data-live="block_reward">1 τ<"#),
