@@ -16,6 +16,7 @@ mod localnet_neurons;
 mod neuron;
 mod node_cmd;
 mod password;
+mod query;
 mod sim;
 mod wallet;
 
@@ -89,6 +90,10 @@ enum Command {
     Consensus(chain::consensus::ConsensusArgs),
     /// On-chain governance: propose, vote, list and show proposals; the treasury.
     Gov(chain::gov::GovArgs),
+    /// Payment channels: pay a gateway per query (open, top up, vouchers, claim, reclaim).
+    Channel(chain::channel::ChannelArgs),
+    /// Ask a subnet through a gateway, paying per query from a payment channel.
+    Query(query::QueryArgs),
     /// Run a miner of the text subnet; train and evaluate miner models.
     Miner(neuron::MinerArgs),
     /// Run a validator of the text subnet.
@@ -123,6 +128,8 @@ fn main() -> ExitCode {
         Command::Axon(args) => chain::axon::run(args, global),
         Command::Consensus(args) => chain::consensus::run(args, global),
         Command::Gov(args) => chain::gov::run(args, global),
+        Command::Channel(args) => chain::channel::run(args, global),
+        Command::Query(args) => query::run(args, global),
         Command::Miner(args) => neuron::run_miner(args, global),
         Command::Validator(args) => neuron::run_validator(args, global),
     };
