@@ -18,6 +18,7 @@ mod neuron;
 mod node_cmd;
 mod password;
 mod progress;
+mod query;
 mod sim;
 mod wallet;
 
@@ -93,6 +94,10 @@ enum Command {
     Gov(chain::gov::GovArgs),
     /// Serve the block explorer (web pages and charts) for a node: --rpc URL.
     Explorer(explorer_cmd::ExplorerArgs),
+    /// Payment channels: pay a gateway per query (open, top up, vouchers, claim, reclaim).
+    Channel(chain::channel::ChannelArgs),
+    /// Ask a subnet through a gateway, paying per query from a payment channel.
+    Query(query::QueryArgs),
     /// Run a miner of the text subnet; train and evaluate miner models.
     Miner(neuron::MinerArgs),
     /// Run a validator of the text subnet.
@@ -128,6 +133,8 @@ fn main() -> ExitCode {
         Command::Consensus(args) => chain::consensus::run(args, global),
         Command::Gov(args) => chain::gov::run(args, global),
         Command::Explorer(args) => explorer_cmd::run(args, global),
+        Command::Channel(args) => chain::channel::run(args, global),
+        Command::Query(args) => query::run(args, global),
         Command::Miner(args) => neuron::run_miner(args, global),
         Command::Validator(args) => neuron::run_validator(args, global),
     };

@@ -8,6 +8,12 @@
 //!   answers validators with the model, until Ctrl-C or SIGTERM.
 //! - `validator run` queries the subnet's miners every round, keeps moving-average scores
 //!   and sets weights (or commits and reveals them) every tempo, until Ctrl-C or SIGTERM.
+//!   With `--gateway` it also serves paid queries over HTTP (`taonet_neuron::gateway`):
+//!   answers from the loss-weighted mixture of the top miners by incentive, weighted by its
+//!   own scores, paid with payment-channel vouchers it keeps in a voucher book and claims
+//!   on chain every `--claim-interval` (and on shutdown) with the hotkey's owner coldkey.
+//! - `miner mixture` measures the mixture of several n-gram miners against the best single
+//!   one on held-out text (the numbers in BENCHMARKS.md).
 //!
 //! Both long-running commands log to stderr (`--log` filter) and can serve their status as
 //! JSON on `GET /health` (`--health-addr`).
@@ -22,10 +28,12 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use taonet_neuron::chain::ChainClient;
+use taonet_neuron::gateway::{Gateway, GatewayConfig, Prices, ScoreSource};
 use taonet_neuron::health::serve_health;
 use taonet_neuron::miner::{Miner, MinerConfig, Register};
 use taonet_neuron::validator::{Validator, ValidatorConfig};
 use taonet_neuron::{Dendrite, DendriteConfig};
+use taonet_subnet_text::gateway::TextAnswerer;
 use taonet_subnet_text::ngram::NgramModel;
 use taonet_subnet_text::{
     Language, Model, TextSubnet, TextSubnetConfig, evaluate_on_language, evaluate_on_text,
@@ -53,6 +61,35 @@ enum MinerCommand {
     Train(TrainArgs),
     /// Bits per byte of a model, scored as validators score.
     Eval(EvalArgs),
+    /// Bits per byte of the mixture of several n-gram miners against the best one alone,
+    /// on held-out text (weights fitted on one half, measured on the other).
+    Mixture(MixtureArgs),
+}
+
+#[derive(Args, Debug)]
+struct MixtureArgs {
+    /// n-gram orders of the miners (comma-separated).
+    #[arg(long, default_value = "6,4,2", value_delimiter = ',')]
+    orders: Vec<usize>,
+    /// Bytes of synthetic-language text each miner is trained on.
+    #[arg(long, default_value_t = 1_000_000)]
+    train_bytes: usize,
+    /// Train each miner on its own text (seeds 1, 2, …) instead of all on seed 1.
+    #[arg(long)]
+    independent: bool,
+    /// Use this text file instead of the language: miners train on its first 80%, weights
+    /// are fitted on the next 10% and measured on the last 10%.
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+    /// Held-out bytes of the language (half to fit, half to measure).
+    #[arg(long, default_value_t = 40_000)]
+    heldout_bytes: usize,
+    /// Seed of the held-out text of the language.
+    #[arg(long, default_value_t = 424_242)]
+    heldout_seed: u64,
+    /// Bytes of context for each prediction.
+    #[arg(long, default_value_t = 8)]
+    context: usize,
 }
 
 /// What every long-running neuron takes: keys, node, health endpoint, logging.
@@ -198,7 +235,45 @@ struct ValidatorRunArgs {
     #[arg(long, value_name = "FILE")]
     heldout: Option<PathBuf>,
     #[command(flatten)]
+    gateway: GatewayOpts,
+    #[command(flatten)]
     common: NeuronOpts,
+}
+
+/// `validator run --gateway …`.
+#[derive(Args, Debug)]
+struct GatewayOpts {
+    /// Also serve paid queries over HTTP (GET /price, POST /query, GET /health).
+    #[arg(long)]
+    gateway: bool,
+    /// Address the gateway API listens on.
+    #[arg(long, default_value = "127.0.0.1:8190", value_name = "ADDR")]
+    gateway_listen: SocketAddr,
+    /// Price per query, in TAO.
+    #[arg(long, default_value = "0.001", value_name = "TAO")]
+    price: String,
+    /// Price per byte of `max_bytes` asked for, in TAO.
+    #[arg(long, default_value = "0", value_name = "TAO")]
+    price_per_byte: String,
+    /// Largest `max_bytes` a query may ask for.
+    #[arg(long, default_value_t = 256)]
+    gateway_max_bytes: u32,
+    /// Miners asked per query: the top by incentive.
+    #[arg(long, default_value_t = 3)]
+    top_miners: usize,
+    /// The voucher book [default: <wallet>/gateway/<hotkey>-netuid<N>.json].
+    #[arg(long, value_name = "PATH")]
+    gateway_book: Option<PathBuf>,
+    /// Seconds between claims of the vouchers held.
+    #[arg(long, default_value_t = 60.0)]
+    claim_interval: f64,
+    /// Refuse queries on channels with fewer blocks than this before their expiry (keep it
+    /// above the claim interval in blocks).
+    #[arg(long, default_value_t = 300)]
+    min_blocks_left: u64,
+    /// Do not claim (no coldkey needed): claim later with `taonet channel claim --book`.
+    #[arg(long)]
+    no_claim: bool,
 }
 
 pub fn run_miner(args: MinerArgs, global: Global) -> Result<ExitCode> {
@@ -206,6 +281,7 @@ pub fn run_miner(args: MinerArgs, global: Global) -> Result<ExitCode> {
         MinerCommand::Run(a) => miner_run(a, global),
         MinerCommand::Train(a) => train(a, global),
         MinerCommand::Eval(a) => eval(a, global),
+        MinerCommand::Mixture(a) => mixture(a, global),
     }
 }
 
@@ -386,20 +462,151 @@ fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
     .map_err(|e| usage!("{e}"))?;
     let hotkey = a.common.keys.hotkey_pair(global)?;
     let dendrite = Dendrite::new(hotkey.clone(), DendriteConfig::default());
+    let gateway = if a.gateway.gateway {
+        Some(gateway_plan(&a, global)?)
+    } else {
+        None
+    };
     let url = neuron_rpc(a.common.rpc.rpc.as_deref());
     let rt = multi_thread_runtime()?;
     rt.block_on(async move {
         let chain = connect_chain(&url).await?;
-        let validator = Validator::new(subnet, hotkey, chain, dendrite, config);
+        let validator = Validator::new(subnet, hotkey.clone(), chain.clone(), dendrite, config);
         let _health = match a.common.health_addr {
             Some(addr) => Some(health_endpoint(addr, validator.health()).await?),
             None => None,
         };
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let claims = match gateway {
+            Some(plan) => {
+                let g = start_gateway(plan, &hotkey, chain, validator.health(), a.netuid).await?;
+                let rx = stop_rx.clone();
+                Some(tokio::spawn(async move { g.run_claims(stopped(rx)).await }))
+            }
+            None => None,
+        };
         tracing::info!("validator on subnet {} (node {url})", a.netuid);
-        validator.run(shutdown_signal()).await;
+        validator.run(stopped(stop_rx)).await;
+        if let Some(c) = claims {
+            let _ = c.await;
+        }
         tracing::info!("validator stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// What `--gateway` needs, checked before anything starts.
+struct GatewayPlan {
+    config: GatewayConfig,
+    listen: SocketAddr,
+    claimer: Option<taonet_crypto::Keypair>,
+    query_timeout: Duration,
+}
+
+fn gateway_plan(a: &ValidatorRunArgs, global: Global) -> Result<GatewayPlan> {
+    let g = &a.gateway;
+    let prices = Prices {
+        per_query: parse_tao("--price", &g.price)?,
+        per_byte: parse_tao("--price-per-byte", &g.price_per_byte)?,
+    };
+    if g.gateway_max_bytes == 0 || g.gateway_max_bytes > 4096 {
+        return Err(usage!("--gateway-max-bytes must be 1 to 4096"));
+    }
+    if prices.price(g.gateway_max_bytes).is_none() {
+        return Err(usage!("--price and --price-per-byte overflow"));
+    }
+    if g.top_miners == 0 || g.top_miners > 64 {
+        return Err(usage!("--top-miners must be 1 to 64"));
+    }
+    if !(g.claim_interval.is_finite() && g.claim_interval > 0.0 && g.claim_interval <= 86_400.0) {
+        return Err(usage!(
+            "--claim-interval must be a number of seconds in (0, 86400]"
+        ));
+    }
+    let wallet = a.common.keys.wallet()?;
+    let book = g.gateway_book.clone().unwrap_or_else(|| {
+        crate::chain::channel::default_book_path(&wallet, &a.common.keys.hotkey, a.netuid)
+    });
+    let mut config = GatewayConfig::new(a.netuid, prices, book);
+    config.max_bytes = g.gateway_max_bytes;
+    config.top_miners = g.top_miners;
+    config.claim_interval = Duration::from_secs_f64(g.claim_interval);
+    config.min_blocks_left = g.min_blocks_left;
+    let claimer = if g.no_claim {
+        None
+    } else {
+        Some(a.common.keys.coldkey(global).map_err(|e| {
+            e.context("--gateway claims with the hotkey's owner coldkey (pass --no-claim to only collect vouchers)")
+        })?)
+    };
+    Ok(GatewayPlan {
+        config,
+        listen: g.gateway_listen,
+        claimer,
+        query_timeout: Duration::from_secs_f64(a.query_timeout.clamp(0.1, 3600.0)),
+    })
+}
+
+async fn start_gateway(
+    plan: GatewayPlan,
+    hotkey: &taonet_crypto::Keypair,
+    chain: Arc<ChainClient>,
+    validator: taonet_neuron::health::SharedHealth<taonet_neuron::validator::ValidatorHealth>,
+    netuid: u16,
+) -> Result<Gateway> {
+    use taonet_client::TaonetApiClient;
+    if let Some(claimer) = &plan.claimer {
+        let owner = chain
+            .client()
+            .state_get_delegate(hotkey.ss58())
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the hotkey's owner: {e}"))?
+            .map(|d| d.owner);
+        if owner.as_deref() != Some(claimer.ss58().as_str()) {
+            return Err(usage!(
+                "the gateway's claims must be signed by the owner of hotkey {}, which is {}, not this wallet's coldkey {}",
+                hotkey.ss58(),
+                owner.unwrap_or_else(|| "nobody (register or associate it first)".into()),
+                claimer.ss58()
+            ));
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(plan.listen)
+        .await
+        .map_err(|e| usage!("cannot listen on --gateway-listen {}: {e}", plan.listen))?;
+    let dendrite = Arc::new(Dendrite::new(hotkey.clone(), DendriteConfig::default()));
+    let answerer = Arc::new(TextAnswerer::new(dendrite, plan.query_timeout));
+    let scores: ScoreSource = Arc::new(move || {
+        taonet_neuron::health::read(&validator)
+            .miners
+            .into_iter()
+            .map(|m| (m.uid, (m.hotkey, m.score)))
+            .collect()
+    });
+    let book = plan.config.book.clone();
+    let gateway = Gateway::new(
+        &hotkey.account_id(),
+        chain,
+        plan.claimer,
+        plan.config,
+        answerer,
+        scores,
+    )
+    .map_err(|e| usage!("{e}"))?;
+    gateway.serve(listener);
+    tracing::info!(
+        "gateway for subnet {netuid} on http://{} (voucher book {})",
+        plan.listen,
+        book.display()
+    );
+    Ok(gateway)
 }
 
 fn progress_bar(global: Global, len: u64, what: &str) -> indicatif::ProgressBar {
@@ -534,6 +741,131 @@ fn eval(a: EvalArgs, global: Global) -> Result<ExitCode> {
             println!("bits per byte on {}: {b:.3}", p.display());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mixture(a: MixtureArgs, global: Global) -> Result<ExitCode> {
+    if a.orders.is_empty() || a.orders.len() > 8 {
+        return Err(usage!("--orders takes 1 to 8 orders"));
+    }
+    for &o in &a.orders {
+        if !(1..=taonet_subnet_text::ngram::MAX_ORDER).contains(&o) {
+            return Err(usage!(
+                "--orders: {o} is not 1 to {}",
+                taonet_subnet_text::ngram::MAX_ORDER
+            ));
+        }
+    }
+    if a.context == 0 || a.context > 64 {
+        return Err(usage!("--context must be 1 to 64"));
+    }
+    let started = Instant::now();
+    let language = Language::new();
+    let (models, fit, eval, source) = match &a.text {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .map_err(|e| usage!("cannot read --text {}: {e}", path.display()))?;
+            if text.len() < 1_000 {
+                return Err(usage!(
+                    "--text {} is too short (< 1000 bytes)",
+                    path.display()
+                ));
+            }
+            let n = text.len();
+            let (train, rest) = text.split_at(n * 8 / 10);
+            let (fit, eval) = rest.split_at(rest.len() / 2);
+            let models = a
+                .orders
+                .iter()
+                .map(|&o| NgramModel::train(o, train, |_| {}).map(Model::Ngram))
+                .collect::<Result<Vec<_>, _>>()?;
+            (
+                models,
+                fit.to_vec(),
+                eval.to_vec(),
+                path.display().to_string(),
+            )
+        }
+        None => {
+            if a.heldout_bytes < 1_000 || a.train_bytes == 0 {
+                return Err(usage!(
+                    "--heldout-bytes must be at least 1000 and --train-bytes positive"
+                ));
+            }
+            let shared = language.text(1, a.train_bytes);
+            let models = a
+                .orders
+                .iter()
+                .enumerate()
+                .map(|(i, &o)| {
+                    if a.independent {
+                        NgramModel::train(o, &language.text(1 + i as u64, a.train_bytes), |_| {})
+                    } else {
+                        NgramModel::train(o, &shared, |_| {})
+                    }
+                    .map(Model::Ngram)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let heldout = language.text(a.heldout_seed, a.heldout_bytes);
+            let (fit, eval) = heldout.split_at(heldout.len() / 2);
+            (
+                models,
+                fit.to_vec(),
+                eval.to_vec(),
+                format!("synthetic language, held-out seed {}", a.heldout_seed),
+            )
+        }
+    };
+    let refs: Vec<&Model> = models.iter().collect();
+    let r = taonet_subnet_text::mixture::compare(&refs, &fit, &eval, a.context);
+    let gain = |x: f64| (x - r.best_single) / r.best_single * 100.0;
+    if global.json {
+        println!(
+            "{}",
+            json!({
+                "source": source,
+                "orders": a.orders,
+                "independent": a.independent,
+                "train_bytes": a.train_bytes,
+                "report": r,
+                "seconds": started.elapsed().as_secs_f64(),
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} miners (n-gram orders {:?}{}), {source}; fitted on {} bytes, measured on {}:",
+        models.len(),
+        a.orders,
+        if a.independent {
+            ", each on its own text"
+        } else {
+            ""
+        },
+        r.fit_bytes,
+        r.eval_bytes
+    );
+    for (o, b) in a.orders.iter().zip(&r.singles) {
+        println!("  order {o} alone:              {b:.4} bits/byte");
+    }
+    println!("  best single miner:          {:.4}", r.best_single);
+    println!(
+        "  equal-weight mixture:       {:.4} ({:+.2}%)",
+        r.equal,
+        gain(r.equal)
+    );
+    println!(
+        "  score-weighted (2^-4·bpb):  {:.4} ({:+.2}%)  weights {:.3?}",
+        r.score_weighted,
+        gain(r.score_weighted),
+        r.score_weights
+    );
+    println!(
+        "  EM-fitted mixture:          {:.4} ({:+.2}%)  weights {:.3?}",
+        r.em,
+        gain(r.em),
+        r.em_weights
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -168,6 +168,14 @@ pub trait TaonetApi {
     #[method(name = "gov_treasury")]
     async fn gov_treasury(&self) -> Result<TreasuryInfo, ErrorObjectOwned>;
 
+    /// An open payment channel by id (`None` if it was never opened or was reclaimed).
+    #[method(name = "channel_get")]
+    async fn channel_get(&self, id: Hash) -> Result<Option<ChannelInfo>, ErrorObjectOwned>;
+    /// The open channels an address (SS58) opened, or that pay it as the gateway hotkey or
+    /// the gateway's owner coldkey.
+    #[method(name = "channel_list")]
+    async fn channel_list(&self, address: String) -> Result<Vec<ChannelInfo>, ErrorObjectOwned>;
+
     /// Submits a transaction (hex of its encoding); returns its hash.
     #[method(name = "author_submitTransaction")]
     async fn author_submit_transaction(&self, tx_hex: String) -> Result<Hash, ErrorObjectOwned>;

@@ -338,6 +338,9 @@ pub struct Supply {
     pub block_reward: Rao,
     /// Total burned.
     pub total_burned: Rao,
+    /// Held by open payment channels (deposits not yet claimed or reclaimed).
+    #[serde(default)]
+    pub total_channels: Rao,
 }
 
 /// A governance proposal with its tally: the final one once voting closed, else the live
@@ -479,4 +482,33 @@ pub struct SlashInfo {
     pub stake_burned: Rao,
     /// Burned from unbonding entries bonded at the offence.
     pub unbonding_burned: Rao,
+}
+
+/// An open payment channel (pay-per-query access to a gateway).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelInfo {
+    /// Its id.
+    pub id: Hash,
+    /// The coldkey that opened it (SS58): signs vouchers, reclaims the rest.
+    pub opener: String,
+    /// The gateway hotkey (SS58).
+    pub gateway: String,
+    /// The gateway hotkey's owner coldkey (SS58), who claims (empty if it has none).
+    pub gateway_owner: String,
+    /// Everything deposited.
+    pub deposit: Rao,
+    /// The highest voucher amount claimed so far.
+    pub claimed: Rao,
+    /// Of `claimed`, what was paid to miners.
+    pub paid_to_miners: Rao,
+    /// `deposit − claimed`: what a voucher may still add, and what a reclaim returns.
+    pub remaining: Rao,
+    /// Claims are accepted below this block; reclaim from it on.
+    pub expiry: u64,
+    /// Block it was opened.
+    pub opened_at: u64,
+    /// Whether the current height has reached the expiry.
+    pub expired: bool,
+    /// The current (finalized) height.
+    pub height: u64,
 }

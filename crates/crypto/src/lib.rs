@@ -8,6 +8,8 @@
 //!   wrapped form, one by one or batched.
 //! - [`keyfile`]: bittensor's JSON keyfiles and their `$NACL` encryption (argon2i +
 //!   XSalsa20-Poly1305), plus reading legacy `$ANSIBLE_VAULT` files.
+//! - [`voucher`]: signing and checking payment-channel vouchers (domain-separated from
+//!   transaction signatures).
 //! - [`wallet`]: the `~/.bittensor/wallets/<name>/{coldkey,coldkeypub.txt,hotkeys/…}` layout,
 //!   with atomic, no-clobber, 0600/0700 writes.
 //!
@@ -36,6 +38,7 @@
 pub mod keyfile;
 pub mod keys;
 pub mod ss58;
+pub mod voucher;
 pub mod wallet;
 
 pub use keyfile::{KeyfileData, KeyfileError};

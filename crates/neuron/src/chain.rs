@@ -59,6 +59,11 @@ impl ChainClient {
         &self.client
     }
 
+    /// What identifies the chain for signatures (transactions and vouchers).
+    pub fn domain(&self) -> &ChainDomain {
+        &self.domain
+    }
+
     /// Signs `call` with `signer` at its next nonce, submits it and waits until it is
     /// finalized. A call that fails on chain is [`ChainError::Failed`] with the runtime's
     /// words.

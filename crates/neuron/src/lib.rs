@@ -1,6 +1,7 @@
 //! Neuron protocol: the axon (server), the dendrite (client), synapses and a metagraph view,
 //! wire-compatible with the Python bittensor 10.x axon/dendrite and with bittensor 11's
-//! `btauth/1` signed headers.
+//! `btauth/1` signed headers; the miner and validator loops; and the [`gateway`], which sells
+//! a subnet's answers per query against payment-channel vouchers.
 //!
 //! ```text
 //!  validator                                   miner
@@ -58,6 +59,7 @@ pub mod btauth;
 pub mod chain;
 pub mod dendrite;
 pub mod error;
+pub mod gateway;
 pub mod health;
 pub mod metagraph;
 pub mod miner;

@@ -199,6 +199,27 @@ fn proposal_info(state: &State, p: &taonet_types::gov::Proposal) -> ProposalInfo
     }
 }
 
+fn channel_info(state: &State, id: Hash, c: &taonet_types::channel::Channel) -> ChannelInfo {
+    let height = state.globals.height;
+    ChannelInfo {
+        id,
+        opener: c.opener.to_ss58(),
+        gateway: c.gateway.to_ss58(),
+        gateway_owner: state
+            .hotkey_owner(&c.gateway)
+            .map(|o| o.to_ss58())
+            .unwrap_or_default(),
+        deposit: c.deposit,
+        claimed: c.claimed,
+        paid_to_miners: c.paid_to_miners,
+        remaining: c.remaining(),
+        expiry: c.expiry,
+        opened_at: c.opened_at,
+        expired: height >= c.expiry,
+        height,
+    }
+}
+
 fn subnet_info(netuid: u16, s: &RuntimeSubnet, state: &State) -> SubnetInfo {
     let tempo = u64::from(s.hyperparams.tempo.max(1));
     SubnetInfo {
@@ -740,7 +761,23 @@ impl TaonetApiServer for RpcApi {
                     .unwrap_or(g.total_issuance),
             ),
             total_burned: g.total_burned,
+            total_channels: g.total_channels,
         })
+    }
+
+    async fn channel_get(&self, id: Hash) -> Result<Option<ChannelInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        Ok(state.channel(&id).map(|c| channel_info(&state, id, c)))
+    }
+
+    async fn channel_list(&self, address: String) -> Result<Vec<ChannelInfo>, ErrorObjectOwned> {
+        let who = parse_address(&address)?;
+        let state = self.chain.finalized_state();
+        Ok(state
+            .channels_of(&who)
+            .iter()
+            .map(|(id, c)| channel_info(&state, *id, c))
+            .collect())
     }
 
     async fn gov_proposals(

@@ -29,7 +29,8 @@ use commonware_codec::EncodeSize;
 use serde::Serialize;
 use taonet_crypto::{Signature, SignedMessage, verify, verify_batch};
 use taonet_types::tx::{
-    BalancesCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+    BalancesCall, ChannelCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall,
+    WeightsCall,
 };
 use taonet_types::{
     AccountId, Block, BlockNumber, Call, ChainDomain, Hash, ParentVotes, Rao, SeatSet,
@@ -220,11 +221,13 @@ fn free_call_netuid(call: &Call) -> Option<u16> {
     }
 }
 
-/// Executes a call for `signer` (step 3 of the pipeline).
+/// Executes a call for `signer`, whose transaction has nonce `nonce` (step 3 of the
+/// pipeline).
 fn dispatch(
     state: &mut State,
     domain: &ChainDomain,
     signer: &AccountId,
+    nonce: u64,
     call: &Call,
 ) -> Result<(), DispatchError> {
     match call {
@@ -316,6 +319,31 @@ fn dispatch(
             GovernanceCall::Vote { proposal, vote } => state.vote(signer, *proposal, *vote)?,
             GovernanceCall::Cancel { proposal } => state.cancel_proposal(signer, *proposal)?,
         },
+        Call::Channels(c) => match c {
+            ChannelCall::Open {
+                gateway,
+                deposit,
+                expiry,
+            } => {
+                state.open_channel(signer, nonce, gateway, *deposit, *expiry)?;
+            }
+            ChannelCall::TopUp {
+                channel,
+                amount,
+                expiry,
+            } => state.top_up_channel(signer, channel, *amount, *expiry)?,
+            ChannelCall::Claim {
+                channel,
+                voucher,
+                netuid,
+                miners,
+            } => {
+                state.claim_channel(domain, signer, channel, voucher, *netuid, miners)?;
+            }
+            ChannelCall::Reclaim { channel } => {
+                state.reclaim_channel(signer, channel)?;
+            }
+        },
     }
     Ok(())
 }
@@ -358,7 +386,7 @@ pub fn apply_transaction(
         }
     }
     let snapshot = state.clone();
-    let result = dispatch(state, domain, &signer, &tx.tx.call);
+    let result = dispatch(state, domain, &signer, tx.tx.nonce, &tx.tx.call);
     if result.is_err() {
         *state = snapshot;
     }

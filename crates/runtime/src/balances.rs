@@ -10,7 +10,7 @@
 //! - Accounts are never deleted: their nonce must survive to prevent replays.
 //! - Issuance is only changed by emission (mint), registration burns, burned proposal
 //!   deposits and slashing; moving TAO between free, staked, unbonding, locked, treasury and
-//!   deposits never changes it.
+//!   deposits or payment channels never changes it.
 
 use taonet_types::{AccountId, Rao};
 

@@ -597,6 +597,163 @@ pub enum LivenessError {
     BadSignature(u16),
 }
 
+/// Payment-channel errors ([`crate::channels`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelError {
+    /// A channel opened (or topped up) with nothing.
+    #[error("the deposit must be greater than zero")]
+    ZeroDeposit,
+    /// A deposit below the existential deposit (dust channels are refused).
+    #[error(
+        "the deposit {deposit} TAO is below the minimum of {minimum} TAO (the existential deposit)"
+    )]
+    DepositBelowMinimum {
+        /// The deposit.
+        deposit: Rao,
+        /// The minimum.
+        minimum: Rao,
+    },
+    /// The signer cannot pay the deposit.
+    #[error("the deposit is {needed} TAO but only {available} TAO is free")]
+    InsufficientBalance {
+        /// The deposit.
+        needed: Rao,
+        /// Free balance.
+        available: Rao,
+    },
+    /// The gateway hotkey has no owner.
+    #[error(
+        "gateway hotkey {0} has no owner: a gateway must be registered on a subnet, associated with a coldkey or staked on"
+    )]
+    UnknownGateway(AccountId),
+    /// An expiry that is not in the future.
+    #[error("expiry block {expiry} is not after the current block {height}")]
+    ExpiryInPast {
+        /// The expiry given.
+        expiry: BlockNumber,
+        /// The current block.
+        height: BlockNumber,
+    },
+    /// An expiry beyond `max_channel_duration`.
+    #[error(
+        "expiry block {expiry} is too far ahead: channels may last at most {max_duration} blocks (expiry ≤ {latest})"
+    )]
+    ExpiryTooFar {
+        /// The expiry given.
+        expiry: BlockNumber,
+        /// `max_channel_duration`.
+        max_duration: u64,
+        /// The latest expiry allowed now.
+        latest: BlockNumber,
+    },
+    /// A top-up that would bring the expiry forward.
+    #[error("the new expiry {requested} is before the channel's current expiry {current}")]
+    ExpiryShortened {
+        /// The channel's expiry.
+        current: BlockNumber,
+        /// The expiry given.
+        requested: BlockNumber,
+    },
+    /// A top-up that adds nothing and keeps the expiry.
+    #[error("the top-up changes nothing: add an amount or move the expiry later")]
+    NothingToChange,
+    /// The id is taken (cannot happen: ids hash the signer's nonce).
+    #[error("channel {0} already exists")]
+    AlreadyExists(Hash),
+    /// No open channel with this id.
+    #[error("channel {0} does not exist (never opened, or already reclaimed)")]
+    UnknownChannel(Hash),
+    /// Only the opener may top up or reclaim.
+    #[error("only the coldkey that opened channel {0} may do this")]
+    NotOpener(Hash),
+    /// The claim is signed by someone other than the gateway hotkey's owner.
+    #[error("channel {channel} pays gateway {gateway}; only that hotkey's owner coldkey may claim")]
+    NotGatewayOwner {
+        /// The channel.
+        channel: Hash,
+        /// Its gateway hotkey.
+        gateway: AccountId,
+    },
+    /// A claim or top-up at or after the expiry.
+    #[error("channel {channel} expired at block {expiry} (now {height}); it can only be reclaimed")]
+    ChannelExpired {
+        /// The channel.
+        channel: Hash,
+        /// Its expiry.
+        expiry: BlockNumber,
+        /// The current block.
+        height: BlockNumber,
+    },
+    /// A reclaim before the expiry.
+    #[error("channel {channel} can be reclaimed from block {expiry} (now {height})")]
+    NotYetExpired {
+        /// The channel.
+        channel: Hash,
+        /// Its expiry.
+        expiry: BlockNumber,
+        /// The current block.
+        height: BlockNumber,
+    },
+    /// The voucher names a different channel.
+    #[error("the voucher is for channel {voucher}, not channel {channel}")]
+    VoucherForAnotherChannel {
+        /// The channel in the voucher.
+        voucher: Hash,
+        /// The channel claimed.
+        channel: Hash,
+    },
+    /// The voucher is not signed by the channel's opener for this chain.
+    #[error(
+        "the voucher's signature does not verify: it must be signed by the channel's opener for this chain"
+    )]
+    BadVoucherSignature,
+    /// A voucher for more than the deposit.
+    #[error("the voucher for {amount} TAO overspends the channel's deposit of {deposit} TAO")]
+    Overspend {
+        /// The voucher amount.
+        amount: Rao,
+        /// The deposit.
+        deposit: Rao,
+    },
+    /// A voucher not above what was already claimed.
+    #[error("the voucher for {amount} TAO is not above the {claimed} TAO already claimed")]
+    VoucherNotIncreasing {
+        /// The voucher amount.
+        amount: Rao,
+        /// Claimed so far.
+        claimed: Rao,
+    },
+    /// The miners' subnet does not exist.
+    #[error("subnet {0} does not exist")]
+    SubnetNotFound(NetUid),
+    /// A miner uid that is not on the subnet.
+    #[error("uid {uid} does not exist on subnet {netuid}")]
+    UnknownMiner {
+        /// The subnet.
+        netuid: NetUid,
+        /// The uid.
+        uid: Uid,
+    },
+    /// A miner listed twice.
+    #[error("miner uid {0} is listed more than once")]
+    DuplicateMiner(Uid),
+    /// A miner with zero units.
+    #[error("miner uid {0} has zero units; list only miners that contributed")]
+    ZeroUnits(Uid),
+    /// Too many miners (the decoder already refuses more).
+    #[error("{count} miners listed; at most {max}")]
+    TooManyMiners {
+        /// Listed.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Arithmetic overflow (a balance above the supply).
+    #[error("channel arithmetic overflow")]
+    Overflow,
+}
+
 /// Why a call failed (its transaction is still included and pays its fee).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "module", content = "error", rename_all = "snake_case")]
@@ -628,6 +785,9 @@ pub enum DispatchError {
     /// Equivocation evidence.
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
+    /// Payment channels.
+    #[error(transparent)]
+    Channels(#[from] ChannelError),
 }
 
 /// Why a block was rejected.

@@ -301,6 +301,8 @@ impl ChainSpec {
             ParamUpdate::SlashFractionPpb(p.slash_fraction_ppb),
             ParamUpdate::JailEpochs(p.jail_epochs),
             ParamUpdate::MissedVotesJailPpb(p.missed_votes_jail_ppb),
+            ParamUpdate::QueryMinerSharePpb(p.query_miner_share_ppb),
+            ParamUpdate::MaxChannelDuration(p.max_channel_duration),
         ] {
             u.apply(&mut checked)
                 .map_err(|e| invalid(format!("params: {e}")))?;

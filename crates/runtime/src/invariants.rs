@@ -2,7 +2,7 @@
 //! builds).
 //!
 //! 1. Total issuance = Σ free balances + total stake + total unbonding + total locked +
-//!    treasury + reserved proposal deposits.
+//!    treasury + reserved proposal deposits + TAO held by payment channels.
 //! 2. The running totals equal their sums: total stake = Σ stake positions = Σ per-hotkey
 //!    totals; total unbonding = Σ unbonding entries; total locked = Σ subnet locks; total
 //!    pending emission = Σ subnets' pending emission.
@@ -12,6 +12,8 @@
 //! 6. Reserved deposits = Σ deposits of proposals in their voting period, and each of those
 //!    has exactly one tally task queued.
 //! 7. Every jailed hotkey, and the offender of every recorded offence, has an owner.
+//! 8. Every payment channel holds `claimed ≤ deposit` and `paid_to_miners ≤ claimed`, and
+//!    the channels' total = Σ (deposit − claimed).
 
 use std::collections::BTreeMap;
 
@@ -39,16 +41,34 @@ pub fn check(state: &State) -> Result<(), String> {
         + u128::from(g.total_unbonding.0)
         + u128::from(g.total_locked.0)
         + u128::from(g.treasury.0)
-        + u128::from(g.total_deposits.0);
+        + u128::from(g.total_deposits.0)
+        + u128::from(g.total_channels.0);
     if u128::from(g.total_issuance.0) != parts {
         return Err(format!(
-            "total issuance {} != free {free} + stake {} + unbonding {} + locked {} + treasury {} + deposits {}",
+            "total issuance {} != free {free} + stake {} + unbonding {} + locked {} + treasury {} + deposits {} + channels {}",
             g.total_issuance.0,
             g.total_stake.0,
             g.total_unbonding.0,
             g.total_locked.0,
             g.treasury.0,
-            g.total_deposits.0
+            g.total_deposits.0,
+            g.total_channels.0
+        ));
+    }
+    let mut in_channels: u128 = 0;
+    for (id, c) in state.channels.iter() {
+        if c.claimed > c.deposit || c.paid_to_miners > c.claimed {
+            return Err(format!(
+                "channel {id}: claimed {} of deposit {}, {} of it to miners",
+                c.claimed.0, c.deposit.0, c.paid_to_miners.0
+            ));
+        }
+        in_channels += u128::from(c.remaining().0);
+    }
+    if in_channels != u128::from(g.total_channels.0) {
+        return Err(format!(
+            "total channels {} != Σ (deposit − claimed) {in_channels}",
+            g.total_channels.0
         ));
     }
     let mut deposits: u128 = 0;

@@ -16,7 +16,7 @@
 //!
 //! Modules, each documented with its rules: [`balances`], [`staking`], [`subnets`],
 //! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`liveness`], [`governance`],
-//! [`genesis`], [`apply`], [`invariants`], [`state`], [`merkle`].
+//! [`channels`], [`genesis`], [`apply`], [`invariants`], [`state`], [`merkle`].
 //!
 //! ```
 //! use taonet_crypto::Keypair;
@@ -48,8 +48,8 @@
 //! - Deterministic: integer arithmetic only, ordered maps only, no clock (time comes from the
 //!   block), no I/O, no randomness; the same block on the same state gives the same root on
 //!   every machine.
-//! - Total issuance = free + staked + unbonding + locked + treasury + proposal deposits, after
-//!   every block;
+//! - Total issuance = free + staked + unbonding + locked + treasury + proposal deposits +
+//!   payment channels, after every block;
 //!   issuance never exceeds the emission schedule or the 21M cap; no balance is negative or
 //!   overflows ([`invariants`], checked after every block in debug builds).
 //! - Every call applies completely or not at all; a failed call still pays its fee and bumps
@@ -58,6 +58,7 @@
 
 pub mod apply;
 pub mod balances;
+pub mod channels;
 pub mod emission;
 pub mod error;
 pub mod evidence;
@@ -79,8 +80,8 @@ pub use apply::{
     build_block, build_block_with_votes, transaction_fee, validate_transaction,
 };
 pub use error::{
-    BlockError, DispatchError, EvidenceError, GovernanceError, LivenessError, SlashingError,
-    TxInvalid,
+    BlockError, ChannelError, DispatchError, EvidenceError, GovernanceError, LivenessError,
+    SlashingError, TxInvalid,
 };
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

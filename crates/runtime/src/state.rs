@@ -14,6 +14,7 @@
 use bytes::BufMut;
 use commonware_codec::{Buf, Copying, Decode, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
 use imbl::{OrdMap, OrdSet};
+use taonet_types::channel::Channel;
 use taonet_types::codec::{read_str, str_size, write_str};
 use taonet_types::gov::{Proposal, VoteRecord};
 use taonet_types::tx::{AxonInfo, MAX_TEXT};
@@ -537,7 +538,8 @@ pub struct Globals {
     pub height: BlockNumber,
     /// Timestamp of the last applied block (ms).
     pub last_timestamp_ms: u64,
-    /// All TAO in existence: free + staked + unbonding + locked + treasury + deposits.
+    /// All TAO in existence: free + staked + unbonding + locked + treasury + deposits +
+    /// channels.
     pub total_issuance: Rao,
     /// Sum of all stake.
     pub total_stake: Rao,
@@ -563,13 +565,16 @@ pub struct Globals {
     pub next_proposal_id: u64,
     /// Sum of the deposits reserved by proposals in their voting period.
     pub total_deposits: Rao,
+    /// TAO held by open payment channels: Σ (deposit − claimed).
+    pub total_channels: Rao,
 }
 
 /// Encoding: the parameters' pre-governance fields, the scalars above in order, then a
 /// governance extension (the parameters' governance fields, `next_proposal_id`,
-/// `total_deposits`), then a slashing extension (the parameters' slashing fields). A record
-/// written before governance (or before slashing) lacks the extensions and decodes with
-/// their defaults, so stored states stay readable.
+/// `total_deposits`), then a slashing extension (the parameters' slashing fields), then a
+/// payment-channel extension (the parameters' channel fields, `total_channels`). A record
+/// written before governance (or before slashing, or channels) lacks the later extensions and
+/// decodes with their defaults, so stored states stay readable.
 impl Write for Globals {
     fn write(&self, buf: &mut impl BufMut) {
         self.params.write_core(buf);
@@ -590,6 +595,8 @@ impl Write for Globals {
         self.next_proposal_id.write(buf);
         self.total_deposits.write(buf);
         self.params.write_slashing(buf);
+        self.params.write_channels(buf);
+        self.total_channels.write(buf);
     }
 }
 
@@ -601,6 +608,8 @@ impl EncodeSize for Globals {
             + 8
             + 8
             + ChainParams::SLASHING_SIZE
+            + ChainParams::CHANNELS_SIZE
+            + 8
     }
 }
 
@@ -624,6 +633,7 @@ impl Read for Globals {
             last_root_epoch: u64::read(buf)?,
             next_proposal_id: 0,
             total_deposits: Rao::ZERO,
+            total_channels: Rao::ZERO,
         };
         if buf.has_remaining() {
             g.params.read_gov(buf)?;
@@ -632,6 +642,10 @@ impl Read for Globals {
         }
         if buf.has_remaining() {
             g.params.read_slashing(buf)?;
+        }
+        if buf.has_remaining() {
+            g.params.read_channels(buf)?;
+            g.total_channels = Rao::read(buf)?;
         }
         Ok(g)
     }
@@ -674,6 +688,8 @@ pub struct State {
     pub offences: TrackedMap<Hash, SlashRecord>,
     /// Vote participation by consensus epoch ([`crate::liveness`]).
     pub participation: TrackedMap<u64, Participation>,
+    /// Open payment channels by id.
+    pub channels: TrackedMap<Hash, Channel>,
     /// Hash of the last applied block (not part of the state root, which the block hash
     /// itself commits to).
     pub head: Hash,
@@ -732,6 +748,7 @@ mod prefix {
     pub const GOV_QUEUE: u8 = 13;
     pub const JAILED: u8 = 14;
     pub const OFFENCES: u8 = 15;
+    pub const CHANNELS: u8 = 16;
     pub const PARTICIPATION: u8 = 17;
 }
 
@@ -756,6 +773,7 @@ impl State {
                 last_root_epoch: 0,
                 next_proposal_id: 0,
                 total_deposits: Rao::ZERO,
+                total_channels: Rao::ZERO,
             },
             accounts: TrackedMap::default(),
             hotkeys: TrackedMap::default(),
@@ -773,6 +791,7 @@ impl State {
             jailed: TrackedMap::default(),
             offences: TrackedMap::default(),
             participation: TrackedMap::default(),
+            channels: TrackedMap::default(),
             head: Hash::ZERO,
             subnets_changed: false,
             globals_dirty: true,
@@ -829,6 +848,7 @@ impl State {
         self.offences.record_updates(prefix::OFFENCES, u, c);
         self.participation
             .record_updates(prefix::PARTICIPATION, u, c);
+        self.channels.record_updates(prefix::CHANNELS, u, c);
         self.tree.update(updates);
         (self.tree.root(), changes)
     }
@@ -854,6 +874,7 @@ impl State {
         self.offences.all_records(prefix::OFFENCES, &mut out);
         self.participation
             .all_records(prefix::PARTICIPATION, &mut out);
+        self.channels.all_records(prefix::CHANNELS, &mut out);
         out
     }
 
@@ -900,6 +921,7 @@ impl State {
                     .participation
                     .load(rest, value, &(), &())
                     .map_err(bad)?,
+                prefix::CHANNELS => state.channels.load(rest, value, &(), &()).map_err(bad)?,
                 _ => return Err(RecordError::UnknownPrefix(hex_prefix(key))),
             }
             updates.push((SparseMerkleTree::path_of(key), Some(Hash::digest(value))));
@@ -972,8 +994,12 @@ mod tests {
         assert_eq!(bytes.len(), g.encode_size());
         assert_eq!(Globals::decode(Copying(&bytes)).unwrap(), g);
         // The same record without the governance extension (as written before it existed).
-        let legacy =
-            &bytes[..bytes.len() - ChainParams::GOV_SIZE - 16 - ChainParams::SLASHING_SIZE];
+        let legacy = &bytes[..bytes.len()
+            - ChainParams::GOV_SIZE
+            - 16
+            - ChainParams::SLASHING_SIZE
+            - ChainParams::CHANNELS_SIZE
+            - 8];
         let old = Globals::decode(Copying(legacy)).unwrap();
         assert_eq!(old.params.tx_base_fee, Rao(5));
         assert_eq!(
@@ -999,7 +1025,8 @@ mod tests {
         let bytes = g.encode().to_vec();
         assert_eq!(bytes.len(), g.encode_size());
         assert_eq!(Globals::decode(Copying(&bytes)).unwrap(), g);
-        let legacy = &bytes[..bytes.len() - ChainParams::SLASHING_SIZE];
+        let legacy =
+            &bytes[..bytes.len() - ChainParams::SLASHING_SIZE - ChainParams::CHANNELS_SIZE - 8];
         let old = Globals::decode(Copying(legacy)).unwrap();
         assert_eq!(old.params.gov_voting_period, 77);
         assert_eq!(old.next_proposal_id, 3);
@@ -1011,6 +1038,34 @@ mod tests {
                 old.params.missed_votes_jail_ppb
             ),
             (d.slash_fraction_ppb, d.jail_epochs, d.missed_votes_jail_ppb)
+        );
+        assert!(Globals::decode(Copying(&bytes[..bytes.len() - 1])).is_err());
+    }
+
+    #[test]
+    fn globals_written_before_channels_still_decode() {
+        let params = ChainParams {
+            slash_fraction_ppb: 7,
+            query_miner_share_ppb: 3,
+            max_channel_duration: 5,
+            ..ChainParams::default()
+        };
+        let mut g = State::new(params).globals;
+        g.total_channels = Rao(42);
+        let bytes = g.encode().to_vec();
+        assert_eq!(bytes.len(), g.encode_size());
+        assert_eq!(Globals::decode(Copying(&bytes)).unwrap(), g);
+        let legacy = &bytes[..bytes.len() - ChainParams::CHANNELS_SIZE - 8];
+        let old = Globals::decode(Copying(legacy)).unwrap();
+        assert_eq!(old.params.slash_fraction_ppb, 7);
+        assert_eq!(old.total_channels, Rao::ZERO);
+        let d = ChainParams::default();
+        assert_eq!(
+            (
+                old.params.query_miner_share_ppb,
+                old.params.max_channel_duration
+            ),
+            (d.query_miner_share_ppb, d.max_channel_duration)
         );
         assert!(Globals::decode(Copying(&bytes[..bytes.len() - 1])).is_err());
     }

@@ -285,3 +285,62 @@ fn governance_state_survives_reopen_and_keeps_its_schedule() {
     let p = a.state.proposals.get(&0).unwrap();
     assert_eq!(p.status, ProposalStatus::Rejected);
 }
+
+#[test]
+fn channel_state_survives_reopen() {
+    use taonet_types::channel::{MinerShare, Voucher, channel_id};
+    use taonet_types::tx::ChannelCall;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    let mut genesis = ChainSpec::dev(&[[1u8; 32]]).build().unwrap();
+    let (_, alice_hot) = dev_keys("alice");
+    let (eve, _) = dev_keys("eve");
+    let step = |g: &mut Genesis, store: &Store, txs: Vec<SignedTransaction>| {
+        let ts = g.state.globals.last_timestamp_ms + 1_000;
+        let built = build_block(&g.state, &g.domain, alice_hot.account_id(), ts, &txs).unwrap();
+        assert!(built.rejected.is_empty());
+        let outcome = apply_block(&mut g.state, &g.domain, &built.block).unwrap();
+        assert!(outcome.receipts.iter().all(|r| r.success()), "{outcome:?}");
+        store.commit_block(&built.block, &outcome).unwrap();
+    };
+    let id = channel_id(&eve.account_id(), 0);
+    {
+        let store = Store::open(&path).unwrap();
+        store.init_genesis(&genesis).unwrap();
+        let open = Call::Channels(ChannelCall::Open {
+            gateway: alice_hot.account_id(),
+            deposit: Rao(3_000_000_000),
+            expiry: 50,
+        });
+        let tx = signed(&genesis, "eve", 0, open);
+        step(&mut genesis, &store, vec![tx]);
+        let voucher = taonet_crypto::voucher::sign(
+            &eve,
+            Voucher {
+                channel: id,
+                amount: Rao(1_000_000_000),
+            },
+            &genesis.domain,
+        );
+        let claim = Call::Channels(ChannelCall::Claim {
+            channel: id,
+            voucher,
+            netuid: 1,
+            miners: vec![MinerShare { uid: 0, units: 2 }],
+        });
+        let tx = signed(&genesis, "alice", 0, claim);
+        step(&mut genesis, &store, vec![tx]);
+    }
+    let store = Store::open(&path).unwrap();
+    let loaded = store.load_state().unwrap();
+    assert_eq!(loaded.root(), genesis.state.root());
+    assert_eq!(loaded.globals, genesis.state.globals);
+    assert_eq!(loaded.globals.total_channels, Rao(2_000_000_000));
+    let ch = loaded.channel(&id).unwrap();
+    assert_eq!(ch, genesis.state.channel(&id).unwrap());
+    assert_eq!(
+        (ch.claimed, ch.paid_to_miners),
+        (Rao(1_000_000_000), Rao(500_000_000))
+    );
+    taonet_runtime::invariants::check(&loaded).unwrap();
+}

@@ -9,7 +9,9 @@
 //! `taonet-neuron`; [`Model`] (a byte n-gram, [`ngram`], or with the off-by-default cargo
 //! feature `candle` a byte-level neural MLP trained with candle, `mlp`) plugs into its miner
 //! loop. Without the feature the chain builds without candle, and an MLP model file is
-//! refused with a hint to rebuild with `--features candle`.
+//! refused with a hint to rebuild with `--features candle`. A gateway validator answers paid
+//! queries with a continuation generated from the loss-weighted mixture of the top miners
+//! ([`gateway`]); [`mixture`] measures that mixture against the best single miner.
 //!
 //! ```
 //! use taonet_neuron::{MinerModel, Subnet};
@@ -41,7 +43,9 @@
 
 pub mod error;
 mod file;
+pub mod gateway;
 pub mod generator;
+pub mod mixture;
 #[cfg(feature = "candle")]
 pub mod mlp;
 pub mod model;

@@ -155,6 +155,9 @@ mod tests {
             if let Ok(b) = Block::decode_cfg(Copying(&data), &BlockLimits { max_transactions: 8 }) {
                 proptest::prop_assert_eq!(b.encode().to_vec(), data.clone());
             }
+            if let Ok(v) = crate::channel::SignedVoucher::decode(Copying(&data)) {
+                proptest::prop_assert_eq!(v.encode().to_vec(), data.clone());
+            }
             let _ = crate::HyperparamUpdate::decode(Copying(&data));
             let _ = crate::SeatSet::decode(Copying(&data));
         }

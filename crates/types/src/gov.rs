@@ -116,6 +116,10 @@ pub enum ParamUpdate {
     JailEpochs(u64),
     /// `missed_votes_jail_ppb`, within [1, [`PPB`]].
     MissedVotesJailPpb(u32),
+    /// `query_miner_share_ppb`, at most [`PPB`].
+    QueryMinerSharePpb(u32),
+    /// `max_channel_duration`, within [1, [`MAX_PERIOD`]] blocks.
+    MaxChannelDuration(u64),
 }
 
 /// Why a parameter value was refused.
@@ -177,6 +181,8 @@ pub const PARAM_NAMES: &[&str] = &[
     "slash_fraction_ppb",
     "jail_epochs",
     "missed_votes_jail_ppb",
+    "query_miner_share_ppb",
+    "max_channel_duration",
 ];
 
 impl ParamUpdate {
@@ -218,6 +224,8 @@ impl ParamUpdate {
             P::SlashFractionPpb(_) => "slash_fraction_ppb",
             P::JailEpochs(_) => "jail_epochs",
             P::MissedVotesJailPpb(_) => "missed_votes_jail_ppb",
+            P::QueryMinerSharePpb(_) => "query_miner_share_ppb",
+            P::MaxChannelDuration(_) => "max_channel_duration",
         };
         n.to_string()
     }
@@ -241,7 +249,8 @@ impl ParamUpdate {
             | P::NetworkRateLimit(v)
             | P::GovVotingPeriod(v)
             | P::GovExecutionDelay(v)
-            | P::JailEpochs(v) => v.to_string(),
+            | P::JailEpochs(v)
+            | P::MaxChannelDuration(v) => v.to_string(),
             P::SubnetOwnerCut(v)
             | P::DefaultTake(v)
             | P::MinTake(v)
@@ -258,7 +267,8 @@ impl ParamUpdate {
             | P::GovBurnBelowPpb(v)
             | P::TreasuryFeeShare(v)
             | P::SlashFractionPpb(v)
-            | P::MissedVotesJailPpb(v) => v.to_string(),
+            | P::MissedVotesJailPpb(v)
+            | P::QueryMinerSharePpb(v) => v.to_string(),
             P::DefaultHyperparam(HyperparamUpdate::MinBurn(v) | HyperparamUpdate::MaxBurn(v)) => {
                 v.to_tao_compact()
             }
@@ -446,6 +456,17 @@ impl ParamUpdate {
                 check((1..=PPB).contains(&v), "within [1, 1,000,000,000] ppb")?;
                 p.missed_votes_jail_ppb = v;
             }
+            P::QueryMinerSharePpb(v) => {
+                check(v <= PPB, "at most 1,000,000,000 ppb")?;
+                p.query_miner_share_ppb = v;
+            }
+            P::MaxChannelDuration(v) => {
+                check(
+                    (1..=MAX_PERIOD).contains(&v),
+                    "within [1, 10,000,000] blocks",
+                )?;
+                p.max_channel_duration = v;
+            }
         }
         Ok(())
     }
@@ -487,6 +508,8 @@ impl ParamUpdate {
             P::SlashFractionPpb(_) => 31,
             P::JailEpochs(_) => 32,
             P::MissedVotesJailPpb(_) => 33,
+            P::QueryMinerSharePpb(_) => 34,
+            P::MaxChannelDuration(_) => 35,
         }
     }
 }
@@ -520,7 +543,8 @@ impl Write for ParamUpdate {
             | P::NetworkRateLimit(v)
             | P::GovVotingPeriod(v)
             | P::GovExecutionDelay(v)
-            | P::JailEpochs(v) => v.write(buf),
+            | P::JailEpochs(v)
+            | P::MaxChannelDuration(v) => v.write(buf),
             P::SubnetOwnerCut(v)
             | P::DefaultTake(v)
             | P::MinTake(v)
@@ -537,7 +561,8 @@ impl Write for ParamUpdate {
             | P::GovBurnBelowPpb(v)
             | P::TreasuryFeeShare(v)
             | P::SlashFractionPpb(v)
-            | P::MissedVotesJailPpb(v) => v.write(buf),
+            | P::MissedVotesJailPpb(v)
+            | P::QueryMinerSharePpb(v) => v.write(buf),
             P::DefaultHyperparam(h) => h.write(buf),
         }
     }
@@ -563,7 +588,8 @@ impl EncodeSize for ParamUpdate {
             | P::GovBurnBelowPpb(_)
             | P::TreasuryFeeShare(_)
             | P::SlashFractionPpb(_)
-            | P::MissedVotesJailPpb(_) => 4,
+            | P::MissedVotesJailPpb(_)
+            | P::QueryMinerSharePpb(_) => 4,
             P::DefaultHyperparam(h) => h.encode_size(),
             _ => 8,
         }
@@ -609,6 +635,8 @@ impl Read for ParamUpdate {
             31 => P::SlashFractionPpb(u32::read(buf)?),
             32 => P::JailEpochs(u64::read(buf)?),
             33 => P::MissedVotesJailPpb(u32::read(buf)?),
+            34 => P::QueryMinerSharePpb(u32::read(buf)?),
+            35 => P::MaxChannelDuration(u64::read(buf)?),
             t => return Err(Error::InvalidEnum(t)),
         })
     }
@@ -948,6 +976,8 @@ mod tests {
             ParamUpdate::SlashFractionPpb(100_000_000),
             ParamUpdate::JailEpochs(3),
             ParamUpdate::MissedVotesJailPpb(PPB),
+            ParamUpdate::QueryMinerSharePpb(250_000_000),
+            ParamUpdate::MaxChannelDuration(100),
         ] {
             let bytes = u.encode();
             assert_eq!(bytes.len(), u.encode_size());
@@ -975,6 +1005,17 @@ mod tests {
                 .is_err()
         );
         assert!(ParamUpdate::JailEpochs(0).apply(&mut p).is_err());
+        assert_eq!(
+            (p.query_miner_share_ppb, p.max_channel_duration),
+            (250_000_000, 100)
+        );
+        assert!(
+            ParamUpdate::QueryMinerSharePpb(PPB + 1)
+                .apply(&mut p)
+                .is_err()
+        );
+        assert!(ParamUpdate::MaxChannelDuration(0).apply(&mut p).is_err());
+        assert!(PARAM_NAMES.contains(&"query_miner_share_ppb"));
         assert_eq!(ParamUpdate::JailEpochs(4).name(), "jail_epochs");
         assert!(PARAM_NAMES.contains(&"slash_fraction_ppb"));
         let e = ParamUpdate::SeatCount(0).apply(&mut p).unwrap_err();

@@ -8,8 +8,9 @@
 //! - [`Hash`]: SHA-256 digests (block and transaction hashes, state roots).
 //! - The chain's data: [`tx`] (signed transactions and every call), [`block`] (blocks and
 //!   consensus seats), [`params`] (chain parameters and subnet hyperparameters), [`gov`]
-//!   (governance proposals, parameter updates, the treasury account), and their
-//!   binary encoding ([`codec`], with `commonware-codec`).
+//!   (governance proposals, parameter updates, the treasury account), [`channel`] (payment
+//!   channels and vouchers for pay-per-query access), and their binary encoding ([`codec`],
+//!   with `commonware-codec`).
 //!
 //! ```
 //! use taonet_types::{Rao, AccountId};
@@ -35,6 +36,7 @@
 mod account;
 mod amount;
 pub mod block;
+pub mod channel;
 pub mod codec;
 pub mod evidence;
 pub mod gov;

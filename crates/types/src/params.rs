@@ -530,6 +530,12 @@ pub struct ChainParams {
     /// Share of a consensus epoch's votes a seat may miss before it is jailed for liveness,
     /// in parts per billion (used by the liveness rule).
     pub missed_votes_jail_ppb: u32,
+    /// Share of every payment-channel claim paid to the miners the gateway names, in parts
+    /// per billion (50%); the gateway's owner gets the rest.
+    pub query_miner_share_ppb: u32,
+    /// Longest a payment channel may stay open: its expiry is at most this many blocks after
+    /// the block that opens it (or tops it up).
+    pub max_channel_duration: u64,
 }
 
 impl Default for ChainParams {
@@ -570,6 +576,8 @@ impl Default for ChainParams {
             slash_fraction_ppb: 50_000_000,
             jail_epochs: 24,
             missed_votes_jail_ppb: 500_000_000,
+            query_miner_share_ppb: 500_000_000,
+            max_channel_duration: 30 * 24 * 3600,
         }
     }
 }
@@ -706,21 +714,42 @@ impl ChainParams {
         self.missed_votes_jail_ppb = u32::read(buf)?;
         Ok(())
     }
+
+    /// Size of [`ChainParams::write_channels`].
+    pub const CHANNELS_SIZE: usize = 4 + 8;
+
+    /// Writes the payment-channel fields.
+    pub fn write_channels(&self, buf: &mut impl BufMut) {
+        self.query_miner_share_ppb.write(buf);
+        self.max_channel_duration.write(buf);
+    }
+
+    /// Reads the payment-channel fields into `self`.
+    pub fn read_channels(&mut self, buf: &mut impl Buf) -> Result<(), Error> {
+        self.query_miner_share_ppb = u32::read(buf)?;
+        self.max_channel_duration = u64::read(buf)?;
+        Ok(())
+    }
 }
 
-/// Encoding: the pre-governance fields, the governance fields, then the slashing fields
-/// (absent in encodings made before slashing existed: they then take their defaults).
+/// Encoding: the pre-governance fields, the governance fields, the slashing fields, then the
+/// payment-channel fields (each later group is absent in encodings made before it existed:
+/// its fields then take their defaults).
 impl Write for ChainParams {
     fn write(&self, buf: &mut impl BufMut) {
         self.write_core(buf);
         self.write_gov(buf);
         self.write_slashing(buf);
+        self.write_channels(buf);
     }
 }
 
 impl EncodeSize for ChainParams {
     fn encode_size(&self) -> usize {
-        self.core_size() + ChainParams::GOV_SIZE + ChainParams::SLASHING_SIZE
+        self.core_size()
+            + ChainParams::GOV_SIZE
+            + ChainParams::SLASHING_SIZE
+            + ChainParams::CHANNELS_SIZE
     }
 }
 
@@ -731,6 +760,9 @@ impl Read for ChainParams {
         p.read_gov(buf)?;
         if buf.has_remaining() {
             p.read_slashing(buf)?;
+        }
+        if buf.has_remaining() {
+            p.read_channels(buf)?;
         }
         Ok(p)
     }
@@ -765,7 +797,7 @@ mod tests {
         let bytes = p.encode();
         assert_eq!(bytes.len(), p.encode_size());
         assert_eq!(ChainParams::decode(bytes.clone()).unwrap(), p);
-        let old = &bytes[..bytes.len() - ChainParams::SLASHING_SIZE];
+        let old = &bytes[..bytes.len() - ChainParams::SLASHING_SIZE - ChainParams::CHANNELS_SIZE];
         let d = ChainParams::decode(Copying(old)).unwrap();
         assert_eq!(
             d.slash_fraction_ppb,
@@ -773,6 +805,32 @@ mod tests {
         );
         assert_eq!(d.jail_epochs, ChainParams::default().jail_epochs);
         assert!(ChainParams::decode(Copying(&bytes[..bytes.len() - 1])).is_err());
+    }
+
+    #[test]
+    fn params_without_the_channel_fields_decode_with_defaults() {
+        let p = ChainParams {
+            slash_fraction_ppb: 1,
+            query_miner_share_ppb: 7,
+            max_channel_duration: 9,
+            ..ChainParams::default()
+        };
+        let bytes = p.encode();
+        assert_eq!(bytes.len(), p.encode_size());
+        assert_eq!(ChainParams::decode(bytes.clone()).unwrap(), p);
+        let old = &bytes[..bytes.len() - ChainParams::CHANNELS_SIZE];
+        let d = ChainParams::decode(Copying(old)).unwrap();
+        assert_eq!(d.slash_fraction_ppb, 1);
+        let defaults = ChainParams::default();
+        assert_eq!(
+            (d.query_miner_share_ppb, d.max_channel_duration),
+            (
+                defaults.query_miner_share_ppb,
+                defaults.max_channel_duration
+            )
+        );
+        // A partial extension is an error, not a silent default.
+        assert!(ChainParams::decode(Copying(&bytes[..bytes.len() - 3])).is_err());
     }
 
     #[test]

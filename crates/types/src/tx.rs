@@ -12,17 +12,19 @@
 //!   registered hotkey within its rate limits. Every other call is signed by a coldkey and
 //!   pays the fee.
 //! - Decoding is bounded: at most [`MAX_WEIGHTS`] weights, [`MAX_SALT`] salt words,
-//!   [`MAX_TEXT`] bytes per text field; the whole buffer must be consumed.
+//!   [`MAX_TEXT`] bytes per text field, [`MAX_CLAIM_MINERS`] miners per channel claim; the
+//!   whole buffer must be consumed.
 
 use bytes::BufMut;
 use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
 use serde::{Deserialize, Serialize};
 
+use crate::channel::{MAX_CLAIM_MINERS, MinerShare, SignedVoucher};
 use crate::codec::{read_str, read_vec, str_size, write_str};
 use crate::evidence::Equivocation;
 use crate::gov::{MAX_DESCRIPTION, ProposalAction, VoteKind};
 use crate::params::{HyperparamUpdate, MAX_UIDS_LIMIT};
-use crate::{AccountId, Hash, NetUid, Rao, Uid};
+use crate::{AccountId, BlockNumber, Hash, NetUid, Rao, Uid};
 
 /// Domain tag of transaction signatures.
 pub const TX_SIGNING_DOMAIN: &[u8] = b"taonet/tx/v1";
@@ -276,6 +278,52 @@ pub enum GovernanceCall {
     },
 }
 
+/// Payment channels for pay-per-query access (signed by a coldkey; see
+/// [`crate::channel`] and the runtime's `channels` module for the rules).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelCall {
+    /// Open a channel to `gateway` (a hotkey with an owner): `deposit` moves from the signer's
+    /// free balance into the channel until block `expiry`. The channel id is
+    /// `channel_id(signer, nonce of this transaction)`.
+    Open {
+        /// The gateway's hotkey.
+        gateway: AccountId,
+        /// Amount locked in the channel.
+        deposit: Rao,
+        /// First block at which the gateway can no longer claim and the opener may reclaim.
+        expiry: BlockNumber,
+    },
+    /// Add `amount` to an open channel's deposit and/or move its expiry later (opener only,
+    /// before expiry).
+    TopUp {
+        /// The channel.
+        channel: Hash,
+        /// Added deposit (may be zero when only the expiry moves).
+        amount: Rao,
+        /// New expiry, at least the current one.
+        expiry: BlockNumber,
+    },
+    /// Redeem a voucher (signed by the gateway hotkey's owner coldkey, before expiry): pays
+    /// the increase over the last claim, `query_miner_share_ppb` of it to the listed miners
+    /// of `netuid` pro rata by units, the rest to the signer.
+    Claim {
+        /// The channel.
+        channel: Hash,
+        /// The highest voucher the gateway holds.
+        voucher: SignedVoucher,
+        /// The subnet the miners answered on.
+        netuid: NetUid,
+        /// The miners that answered, with their contributions (distinct uids, units > 0).
+        miners: Vec<MinerShare>,
+    },
+    /// Close an expired channel and return what was not claimed (opener only).
+    Reclaim {
+        /// The channel.
+        channel: Hash,
+    },
+}
+
 /// Every call, grouped by module.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -294,6 +342,8 @@ pub enum Call {
     Consensus(ConsensusCall),
     /// Governance.
     Governance(GovernanceCall),
+    /// Payment channels.
+    Channels(ChannelCall),
 }
 
 impl Call {
@@ -342,6 +392,12 @@ impl Call {
                 GovernanceCall::Propose { .. } => "governance.propose",
                 GovernanceCall::Vote { .. } => "governance.vote",
                 GovernanceCall::Cancel { .. } => "governance.cancel",
+            },
+            Call::Channels(c) => match c {
+                ChannelCall::Open { .. } => "channels.open",
+                ChannelCall::TopUp { .. } => "channels.top_up",
+                ChannelCall::Claim { .. } => "channels.claim",
+                ChannelCall::Reclaim { .. } => "channels.reclaim",
             },
         }
     }
@@ -513,6 +569,44 @@ impl Write for Call {
                     proposal.write(buf);
                 }
             },
+            Call::Channels(c) => match c {
+                ChannelCall::Open {
+                    gateway,
+                    deposit,
+                    expiry,
+                } => {
+                    buf.put_slice(&[7, 0]);
+                    gateway.write(buf);
+                    deposit.write(buf);
+                    expiry.write(buf);
+                }
+                ChannelCall::TopUp {
+                    channel,
+                    amount,
+                    expiry,
+                } => {
+                    buf.put_slice(&[7, 1]);
+                    channel.write(buf);
+                    amount.write(buf);
+                    expiry.write(buf);
+                }
+                ChannelCall::Claim {
+                    channel,
+                    voucher,
+                    netuid,
+                    miners,
+                } => {
+                    buf.put_slice(&[7, 2]);
+                    channel.write(buf);
+                    voucher.write(buf);
+                    netuid.write(buf);
+                    miners.write(buf);
+                }
+                ChannelCall::Reclaim { channel } => {
+                    buf.put_slice(&[7, 3]);
+                    channel.write(buf);
+                }
+            },
         }
     }
 }
@@ -565,6 +659,13 @@ impl EncodeSize for Call {
                 } => action.encode_size() + str_size(description),
                 GovernanceCall::Vote { .. } => 9,
                 GovernanceCall::Cancel { .. } => 8,
+            },
+            Call::Channels(c) => match c {
+                ChannelCall::Open { .. } | ChannelCall::TopUp { .. } => 32 + 8 + 8,
+                ChannelCall::Claim {
+                    voucher, miners, ..
+                } => 32 + voucher.encode_size() + 2 + miners.encode_size(),
+                ChannelCall::Reclaim { .. } => 32,
             },
         }
     }
@@ -662,7 +763,26 @@ impl Read for Call {
             (6, 2) => Call::Governance(GovernanceCall::Cancel {
                 proposal: u64::read(buf)?,
             }),
-            (m, _) if m > 6 => return Err(Error::InvalidEnum(m)),
+            (7, 0) => Call::Channels(ChannelCall::Open {
+                gateway: AccountId::read(buf)?,
+                deposit: Rao::read(buf)?,
+                expiry: u64::read(buf)?,
+            }),
+            (7, 1) => Call::Channels(ChannelCall::TopUp {
+                channel: Hash::read(buf)?,
+                amount: Rao::read(buf)?,
+                expiry: u64::read(buf)?,
+            }),
+            (7, 2) => Call::Channels(ChannelCall::Claim {
+                channel: Hash::read(buf)?,
+                voucher: SignedVoucher::read(buf)?,
+                netuid: NetUid::read(buf)?,
+                miners: read_vec::<MinerShare>(buf, MAX_CLAIM_MINERS)?,
+            }),
+            (7, 3) => Call::Channels(ChannelCall::Reclaim {
+                channel: Hash::read(buf)?,
+            }),
+            (m, _) if m > 7 => return Err(Error::InvalidEnum(m)),
             (_, i) => return Err(Error::InvalidEnum(i)),
         })
     }

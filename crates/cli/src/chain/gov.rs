@@ -186,6 +186,8 @@ pub fn parse_param(text: &str) -> Result<ParamUpdate> {
         "slash_fraction_ppb" => P::SlashFractionPpb(num(n, value)?),
         "jail_epochs" => P::JailEpochs(num(n, value)?),
         "missed_votes_jail_ppb" => P::MissedVotesJailPpb(num(n, value)?),
+        "query_miner_share_ppb" => P::QueryMinerSharePpb(num(n, value)?),
+        "max_channel_duration" => P::MaxChannelDuration(num(n, value)?),
         _ => {
             return Err(usage!(
                 "--set {name:?} is not a governance parameter; valid names: {}",
@@ -546,6 +548,14 @@ mod tests {
         assert_eq!(
             parse_param("gov_quorum=250_000_000").unwrap(),
             ParamUpdate::GovQuorum(250_000_000)
+        );
+        assert_eq!(
+            parse_param("query_miner_share_ppb=300_000_000").unwrap(),
+            ParamUpdate::QueryMinerSharePpb(300_000_000)
+        );
+        assert_eq!(
+            parse_param("max-channel-duration=1000").unwrap(),
+            ParamUpdate::MaxChannelDuration(1000)
         );
         assert_eq!(
             parse_param("default_hyperparams.tempo=20").unwrap(),

@@ -12,6 +12,7 @@
 
 pub mod axon;
 pub mod balance;
+pub mod channel;
 pub mod consensus;
 pub mod delegate;
 pub mod gov;
@@ -224,6 +225,8 @@ pub struct Session {
 pub struct TxOutcome {
     /// Its hash.
     pub tx_hash: Hash,
+    /// The nonce it was signed with.
+    pub nonce: u64,
     /// Block it was finalized in.
     pub block_height: Option<u64>,
     /// That block's hash.
@@ -362,6 +365,7 @@ impl Session {
         let tx_hash = signed.hash();
         let rejected = |error: String| TxOutcome {
             tx_hash,
+            nonce,
             block_height: None,
             block_hash: None,
             success: false,
@@ -380,6 +384,7 @@ impl Session {
                 ..
             }) => Ok(TxOutcome {
                 tx_hash,
+                nonce,
                 block_height: Some(block_height),
                 block_hash: Some(block_hash),
                 success,

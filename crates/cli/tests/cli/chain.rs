@@ -843,3 +843,156 @@ fn consensus_commands_show_participation_jail_and_unjail() {
     let jail = env.ok("dave", &["consensus", "jail"]);
     assert_eq!(jail["jail"]["jailed"], false, "{jail}");
 }
+
+#[test]
+fn channel_commands_open_pay_claim_and_reclaim() {
+    use taonet_neuron::gateway::VoucherBook;
+    use taonet_types::channel::voucher_from_hex;
+    let env = setup();
+    let alice_hot = ss58(&env.root, "alice", true);
+    // Malformed input exits 2 before anything is sent.
+    env.cmd(
+        "bob",
+        &[
+            "channel",
+            "open",
+            "--gateway",
+            "nope",
+            "--amount",
+            "1",
+            "--blocks",
+            "9",
+        ],
+    )
+    .assert()
+    .code(2);
+    env.cmd("bob", &["channel", "show", "0x12"])
+        .assert()
+        .code(2);
+    env.cmd(
+        "alice",
+        &[
+            "channel",
+            "claim",
+            "--channel",
+            &format!("0x{}", "11".repeat(32)),
+            "--voucher",
+            "0xzz",
+        ],
+    )
+    .assert()
+    .code(2);
+
+    // Bob opens a channel to alice's validator hotkey and tops it up.
+    let v = env.tx(
+        "bob",
+        &[
+            "channel",
+            "open",
+            "--gateway",
+            &alice_hot,
+            "--amount",
+            "1",
+            "--blocks",
+            "40",
+        ],
+    );
+    let id = v["channel"].as_str().unwrap().to_string();
+    assert_eq!(v["info"]["gateway"], alice_hot);
+    assert_eq!(v["info"]["deposit"], TAO);
+    env.tx(
+        "bob",
+        &[
+            "channel", "top-up", &id, "--amount", "0.5", "--blocks", "10",
+        ],
+    );
+    let show = env.ok("bob", &["channel", "show", &id]);
+    assert_eq!(show["deposit"], TAO + TAO / 2, "{show}");
+    let expiry = show["expiry"].as_u64().unwrap();
+    assert_eq!(expiry, v["info"]["expiry"].as_u64().unwrap() + 10);
+    for who in ["bob", "alice"] {
+        let list = env.ok(who, &["channel", "list"]);
+        assert_eq!(list["channels"][0]["id"], id.as_str(), "{who}: {list}");
+    }
+    // A voucher from bob, claimed by alice with uid 0 (her own hotkey) as the miner.
+    let voucher = env.ok(
+        "bob",
+        &["channel", "voucher", "--channel", &id, "--amount", "0.3"],
+    );
+    let hex = voucher["voucher"].as_str().unwrap().to_string();
+    assert_eq!(
+        voucher_from_hex(&hex).unwrap().voucher.amount.0,
+        3 * TAO / 10
+    );
+    env.cmd(
+        "bob",
+        &["channel", "claim", "--channel", &id, "--voucher", &hex],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("cannot claim"));
+    env.tx(
+        "alice",
+        &[
+            "channel",
+            "claim",
+            "--channel",
+            &id,
+            "--voucher",
+            &hex,
+            "--miner",
+            "0:1",
+        ],
+    );
+    let show = env.ok("bob", &["channel", "show", &id]);
+    assert_eq!(show["claimed"], 3 * TAO / 10, "{show}");
+    assert_eq!(show["paid_to_miners"], 3 * TAO / 20);
+    env.cmd(
+        "alice",
+        &["channel", "claim", "--channel", &id, "--voucher", &hex],
+    )
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("not above"));
+    // A gateway's voucher book holding 0.4 TAO: `claim --book` redeems the 0.1 increase.
+    let v4 = env.ok(
+        "bob",
+        &["channel", "voucher", "--channel", &id, "--amount", "0.4"],
+    );
+    let v4 = voucher_from_hex(v4["voucher"].as_str().unwrap()).unwrap();
+    let domain = env.node.chain.domain();
+    let mut book = VoucherBook::new(&domain, &alice_hot, 1);
+    book.record(
+        &ss58(&env.root, "bob", false),
+        v4,
+        taonet_types::Rao(3 * TAO / 10),
+        expiry,
+        &[],
+    );
+    let path = env.root.join("book.json");
+    book.save(&path).unwrap();
+    let out = env.ok(
+        "alice",
+        &["channel", "claim", "--book", path.to_str().unwrap()],
+    );
+    assert_eq!(out["claims"][0]["success"], true, "{out}");
+    assert_eq!(
+        env.ok("bob", &["channel", "show", &id])["claimed"],
+        4 * TAO / 10
+    );
+    let after = VoucherBook::load(&path).unwrap();
+    assert_eq!(after.unclaimed().0, 0, "the book records the claim");
+
+    // Reclaim: refused before the expiry, then the rest comes back.
+    env.cmd("bob", &["channel", "reclaim", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("can be reclaimed from block"));
+    env.node.wait_height(expiry);
+    let r = env.tx("bob", &["channel", "reclaim", &id]);
+    assert_eq!(r["returned"], TAO + TAO / 2 - 4 * TAO / 10, "{r}");
+    env.cmd("bob", &["channel", "show", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not exist"));
+}

@@ -17,18 +17,18 @@ use taonet_types::tx::{BalancesCall, ChainDomain, StakingCall};
 use taonet_types::{Call, Rao, SignedTransaction, Transaction};
 
 /// These tests each run several validators on a 2-core machine: one at a time.
-static HEAVY: Mutex<()> = Mutex::new(());
+pub(crate) static HEAVY: Mutex<()> = Mutex::new(());
 
 /// Every wait is bounded by this.
-const WAIT: Duration = Duration::from_secs(240);
+pub(crate) const WAIT: Duration = Duration::from_secs(240);
 
-fn taonet_bin() -> PathBuf {
+pub(crate) fn taonet_bin() -> PathBuf {
     PathBuf::from(assert_cmd::cargo::cargo_bin!("taonet"))
 }
 
 /// A local network in a temporary directory, taken down (and deleted) when dropped.
-struct Localnet {
-    dir: tempfile::TempDir,
+pub(crate) struct Localnet {
+    pub(crate) dir: tempfile::TempDir,
     nodes: usize,
 }
 
@@ -38,7 +38,7 @@ impl Localnet {
         Localnet::up_with(nodes, &["--no-neurons"])
     }
 
-    fn up_with(nodes: usize, extra: &[&str]) -> Localnet {
+    pub(crate) fn up_with(nodes: usize, extra: &[&str]) -> Localnet {
         let dir = tempfile::tempdir().unwrap();
         // Base ports from the pid: away from the defaults (9944/30333/9615) and from other
         // test processes.
@@ -72,7 +72,7 @@ impl Localnet {
         net
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         Command::new(taonet_bin())
             .arg("--json")
             .arg("localnet")
@@ -84,7 +84,7 @@ impl Localnet {
             .unwrap()
     }
 
-    fn status(&self) -> Value {
+    pub(crate) fn status(&self) -> Value {
         let out = self.run(&["status"]);
         assert!(
             out.status.success(),
@@ -98,12 +98,12 @@ impl Localnet {
         self.status()["nodes"][i].clone()
     }
 
-    fn rpc(&self, i: usize) -> String {
+    pub(crate) fn rpc(&self, i: usize) -> String {
         self.node(i)["rpc"].as_str().unwrap().to_string()
     }
 
     /// The last lines of every node's and neuron's log, for failure messages.
-    fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         let mut logs: Vec<(String, PathBuf)> = (0..self.nodes)
             .map(|i| {
                 (
@@ -125,7 +125,7 @@ impl Localnet {
     }
 
     /// Polls `check` every 250 ms until it returns `Some`, failing after [`WAIT`].
-    fn wait_for<T>(&self, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    pub(crate) fn wait_for<T>(&self, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         let deadline = Instant::now() + WAIT;
         loop {
             if let Some(v) = check() {
@@ -150,13 +150,13 @@ impl Drop for Localnet {
     }
 }
 
-fn tail(path: &Path, lines: usize) -> String {
+pub(crate) fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-fn rt() -> tokio::runtime::Runtime {
+pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -165,7 +165,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// Signs `call` by `signer` with its next nonce, submits it to `client` and waits (bounded) for
 /// it to be finalized successfully; returns the block height.
-async fn submit_finalized(
+pub(crate) async fn submit_finalized(
     client: &Client,
     domain: &ChainDomain,
     signer: &Keypair,

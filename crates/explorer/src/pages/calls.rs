@@ -5,13 +5,14 @@ use std::fmt::Write as _;
 
 use taonet_types::gov::{ParamUpdate, ProposalAction};
 use taonet_types::tx::{
-    BalancesCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+    BalancesCall, ChannelCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall,
+    WeightsCall,
 };
 use taonet_types::{AccountId, Call, HyperparamUpdate};
 
 use super::ss58;
 use crate::format;
-use crate::html::{account_link, account_link_full, esc, tao_cell};
+use crate::html::{account_link, account_link_full, block_link, esc, tao_cell};
 
 fn who(id: &AccountId) -> String {
     account_link(&ss58(id))
@@ -164,6 +165,26 @@ pub(crate) fn summary(call: &Call) -> String {
             }
             GovernanceCall::Cancel { proposal: id } => format!("cancel {}", proposal(*id)),
         },
+        Call::Channels(c) => match c {
+            ChannelCall::Open {
+                gateway, deposit, ..
+            } => format!(
+                "open a payment channel of {} to gateway {}",
+                tao_cell(*deposit),
+                who(gateway)
+            ),
+            ChannelCall::TopUp { amount, .. } => {
+                format!("top up a payment channel by {}", tao_cell(*amount))
+            }
+            ChannelCall::Claim {
+                voucher, miners, ..
+            } => format!(
+                "claim a voucher of {} in total ({} miners share)",
+                tao_cell(voucher.voucher.amount),
+                miners.len()
+            ),
+            ChannelCall::Reclaim { .. } => "reclaim an expired payment channel".to_string(),
+        },
     }
 }
 
@@ -305,6 +326,45 @@ pub(crate) fn details(call: &Call) -> Vec<(&'static str, String)> {
                 vec![("Proposal", proposal(*id)), ("Vote", esc(vote.as_str()))]
             }
             GovernanceCall::Cancel { proposal: id } => vec![("Proposal", proposal(*id))],
+        },
+        Call::Channels(c) => match c {
+            ChannelCall::Open {
+                gateway,
+                deposit,
+                expiry,
+            } => vec![
+                ("Gateway", account_link_full(&ss58(gateway))),
+                ("Deposit", tao_cell(*deposit)),
+                ("Expiry", block_link(*expiry)),
+            ],
+            ChannelCall::TopUp {
+                channel,
+                amount,
+                expiry,
+            } => vec![
+                ("Channel", hex32(&channel.0)),
+                ("Added", tao_cell(*amount)),
+                ("Expiry", block_link(*expiry)),
+            ],
+            ChannelCall::Claim {
+                channel,
+                voucher,
+                netuid,
+                miners,
+            } => vec![
+                ("Channel", hex32(&channel.0)),
+                ("Voucher total", tao_cell(voucher.voucher.amount)),
+                ("Subnet", netuid.to_string()),
+                (
+                    "Miners (uid: units)",
+                    esc(&miners
+                        .iter()
+                        .map(|m| format!("{}: {}", m.uid, m.units))
+                        .collect::<Vec<_>>()
+                        .join(", ")),
+                ),
+            ],
+            ChannelCall::Reclaim { channel } => vec![("Channel", hex32(&channel.0))],
         },
     }
 }

@@ -1,9 +1,11 @@
 //! Integration tests of the neuron protocol: Rust dendrite ↔ Rust axon round trips,
-//! adversarial requests (bittensor 10 and btauth/1) and interop with Python bittensor.
+//! adversarial requests (bittensor 10 and btauth/1), interop with Python bittensor, the
+//! miner/validator loops and the gateway on a real chain.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod common;
+mod gateway;
 mod interop;
 mod loops;
 mod metagraph;

@@ -665,3 +665,130 @@ async fn the_rpc_port_serves_the_explorer_to_browsers() {
     assert_ne!(status, 200, "{page}");
     assert!(!page.contains("taonet explorer"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_reads_follow_a_channel_from_open_to_reclaim() {
+    use taonet_types::channel::{MinerShare, Voucher, channel_id};
+    use taonet_types::tx::ChannelCall;
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (eve, _) = dev_keys("eve");
+    let (alice, alice_hot) = dev_keys("alice");
+    let finalized = |status: TxStatus| {
+        assert!(
+            matches!(status, TxStatus::Finalized { success: true, .. }),
+            "{status:?}"
+        );
+    };
+    let height = client.chain_get_finalized_head().await.unwrap().height;
+    let expiry = height + 30;
+    let open = sign(
+        &eve,
+        0,
+        Call::Channels(ChannelCall::Open {
+            gateway: alice_hot.account_id(),
+            deposit: Rao(2_000_000_000),
+            expiry,
+        }),
+        &domain,
+    );
+    finalized(client.submit_and_watch(&open, |_| {}).await.unwrap());
+    let id = channel_id(&eve.account_id(), 0);
+    let info = client.channel_get(id).await.unwrap().unwrap();
+    assert_eq!(info.id, id);
+    assert_eq!(info.opener, eve.ss58());
+    assert_eq!(info.gateway, alice_hot.ss58());
+    assert_eq!(info.gateway_owner, alice.ss58());
+    assert_eq!(
+        (info.deposit, info.claimed),
+        (Rao(2_000_000_000), Rao::ZERO)
+    );
+    assert_eq!(
+        (info.remaining, info.expiry, info.expired),
+        (Rao(2_000_000_000), expiry, false)
+    );
+    for who in [eve.ss58(), alice_hot.ss58(), alice.ss58()] {
+        let list = client.channel_list(who).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].id, id);
+    }
+    assert!(
+        client
+            .channel_list(dev_keys("bob").0.ss58())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        rpc_code(
+            &client
+                .channel_list("not-an-address".into())
+                .await
+                .unwrap_err()
+        ),
+        codes::BAD_ADDRESS
+    );
+    assert!(client.channel_get(Hash([1; 32])).await.unwrap().is_none());
+    assert_eq!(
+        client.state_get_supply().await.unwrap().total_channels,
+        Rao(2_000_000_000)
+    );
+
+    // Alice's coldkey redeems 0.5 TAO, half of it to uid 0 of subnet 1 (her own hotkey).
+    let voucher = taonet_crypto::voucher::sign(
+        &eve,
+        Voucher {
+            channel: id,
+            amount: Rao(500_000_000),
+        },
+        &domain,
+    );
+    let nonce = client.state_get_account(alice.ss58()).await.unwrap().nonce;
+    let claim = sign(
+        &alice,
+        nonce,
+        Call::Channels(ChannelCall::Claim {
+            channel: id,
+            voucher,
+            netuid: 1,
+            miners: vec![MinerShare { uid: 0, units: 1 }],
+        }),
+        &domain,
+    );
+    finalized(client.submit_and_watch(&claim, |_| {}).await.unwrap());
+    let info = client.channel_get(id).await.unwrap().unwrap();
+    assert_eq!(
+        (info.claimed, info.paid_to_miners, info.remaining),
+        (Rao(500_000_000), Rao(250_000_000), Rao(1_500_000_000))
+    );
+
+    // After the expiry eve takes back the rest and the channel is gone.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !client.channel_get(id).await.unwrap().unwrap().expired {
+        assert!(std::time::Instant::now() < deadline, "the chain stalled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let free = client.state_get_account(eve.ss58()).await.unwrap().free;
+    let reclaim = sign(
+        &eve,
+        1,
+        Call::Channels(ChannelCall::Reclaim { channel: id }),
+        &domain,
+    );
+    let status = client.submit_and_watch(&reclaim, |_| {}).await.unwrap();
+    let TxStatus::Finalized { fee, success, .. } = status else {
+        panic!("{status:?}")
+    };
+    assert!(success);
+    assert_eq!(
+        client.state_get_account(eve.ss58()).await.unwrap().free,
+        Rao(free.0 + 1_500_000_000 - fee.0)
+    );
+    assert!(client.channel_get(id).await.unwrap().is_none());
+    assert!(client.channel_list(eve.ss58()).await.unwrap().is_empty());
+    assert_eq!(
+        client.state_get_supply().await.unwrap().total_channels,
+        Rao::ZERO
+    );
+}

@@ -116,6 +116,52 @@ fn block_encoding_is_pinned() {
     assert_eq!(decode_block(&bytes).unwrap(), b);
 }
 
+/// A channel claim: the voucher's signing payload and the claim transaction are pinned, so a
+/// change to either (which would invalidate every voucher users hold) is deliberate.
+#[test]
+fn voucher_and_claim_encodings_are_pinned() {
+    use taonet_types::channel::{MinerShare, SignedVoucher, Voucher};
+    use taonet_types::tx::ChannelCall;
+    let voucher = SignedVoucher {
+        voucher: Voucher {
+            channel: Hash([0x11; 32]),
+            amount: Rao(123_456_789),
+        },
+        signature: [0x22; 64],
+    };
+    let domain = taonet_types::ChainDomain {
+        chain_id: "taonet-dev".into(),
+        genesis_hash: Hash([0x33; 32]),
+    };
+    fixture(
+        "voucher_payload.hex",
+        &voucher.voucher.signing_payload(&domain),
+    );
+    let tx = SignedTransaction {
+        tx: Transaction {
+            signer: AccountId([0x44; 32]),
+            nonce: 3,
+            fee_limit: Rao(9),
+            call: Call::Channels(ChannelCall::Claim {
+                channel: Hash([0x11; 32]),
+                voucher,
+                netuid: 1,
+                miners: vec![
+                    MinerShare { uid: 2, units: 30 },
+                    MinerShare { uid: 5, units: 1 },
+                ],
+            }),
+        },
+        signature: [0x55; 64],
+    };
+    let bytes = tx.encode();
+    fixture("claim_transaction.hex", &bytes);
+    assert_eq!(decode_tx(&bytes).unwrap(), tx);
+    for len in 0..bytes.len() {
+        assert!(decode_tx(&bytes[..len]).is_err(), "prefix of {len}");
+    }
+}
+
 #[test]
 fn parent_votes_are_encoded_and_hashed() {
     let b = voted_block();
@@ -233,9 +279,9 @@ fn decoding_rejects_unknown_tags() {
     let tag = 32 + 8 + 8;
     assert_eq!(&tx[tag..tag + 2], &[4, 0]);
     let mut bad = tx.clone();
-    // Module 6 is governance; 7 is the first unknown module.
-    bad[tag] = 7;
-    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(7))));
+    // Module 7 is payment channels; 8 is the first unknown module.
+    bad[tag] = 8;
+    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(8))));
     let mut bad = tx.clone();
     bad[tag + 1] = 3;
     assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(3))));

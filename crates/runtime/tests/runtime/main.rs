@@ -6,6 +6,7 @@ mod support;
 
 mod balances;
 mod blocks;
+mod channels;
 mod codec;
 mod emission;
 mod evidence;

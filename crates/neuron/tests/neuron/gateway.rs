@@ -1,0 +1,283 @@
+//! The gateway against a real single-producer chain, with a scripted answerer: a paid query
+//! is checked against the channel on chain, recorded durably (a restarted gateway still
+//! refuses a replayed voucher), refused with the right reason for every broken rule (and
+//! not charged when the answer fails), and claimed on chain with the miners' share.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use taonet_client::TaonetApiClient;
+use taonet_crypto::{Keypair, voucher};
+use taonet_neuron::chain::ChainClient;
+use taonet_neuron::gateway::{
+    Answer, AnswerRequest, Answerer, BookError, BoxFuture, ContributingMiner, Gateway,
+    GatewayClient, GatewayConfig, Prices, QueryError, QueryRequest, VoucherPayment,
+};
+use taonet_node::chain::Chain;
+use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
+use taonet_runtime::ChainSpec;
+use taonet_runtime::genesis::dev_keys;
+use taonet_types::channel::{Voucher, channel_id};
+use taonet_types::tx::{AxonInfo, ChannelCall, NeuronCall};
+use taonet_types::{Call, Hash, RAO_PER_TAO, Rao};
+
+/// Answers with every candidate contributing 10 units per byte; prompt "fail" fails.
+struct Scripted;
+
+impl Answerer for Scripted {
+    fn answer(&self, request: AnswerRequest) -> BoxFuture<'_, Result<Answer, String>> {
+        Box::pin(async move {
+            if request.prompt == b"fail" {
+                return Err("every miner timed out".into());
+            }
+            Ok(Answer {
+                bytes: vec![b'z'; request.max_bytes],
+                miners: request
+                    .miners
+                    .iter()
+                    .map(|m| ContributingMiner {
+                        uid: m.uid,
+                        hotkey: m.hotkey.clone(),
+                        weight: 1.0,
+                        units: 10 * request.max_bytes as u64,
+                    })
+                    .collect(),
+            })
+        })
+    }
+}
+
+fn request(channel: Hash, signer: &Keypair, amount: u64, chain: &ChainClient) -> QueryRequest {
+    let v = voucher::sign(
+        signer,
+        Voucher {
+            channel,
+            amount: Rao(amount),
+        },
+        chain.domain(),
+    );
+    QueryRequest {
+        channel,
+        voucher: VoucherPayment {
+            amount: Rao(amount),
+            signature: v.signature,
+        },
+        prompt: "hello".into(),
+        max_bytes: 4,
+        seed: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn paid_queries_are_checked_recorded_and_claimed() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[5u8; 32]])).unwrap();
+    let config = RpcConfig {
+        addr: ([127, 0, 0, 1], 0).into(),
+        requests_per_second: 100_000,
+        ..RpcConfig::default()
+    };
+    let (_server, addr) = taonet_node::rpc::start(
+        &config,
+        RpcApi::new(chain.clone(), NetworkStatus::default()),
+    )
+    .await
+    .unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let producer = {
+        let (chain, stop) = (chain.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let proposer = dev_keys("alice").1.account_id();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let head = chain.finalized();
+                if let Ok(block) = chain.propose(&head.hash, &proposer, head.timestamp_ms + 1_000) {
+                    chain.finalize(&block).unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(40));
+            }
+        })
+    };
+    let rpc = Arc::new(
+        ChainClient::connect(&format!("http://{addr}"))
+            .await
+            .unwrap(),
+    );
+    let client = rpc.client();
+
+    // Charlie's hotkey is a miner of subnet 1 serving an axon; alice's hotkey (uid 0, a
+    // genesis validator) is the gateway; eve pays.
+    let (alice, alice_hot) = dev_keys("alice");
+    let (charlie, charlie_hot) = dev_keys("charlie");
+    let (eve, _) = dev_keys("eve");
+    rpc.submit(
+        &charlie,
+        Call::Neurons(NeuronCall::BurnedRegister {
+            netuid: 1,
+            hotkey: charlie_hot.account_id(),
+            max_burn: Rao(RAO_PER_TAO),
+        }),
+    )
+    .await
+    .unwrap();
+    rpc.submit(
+        &charlie_hot,
+        Call::Neurons(NeuronCall::ServeAxon {
+            netuid: 1,
+            axon: AxonInfo {
+                version: 1,
+                ip: 0x7f00_0001,
+                port: 9,
+                ip_type: 4,
+                protocol: 4,
+            },
+        }),
+    )
+    .await
+    .unwrap();
+    let open = |gateway: taonet_types::AccountId| {
+        Call::Channels(ChannelCall::Open {
+            gateway,
+            deposit: Rao(1_000),
+            expiry: chain.finalized().height + 400,
+        })
+    };
+    let nonce = client.state_get_account(eve.ss58()).await.unwrap().nonce;
+    rpc.submit(&eve, open(alice_hot.account_id()))
+        .await
+        .unwrap();
+    let id = channel_id(&eve.account_id(), nonce);
+    rpc.submit(&eve, open(charlie_hot.account_id()))
+        .await
+        .unwrap();
+    let other = channel_id(&eve.account_id(), nonce + 1);
+
+    let book = dir.path().join("gateway/book.json");
+    let mut config = GatewayConfig::new(
+        1,
+        Prices {
+            per_query: Rao(100),
+            per_byte: Rao(0),
+        },
+        book.clone(),
+    );
+    config.min_blocks_left = 50;
+    let make = |config: GatewayConfig| {
+        Gateway::new(
+            &alice_hot.account_id(),
+            rpc.clone(),
+            Some(alice.clone()),
+            config,
+            Arc::new(Scripted),
+            Arc::new(Default::default),
+        )
+    };
+    let gateway = make(config.clone()).unwrap();
+
+    // A paid query: answered by the miner, recorded in the book.
+    let answer = gateway.query(request(id, &eve, 100, &rpc)).await.unwrap();
+    assert_eq!(answer.text, "zzzz");
+    assert_eq!(
+        (answer.paid, answer.total_paid, answer.remaining),
+        (Rao(100), Rao(100), Rao(900))
+    );
+    assert_eq!(answer.miners.len(), 1);
+    assert_eq!(answer.miners[0].hotkey, charlie_hot.ss58());
+    let uid = answer.miners[0].uid;
+
+    // Refusals, each with its reason.
+    let refused = |e: Result<_, QueryError>| {
+        e.map(|_: taonet_neuron::gateway::QueryResponse| ())
+            .unwrap_err()
+    };
+    assert_eq!(
+        refused(gateway.query(request(id, &eve, 150, &rpc)).await),
+        QueryError::TooLow {
+            amount: Rao(150),
+            accepted: Rao(100),
+            price: Rao(100),
+            required: Rao(200)
+        }
+    );
+    assert_eq!(
+        refused(gateway.query(request(id, &charlie, 300, &rpc)).await),
+        QueryError::BadSignature(id)
+    );
+    assert!(matches!(
+        refused(gateway.query(request(id, &eve, 1_001, &rpc)).await),
+        QueryError::Overspend { .. }
+    ));
+    assert!(matches!(
+        refused(gateway.query(request(other, &eve, 100, &rpc)).await),
+        QueryError::WrongGateway { .. }
+    ));
+    assert_eq!(
+        refused(gateway.query(request(Hash([3; 32]), &eve, 100, &rpc)).await),
+        QueryError::UnknownChannel(Hash([3; 32]))
+    );
+    let mut zero = request(id, &eve, 200, &rpc);
+    zero.max_bytes = 0;
+    assert!(matches!(
+        refused(gateway.query(zero).await),
+        QueryError::BadRequest(_)
+    ));
+    // A failed answer is not charged: the same voucher pays the next query.
+    let mut failing = request(id, &eve, 200, &rpc);
+    failing.prompt = "fail".into();
+    assert!(matches!(
+        refused(gateway.query(failing).await),
+        QueryError::NoAnswer(_)
+    ));
+    gateway.query(request(id, &eve, 200, &rpc)).await.unwrap();
+
+    // The book survives a restart: the replayed voucher is still refused.
+    drop(gateway);
+    let gateway = make(config.clone()).unwrap();
+    assert!(matches!(
+        refused(gateway.query(request(id, &eve, 200, &rpc)).await),
+        QueryError::TooLow { .. }
+    ));
+    // …and a book is not shared with another subnet.
+    let mut wrong = config.clone();
+    wrong.netuid = 2;
+    assert!(matches!(make(wrong), Err(BookError::Mismatch { .. })));
+
+    // Over HTTP: the price list and a query.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let _api = gateway.serve(listener);
+    let http = GatewayClient::new(&url, Duration::from_secs(10)).unwrap();
+    let price = http.price().await.unwrap();
+    assert_eq!(
+        (price.gateway, price.per_query),
+        (alice_hot.ss58(), Rao(100))
+    );
+    let answer = http.query(&request(id, &eve, 300, &rpc)).await.unwrap();
+    assert_eq!(answer.total_paid, Rao(300));
+
+    // The claim pays the miner's owner half and alice the rest, minus her fee.
+    let charlie_free = client.state_get_account(charlie.ss58()).await.unwrap().free;
+    let claims = gateway.claim_all().await;
+    assert_eq!(claims.len(), 1, "{claims:?}");
+    assert_eq!((claims[0].amount, claims[0].delta), (Rao(300), Rao(300)));
+    assert_eq!(claims[0].miners, vec![(uid, 120)]);
+    let c = client.channel_get(id).await.unwrap().unwrap();
+    assert_eq!((c.claimed, c.paid_to_miners), (Rao(300), Rao(150)));
+    assert_eq!(
+        client.state_get_account(charlie.ss58()).await.unwrap().free,
+        Rao(charlie_free.0 + 150)
+    );
+    // Nothing left to claim; the next query builds on the claimed amount.
+    assert!(gateway.claim_all().await.is_empty());
+    let health = taonet_neuron::health::read(&gateway.health());
+    assert_eq!((health.claimed, health.unclaimed), (Rao(300), Rao(0)));
+    assert!(matches!(
+        refused(gateway.query(request(id, &eve, 300, &rpc)).await),
+        QueryError::TooLow {
+            accepted: Rao(300),
+            ..
+        }
+    ));
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    producer.join().unwrap();
+}
