@@ -60,6 +60,9 @@ pub struct LocalnetNeuron {
     pub model: Option<PathBuf>,
     /// Its `GET /health` address.
     pub health: String,
+    /// The paid-query gateway's address ("ip:port"; a subnet validator run with `--gateway`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
     /// The node it talks to.
     pub rpc: String,
     /// Process id (0 when stopped).

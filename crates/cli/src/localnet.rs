@@ -89,6 +89,9 @@ struct UpArgs {
     /// First neuron health port (`GET /health`).
     #[arg(long, default_value_t = 9700)]
     health_port: u16,
+    /// Port of the paid-query gateway (run by the first subnet validator).
+    #[arg(long, default_value_t = 8190)]
+    gateway_port: u16,
     /// Bytes of synthetic text the miners' models are trained on.
     #[arg(long, default_value_t = 1_000_000)]
     train_bytes: usize,
@@ -389,7 +392,11 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
                     n.name.clone(),
                     n.hotkey.clone(),
                     format!("{}/{}", n.wallet_name, n.hotkey_name),
-                    n.axon.clone().unwrap_or_else(|| "-".into()),
+                    match (&n.axon, &n.gateway) {
+                        (Some(axon), _) => axon.clone(),
+                        (None, Some(gateway)) => format!("gateway http://{gateway}"),
+                        (None, None) => "-".into(),
+                    },
                     n.model
                         .as_ref()
                         .and_then(|m| m.file_name())
@@ -411,7 +418,12 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
         println!("Try:");
         println!("  taonet wallet balance --wallet-name alice");
         println!("  taonet wallet transfer --wallet-name alice --dest <ss58> --amount 1.5");
-        println!("  taonet localnet status");
+        if let Some(gateway) = net.neurons.iter().find_map(|n| n.gateway.as_ref()) {
+            println!(
+                "  taonet query --netuid 1 --gateway http://{gateway} --wallet-name ferdie --open 1 \"The \"   # a paid query"
+            );
+        }
+        println!("  taonet localnet status --watch 2");
         println!("  taonet localnet down");
     }
     if a.foreground {
@@ -491,6 +503,7 @@ fn start_neurons(
             miners: a.miners,
             axon_port: a.axon_port,
             health_port: a.health_port,
+            gateway_port: a.gateway_port,
             train_bytes: a.train_bytes,
         };
         let models = stages.stage("miner models", a.miners.min(neurons::MAX_MINERS) as u64);

@@ -47,6 +47,8 @@ pub struct NeuronPlan {
     pub axon_port: u16,
     /// First health port (neuron j serves `/health` on port + j).
     pub health_port: u16,
+    /// Port of the gateway run by the first subnet validator.
+    pub gateway_port: u16,
     /// Bytes of synthetic text each model is trained on.
     pub train_bytes: usize,
 }
@@ -110,6 +112,7 @@ pub fn plan(
             axon: Some(format!("127.0.0.1:{port}")),
             model: Some(path),
             health: next_health(),
+            gateway: None,
             rpc: rpc.clone(),
             pid: 0,
         });
@@ -128,6 +131,8 @@ pub fn plan(
                 axon: None,
                 model: None,
                 health: next_health(),
+                // alice's validator also sells answers to paid queries.
+                gateway: (j == 0).then(|| format!("127.0.0.1:{}", p.gateway_port)),
                 rpc: rpc.clone(),
                 pid: 0,
             });
@@ -164,11 +169,16 @@ fn miner_hotkey(root: &Path, name: &str) -> Result<Keypair> {
 /// Checks that the neurons' ports are free.
 pub fn check_ports(neurons: &[LocalnetNeuron]) -> Result<()> {
     for n in neurons {
-        for addr in n.axon.iter().chain(std::iter::once(&n.health)) {
+        for addr in n
+            .axon
+            .iter()
+            .chain(n.gateway.iter())
+            .chain(std::iter::once(&n.health))
+        {
             let parsed: SocketAddr = addr.parse().with_context(|| format!("address {addr}"))?;
             if std::net::TcpListener::bind(parsed).is_err() {
                 bail!(
-                    "{addr} ({}) is already in use; pick other ports (--axon-port, --health-port) or stop what uses it",
+                    "{addr} ({}) is already in use; pick other ports (--axon-port, --health-port, --gateway-port) or stop what uses it",
                     n.name
                 );
             }
@@ -238,6 +248,15 @@ pub fn spawn(net: &Localnet, index: usize) -> Result<u32> {
             "--alpha",
             "0.3",
         ]);
+        if let Some(gateway) = &n.gateway {
+            cmd.args([
+                "--gateway",
+                "--gateway-listen",
+                gateway,
+                "--claim-interval",
+                "10",
+            ]);
+        }
     }
     cmd.arg("--netuid")
         .arg(n.netuid.to_string())
@@ -301,6 +320,7 @@ pub async fn status_rows(net: &Localnet, client: Option<&Client>) -> Vec<Value> 
                 "role": n.role,
                 "hotkey": n.hotkey,
                 "axon": axon,
+                "gateway": n.gateway,
                 "wallet_name": n.wallet_name,
                 "hotkey_name": n.hotkey_name,
                 "pid": if running { n.pid } else { 0 },

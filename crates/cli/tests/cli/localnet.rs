@@ -404,8 +404,9 @@ fn four_validators_survive_a_sigkill_and_agree_again() {
 #[test]
 fn localnet_subnet_pays_the_best_miner_most() {
     let _heavy = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
-    let slot = (std::process::id() % 1000) as u16;
-    let axon = 56_000 + slot * 8;
+    // Ports axon..axon+2 (miners), +3..+7 (health), +8 (gateway).
+    let slot = (std::process::id() % 900) as u16;
+    let axon = 56_000 + slot * 10;
     let net = Localnet::up_with(
         2,
         &[
@@ -417,6 +418,8 @@ fn localnet_subnet_pays_the_best_miner_most() {
             &axon.to_string(),
             "--health-port",
             &(axon + 3).to_string(),
+            "--gateway-port",
+            &(axon + 8).to_string(),
         ],
     );
     let status = net.status();
@@ -486,6 +489,47 @@ fn localnet_subnet_pays_the_best_miner_most() {
             .iter()
             .any(|v| v["dividends"].as_u64().unwrap_or(0) > 0)
     );
+
+    // The first subnet validator is also a gateway: a paid query, through a channel opened on
+    // the way, gets a continuation combined from the miners.
+    assert_eq!(
+        status["neurons"][3]["gateway"],
+        format!("127.0.0.1:{}", axon + 8)
+    );
+    let out = Command::new(taonet_bin())
+        .args(["--json", "--no-prompt", "query", "--netuid", "1"])
+        .args(["--gateway", &format!("http://127.0.0.1:{}", axon + 8)])
+        .args(["--wallet-name", "ferdie", "--wallet-path"])
+        .arg(&wallet_path)
+        .args(["--open", "1", "--max-bytes", "8", "--rpc", &net.rpc(0)])
+        .arg("The ")
+        .env("HOME", net.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "query: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        net.logs()
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer["answer"]["text"].as_str().unwrap().len(),
+        8,
+        "{answer}"
+    );
+    assert!(
+        !answer["answer"]["miners"].as_array().unwrap().is_empty(),
+        "{answer}"
+    );
+
+    // The explorer every node serves shows the subnet's miners, rendered in headless Chromium.
+    let explorer = net.rpc(1).replacen("ws://", "http://", 1);
+    let dom = chromium_dom(&format!("{explorer}/subnet/1"));
+    assert!(dom.contains("Metagraph"), "{dom}");
+    for n in &settled[..3] {
+        assert!(dom.contains(n["hotkey"].as_str().unwrap()), "{dom}");
+    }
 
     // `sim record` turns the live subnet into a replayable scenario with a weight copier.
     let rec = net.dir.path().join("recorded.json");
@@ -600,4 +644,36 @@ fn netns_partition_and_heal() {
         "netns_partition_and_heal: {:.1} s\n{stdout}",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The DOM of `url` after its scripts ran, from headless Chromium (Debian's `chromium`,
+/// installed by scripts/test.sh).
+fn chromium_dom(url: &str) -> String {
+    let chromium = std::env::var("TAONET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{chromium} could not run ({e}); install it with `apt-get install -y chromium`")
+        });
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
