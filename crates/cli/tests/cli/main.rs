@@ -11,6 +11,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 mod chain;
+mod guide;
 mod localnet;
 mod sim;
 
