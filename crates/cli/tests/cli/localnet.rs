@@ -16,7 +16,8 @@ use taonet_runtime::genesis::dev_keys;
 use taonet_types::tx::{BalancesCall, ChainDomain, StakingCall};
 use taonet_types::{Call, Rao, SignedTransaction, Transaction};
 
-/// These tests each run several validators on a 2-core machine: one at a time.
+/// These tests (and the guide's, `guide.rs`) each run several validators on a 2-core machine:
+/// one at a time.
 pub(crate) static HEAVY: Mutex<()> = Mutex::new(());
 
 /// Every wait is bounded by this.

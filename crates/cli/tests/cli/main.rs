@@ -13,6 +13,7 @@ use serde_json::Value;
 mod chain;
 mod explorer;
 mod gateway;
+mod guide;
 mod localnet;
 mod sim;
 
