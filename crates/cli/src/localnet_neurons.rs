@@ -249,12 +249,12 @@ pub fn spawn(net: &Localnet, index: usize) -> Result<u32> {
             "0.3",
         ]);
         if let Some(gateway) = &n.gateway {
-            cmd.args([
-                "--gateway",
-                "--gateway-listen",
-                gateway,
+            // Claims every 10 s (20 dev blocks); channels need 40 blocks left to be served.
+            cmd.args(["--gateway", "--gateway-listen", gateway]).args([
                 "--claim-interval",
                 "10",
+                "--min-blocks-left",
+                "40",
             ]);
         }
     }

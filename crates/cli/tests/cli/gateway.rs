@@ -98,6 +98,8 @@ fn paid_queries_through_a_gateway_settle_exactly() {
             &axon.to_string(),
             "--health-port",
             &(axon + 3).to_string(),
+            "--gateway-port",
+            &(axon + 7).to_string(),
         ],
     );
     let status = net.status();

@@ -474,12 +474,14 @@ fn busy_ports() -> Vec<u16> {
         .chain(30333..30337)
         .chain(9615..9619)
         .chain(8091..8093)
-        .chain(9700..9704);
+        .chain(9700..9704)
+        .chain([8190]); // the gateway of alice's subnet validator
     let chapters = [
         8095, 9710, // 04: the miner's axon and health
         9711, // 05: the validator's health
         30400, 30401, 9950, 9951, 9650, 9651, // 06: nodes A and B
         8111, 8112, // 08: the example's miners
+        8096, // 10: `taonet explorer`
     ];
     localnet
         .chain(chapters)
