@@ -1,4 +1,7 @@
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -101,4 +104,71 @@ pub fn set(headers: &mut [(String, String)], name: &str, value: String) {
 
 pub fn now_ns() -> u64 {
     taonet_neuron::nonce::now_ns()
+}
+
+/// A dev chain (one seat, alice proposing) behind a real RPC server on a free port, finalizing
+/// a block every `interval`; the producer stops when the node is dropped.
+pub struct DevNode {
+    pub chain: taonet_node::chain::Chain,
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    stop: Arc<AtomicBool>,
+    producer: Option<JoinHandle<()>>,
+    _server: Box<dyn std::any::Any + Send>,
+}
+
+impl DevNode {
+    /// `requests_per_second`: the RPC rate limit per connection (`None`: the default).
+    pub async fn start(interval: Duration, requests_per_second: Option<u32>) -> DevNode {
+        use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
+        let dir = tempfile::tempdir().unwrap();
+        let spec = taonet_runtime::ChainSpec::dev(&[[5u8; 32]]);
+        let chain = taonet_node::chain::Chain::open(dir.path(), &spec).unwrap();
+        let mut config = RpcConfig {
+            addr: ([127, 0, 0, 1], 0).into(),
+            ..RpcConfig::default()
+        };
+        if let Some(rps) = requests_per_second {
+            config.requests_per_second = rps;
+        }
+        let (server, addr) = taonet_node::rpc::start(
+            &config,
+            RpcApi::new(chain.clone(), NetworkStatus::default()),
+        )
+        .await
+        .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (chain, stop) = (chain.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let proposer = taonet_runtime::genesis::dev_keys("alice").1.account_id();
+                while !stop.load(Ordering::Relaxed) {
+                    let head = chain.finalized();
+                    if let Ok(block) =
+                        chain.propose(&head.hash, &proposer, head.timestamp_ms + 1_000)
+                    {
+                        chain.finalize(&block).unwrap();
+                    }
+                    std::thread::sleep(interval);
+                }
+            })
+        };
+        DevNode {
+            chain,
+            addr,
+            dir,
+            stop,
+            producer: Some(producer),
+            _server: Box::new(server),
+        }
+    }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(p) = self.producer.take() {
+            let _ = p.join();
+        }
+    }
 }

@@ -13,9 +13,6 @@ use taonet_neuron::gateway::{
     Answer, AnswerRequest, Answerer, BookError, BoxFuture, ContributingMiner, Gateway,
     GatewayClient, GatewayConfig, Prices, QueryError, QueryRequest, VoucherPayment,
 };
-use taonet_node::chain::Chain;
-use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
-use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::channel::{Voucher, channel_id};
 use taonet_types::tx::{AxonInfo, ChannelCall, NeuronCall};
@@ -70,33 +67,8 @@ fn request(channel: Hash, signer: &Keypair, amount: u64, chain: &ChainClient) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn paid_queries_are_checked_recorded_and_claimed() {
-    let dir = tempfile::tempdir().unwrap();
-    let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[5u8; 32]])).unwrap();
-    let config = RpcConfig {
-        addr: ([127, 0, 0, 1], 0).into(),
-        requests_per_second: 100_000,
-        ..RpcConfig::default()
-    };
-    let (_server, addr) = taonet_node::rpc::start(
-        &config,
-        RpcApi::new(chain.clone(), NetworkStatus::default()),
-    )
-    .await
-    .unwrap();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let producer = {
-        let (chain, stop) = (chain.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let proposer = dev_keys("alice").1.account_id();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let head = chain.finalized();
-                if let Ok(block) = chain.propose(&head.hash, &proposer, head.timestamp_ms + 1_000) {
-                    chain.finalize(&block).unwrap();
-                }
-                std::thread::sleep(Duration::from_millis(40));
-            }
-        })
-    };
+    let node = crate::common::DevNode::start(Duration::from_millis(40), Some(100_000)).await;
+    let (chain, addr, dir) = (node.chain.clone(), node.addr, &node.dir);
     let rpc = Arc::new(
         ChainClient::connect(&format!("http://{addr}"))
             .await
@@ -278,6 +250,5 @@ async fn paid_queries_are_checked_recorded_and_claimed() {
         }
     ));
 
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    producer.join().unwrap();
+    drop(node);
 }

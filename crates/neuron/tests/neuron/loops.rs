@@ -13,9 +13,6 @@ use taonet_neuron::health::read;
 use taonet_neuron::miner::{Miner, MinerConfig, Register};
 use taonet_neuron::validator::{Validator, ValidatorConfig};
 use taonet_neuron::{Dendrite, DendriteConfig, ForwardError, Score, Subnet};
-use taonet_node::chain::Chain;
-use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
-use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::params::HyperparamUpdate;
 use taonet_types::tx::{NeuronCall, StakingCall, SubnetCall};
@@ -78,33 +75,8 @@ async fn validators_commit_and_reveal_when_the_subnet_requires_it() {
 }
 
 async fn network(commit_reveal: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[5u8; 32]])).unwrap();
-    let config = RpcConfig {
-        addr: ([127, 0, 0, 1], 0).into(),
-        requests_per_second: 100_000,
-        ..RpcConfig::default()
-    };
-    let (_server, addr) = taonet_node::rpc::start(
-        &config,
-        RpcApi::new(chain.clone(), NetworkStatus::default()),
-    )
-    .await
-    .unwrap();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let producer = {
-        let (chain, stop) = (chain.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let proposer = dev_keys("alice").1.account_id();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let head = chain.finalized();
-                if let Ok(block) = chain.propose(&head.hash, &proposer, head.timestamp_ms + 1_000) {
-                    chain.finalize(&block).unwrap();
-                }
-                std::thread::sleep(Duration::from_millis(40));
-            }
-        })
-    };
+    let node = crate::common::DevNode::start(Duration::from_millis(40), Some(100_000)).await;
+    let addr = node.addr;
     let url = format!("http://{addr}");
     let rpc = Arc::new(ChainClient::connect(&url).await.unwrap());
 
@@ -266,7 +238,6 @@ async fn network(commit_reveal: bool) {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     shutdown.notify_waiters();
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    producer.join().unwrap();
+    drop(node);
     let _: &Keypair = &bob;
 }

@@ -9,8 +9,6 @@ use taonet_crypto::Keypair;
 use taonet_neuron::axon::{Blacklist, Priority};
 use taonet_neuron::metagraph::{Metagraph, MetagraphBlacklist, StakePriority};
 use taonet_node::chain::Chain;
-use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
-use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::tx::NeuronCall;
 use taonet_types::{Call, Rao, SignedTransaction, Transaction};
@@ -28,32 +26,8 @@ fn sign(pair: &Keypair, nonce: u64, call: Call, chain: &Chain) -> SignedTransact
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metagraph_syncs_refreshes_and_drives_the_policies() {
-    let dir = tempfile::tempdir().unwrap();
-    let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[5u8; 32]])).unwrap();
-    let config = RpcConfig {
-        addr: ([127, 0, 0, 1], 0).into(),
-        ..RpcConfig::default()
-    };
-    let (_server, addr) = taonet_node::rpc::start(
-        &config,
-        RpcApi::new(chain.clone(), NetworkStatus::default()),
-    )
-    .await
-    .unwrap();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let producer = {
-        let (chain, stop) = (chain.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let proposer = dev_keys("alice").1.account_id();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let head = chain.finalized();
-                if let Ok(block) = chain.propose(&head.hash, &proposer, head.timestamp_ms + 1_000) {
-                    chain.finalize(&block).unwrap();
-                }
-                std::thread::sleep(Duration::from_millis(30));
-            }
-        })
-    };
+    let node = crate::common::DevNode::start(Duration::from_millis(30), None).await;
+    let (chain, addr) = (node.chain.clone(), node.addr);
     let client = Client::connect(&format!("ws://{addr}")).await.unwrap();
 
     // Bob registers his hotkey on subnet 1 as a miner.
@@ -126,6 +100,5 @@ async fn metagraph_syncs_refreshes_and_drives_the_policies() {
     );
     assert_eq!(priority.priority(&stranger, "EchoSynapse"), 0.0);
 
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    producer.join().unwrap();
+    drop(node);
 }
