@@ -38,9 +38,10 @@ use crate::{Global, usage};
 pub struct QueryArgs {
     /// The text to continue.
     prompt: String,
-    /// The gateway's URL (`http://HOST:PORT`) [default: $TAONET_GATEWAY].
+    /// The gateway's URL (`http://HOST:PORT`) [default: $TAONET_GATEWAY, else the running
+    /// local network's gateway].
     #[arg(long, env = "TAONET_GATEWAY", value_name = "URL")]
-    gateway: String,
+    gateway: Option<String>,
     /// The subnet to ask (must be the gateway's).
     #[arg(long, default_value_t = 1)]
     netuid: NetUid,
@@ -80,7 +81,22 @@ pub fn run(a: QueryArgs, global: Global) -> Result<ExitCode> {
         Some(c) => Some(parse_channel_id("--channel", c)?),
         None => None,
     };
-    let gateway = GatewayClient::new(&a.gateway, Duration::from_secs(a.timeout.max(1)))
+    let url = match &a.gateway {
+        Some(url) => url.clone(),
+        None => crate::context::Localnet::running()
+            .and_then(|net| {
+                net.neurons
+                    .iter()
+                    .filter(|n| crate::context::pid_alive(n.pid))
+                    .find_map(|n| n.gateway.as_ref().map(|g| format!("http://{g}")))
+            })
+            .ok_or_else(|| {
+                usage!(
+                    "no gateway: pass --gateway URL (or set TAONET_GATEWAY); no local network with a gateway is running"
+                )
+            })?,
+    };
+    let gateway = GatewayClient::new(&url, Duration::from_secs(a.timeout.max(1)))
         .map_err(|e| usage!("--gateway: {e}"))?;
     let wallet = a.keys.wallet()?;
     let signer = a.keys.coldkey(global)?;

@@ -664,6 +664,13 @@ fn chain_commands_fail_cleanly_without_a_node() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("--no-prompt"));
+    // A query needs a gateway: none given, none in the environment, no local network.
+    taonet(dir.path())
+        .env_remove("TAONET_GATEWAY")
+        .args(["query", "--wallet-name", "alice", "Hello"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no gateway: pass --gateway URL"));
 }
 
 #[test]
