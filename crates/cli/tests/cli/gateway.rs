@@ -98,8 +98,9 @@ fn paid_queries_through_a_gateway_settle_exactly() {
             &axon.to_string(),
             "--health-port",
             &(axon + 3).to_string(),
+            // alice's gateway (the local network's own); this test runs bob's on axon + 7.
             "--gateway-port",
-            &(axon + 7).to_string(),
+            &(axon + 2).to_string(),
         ],
     );
     let status = net.status();
