@@ -169,6 +169,22 @@ impl State {
         Ok(id)
     }
 
+    /// Open channel `id` (`UnknownChannel` if there is none).
+    fn existing_channel(&self, id: &Hash) -> Result<Channel, ChannelError> {
+        self.channel(id)
+            .cloned()
+            .ok_or(ChannelError::UnknownChannel(*id))
+    }
+
+    /// Open channel `id`, which `signer` must have opened (`NotOpener`).
+    fn opened_channel(&self, signer: &AccountId, id: &Hash) -> Result<Channel, ChannelError> {
+        let c = self.existing_channel(id)?;
+        if c.opener != *signer {
+            return Err(ChannelError::NotOpener(*id));
+        }
+        Ok(c)
+    }
+
     /// `channels.top_up`.
     pub fn top_up_channel(
         &mut self,
@@ -177,14 +193,7 @@ impl State {
         amount: Rao,
         expiry: BlockNumber,
     ) -> Result<(), ChannelError> {
-        let c = self
-            .channels
-            .get(id)
-            .cloned()
-            .ok_or(ChannelError::UnknownChannel(*id))?;
-        if c.opener != *signer {
-            return Err(ChannelError::NotOpener(*id));
-        }
+        let c = self.opened_channel(signer, id)?;
         let height = self.globals.height;
         if height >= c.expiry {
             return Err(ChannelError::ChannelExpired {
@@ -227,11 +236,7 @@ impl State {
         netuid: NetUid,
         miners: &[MinerShare],
     ) -> Result<ClaimPayout, ChannelError> {
-        let c = self
-            .channels
-            .get(id)
-            .cloned()
-            .ok_or(ChannelError::UnknownChannel(*id))?;
+        let c = self.existing_channel(id)?;
         if voucher.voucher.channel != *id {
             return Err(ChannelError::VoucherForAnotherChannel {
                 voucher: voucher.voucher.channel,
@@ -337,14 +342,7 @@ impl State {
 
     /// `channels.reclaim`; returns what went back to the opener.
     pub fn reclaim_channel(&mut self, signer: &AccountId, id: &Hash) -> Result<Rao, ChannelError> {
-        let c = self
-            .channels
-            .get(id)
-            .cloned()
-            .ok_or(ChannelError::UnknownChannel(*id))?;
-        if c.opener != *signer {
-            return Err(ChannelError::NotOpener(*id));
-        }
+        let c = self.opened_channel(signer, id)?;
         let height = self.globals.height;
         if height < c.expiry {
             return Err(ChannelError::NotYetExpired {

@@ -227,6 +227,21 @@ fn out_of_order_blocks_are_refused() {
     assert_eq!(store.load_state().unwrap().root(), genesis.state.root());
 }
 
+/// Builds a block of `txs` (all included, all successful) on `g`, applies it and commits it.
+fn commit_successful_block(
+    g: &mut Genesis,
+    store: &Store,
+    proposer: taonet_types::AccountId,
+    txs: &[SignedTransaction],
+) {
+    let ts = g.state.globals.last_timestamp_ms + 1_000;
+    let built = build_block(&g.state, &g.domain, proposer, ts, txs).unwrap();
+    assert!(built.rejected.is_empty());
+    let outcome = apply_block(&mut g.state, &g.domain, &built.block).unwrap();
+    assert!(outcome.receipts.iter().all(|r| r.success()), "{outcome:?}");
+    store.commit_block(&built.block, &outcome).unwrap();
+}
+
 #[test]
 fn governance_state_survives_reopen_and_keeps_its_schedule() {
     use taonet_types::gov::{ProposalAction, ProposalStatus, VoteKind};
@@ -236,12 +251,7 @@ fn governance_state_survives_reopen_and_keeps_its_schedule() {
     let mut genesis = ChainSpec::dev(&[[1u8; 32], [2u8; 32]]).build().unwrap();
     let (_, alice_hot) = dev_keys("alice");
     let step = |g: &mut Genesis, store: &Store, txs: Vec<SignedTransaction>| {
-        let ts = g.state.globals.last_timestamp_ms + 1_000;
-        let built = build_block(&g.state, &g.domain, alice_hot.account_id(), ts, &txs).unwrap();
-        assert!(built.rejected.is_empty());
-        let outcome = apply_block(&mut g.state, &g.domain, &built.block).unwrap();
-        assert!(outcome.receipts.iter().all(|r| r.success()), "{outcome:?}");
-        store.commit_block(&built.block, &outcome).unwrap();
+        commit_successful_block(g, store, alice_hot.account_id(), &txs)
     };
     {
         let store = Store::open(&path).unwrap();
@@ -296,12 +306,7 @@ fn channel_state_survives_reopen() {
     let (_, alice_hot) = dev_keys("alice");
     let (eve, _) = dev_keys("eve");
     let step = |g: &mut Genesis, store: &Store, txs: Vec<SignedTransaction>| {
-        let ts = g.state.globals.last_timestamp_ms + 1_000;
-        let built = build_block(&g.state, &g.domain, alice_hot.account_id(), ts, &txs).unwrap();
-        assert!(built.rejected.is_empty());
-        let outcome = apply_block(&mut g.state, &g.domain, &built.block).unwrap();
-        assert!(outcome.receipts.iter().all(|r| r.success()), "{outcome:?}");
-        store.commit_block(&built.block, &outcome).unwrap();
+        commit_successful_block(g, store, alice_hot.account_id(), &txs)
     };
     let id = channel_id(&eve.account_id(), 0);
     {
