@@ -27,5 +27,5 @@ if [ ! -x "${TAONET_CHROMIUM:-/usr/bin/chromium}" ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
-cargo test --workspace --locked -- --include-ignored
+cargo test --workspace --locked --no-fail-fast -- --include-ignored
 cargo test -p taonet-subnet-text --features candle --locked

@@ -78,6 +78,17 @@ async fn rpc() -> Client {
         .expect("client")
 }
 
+fn finalized_height() -> u64 {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        rpc()
+            .await
+            .chain_get_finalized_head()
+            .await
+            .expect("head")
+            .height
+    })
+}
+
 #[test]
 fn overview_shows_heights_supply_seats_and_recent_blocks() {
     let n = net();
@@ -178,9 +189,19 @@ fn blocks_and_transactions_show_decoded_calls() {
     ] {
         assert!(r.body.contains(text), "tx page lacks {text:?}");
     }
+    // The list pages 25 blocks at a time: wait until there is an older page to link to (a
+    // slow machine may not have finalized that many blocks yet when the setup ends).
+    let t0 = Instant::now();
+    while finalized_height() < 25 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "the chain stalled below 25 blocks"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let r = ok_html(&n.url("/blocks"));
     assert!(r.body.contains(r#"<section id="blocks" data-refresh="1">"#));
-    assert!(r.body.contains("Older →"));
+    assert!(r.body.contains("Older →"), "{}", r.body);
     let r = ok_html(&n.url("/blocks?from=3"));
     assert!(
         r.body.contains(r#"<a href="/block/3">3</a>"#)
