@@ -175,7 +175,17 @@ impl Ctx {
 }
 
 pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
-    let root = wallet_root(args.opts.keys.wallet_path.as_deref())?;
+    // Commands that only read a wallet also find a running local network's development
+    // wallets by name (as chain commands do); commands that write keys never touch them.
+    let reads = matches!(args.command, WalletCommand::Show | WalletCommand::Sign(_));
+    let root = if reads {
+        crate::context::resolve_wallet_root(
+            args.opts.keys.wallet_path.as_deref(),
+            &args.opts.keys.wallet_name,
+        )?
+    } else {
+        wallet_root(args.opts.keys.wallet_path.as_deref())?
+    };
     let ctx = Ctx {
         opts: args.opts,
         global,
@@ -478,13 +488,34 @@ fn new_table() -> Table {
     table
 }
 
-fn list(ctx: &Ctx) -> Result<ExitCode> {
+fn describe_all(root: &Path) -> Result<Vec<Value>> {
     let mut wallets = Vec::new();
-    for name in list_wallets(&ctx.root)? {
-        wallets.push(describe(&Wallet::new(&ctx.root, &name)?)?);
+    for name in list_wallets(root)? {
+        wallets.push(describe(&Wallet::new(root, &name)?)?);
     }
+    Ok(wallets)
+}
+
+fn list(ctx: &Ctx) -> Result<ExitCode> {
+    let wallets = describe_all(&ctx.root)?;
+    // Without an explicit --wallet-path, a running local network's development wallets are
+    // listed too (chain commands find them by name).
+    let localnet = match &ctx.opts.keys.wallet_path {
+        Some(_) => None,
+        None => crate::context::Localnet::running()
+            .map(|n| n.wallet_path)
+            .filter(|p| p != &ctx.root && p.is_dir()),
+    };
+    let localnet = match localnet {
+        Some(path) => Some((describe_all(&path)?, path)),
+        None => None,
+    };
     if ctx.global.json {
-        println!("{}", json!({ "wallet_path": ctx.root, "wallets": wallets }));
+        let mut out = json!({ "wallet_path": ctx.root, "wallets": wallets });
+        if let Some((dev, path)) = &localnet {
+            out["localnet"] = json!({ "wallet_path": path, "wallets": dev });
+        }
+        println!("{out}");
         return Ok(ExitCode::SUCCESS);
     }
     if wallets.is_empty() {
@@ -492,14 +523,25 @@ fn list(ctx: &Ctx) -> Result<ExitCode> {
             "No wallets in {}. Create one with: taonet wallet create",
             ctx.root.display()
         );
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        println!("Wallets in {}", ctx.root.display());
+        let mut table = new_table();
+        for w in &wallets {
+            print_wallet_rows(&mut table, w);
+        }
+        println!("{table}");
     }
-    println!("Wallets in {}", ctx.root.display());
-    let mut table = new_table();
-    for w in &wallets {
-        print_wallet_rows(&mut table, w);
+    if let Some((dev, path)) = &localnet {
+        println!(
+            "Development wallets of the running local network in {} (usable by name)",
+            path.display()
+        );
+        let mut table = new_table();
+        for w in dev {
+            print_wallet_rows(&mut table, w);
+        }
+        println!("{table}");
     }
-    println!("{table}");
     Ok(ExitCode::SUCCESS)
 }
 

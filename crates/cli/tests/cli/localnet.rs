@@ -249,6 +249,37 @@ fn four_validators_survive_a_sigkill_and_agree_again() {
     let (bob, _) = dev_keys("bob");
     let (heidi, _) = dev_keys("heidi");
 
+    // While it runs, wallet commands that read keys find the development wallets by name, and
+    // `wallet list` shows them apart from the user's own (none here).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let wallet = |args: &[&str]| -> Value {
+        let out = Command::new(taonet_bin())
+            .args(["--json", "--no-prompt", "wallet"])
+            .args(args)
+            .env("HOME", elsewhere.path())
+            .env("TAONET_LOCALNET_DIR", net.dir.path())
+            .env_remove("TAONET_WALLET_PATH")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "wallet {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let shown = wallet(&["show", "--wallet-name", "alice"]);
+    assert_eq!(shown["coldkey"]["ss58"], alice.ss58(), "{shown}");
+    let listed = wallet(&["list"]);
+    assert_eq!(listed["wallets"], serde_json::json!([]), "{listed}");
+    let dev: Vec<&str> = listed["localnet"]["wallets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert!(dev.contains(&"alice") && dev.contains(&"heidi"), "{listed}");
+
     // A transfer, finalized, moves exactly the amount.
     let heidi_before = rt
         .block_on(client.state_get_account(heidi.ss58()))
