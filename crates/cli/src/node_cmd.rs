@@ -79,6 +79,11 @@ pub struct RunArgs {
     /// Do not serve the block explorer at `/` on the RPC address (browsers' GET requests).
     #[arg(long)]
     no_explorer: bool,
+    /// Most p2p identities this node admits per epoch: this node, the seats of the epoch and
+    /// the next, bootstrap peers, then followers whose keys are registered on chain, most
+    /// stake first [default: 128]. Needs at least twice the seat count plus one.
+    #[arg(long, value_name = "N")]
+    max_peers: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -253,6 +258,14 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
     consensus.bootstrap = bootstrap;
     consensus.allow_private_ips = flags.allow_private_ips || file.allow_private_ips;
     consensus.params.evidence_reporter = evidence_reporter;
+    if let Some(max) = flags.max_peers.or(file.max_peers) {
+        if !(4..=100_000).contains(&max) {
+            return Err(usage!(
+                "--max-peers {max} is out of range: give 4 to 100000 (at least twice the seat count plus one)"
+            ));
+        }
+        consensus.params.max_peers_per_set = max;
+    }
     let explorer = !(flags.no_explorer || file.no_explorer);
     let config = ServiceConfig {
         data_dir,

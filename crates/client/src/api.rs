@@ -130,6 +130,13 @@ pub trait TaonetApi {
         &self,
         epoch: Option<u64>,
     ) -> Result<Option<ParticipationInfo>, ErrorObjectOwned>;
+    /// The registered nodes: every hotkey with a consensus key, most stake first, at most
+    /// `limit` (default and most: 1,024). Nodes admit the first of them as p2p peers.
+    #[method(name = "state_getNodes")]
+    async fn state_get_nodes(
+        &self,
+        limit: Option<u32>,
+    ) -> Result<Vec<RegisteredNode>, ErrorObjectOwned>;
     /// Slashes of a hotkey (SS58) within the unbonding window, oldest first.
     #[method(name = "state_getSlashes")]
     async fn state_get_slashes(&self, hotkey: String) -> Result<Vec<SlashInfo>, ErrorObjectOwned>;

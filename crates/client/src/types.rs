@@ -465,6 +465,22 @@ pub struct SeatParticipation {
     pub jailed: bool,
 }
 
+/// A hotkey with a registered consensus key (`state_getNodes`): a seat candidate and a node
+/// other nodes admit as a p2p peer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredNode {
+    /// The hotkey (SS58).
+    pub hotkey: String,
+    /// Its consensus key (0x hex): the node's p2p identity.
+    pub consensus_key: String,
+    /// Total stake on the hotkey (own and delegated).
+    pub stake: Rao,
+    /// Whether it holds a seat in the current consensus epoch.
+    pub seat: bool,
+    /// Whether the hotkey is jailed (out of seat elections; still admitted as a peer).
+    pub jailed: bool,
+}
+
 /// One slash of a hotkey (kept for the unbonding window).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlashInfo {

@@ -45,6 +45,9 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::chain::{Chain, ChainEvent, Head};
 use crate::mempool::MempoolError;
 
+/// Most registered nodes `state_getNodes` lists.
+const MAX_NODES_LISTED: u32 = 1024;
+
 /// Limits of the RPC server.
 #[derive(Clone, Debug)]
 pub struct RpcConfig {
@@ -723,6 +726,27 @@ impl TaonetApiServer for RpcApi {
                 })
                 .collect(),
         }))
+    }
+
+    async fn state_get_nodes(
+        &self,
+        limit: Option<u32>,
+    ) -> Result<Vec<RegisteredNode>, ErrorObjectOwned> {
+        let limit = limit.unwrap_or(MAX_NODES_LISTED).min(MAX_NODES_LISTED);
+        let state = self.chain.finalized_state();
+        let epoch = state.consensus_epoch(state.globals.height + 1);
+        let seats = state.seats(epoch);
+        Ok(state
+            .registered_nodes(limit as usize)
+            .into_iter()
+            .map(|n| RegisteredNode {
+                hotkey: n.hotkey.to_ss58(),
+                consensus_key: format!("0x{}", hex::encode(n.consensus_key)),
+                stake: n.stake,
+                seat: seats.is_some_and(|s| s.seats.iter().any(|seat| seat.hotkey == n.hotkey)),
+                jailed: state.is_jailed(&n.hotkey),
+            })
+            .collect())
     }
 
     async fn state_get_slashes(&self, hotkey: String) -> Result<Vec<SlashInfo>, ErrorObjectOwned> {

@@ -12,6 +12,11 @@
 //!   block (`Block::seats`) and the state. If nobody qualifies, the previous epoch's seats
 //!   carry over — without its jailed hotkeys, unless that would leave none — so the chain
 //!   never loses its producers.
+//! - Registered nodes ([`State::registered_node_keys`]): the consensus keys of hotkeys that
+//!   registered one — seat or not, jailed or not — ordered by total stake (most first; ties to
+//!   the lower hotkey bytes). Nodes admit these keys as p2p peers, so anyone can run a
+//!   follower by registering its key under a hotkey; the stake order decides who is admitted
+//!   when there are more than a node has room for.
 //! - BFT safety holds while fewer than one third of the *seats* are Byzantine; stake only
 //!   decides who holds them.
 
@@ -89,6 +94,33 @@ impl State {
             epoch,
             seats: candidates,
         }
+    }
+
+    /// Every hotkey that registered a consensus key, with its key and total stake, most stake
+    /// first (ties: lower hotkey bytes), at most `limit` (see the module rules).
+    pub fn registered_nodes(&self, limit: usize) -> Vec<Seat> {
+        let mut nodes: Vec<Seat> = self
+            .hotkeys
+            .iter()
+            .filter_map(|(hotkey, info)| {
+                Some(Seat {
+                    hotkey: *hotkey,
+                    consensus_key: info.consensus_key?,
+                    stake: self.total_hotkey_stake(hotkey),
+                })
+            })
+            .collect();
+        nodes.sort_by(|a, b| b.stake.cmp(&a.stake).then(a.hotkey.cmp(&b.hotkey)));
+        nodes.truncate(limit);
+        nodes
+    }
+
+    /// The consensus keys of [`State::registered_nodes`].
+    pub fn registered_node_keys(&self, limit: usize) -> Vec<[u8; 32]> {
+        self.registered_nodes(limit)
+            .into_iter()
+            .map(|n| n.consensus_key)
+            .collect()
     }
 
     /// At the end of epoch `E`: elects, stores and returns the seats of `E + 2`.

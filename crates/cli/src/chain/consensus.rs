@@ -2,7 +2,8 @@
 //! holds a block-producer seat (the hotkey's owner coldkey signs). `taonet consensus jail`:
 //! a hotkey's jail status and slash history. `taonet consensus unjail`: take a jailed hotkey
 //! out of jail once its jail period has passed (the hotkey's owner coldkey signs).
-//! `taonet consensus participation`: how the seats of an epoch voted.
+//! `taonet consensus participation`: how the seats of an epoch voted. `taonet consensus
+//! nodes`: the registered nodes (hotkeys with a consensus key), which nodes admit as peers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,17 @@ enum ConsensusCommand {
     /// Show how the seats of a consensus epoch voted (seats missing more than the
     /// governance share of votes are jailed at the epoch's end).
     Participation(ParticipationArgs),
+    /// List the registered nodes: hotkeys with a consensus key, most stake first. Nodes admit
+    /// them as p2p peers from the next epoch on (as many as their --max-peers leaves room for),
+    /// so a follower registered here needs no validator to list it.
+    Nodes(NodesArgs),
+}
+
+#[derive(Args, Debug)]
+struct NodesArgs {
+    /// Most nodes to list (1 to 1024).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    limit: u32,
 }
 
 #[derive(Args, Debug)]
@@ -80,6 +92,7 @@ pub fn run(args: ConsensusArgs, global: Global) -> Result<ExitCode> {
         ConsensusCommand::Jail(a) => jail(&args, a, global),
         ConsensusCommand::Unjail(a) => unjail(&args, a, global),
         ConsensusCommand::Participation(a) => participation(&args, a, global),
+        ConsensusCommand::Nodes(a) => nodes(&args, a, global),
     }
 }
 
@@ -232,6 +245,43 @@ fn participation(args: &ConsensusArgs, a: &ParticipationArgs, global: Global) ->
                 seat.missed,
                 percent(seat.missed_ppb),
                 if seat.jailed { "jailed" } else { "active" }
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn nodes(args: &ConsensusArgs, a: &NodesArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let nodes = s
+            .client
+            .state_get_nodes(Some(a.limit))
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&nodes)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if nodes.is_empty() {
+            println!("No registered nodes. Register one with: taonet consensus register-key");
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "{:<50} {:<68} {:>16}  role",
+            "hotkey", "consensus key", "stake"
+        );
+        for n in &nodes {
+            let role = match (n.seat, n.jailed) {
+                (_, true) => "jailed",
+                (true, false) => "seat",
+                (false, false) => "follower",
+            };
+            println!(
+                "{:<50} {:<68} {:>16}  {role}",
+                n.hotkey,
+                n.consensus_key,
+                tao(n.stake)
             );
         }
         Ok(ExitCode::SUCCESS)

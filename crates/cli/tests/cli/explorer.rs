@@ -133,3 +133,30 @@ fn nodes_and_the_explorer_command_serve_the_explorer() {
     assert_ne!(status, 200, "{page}");
     assert!(!page.contains("taonet explorer"));
 }
+
+/// `node run --max-peers` (or `max_peers` in the config file) outside its range is refused
+/// before anything starts, naming the option and the range.
+#[test]
+fn node_run_refuses_a_max_peers_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("node.json");
+    std::fs::write(&config, r#"{"max_peers": 3}"#).unwrap();
+    for extra in [
+        vec!["--max-peers".to_string(), "2".into()],
+        vec!["--config".to_string(), config.display().to_string()],
+    ] {
+        let out = Command::new(taonet_bin())
+            .args(["node", "run", "--chain-spec", "dev", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(&extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains("--max-peers") && stderr.contains("4 to 100000"),
+            "{extra:?}: {stderr}"
+        );
+        assert!(!dir.path().join("data").join("consensus").exists());
+    }
+}

@@ -27,7 +27,9 @@
 //!   marshal delivers finalized blocks in order; each is made durable with `chain.finalize`
 //!   before it is acknowledged; the last block of epoch `E` switches the engine to `E+1`.
 //! - **Followers**: a node without a seat runs the same stack with a verifying (non-signing)
-//!   scheme and follows; when elected, it votes from the next boundary on.
+//!   scheme and follows; when elected, it votes from the next boundary on. Nodes admit a
+//!   follower on p2p when it is among their bootstrap peers or its key is registered on chain
+//!   under a hotkey (from the next epoch on; [`orchestrator::peer_set`]).
 //! - **Gossip** ([`gossip`]): mempool-accepted transactions are batched to all peers.
 //! - **Evidence** ([`evidence`]): every conflicting-vote proof is kept, and reported as a
 //!   `consensus.report_equivocation` transaction when the node has a reporter account
@@ -53,7 +55,7 @@ pub use block::{BlockCodec, ConsensusBlock};
 pub use evidence::{Evidence, EvidenceError, EvidenceKind, EvidenceLog};
 pub use orchestrator::{
     ConsensusHandle, ConsensusParams, ConsensusStatus, NetworkChannels, NodeContext, StartError,
-    start,
+    peer_set, start,
 };
 pub use provider::{Scheme, SeatProvider};
 pub use run::{NodeConfig, NodeError, Peer, load_or_create_key, run_validator};

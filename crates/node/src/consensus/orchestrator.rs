@@ -10,7 +10,9 @@
 //!   marshal, so a block marshal considers processed is always durable in the chain.
 //! - Epoch `E` covers heights `[E·L, (E+1)·L)`. At start the orchestrator enters the epoch of
 //!   `finalized height + 1`. Entering epoch `E`: track the peer set `E` on p2p (primary: the
-//!   seats of `E` and `E+1`; secondary: the configured peers and this node), open the epoch's
+//!   seats of `E` and `E+1`; secondary: this node, the configured peers and the registered
+//!   nodes of the finalized state, `taonet_runtime::State::registered_node_keys`, most stake
+//!   first, within `max_peers_per_set`), open the epoch's
 //!   vote, certificate and resolver subchannels, and start simplex for `E` from the genesis
 //!   floor = the last block of `E−1` (the chain's genesis block for `E = 0`). When the last
 //!   block of `E` finalizes, the orchestrator enters `E+1` and stops the engine of `E` before
@@ -64,7 +66,7 @@ use rand_core_cw::CryptoRng;
 use super::application::ChainApplication;
 use super::block::{BlockCodec, ConsensusBlock, digest_of};
 use super::evidence::{EvidenceLog, EvidenceReporter};
-use super::provider::{Scheme, SeatProvider};
+use super::provider::{Scheme, SeatProvider, seat_key};
 use super::report::{EvidenceSubmitter, REPORT_INTERVAL};
 use super::votes::VoteBook;
 use crate::chain::Chain;
@@ -115,6 +117,9 @@ pub struct ConsensusParams {
     /// The account that signs and pays for the equivocation reports this node sends
     /// ([`super::report`]); none: evidence is kept but not reported.
     pub evidence_reporter: Option<taonet_crypto::Keypair>,
+    /// Most identities in one tracked p2p peer set (this node, the seats of an epoch and the
+    /// next, configured peers and registered nodes); must match the p2p network's limit.
+    pub max_peers_per_set: usize,
 }
 
 impl Default for ConsensusParams {
@@ -132,6 +137,7 @@ impl Default for ConsensusParams {
             max_pending_acks: 16,
             vote_grace: Duration::from_millis(200),
             evidence_reporter: None,
+            max_peers_per_set: 128,
         }
     }
 }
@@ -458,6 +464,59 @@ where
     Ok(ConsensusHandle { status, evidence })
 }
 
+/// The p2p peer set of an epoch, at most `max` distinct identities (p2p panics on a larger
+/// set): primary, the seats (`primary`, this epoch's first); secondary, this node, the
+/// configured peers, then the registered nodes in the order given (most stake first), as many
+/// as fit. Seats come first; only when the seats alone exceed the limit (a seat count raised
+/// beyond what the node's `max_peers_per_set` holds) are the last ones left out, with an
+/// error in the log, rather than stopping the node.
+pub fn peer_set(
+    primary: Vec<PublicKey>,
+    configured: &[PublicKey],
+    me: &PublicKey,
+    registered: impl IntoIterator<Item = PublicKey>,
+    max: usize,
+) -> TrackedPeers<PublicKey> {
+    let mut taken = std::collections::BTreeSet::new();
+    let room_for_me = usize::from(!primary.contains(me));
+    let mut seats = Vec::new();
+    let mut left_out = 0usize;
+    for key in primary {
+        if taken.contains(&key) {
+            continue;
+        }
+        if taken.len() + room_for_me >= max {
+            left_out += 1;
+            continue;
+        }
+        taken.insert(key.clone());
+        seats.push(key);
+    }
+    if left_out > 0 {
+        tracing::error!(
+            left_out,
+            max,
+            "more seats than max_peers_per_set holds; raise it to at least twice the seat count"
+        );
+    }
+    let primary = Set::from_iter_dedup(seats);
+    let mut secondary = Vec::new();
+    for key in std::iter::once(me.clone())
+        .chain(configured.iter().cloned())
+        .chain(registered)
+    {
+        if taken.len() >= max {
+            break;
+        }
+        if taken.insert(key.clone()) {
+            secondary.push(key);
+        }
+    }
+    // This node counts even when it holds a seat; configured peers come before registered
+    // ones, so an operator's own list is always honoured.
+    TrackedPeers::new(primary, Set::from_iter_dedup(secondary))
+}
+
 struct Orchestrator<E: NodeContext, M, B> {
     context: E,
     chain: Chain,
@@ -630,18 +689,24 @@ where
         };
         let seat = self.provider.is_seat(epoch);
 
-        // Peers: this epoch's and the next epoch's seats, plus configured peers and us.
+        // Peers: this epoch's and the next epoch's seats; configured peers, us and the
+        // registered nodes as secondary.
         let mut primary: Vec<PublicKey> = self.provider.participants(epoch)?.into_iter().collect();
         if let Some(next) = self.provider.participants(epoch + 1) {
             primary.extend(next);
         }
-        let mut secondary = self.peers.clone();
-        secondary.push(self.me.clone());
+        let registered = self
+            .chain
+            .finalized_state()
+            .registered_node_keys(self.params.max_peers_per_set);
         self.manager.track(
             epoch,
-            TrackedPeers::new(
-                Set::from_iter_dedup(primary),
-                Set::from_iter_dedup(secondary),
+            peer_set(
+                primary,
+                &self.peers,
+                &self.me,
+                registered.iter().filter_map(seat_key),
+                self.params.max_peers_per_set,
             ),
         );
 

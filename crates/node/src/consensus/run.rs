@@ -3,8 +3,10 @@
 //! # Rules
 //! - The node's identity on p2p is its ed25519 consensus key; connections are encrypted and
 //!   mutually authenticated. Only keys of tracked peer sets may connect: each epoch's seats
-//!   (and the next epoch's), plus the configured bootstrap peers as secondary peers (this is
-//!   how non-seat full nodes are admitted).
+//!   (and the next epoch's), plus as secondary peers the configured bootstrap peers and the
+//!   registered nodes: consensus keys registered on chain under a hotkey, most stake first
+//!   (this is how non-seat full nodes are admitted, by their operator's bootstrap list or
+//!   by registering their key).
 //! - The consensus key is a file holding the 32-byte ed25519 private key in hex (created with
 //!   fresh randomness by [`load_or_create_key`] if missing, mode 0600).
 //! - commonware's journals and archives live in `<data_dir>/consensus`; evidence in
@@ -101,10 +103,8 @@ pub struct NodeConfig {
     pub worker_threads: usize,
     /// Messages per second each peer may send on each channel (also the burst size). p2p
     /// reserves mailbox room for one burst per retained peer on every channel, so memory grows
-    /// with `messages_per_second × max_peers_per_set`.
+    /// with `messages_per_second × params.max_peers_per_set`.
     pub messages_per_second: u32,
-    /// Most peers in one tracked set (seats of an epoch plus secondary peers).
-    pub max_peers_per_set: usize,
     /// Where the connected peers are reported (for RPC health and metrics).
     pub network: NetworkStatus,
     /// Timeouts and sizes.
@@ -123,7 +123,6 @@ impl NodeConfig {
             allow_private_ips: true,
             worker_threads: 2,
             messages_per_second: 100,
-            max_peers_per_set: 128,
             network: NetworkStatus::default(),
             params: ConsensusParams {
                 block_interval: Duration::from_millis(500),
@@ -237,7 +236,7 @@ pub fn run_validator(
         let max_message =
             u32::try_from(config.params.block_codec.max_bytes + 1024 * 1024).unwrap_or(u32::MAX);
         let max_peers =
-            NonZeroUsize::new(config.max_peers_per_set.max(1)).unwrap_or(NonZeroUsize::MIN);
+            NonZeroUsize::new(config.params.max_peers_per_set.max(1)).unwrap_or(NonZeroUsize::MIN);
         let mailbox = NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN);
         let dialable = config.dialable.unwrap_or(config.listen);
         let namespace = namespace(&chain);

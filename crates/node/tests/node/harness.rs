@@ -89,6 +89,9 @@ pub fn key_bytes(key: &PublicKey) -> [u8; 32] {
     out
 }
 
+/// The simulated network's limit on one peer set, which the nodes' peer sets respect.
+const MAX_PEERS_PER_SET: usize = 16;
+
 /// Node `i`'s parameters; its dev account (alice, bob, …) reports the evidence it sees.
 pub fn params(i: usize) -> ConsensusParams {
     ConsensusParams {
@@ -98,6 +101,7 @@ pub fn params(i: usize) -> ConsensusParams {
         },
         partition_prefix: format!("node{i}"),
         evidence_reporter: DEV_NAMES.get(i).map(|name| dev_keys(name).0),
+        max_peers_per_set: MAX_PEERS_PER_SET,
         ..ConsensusParams::default()
     }
 }
@@ -122,7 +126,7 @@ impl Sim {
             context.child("network"),
             simulated::Config {
                 max_size: 4 * 1024 * 1024,
-                max_peers_per_set: NZUsize!(16),
+                max_peers_per_set: NZUsize!(MAX_PEERS_PER_SET),
                 disconnect_on_block: true,
                 tracked_peer_sets: NZUsize!(4),
             },

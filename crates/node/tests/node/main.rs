@@ -423,3 +423,49 @@ fn an_offline_seat_is_jailed_for_liveness() {
         sim.assert_same_chain(&[0, 1, 2, 3]);
     });
 }
+
+/// The p2p peer set of an epoch: seats as primary; this node, the operator's peers and then the
+/// registered nodes (in stake order) as secondary, within the per-set limit, without
+/// duplicates, and never dropping a seat.
+#[test]
+fn peer_sets_admit_registered_nodes_by_stake_within_the_limit() {
+    use commonware_cryptography::Signer;
+    use taonet_node::consensus::peer_set;
+    let k = |i: u64| harness::node_key(i).public_key();
+    let seats = vec![k(0), k(1), k(1)];
+    let me = k(9);
+    let configured = vec![k(2), k(0)];
+    let registered = [k(1), k(3), k(4), k(5)];
+    let sorted = |mut v: Vec<_>| {
+        v.sort();
+        v
+    };
+    let set = peer_set(seats.clone(), &configured, &me, registered.clone(), 100);
+    assert_eq!(
+        set.primary.iter().cloned().collect::<Vec<_>>(),
+        sorted(vec![k(0), k(1)])
+    );
+    assert_eq!(
+        set.secondary.iter().cloned().collect::<Vec<_>>(),
+        sorted(vec![me.clone(), k(2), k(3), k(4), k(5)])
+    );
+    // A limit of 5 identities: the two seats, this node, the configured peer, and the most
+    // staked registered node that is not already in.
+    let set = peer_set(seats.clone(), &configured, &me, registered.clone(), 5);
+    assert_eq!(
+        set.secondary.iter().cloned().collect::<Vec<_>>(),
+        sorted(vec![me.clone(), k(2), k(3)])
+    );
+    // Seats alone over the limit: the first ones are kept, with room for this node, instead
+    // of a set p2p would refuse.
+    let set = peer_set(seats.clone(), &configured, &me, registered.clone(), 2);
+    assert_eq!(set.primary.iter().cloned().collect::<Vec<_>>(), vec![k(0)]);
+    assert_eq!(
+        set.secondary.iter().cloned().collect::<Vec<_>>(),
+        vec![me.clone()]
+    );
+    // A seat holding node needs no extra room for itself.
+    let set = peer_set(seats, &configured, &k(1), registered, 2);
+    assert_eq!(set.primary.len(), 2);
+    assert_eq!(set.secondary.len(), 0);
+}

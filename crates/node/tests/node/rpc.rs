@@ -254,6 +254,22 @@ async fn reads_and_submit_and_watch() {
             .unwrap()
             .is_none()
     );
+    // The registered nodes: the one genesis validator, with its seat and stake.
+    let nodes = client.state_get_nodes(None).await.unwrap();
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert_eq!(nodes[0].hotkey, alice_hot.ss58());
+    assert_eq!(
+        nodes[0].consensus_key,
+        format!("0x{}", hex::encode(seats.seats[0].consensus_key))
+    );
+    assert_eq!(
+        nodes[0].stake,
+        n.chain
+            .finalized_state()
+            .total_hotkey_stake(&alice_hot.account_id())
+    );
+    assert!(nodes[0].seat && !nodes[0].jailed);
+    assert!(client.state_get_nodes(Some(0)).await.unwrap().is_empty());
     let e = client
         .state_get_jail("5notanaddress".into())
         .await

@@ -139,3 +139,40 @@ fn seats_carry_over_when_nobody_qualifies() {
     assert_eq!(set.epoch, 2);
     assert_eq!(set.seats, c.state.seats(1).unwrap().seats);
 }
+
+#[test]
+fn registered_node_keys_are_every_consensus_key_by_stake() {
+    let mut c = validators();
+    // Genesis: alice and bob (10,000 TAO each; equal stake, lower hotkey bytes first).
+    let mut genesis = [
+        (hot("alice").account_id(), [1; 32]),
+        (hot("bob").account_id(), [2; 32]),
+    ];
+    genesis.sort();
+    let genesis_keys: Vec<[u8; 32]> = genesis.iter().map(|(_, k)| *k).collect();
+    assert_eq!(c.state.registered_node_keys(10), genesis_keys);
+    // A follower: charlie registers a key under a hotkey with far too little stake for a seat.
+    let charlie = cold("charlie");
+    let hc = hot("charlie").account_id();
+    c.ok(charlie, call::associate(hc));
+    c.ok(charlie, call::add_stake(hc, tao(1)));
+    c.ok(charlie, call::consensus_key(hc, [3; 32]));
+    // Dave's hotkey has more stake but no key: not a node.
+    let dave = cold("dave");
+    let hd = hot("dave").account_id();
+    c.ok(dave, call::associate(hd));
+    c.ok(dave, call::add_stake(hd, tao(50)));
+    let mut expected = genesis_keys.clone();
+    expected.push([3; 32]);
+    assert_eq!(c.state.registered_node_keys(10), expected);
+    // Seats need min_seat_stake; the node list is everyone with a key.
+    assert!(c.state.elect_seats(5).seats.iter().all(|s| s.hotkey != hc));
+    // The limit keeps the most staked.
+    assert_eq!(c.state.registered_node_keys(2), genesis_keys);
+    assert_eq!(c.state.registered_node_keys(0), Vec::<[u8; 32]>::new());
+    // More stake moves the follower up; a replaced key replaces it in the list.
+    c.ok(charlie, call::add_stake(hc, tao(20_000)));
+    c.ok(charlie, call::consensus_key(hc, [4; 32]));
+    assert_eq!(c.state.registered_node_keys(1), vec![[4; 32]]);
+    assert_eq!(c.state.registered_node_keys(10).len(), 3);
+}
