@@ -12,8 +12,8 @@
 //!   `finalized height + 1`. Entering epoch `E`: track the peer set `E` on p2p (primary: the
 //!   seats of `E` and `E+1`; secondary: this node, the configured peers and the registered
 //!   nodes of the finalized state, `taonet_runtime::State::registered_node_keys`, most stake
-//!   first, within `max_peers_per_set`), open the epoch's
-//!   vote, certificate and resolver subchannels, and start simplex for `E` from the genesis
+//!   first, within `max_peers_per_set`; [`peer_set`]), open the epoch's vote, certificate and
+//!   resolver subchannels, and start simplex for `E` from the genesis
 //!   floor = the last block of `E−1` (the chain's genesis block for `E = 0`). When the last
 //!   block of `E` finalizes, the orchestrator enters `E+1` and stops the engine of `E` before
 //!   acknowledging that block.
@@ -695,10 +695,12 @@ where
         if let Some(next) = self.provider.participants(epoch + 1) {
             primary.extend(next);
         }
+        // Seats are registered nodes too (and come first, having the most stake): ask for
+        // enough that the room left after them can still be filled.
         let registered = self
             .chain
             .finalized_state()
-            .registered_node_keys(self.params.max_peers_per_set);
+            .registered_node_keys(self.params.max_peers_per_set.saturating_add(primary.len()));
         self.manager.track(
             epoch,
             peer_set(
