@@ -524,25 +524,27 @@ fn list(ctx: &Ctx) -> Result<ExitCode> {
             ctx.root.display()
         );
     } else {
-        println!("Wallets in {}", ctx.root.display());
-        let mut table = new_table();
-        for w in &wallets {
-            print_wallet_rows(&mut table, w);
-        }
-        println!("{table}");
+        print_wallets(&format!("Wallets in {}", ctx.root.display()), &wallets);
     }
     if let Some((dev, path)) = &localnet {
-        println!(
-            "Development wallets of the running local network in {} (usable by name)",
-            path.display()
+        print_wallets(
+            &format!(
+                "Development wallets of the running local network in {} (usable by name)",
+                path.display()
+            ),
+            dev,
         );
-        let mut table = new_table();
-        for w in dev {
-            print_wallet_rows(&mut table, w);
-        }
-        println!("{table}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_wallets(title: &str, wallets: &[Value]) {
+    println!("{title}");
+    let mut table = new_table();
+    for w in wallets {
+        print_wallet_rows(&mut table, w);
+    }
+    println!("{table}");
 }
 
 fn show(ctx: &Ctx) -> Result<ExitCode> {

@@ -71,29 +71,17 @@ impl State {
         Ok(())
     }
 
-    /// Elects the seats of `epoch` from the current stake (without storing them).
+    /// Elects the seats of `epoch` from the current stake (without storing them): the first
+    /// `seat_count` registered nodes that are not jailed and have `min_seat_stake`.
     pub fn elect_seats(&self, epoch: u64) -> SeatSet {
         let p = self.params();
-        let mut candidates: Vec<Seat> = self
-            .hotkeys
-            .iter()
-            .filter(|(hotkey, _)| !self.is_jailed(hotkey))
-            .filter_map(|(hotkey, info)| {
-                let key = info.consensus_key?;
-                let stake = self.total_hotkey_stake(hotkey);
-                (stake >= p.min_seat_stake).then_some(Seat {
-                    hotkey: *hotkey,
-                    consensus_key: key,
-                    stake,
-                })
-            })
+        let seats = self
+            .registered_nodes(usize::MAX)
+            .into_iter()
+            .filter(|n| n.stake >= p.min_seat_stake && !self.is_jailed(&n.hotkey))
+            .take(usize::from(p.seat_count))
             .collect();
-        candidates.sort_by(|a, b| b.stake.cmp(&a.stake).then(a.hotkey.cmp(&b.hotkey)));
-        candidates.truncate(usize::from(p.seat_count));
-        SeatSet {
-            epoch,
-            seats: candidates,
-        }
+        SeatSet { epoch, seats }
     }
 
     /// Every hotkey that registered a consensus key, with its key and total stake, most stake
