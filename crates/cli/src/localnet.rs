@@ -194,7 +194,11 @@ fn spawn_node(net: &Localnet, index: usize) -> Result<u32> {
         .arg(node.rpc.trim_start_matches("ws://"))
         .arg("--metrics-addr")
         .arg(&node.metrics)
-        .arg("--allow-private-ips");
+        .arg("--allow-private-ips")
+        // Generous RPC limits: the local network's tools talk to it over loopback, which is
+        // not rate-limited without --rpc-rate-limit (deliberately not passed), and may batch.
+        .arg("--rpc-max-batch")
+        .arg("10000");
     // Validator i is the dev account DEV_NAMES[i] of the chain spec; its (unencrypted, public)
     // coldkey signs and pays for the evidence reports of its node.
     if let Some(name) = DEV_NAMES.get(index) {

@@ -79,6 +79,16 @@ pub struct RunArgs {
     /// Do not serve the block explorer at `/` on the RPC address (browsers' GET requests).
     #[arg(long)]
     no_explorer: bool,
+    /// JSON-RPC calls per second per client address, shared by all its connections (each
+    /// batch entry and explorer page counts one), with a burst of twice as many. Given, it
+    /// applies to loopback clients too; without it, remote addresses get 200/s and loopback
+    /// (this machine's tools and the explorer) is not limited [default: 200, loopback exempt].
+    #[arg(long, value_name = "N")]
+    rpc_rate_limit: Option<u32>,
+    /// Most calls in one JSON-RPC batch; a larger batch is refused whole with an error
+    /// [default: 100].
+    #[arg(long, value_name = "N")]
+    rpc_max_batch: Option<u32>,
     /// Most p2p identities this node admits per epoch: this node, the seats of the epoch and
     /// the next, bootstrap peers, then followers whose keys are registered on chain, most
     /// stake first [default: 128]. Needs at least twice the seat count plus one.
@@ -109,8 +119,18 @@ pub fn run_cmd(args: NodeArgs, global: Global) -> Result<ExitCode> {
     }
 }
 
+/// Creates the consensus key file if it is missing: 32 random bytes as hex (the format the
+/// node's loader reads), written atomically with mode 0600 from creation by the shared secret
+/// file writer, so no partial or world-readable key is ever visible. Returns whether it was
+/// created.
+pub fn ensure_consensus_key(path: &Path) -> Result<bool> {
+    taonet_crypto::secret_file::create_random_hex_key(path)
+        .with_context(|| format!("creating the consensus key {}", path.display()))
+}
+
 /// The public key of a consensus key file (creating it if missing).
 pub fn consensus_public_key(path: &Path) -> Result<[u8; 32]> {
+    ensure_consensus_key(path)?;
     let key = load_or_create_key(path)?;
     let public = key.public_key().encode();
     public
@@ -252,6 +272,7 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
         None => None,
     };
     init_logging(flags.log.as_deref().or(file.log.as_deref()));
+    ensure_consensus_key(&key_file)?;
     let chain_spec = load_chain_spec(&spec_arg, &key_file)?;
     let mut consensus = NodeConfig::new(listen, key_file, data_dir.clone());
     consensus.dialable = dialable;
@@ -267,6 +288,21 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
         consensus.params.max_peers_per_set = max;
     }
     let explorer = !(flags.no_explorer || file.no_explorer);
+    let rate_limit = flags.rpc_rate_limit.or(file.rpc_rate_limit);
+    if rate_limit == Some(0) {
+        return Err(usage!(
+            "--rpc-rate-limit 0 would refuse every call: give at least 1 (calls/s per address)"
+        ));
+    }
+    let max_batch = flags
+        .rpc_max_batch
+        .or(file.rpc_max_batch)
+        .unwrap_or(taonet_node::rpc::DEFAULT_MAX_BATCH);
+    if max_batch == 0 {
+        return Err(usage!(
+            "--rpc-max-batch 0 would refuse every batch: give at least 1"
+        ));
+    }
     let config = ServiceConfig {
         data_dir,
         chain_spec,
@@ -274,6 +310,9 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
         rpc: RpcConfig {
             addr: rpc_addr,
             explorer,
+            requests_per_second: rate_limit.unwrap_or(taonet_node::rpc::DEFAULT_RATE_LIMIT),
+            limit_loopback: rate_limit.is_some(),
+            max_batch,
             ..RpcConfig::default()
         },
         metrics,

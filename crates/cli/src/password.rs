@@ -3,10 +3,14 @@
 //! In order: the `TAONET_WALLET_PASSWORD` environment variable (for scripts), else a prompt on
 //! the terminal without echo. With neither (no terminal, or `--no-prompt`), commands fail
 //! with a message that says what to do instead of hanging.
+//!
+//! Passwords are returned as [`Zeroizing`] strings from the moment they are read, so every
+//! copy this module hands out is wiped when dropped.
 
 use std::io::IsTerminal;
 
 use anyhow::{Context, Result, bail};
+use zeroize::Zeroizing;
 
 /// Environment variable holding the wallet password for non-interactive use.
 pub const PASSWORD_ENV: &str = "TAONET_WALLET_PASSWORD";
@@ -14,8 +18,11 @@ pub const PASSWORD_ENV: &str = "TAONET_WALLET_PASSWORD";
 /// Shortest password accepted for a new keyfile (as bittensor requires).
 pub const MIN_PASSWORD_LEN: usize = 6;
 
-fn from_env() -> Option<String> {
-    std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty())
+fn from_env() -> Option<Zeroizing<String>> {
+    std::env::var(PASSWORD_ENV)
+        .ok()
+        .map(Zeroizing::new)
+        .filter(|p| !p.is_empty())
 }
 
 fn can_prompt(no_prompt: bool) -> bool {
@@ -23,7 +30,7 @@ fn can_prompt(no_prompt: bool) -> bool {
 }
 
 /// A password to encrypt a new keyfile `what` (asked twice at a prompt).
-pub fn new_password(what: &str, no_prompt: bool) -> Result<String> {
+pub fn new_password(what: &str, no_prompt: bool) -> Result<Zeroizing<String>> {
     if let Some(pw) = from_env() {
         if pw.chars().count() < MIN_PASSWORD_LEN {
             bail!(
@@ -52,13 +59,18 @@ pub fn new_password(what: &str, no_prompt: bool) -> Result<String> {
             }
         })
         .interact()
+        .map(Zeroizing::new)
         .context("reading the password from the terminal")?;
     Ok(pw)
 }
 
 /// The password of an existing encrypted keyfile `what`, and whether it came from the
 /// environment (then it is not worth asking again); `attempt` counts prompts so far.
-pub fn existing_password(what: &str, no_prompt: bool, attempt: u32) -> Result<(String, bool)> {
+pub fn existing_password(
+    what: &str,
+    no_prompt: bool,
+    attempt: u32,
+) -> Result<(Zeroizing<String>, bool)> {
     if let Some(pw) = from_env() {
         return Ok((pw, true));
     }
@@ -75,6 +87,22 @@ pub fn existing_password(what: &str, no_prompt: bool, attempt: u32) -> Result<(S
     let pw = dialoguer::Password::new()
         .with_prompt(prompt)
         .interact()
+        .map(Zeroizing::new)
         .context("reading the password from the terminal")?;
     Ok((pw, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The password functions hand out `Zeroizing` strings (wiped on drop), not plain ones:
+    /// this fails to compile if a signature regresses to `String`.
+    #[test]
+    fn passwords_are_zeroizing() {
+        fn zeroizing<T: zeroize::ZeroizeOnDrop>(_: &Result<T>) {}
+        fn pair<T: zeroize::ZeroizeOnDrop>(_: &Result<(T, bool)>) {}
+        zeroizing(&new_password("test key", true));
+        pair(&existing_password("test key", true, 0));
+    }
 }

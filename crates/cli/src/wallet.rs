@@ -235,10 +235,7 @@ fn write_coldkey(ctx: &Ctx, wallet: &Wallet, pair: &Keypair) -> Result<bool> {
     let password: Option<Zeroizing<String>> = if ctx.opts.no_password {
         None
     } else {
-        Some(Zeroizing::new(new_password(
-            "coldkey",
-            ctx.global.no_prompt,
-        )?))
+        Some(new_password("coldkey", ctx.global.no_prompt)?)
     };
     if password.is_some() && !ctx.global.json {
         eprintln!("Encrypting the coldkey (this takes a few seconds)…");
@@ -259,10 +256,7 @@ fn write_coldkey(ctx: &Ctx, wallet: &Wallet, pair: &Keypair) -> Result<bool> {
 /// Writes a hotkey (`hotkeys/<name>` + `hotkeys/<name>pub.txt`).
 fn write_hotkey(ctx: &Ctx, wallet: &Wallet, pair: &Keypair, encrypt: bool) -> Result<bool> {
     let password = if encrypt {
-        Some(Zeroizing::new(new_password(
-            "hotkey",
-            ctx.global.no_prompt,
-        )?))
+        Some(new_password("hotkey", ctx.global.no_prompt)?)
     } else {
         None
     };
@@ -597,7 +591,6 @@ pub(crate) fn load_keypair(no_prompt: bool, file: &Keyfile, what: &str) -> Resul
         let mut attempt = 0;
         loop {
             let (pw, from_env) = existing_password(what, no_prompt, attempt)?;
-            let pw = Zeroizing::new(pw);
             match file.read(Some(&pw)) {
                 Ok(d) => break d,
                 Err(e) if e.is_wrong_password() && !from_env && attempt < 2 => {

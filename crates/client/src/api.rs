@@ -89,9 +89,18 @@ pub trait TaonetApi {
         &self,
         hotkey: String,
     ) -> Result<Option<DelegateInfo>, ErrorObjectOwned>;
-    /// Every hotkey with stake, by total stake.
+    /// Hotkeys with stake, most total stake first: the first 1,000 (the first page of
+    /// `state_getDelegatesPage`; page with that for more).
     #[method(name = "state_getDelegates")]
     async fn state_get_delegates(&self) -> Result<Vec<DelegateInfo>, ErrorObjectOwned>;
+    /// Hotkeys with stake, most total stake first, by page: at most `limit` (default 100, at
+    /// most 1,000) after `cursor` (the previous page's `next_cursor`; omitted: from the top).
+    #[method(name = "state_getDelegatesPage")]
+    async fn state_get_delegates_page(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<DelegatesPage, ErrorObjectOwned>;
     /// Every subnet.
     #[method(name = "state_getSubnets")]
     async fn state_get_subnets(&self) -> Result<Vec<SubnetInfo>, ErrorObjectOwned>;
@@ -149,7 +158,8 @@ pub trait TaonetApi {
     /// Current subnet registration lock cost.
     #[method(name = "state_getNetworkLockCost")]
     async fn state_get_network_lock_cost(&self) -> Result<taonet_types::Rao, ErrorObjectOwned>;
-    /// An account's transactions, newest first: (height, index, tx hash).
+    /// An account's transactions, newest first: (height, index, tx hash), at most `limit`
+    /// (at most 1,000), strictly older than `before`.
     #[method(name = "state_getAccountHistory")]
     async fn state_get_account_history(
         &self,
@@ -157,6 +167,16 @@ pub trait TaonetApi {
         limit: u32,
         before: Option<(u64, u32)>,
     ) -> Result<Vec<(u64, u32, Hash)>, ErrorObjectOwned>;
+    /// An account's transactions by page, newest first: at most `limit` (default 100, at most
+    /// 1,000) after `cursor` (the previous page's `next_cursor`; omitted: the newest). A page
+    /// costs the node O(`limit`) index reads.
+    #[method(name = "state_getAccountHistoryPage")]
+    async fn state_get_account_history_page(
+        &self,
+        address: String,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<AccountHistoryPage, ErrorObjectOwned>;
 
     /// Governance proposals, newest first (at most `limit`, default 100), with status and
     /// tally.

@@ -16,3 +16,5 @@ pub const STORAGE: i32 = 1006;
 pub const TOO_LARGE: i32 = 1007;
 /// The requested item (e.g. a governance proposal) does not exist.
 pub const NOT_FOUND: i32 = 1008;
+/// A batch has more entries than the node's `--rpc-max-batch`; it is refused whole (split it).
+pub const BATCH_TOO_LARGE: i32 = 1009;

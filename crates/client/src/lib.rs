@@ -62,6 +62,17 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The JSON-RPC error's `data`, if the node sent any (e.g. the typed runtime error of a
+    /// refused free call).
+    pub fn rpc_error_data(&self) -> Option<serde_json::Value> {
+        match self {
+            ClientError::Rpc(jsonrpsee::core::ClientError::Call(e)) => e
+                .data()
+                .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            _ => None,
+        }
+    }
+
     /// The node's error code and message, if the node returned an error.
     pub fn rpc_error(&self) -> Option<(i32, String)> {
         match self {

@@ -254,6 +254,35 @@ pub struct DelegateInfo {
     pub registrations: Vec<(u16, u16)>,
 }
 
+/// One page of delegates (`state_getDelegatesPage`), most stake first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegatesPage {
+    /// The delegates of this page.
+    pub delegates: Vec<DelegateInfo>,
+    /// Pass as `cursor` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One entry of an account's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    /// Height of the transaction's block.
+    pub block_height: u64,
+    /// Index in the block.
+    pub index: u32,
+    /// Transaction hash.
+    pub hash: Hash,
+}
+
+/// One page of an account's history (`state_getAccountHistoryPage`), newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountHistoryPage {
+    /// The entries of this page.
+    pub entries: Vec<HistoryItem>,
+    /// Pass as `cursor` for the next (older) page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
 /// A transaction's fee.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeEstimate {

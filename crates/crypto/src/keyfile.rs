@@ -138,8 +138,11 @@ pub enum KeyfileError {
     Kdf(String),
 }
 
-/// The JSON content of a keyfile, field for field as bittensor writes it.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The JSON content of a keyfile, field for field as bittensor writes it. Its secret fields
+/// (mnemonic, seed, private key) are wiped when it is dropped.
+#[derive(
+    Clone, Default, PartialEq, Eq, Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyfileData {
     /// `0x` + public key hex (same as `publicKey`).
@@ -181,9 +184,16 @@ impl KeyfileData {
         KeyfileData {
             account_id: Some(public.clone()),
             public_key: Some(public),
-            private_key: Some(format!("0x{}", hex::encode(*pair.private_key()))),
+            // The hex is built in wiped buffers; only the final strings live in the struct
+            // (wiped on its drop).
+            private_key: Some(format!(
+                "0x{}",
+                *Zeroizing::new(hex::encode(&pair.private_key()[..]))
+            )),
             secret_phrase: pair.phrase().map(str::to_string),
-            secret_seed: pair.seed().map(|s| format!("0x{}", hex::encode(s))),
+            secret_seed: pair
+                .seed()
+                .map(|s| format!("0x{}", *Zeroizing::new(hex::encode(&s[..])))),
             ss58_address: Some(pair.ss58()),
             crypto_type: Some(CRYPTO_TYPE_SR25519),
         }
@@ -194,9 +204,11 @@ impl KeyfileData {
         KeyfileData {
             account_id: Some(account.to_hex()),
             public_key: Some(account.to_hex()),
+            private_key: None,
+            secret_phrase: None,
+            secret_seed: None,
             ss58_address: Some(account.to_ss58()),
             crypto_type: Some(CRYPTO_TYPE_SR25519),
-            ..KeyfileData::default()
         }
     }
 
@@ -481,15 +493,11 @@ mod tests {
         );
 
         // Seed only, private key only.
-        let seed_only = KeyfileData {
-            secret_seed: full.secret_seed.clone(),
-            ..KeyfileData::default()
-        };
+        let mut seed_only = KeyfileData::default();
+        seed_only.secret_seed = full.secret_seed.clone();
         assert_eq!(seed_only.account().unwrap(), pair.account_id());
-        let private_only = KeyfileData {
-            private_key: full.private_key.clone(),
-            ..KeyfileData::default()
-        };
+        let mut private_only = KeyfileData::default();
+        private_only.private_key = full.private_key.clone();
         assert_eq!(private_only.account().unwrap(), pair.account_id());
 
         // Public only.
@@ -511,14 +519,15 @@ mod tests {
             KeyfileData::default().account(),
             Err(KeyfileError::NoKey)
         ));
+        // Secret fields are wiped on drop.
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+        wiped_on_drop(&full);
         assert!(matches!(
             KeyfileData::from_json(b"[1,2]"),
             Err(KeyfileError::Json(_))
         ));
-        let ed = KeyfileData {
-            crypto_type: Some(0),
-            ..full.clone()
-        };
+        let mut ed = full.clone();
+        ed.crypto_type = Some(0);
         assert!(matches!(
             ed.keypair(),
             Err(KeyfileError::UnsupportedCryptoType)

@@ -117,14 +117,21 @@ impl fmt::Debug for Keypair {
     }
 }
 
+/// The phrase in lower case with single spaces, built in one wiped buffer (no intermediate
+/// copies of the words are left behind).
 fn normalise_phrase(phrase: &str) -> Zeroizing<String> {
-    Zeroizing::new(
-        phrase
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    // Lower-casing can lengthen non-ASCII text; reserve enough to never reallocate (a
+    // reallocation would leave the old buffer unwiped).
+    let mut out = Zeroizing::new(String::with_capacity(phrase.len() * 3));
+    for (i, word) in phrase.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 impl Keypair {

@@ -12,6 +12,8 @@
 //!   transaction signatures).
 //! - [`wallet`]: the `~/.bittensor/wallets/<name>/{coldkey,coldkeypub.txt,hotkeys/…}` layout,
 //!   with atomic, no-clobber, 0600/0700 writes.
+//! - [`secret_file`]: the one atomic secret-file writer (0600 from creation, fsync, rename,
+//!   directory fsync) behind wallet keyfiles and node consensus keys.
 //!
 //! ```
 //! use taonet_crypto::{Keypair, Ss58, verify};
@@ -37,6 +39,7 @@
 
 pub mod keyfile;
 pub mod keys;
+pub mod secret_file;
 pub mod ss58;
 pub mod voucher;
 pub mod wallet;

@@ -21,11 +21,10 @@
 //! - Reads are bounded ([`MAX_KEYFILE_BYTES`]); names may not contain path separators.
 
 use std::fs;
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::io::{self, Read};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use rand_core::{OsRng, RngCore};
 use taonet_types::AccountId;
 use zeroize::Zeroizing;
 
@@ -228,60 +227,21 @@ impl Keyfile {
 
 /// Creates `dir` and missing parents with mode 0700.
 pub fn create_private_dir(dir: &Path) -> Result<(), WalletError> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
+    crate::secret_file::create_private_dir(dir)
         .map_err(|e| WalletError::io("cannot create directory", dir, e))
 }
 
-/// Writes `bytes` to `path` (mode 0600) through a synced temporary file and a rename.
+/// Writes `bytes` to `path` (mode 0600 from creation) through a synced temporary file in the
+/// same directory and a rename, then syncs the directory
+/// ([`crate::secret_file::write_secret_file`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), WalletError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.tmp-{:016x}", OsRng.next_u64()));
-    let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| WalletError::io("cannot create", &tmp, e))?;
-        f.write_all(bytes)
-            .map_err(|e| WalletError::io("cannot write", &tmp, e))?;
-        f.sync_all()
-            .map_err(|e| WalletError::io("cannot sync", &tmp, e))?;
-        drop(f);
-        if overwrite {
-            fs::rename(&tmp, path).map_err(|e| WalletError::io("cannot replace", path, e))?;
+    crate::secret_file::write_secret_file(path, bytes, overwrite).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists && !overwrite {
+            WalletError::Exists(path.to_path_buf())
         } else {
-            // `link` fails if the target exists: an atomic create-if-absent.
-            fs::hard_link(&tmp, path).map_err(|e| {
-                if e.kind() == io::ErrorKind::AlreadyExists {
-                    WalletError::Exists(path.to_path_buf())
-                } else {
-                    WalletError::io("cannot create", path, e)
-                }
-            })?;
-            let _ = fs::remove_file(&tmp);
+            WalletError::io("cannot write", path, e)
         }
-        // Make the rename durable.
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    })
 }
 
 /// A named wallet under a wallet root.

@@ -208,3 +208,5 @@ fn python_wallet_directory_reads() {
     assert_eq!(pubfile.account().unwrap(), hot_account);
     assert!(!pubfile.has_secret());
 }
+#[path = "crypto/secret_file.rs"]
+mod secret_file;

@@ -8,18 +8,28 @@
 //!   (whole input consumed) and go through the mempool's checks; every rejection has a code
 //!   ([`taonet_client::codes`]) and a message that says what was wrong.
 //! - Limits: request bodies up to [`RpcConfig::max_request_bytes`], connections up to
-//!   `max_connections`, subscriptions per connection up to `max_subscriptions`, and a token
-//!   bucket of `requests_per_second` (burst `2×`) per connection; over it a call fails with
-//!   `RATE_LIMITED` instead of being served.
+//!   `max_connections` in all and `max_connections_per_address` per client address (more get
+//!   HTTP 429), subscriptions per connection up to `max_subscriptions`, batches up to
+//!   `max_batch` entries (a larger one is refused whole with `BATCH_TOO_LARGE`), and one token
+//!   bucket of `requests_per_second` (burst `2×`) per client address shared by all its
+//!   connections ([`limits`]): every call, batch entry and explorer page takes a token; over
+//!   it a call fails with `RATE_LIMITED` (a batch is refused whole) and an explorer page gets
+//!   HTTP 429, each saying the limit and when to retry. Loopback clients are exempt unless
+//!   [`RpcConfig::limit_loopback`].
+//! - Reads that could grow with the chain are paged and bounded: account history and
+//!   delegates by cursor (at most 1,000 a page, O(page) work), transaction status from the
+//!   store's indexes without decoding the block.
 //! - The block explorer ([`taonet_explorer`]) shares the port when [`RpcConfig::explorer`] is
 //!   set: plain HTTP `GET`/`HEAD` requests that are not WebSocket upgrades (what a browser
 //!   sends) go to the explorer's router; JSON-RPC (`POST`) and WebSocket upgrades go to the
-//!   RPC server as before. The explorer reads the chain through this same RPC endpoint over
-//!   loopback, like any other client.
+//!   RPC server as before. The explorer reads the chain through a second, private endpoint
+//!   of the same API on an ephemeral loopback port (not rate-limited: the browser's page
+//!   request already took its token on the public port), stopped with the public one.
+
+pub mod limits;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use commonware_codec::{Decode, EncodeSize};
 use jsonrpsee::MethodResponse;
@@ -27,10 +37,10 @@ use jsonrpsee::core::BoxError;
 use jsonrpsee::core::middleware::{Batch, Notification, RpcServiceBuilder, RpcServiceT};
 use jsonrpsee::core::{SubscriptionResult, async_trait};
 use jsonrpsee::server::{
-    HttpBody, HttpRequest, HttpResponse, PendingSubscriptionSink, Server, ServerConfig,
-    ServerHandle, SubscriptionMessage,
+    HttpBody, HttpRequest, HttpResponse, Methods, PendingSubscriptionSink, Server, ServerConfig,
+    ServerHandle, StopHandle, SubscriptionMessage, TowerServiceBuilder,
 };
-use jsonrpsee::types::{ErrorObjectOwned, Request};
+use jsonrpsee::types::{ErrorObjectOwned, Id, Request};
 use taonet_client::api::TaonetApiServer;
 use taonet_client::codes;
 use taonet_client::types::*;
@@ -38,15 +48,26 @@ use taonet_crypto::Ss58;
 use taonet_runtime::emission::block_emission;
 use taonet_runtime::neurons::current_burn;
 use taonet_runtime::state::{Neuron, SubnetInfo as RuntimeSubnet};
-use taonet_runtime::{State, transaction_fee};
+use taonet_runtime::{State, TxInvalid, transaction_fee};
 use taonet_types::{AccountId, Block, ChainParams, Hash, Rao, SeatSet, SignedTransaction};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::chain::{Chain, ChainEvent, Head};
 use crate::mempool::MempoolError;
+use limits::{AddressLimits, ClientAddr, Throttled};
 
 /// Most registered nodes `state_getNodes` lists.
 const MAX_NODES_LISTED: u32 = 1024;
+/// Most entries of one page of account history or delegates.
+const MAX_PAGE: u32 = 1_000;
+/// Entries of a page when the caller gives no limit.
+const DEFAULT_PAGE: u32 = 100;
+/// Default calls per second per client address (`--rpc-rate-limit`).
+pub const DEFAULT_RATE_LIMIT: u32 = 200;
+/// Default most entries per batch (`--rpc-max-batch`).
+pub const DEFAULT_MAX_BATCH: u32 = 100;
+/// Default most concurrent connections per client address.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: u32 = 32;
 
 /// Limits of the RPC server.
 #[derive(Clone, Debug)]
@@ -61,11 +82,19 @@ pub struct RpcConfig {
     pub max_connections: u32,
     /// Most subscriptions per connection.
     pub max_subscriptions: u32,
-    /// Sustained requests per second per connection.
+    /// Sustained calls per second per client address, shared by all its connections (batch
+    /// entries and explorer pages count one each); the burst is twice this.
     pub requests_per_second: u32,
     /// Serve the block explorer at `/` for browsers (off by default here; `taonet node run`
     /// turns it on unless `--no-explorer`).
     pub explorer: bool,
+    /// Limit loopback clients too (off: this machine's tools are never throttled; `taonet
+    /// node run --rpc-rate-limit N` turns it on).
+    pub limit_loopback: bool,
+    /// Most entries in one batch; a larger batch is refused whole.
+    pub max_batch: u32,
+    /// Most concurrent connections from one client address.
+    pub max_connections_per_address: u32,
 }
 
 impl Default for RpcConfig {
@@ -76,8 +105,11 @@ impl Default for RpcConfig {
             max_response_bytes: 256 * 1024 * 1024,
             max_connections: 256,
             max_subscriptions: 256,
-            requests_per_second: 2_000,
+            requests_per_second: DEFAULT_RATE_LIMIT,
             explorer: false,
+            limit_loopback: false,
+            max_batch: DEFAULT_MAX_BATCH,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         }
     }
 }
@@ -303,6 +335,81 @@ fn delegate_info(state: &State, hotkey: &AccountId) -> Option<DelegateInfo> {
     })
 }
 
+/// A page size: `limit` (default [`DEFAULT_PAGE`]) if at most [`MAX_PAGE`].
+fn page_limit(limit: Option<u32>) -> Result<u32, ErrorObjectOwned> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        0 => Err(err(codes::TOO_LARGE, "limit must be at least 1")),
+        l if l > MAX_PAGE => Err(err(
+            codes::TOO_LARGE,
+            format!("limit {l} is over the most per page, {MAX_PAGE}; page with the cursor"),
+        )),
+        l => Ok(l),
+    }
+}
+
+/// An account history cursor: `<block height>:<index>` (a page's `next_cursor`).
+fn parse_history_cursor(s: &str) -> Result<taonet_store::HistoryEntry, ErrorObjectOwned> {
+    s.split_once(':')
+        .and_then(|(h, i)| {
+            Some(taonet_store::HistoryEntry {
+                block_height: h.parse().ok()?,
+                index: i.parse().ok()?,
+            })
+        })
+        .ok_or_else(|| {
+            err(
+                codes::BAD_ADDRESS,
+                format!("bad cursor {s:?}: pass a page's next_cursor (<height>:<index>)"),
+            )
+        })
+}
+
+/// A delegates cursor: `<total stake in rao>:<hotkey SS58>` (a page's `next_cursor`).
+fn parse_delegate_cursor(s: &str) -> Result<(Rao, AccountId), ErrorObjectOwned> {
+    let bad = || {
+        err(
+            codes::BAD_ADDRESS,
+            format!("bad cursor {s:?}: pass a page's next_cursor (<stake>:<hotkey>)"),
+        )
+    };
+    let (stake, hotkey) = s.split_once(':').ok_or_else(bad)?;
+    let stake = stake.parse::<u64>().map_err(|_| bad())?;
+    Ok((Rao(stake), parse_address(hotkey)?))
+}
+
+/// Hotkeys with stake, most first (then by hotkey), strictly after `after`: at most `limit`.
+/// Sorting reads one total per hotkey; only the page's delegates are built (nominators,
+/// registrations).
+fn delegates_page(state: &State, limit: u32, after: Option<(Rao, AccountId)>) -> DelegatesPage {
+    let after = after.map(|(stake, hotkey)| (stake, hotkey.to_ss58()));
+    let mut order: Vec<(Rao, String, AccountId)> = state
+        .hotkey_stake
+        .iter()
+        .filter(|(h, _)| state.hotkeys.contains_key(h))
+        .map(|(h, s)| (*s, h.to_ss58(), *h))
+        .filter(|(s, name, _)| match &after {
+            // Descending stake, ascending hotkey: "after" is less stake, or equal stake and a
+            // greater hotkey.
+            Some((cs, cname)) => s < cs || (s == cs && name > cname),
+            None => true,
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let more = order.len() > limit as usize;
+    order.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| order.last())
+        .flatten()
+        .map(|(s, name, _)| format!("{}:{name}", s.0));
+    DelegatesPage {
+        delegates: order
+            .iter()
+            .filter_map(|(_, _, h)| delegate_info(state, h))
+            .collect(),
+        next_cursor,
+    }
+}
+
 /// The RPC implementation over a [`Chain`].
 #[derive(Clone)]
 pub struct RpcApi {
@@ -355,9 +462,10 @@ impl RpcApi {
     }
 
     fn status(&self, hash: &Hash) -> Result<TxStatus, ErrorObjectOwned> {
+        // From the indexes (hash → position → receipt, height → block hash): no block decode.
         if let Some(found) = self
             .chain
-            .with_store(|s| s.transaction(hash))
+            .with_store(|s| s.transaction_receipt(hash))
             .map_err(|e| err(codes::STORAGE, e.to_string()))?
         {
             return Ok(TxStatus::Finalized {
@@ -384,6 +492,18 @@ impl RpcApi {
             .mempool()
             .submit(tx.clone())
             .map_err(|e| match e {
+                // A failing free call: its typed runtime error as data (`{"module", "error"}`,
+                // as in receipts), so a neuron can tell "too early" from "never".
+                MempoolError::Invalid(TxInvalid::FreeCallFailed(dispatch)) => {
+                    ErrorObjectOwned::owned(
+                        codes::INVALID_TRANSACTION,
+                        format!(
+                            "invalid transaction: {}",
+                            TxInvalid::FreeCallFailed(dispatch.clone())
+                        ),
+                        Some(serde_json::to_value(&dispatch).unwrap_or_default()),
+                    )
+                }
                 MempoolError::Invalid(inner) => err(
                     codes::INVALID_TRANSACTION,
                     format!("invalid transaction: {inner}"),
@@ -604,18 +724,7 @@ impl TaonetApiServer for RpcApi {
     }
 
     async fn state_get_delegates(&self) -> Result<Vec<DelegateInfo>, ErrorObjectOwned> {
-        let state = self.chain.finalized_state();
-        let mut out: Vec<DelegateInfo> = state
-            .hotkey_stake
-            .iter()
-            .filter_map(|(h, _)| delegate_info(&state, h))
-            .collect();
-        out.sort_by(|a, b| {
-            b.total_stake
-                .cmp(&a.total_stake)
-                .then(a.hotkey.cmp(&b.hotkey))
-        });
-        Ok(out)
+        Ok(delegates_page(&self.chain.finalized_state(), MAX_PAGE, None).delegates)
     }
 
     async fn state_get_subnets(&self) -> Result<Vec<SubnetInfo>, ErrorObjectOwned> {
@@ -881,18 +990,58 @@ impl TaonetApiServer for RpcApi {
             block_height,
             index,
         });
-        let entries = self
+        // The hashes come from the receipts index: O(limit) reads, no block decoded.
+        let items = self
             .chain
-            .with_store(|s| s.account_history(&who, limit as usize, before))
+            .with_store(|s| s.account_history_page(&who, limit as usize, before))
             .map_err(|e| err(codes::STORAGE, e.to_string()))?;
-        Ok(entries
+        Ok(items
             .into_iter()
-            .filter_map(|e| {
-                let block = self.chain.block_by_height(e.block_height)?;
-                let tx = block.transactions.get(e.index as usize)?;
-                Some((e.block_height, e.index, tx.hash()))
-            })
+            .map(|i| (i.entry.block_height, i.entry.index, i.tx_hash))
             .collect())
+    }
+
+    async fn state_get_account_history_page(
+        &self,
+        address: String,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<AccountHistoryPage, ErrorObjectOwned> {
+        let who = parse_address(&address)?;
+        let limit = page_limit(limit)?;
+        let before = cursor.as_deref().map(parse_history_cursor).transpose()?;
+        // One more than asked tells whether there is a next page.
+        let mut items = self
+            .chain
+            .with_store(|s| s.account_history_page(&who, limit as usize + 1, before))
+            .map_err(|e| err(codes::STORAGE, e.to_string()))?;
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| items.last())
+            .flatten()
+            .map(|i| format!("{}:{}", i.entry.block_height, i.entry.index));
+        Ok(AccountHistoryPage {
+            entries: items
+                .into_iter()
+                .map(|i| HistoryItem {
+                    block_height: i.entry.block_height,
+                    index: i.entry.index,
+                    hash: i.tx_hash,
+                })
+                .collect(),
+            next_cursor,
+        })
+    }
+
+    async fn state_get_delegates_page(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<DelegatesPage, ErrorObjectOwned> {
+        let limit = page_limit(limit)?;
+        let after = cursor.as_deref().map(parse_delegate_cursor).transpose()?;
+        Ok(delegates_page(&self.chain.finalized_state(), limit, after))
     }
 
     async fn author_submit_transaction(&self, tx_hex: String) -> Result<Hash, ErrorObjectOwned> {
@@ -999,34 +1148,44 @@ impl RpcApi {
     }
 }
 
-/// A per-connection token bucket (the rate limit middleware).
+/// The client address of a request (`0.0.0.0`, limited like any address, if the accept loop
+/// did not record one).
+fn client_ip(extensions: &axum::http::Extensions) -> std::net::IpAddr {
+    extensions
+        .get::<ClientAddr>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.0)
+}
+
+/// The rate-limit refusal, saying the limit and when to retry.
+fn rate_limited(limits: &AddressLimits, t: Throttled, what: &str) -> String {
+    format!(
+        "rate limit exceeded: {} calls/s per address (burst {}){what}; retry after {} ms",
+        limits.rate().unwrap_or(0),
+        limits.rate().unwrap_or(0).saturating_mul(2),
+        (t.retry_after_secs * 1000.0).ceil() as u64
+    )
+}
+
+/// The rate limit and batch size middleware: every call and batch entry takes a token from
+/// its client address's bucket ([`AddressLimits`]); a batch over `max_batch` entries, or one
+/// the bucket cannot pay for whole, is refused whole.
 #[derive(Clone)]
 struct RateLimit<S> {
     service: S,
-    bucket: Arc<Mutex<(f64, Instant)>>,
-    rate: f64,
-}
-
-impl<S> RateLimit<S> {
-    fn allow(&self) -> bool {
-        let mut b = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let burst = self.rate * 2.0;
-        let refill = now.duration_since(b.1).as_secs_f64() * self.rate;
-        b.0 = (b.0 + refill).min(burst);
-        b.1 = now;
-        if b.0 >= 1.0 {
-            b.0 -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
+    limits: Arc<AddressLimits>,
+    max_batch: u32,
 }
 
 impl<S> RpcServiceT for RateLimit<S>
 where
-    S: RpcServiceT<MethodResponse = MethodResponse> + Send + Sync + Clone + 'static,
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
 {
     type MethodResponse = S::MethodResponse;
     type NotificationResponse = S::NotificationResponse;
@@ -1036,43 +1195,100 @@ where
         &self,
         request: Request<'a>,
     ) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
-        let allowed = self.allow();
+        let allowed = self.limits.take(client_ip(request.extensions()), 1);
+        let limits = self.limits.clone();
         let service = self.service.clone();
         async move {
-            if allowed {
-                service.call(request).await
-            } else {
-                MethodResponse::error(
+            match allowed {
+                Ok(()) => service.call(request).await,
+                Err(t) => MethodResponse::error(
                     request.id,
-                    err(
-                        codes::RATE_LIMITED,
-                        "too many requests on this connection; slow down",
-                    ),
-                )
+                    err(codes::RATE_LIMITED, rate_limited(&limits, t, "")),
+                ),
             }
         }
     }
 
     fn batch<'a>(
         &self,
-        requests: Batch<'a>,
+        mut requests: Batch<'a>,
     ) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
-        self.service.batch(requests)
+        let n = requests.len();
+        let refusal = if n > self.max_batch as usize {
+            Some(err(
+                codes::BATCH_TOO_LARGE,
+                format!(
+                    "batch of {n} entries exceeds --rpc-max-batch {}; send at most {} calls per batch",
+                    self.max_batch, self.max_batch
+                ),
+            ))
+        } else {
+            let ip = client_ip(requests.extensions());
+            let entries = u32::try_from(n).unwrap_or(u32::MAX);
+            self.limits.take(ip, entries).err().map(|t| {
+                err(
+                    codes::RATE_LIMITED,
+                    rate_limited(
+                        &self.limits,
+                        t,
+                        &format!("; this batch of {n} entries needs {n} and was refused whole"),
+                    ),
+                )
+            })
+        };
+        let service = self.service.clone();
+        async move {
+            match refusal {
+                None => service.batch(requests).await,
+                Some(e) => MethodResponse::error(Id::Null, e),
+            }
+        }
     }
 
     fn notification<'a>(
         &self,
         n: Notification<'a>,
     ) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
-        self.service.notification(n)
+        // Notifications get no answer either way; a throttled one is dropped unserved.
+        let allowed = self.limits.take(client_ip(n.extensions()), 1).is_ok();
+        let service = self.service.clone();
+        async move {
+            if allowed {
+                service.notification(n).await
+            } else {
+                MethodResponse::notification()
+            }
+        }
     }
 }
 
-/// Sends browser requests (`GET`/`HEAD` that are not WebSocket upgrades) to the explorer and
-/// everything else to the RPC server.
+/// A plain-text HTTP response.
+fn text_response(
+    status: u16,
+    text: String,
+    retry_after_secs: Option<u64>,
+) -> HttpResponse<HttpBody> {
+    let mut response = HttpResponse::new(HttpBody::from(text));
+    *response.status_mut() = axum::http::StatusCode::from_u16(status)
+        .unwrap_or(axum::http::StatusCode::TOO_MANY_REQUESTS);
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if let Some(secs) = retry_after_secs {
+        headers.insert(axum::http::header::RETRY_AFTER, secs.max(1).into());
+    }
+    response
+}
+
+/// Sends browser requests (`GET`/`HEAD` that are not WebSocket upgrades) to the explorer,
+/// each taking a token from its address's bucket (HTTP 429 when it is empty), and everything
+/// else to the RPC server.
 #[derive(Clone)]
 struct ExplorerLayer {
     explorer: Option<axum::Router>,
+    limits: Arc<AddressLimits>,
 }
 
 impl<S> tower::Layer<S> for ExplorerLayer {
@@ -1082,6 +1298,7 @@ impl<S> tower::Layer<S> for ExplorerLayer {
         ExplorerService {
             inner,
             explorer: self.explorer.clone(),
+            limits: self.limits.clone(),
         }
     }
 }
@@ -1090,6 +1307,7 @@ impl<S> tower::Layer<S> for ExplorerLayer {
 struct ExplorerService<S> {
     inner: S,
     explorer: Option<axum::Router>,
+    limits: Arc<AddressLimits>,
 }
 
 /// Whether a request is a browser's page request (not JSON-RPC, not a WebSocket upgrade).
@@ -1120,6 +1338,14 @@ where
         if let Some(router) = &self.explorer
             && is_browser_request(&request)
         {
+            if let Err(t) = self.limits.take(client_ip(request.extensions()), 1) {
+                let text = format!(
+                    "{}\n",
+                    rate_limited(&self.limits, t, " (explorer pages count one each)")
+                );
+                let secs = t.retry_after_secs.ceil() as u64;
+                return Box::pin(async move { Ok(text_response(429, text, Some(secs))) });
+            }
             let router = router.clone();
             return Box::pin(async move {
                 match tower::ServiceExt::oneshot(router, request).await {
@@ -1145,25 +1371,103 @@ fn local_address(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-/// Starts the RPC server (and the explorer, if configured); it runs until the handle is
-/// stopped or dropped (the explorer's sampler stops with it).
-pub async fn start(config: &RpcConfig, api: RpcApi) -> std::io::Result<(ServerHandle, SocketAddr)> {
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    let addr = listener.local_addr()?;
-    let explorer = if config.explorer {
-        let url = format!("http://{}", local_address(addr));
-        Some(
-            taonet_explorer::router(taonet_explorer::ExplorerConfig::new(url))
-                .map_err(std::io::Error::other)?,
-        )
-    } else {
-        None
-    };
-    let rate = f64::from(config.requests_per_second.max(1));
+/// The jsonrpsee service of one accepted connection: records the client's address in every
+/// request's extensions (the rate limit reads it there), with the connection's place under the
+/// per-address cap (a WebSocket keeps its request's extensions, so the place is held until the
+/// socket closes, not just until the HTTP upgrade), and hands the request on.
+#[derive(Clone)]
+struct Connection<R, H> {
+    builder: TowerServiceBuilder<R, H>,
+    methods: Methods,
+    stop: StopHandle,
+    client: ClientAddr,
+    permit: Arc<limits::ConnectionPermit>,
+}
+
+impl<R, H, B> tower::Service<HttpRequest<B>> for Connection<R, H>
+where
+    B: axum::body::HttpBody<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+    jsonrpsee::server::TowerService<R, H>: tower::Service<
+            HttpRequest<HttpBody>,
+            Response = HttpResponse<HttpBody>,
+            Error = BoxError,
+            Future: Send + 'static,
+        >,
+    R: Clone,
+    H: Clone,
+{
+    type Response = HttpResponse<HttpBody>;
+    type Error = BoxError;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse<HttpBody>, BoxError>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: HttpRequest<B>) -> Self::Future {
+        let mut request = request.map(HttpBody::new);
+        request.extensions_mut().insert(self.client);
+        request.extensions_mut().insert(self.permit.clone());
+        let mut service = self
+            .builder
+            .clone()
+            .build(self.methods.clone(), self.stop.clone());
+        Box::pin(tower::Service::call(&mut service, request))
+    }
+}
+
+/// Answers every request of a connection over the per-address connection cap with HTTP 429.
+#[derive(Clone)]
+struct Refuse {
+    max: u32,
+}
+
+impl<B: Send + 'static> tower::Service<HttpRequest<B>> for Refuse {
+    type Response = HttpResponse<HttpBody>;
+    type Error = BoxError;
+    type Future = std::future::Ready<Result<HttpResponse<HttpBody>, BoxError>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _request: HttpRequest<B>) -> Self::Future {
+        std::future::ready(Ok(text_response(
+            429,
+            format!(
+                "too many connections from your address: at most {} connections per address; close some and retry\n",
+                self.max
+            ),
+            Some(1),
+        )))
+    }
+}
+
+/// Serves `methods` on `listener` with `limits` until the returned handle is stopped or
+/// dropped: an accept loop that admits each connection under the per-address cap and tags its
+/// requests with the client's address.
+fn serve(
+    listener: tokio::net::TcpListener,
+    config: &RpcConfig,
+    methods: Methods,
+    limits: Arc<AddressLimits>,
+    explorer: Option<axum::Router>,
+    keep_alive: Option<ServerHandle>,
+) -> ServerHandle {
+    let middleware_limits = limits.clone();
+    let max_batch = config.max_batch.max(1);
     let middleware = RpcServiceBuilder::new().layer_fn(move |service| RateLimit {
         service,
-        bucket: Arc::new(Mutex::new((rate * 2.0, Instant::now()))),
-        rate,
+        limits: middleware_limits.clone(),
+        max_batch,
     });
     let server_config = ServerConfig::builder()
         .max_request_body_size(config.max_request_bytes)
@@ -1171,11 +1475,96 @@ pub async fn start(config: &RpcConfig, api: RpcApi) -> std::io::Result<(ServerHa
         .max_connections(config.max_connections)
         .max_subscriptions_per_connection(config.max_subscriptions)
         .build();
-    let server = Server::builder()
+    let builder = Server::builder()
         .set_config(server_config)
         .set_rpc_middleware(middleware)
-        .set_http_middleware(tower::ServiceBuilder::new().layer(ExplorerLayer { explorer }))
-        .build_from_tcp(listener.into_std()?)?;
-    let handle = server.start(api.into_rpc());
+        .set_http_middleware(tower::ServiceBuilder::new().layer(ExplorerLayer {
+            explorer,
+            limits: limits.clone(),
+        }))
+        .to_service_builder();
+    let (stop, handle) = jsonrpsee::server::stop_channel();
+    tokio::spawn(async move {
+        // Held until this server stops (the explorer's private endpoint stops with it).
+        let _keep_alive = keep_alive;
+        loop {
+            let (socket, remote) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::debug!("rpc accept failed: {e}");
+                        continue;
+                    }
+                },
+                _ = stop.clone().shutdown() => break,
+            };
+            let shutdown = stop.clone().shutdown();
+            match limits.connect(remote.ip()) {
+                Some(permit) => {
+                    let service = Connection {
+                        builder: builder.clone(),
+                        methods: methods.clone(),
+                        stop: stop.clone(),
+                        client: ClientAddr(remote.ip()),
+                        permit: Arc::new(permit),
+                    };
+                    tokio::spawn(async move {
+                        let _ = jsonrpsee::server::serve_with_graceful_shutdown(
+                            socket, service, shutdown,
+                        )
+                        .await;
+                    });
+                }
+                None => {
+                    let refuse = Refuse {
+                        max: limits.max_connections(),
+                    };
+                    tokio::spawn(async move {
+                        let _ = jsonrpsee::server::serve_with_graceful_shutdown(
+                            socket, refuse, shutdown,
+                        )
+                        .await;
+                    });
+                }
+            }
+        }
+    });
+    handle
+}
+
+/// Starts the RPC server (and the explorer, if configured); it runs until the handle is
+/// stopped or dropped (the explorer's sampler and private endpoint stop with it).
+pub async fn start(config: &RpcConfig, api: RpcApi) -> std::io::Result<(ServerHandle, SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let methods: Methods = api.into_rpc().into();
+    let (explorer, private) = if config.explorer {
+        // The explorer's own reads go to a private loopback endpoint without a rate limit: the
+        // browser's page request already took its token from its own address's bucket.
+        let private =
+            tokio::net::TcpListener::bind(SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)))
+                .await?;
+        let private_addr = local_address(private.local_addr()?);
+        let handle = serve(
+            private,
+            config,
+            methods.clone(),
+            Arc::new(AddressLimits::unlimited()),
+            None,
+            None,
+        );
+        let url = format!("http://{private_addr}");
+        let router = taonet_explorer::router(taonet_explorer::ExplorerConfig::new(url))
+            .map_err(std::io::Error::other)?;
+        (Some(router), Some(handle))
+    } else {
+        (None, None)
+    };
+    let limits = Arc::new(AddressLimits::new(
+        config.requests_per_second,
+        config.max_connections_per_address,
+        config.limit_loopback,
+    ));
+    let handle = serve(listener, config, methods, limits, explorer, private);
     Ok((handle, addr))
 }

@@ -56,6 +56,7 @@ fn commit(c: &mut Criterion) {
                 signer: k.account_id(),
                 nonce: 0,
                 fee_limit: Rao(RAO_PER_TAO),
+                tip: Rao::ZERO,
                 call: Call::Balances(BalancesCall::Transfer {
                     dest: AccountId([(i % 251) as u8; 32]),
                     amount: Rao(RAO_PER_TAO),

@@ -5,6 +5,12 @@
 //! transaction by hash with its receipt, and each account's history (the transactions it
 //! signed or received a transfer from).
 //!
+//! Index reads for the RPC cost O(answer), never a block decode: [`Store::transaction_receipt`]
+//! (tx hash → height, index, block hash, receipt) and [`Store::account_history_page`] (history
+//! entries with their tx hashes, read from the receipts). The height → block hash table was
+//! added after the first release: [`Store::open`] creates it and fills it from the hash →
+//! height index for stores written before it existed.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use taonet_runtime::ChainSpec;
@@ -34,7 +40,7 @@
 use std::path::Path;
 
 use commonware_codec::{Decode, Encode};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use taonet_runtime::apply::{BlockOutcome, Receipt};
 use taonet_runtime::{Genesis, State};
@@ -48,6 +54,7 @@ const BLOCK_HEIGHTS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("blo
 const TXS: TableDefinition<&[u8; 32], (u64, u32)> = TableDefinition::new("transactions");
 const RECEIPTS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("receipts");
 const HISTORY: TableDefinition<(&[u8; 32], u64, u32), ()> = TableDefinition::new("account_history");
+const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("block_hashes");
 
 const COMMITTED_HEIGHT: &str = "committed_height";
 const HEAD_HASH: &str = "head_hash";
@@ -168,6 +175,28 @@ pub struct HistoryEntry {
     pub index: u32,
 }
 
+/// Where a finalized transaction is and what it did (no transaction body).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxReceipt {
+    /// Height of its block.
+    pub block_height: u64,
+    /// Hash of its block.
+    pub block_hash: Hash,
+    /// Index in the block.
+    pub index: u32,
+    /// Its receipt.
+    pub receipt: StoredReceipt,
+}
+
+/// One entry of an account's history with its transaction hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    /// Where it is.
+    pub entry: HistoryEntry,
+    /// The transaction's hash.
+    pub tx_hash: Hash,
+}
+
 /// The durable store of a node.
 pub struct Store {
     db: Database,
@@ -210,6 +239,18 @@ impl Store {
         tx.open_table(TXS)?;
         tx.open_table(RECEIPTS)?;
         tx.open_table(HISTORY)?;
+        {
+            // Stores written before the height → hash table: fill it from the hash → height
+            // index (no block is decoded).
+            let heights = tx.open_table(BLOCK_HEIGHTS)?;
+            let mut hashes = tx.open_table(BLOCK_HASHES)?;
+            if hashes.len()? < heights.len()? {
+                for entry in heights.iter()? {
+                    let (hash, height) = entry?;
+                    hashes.insert(height.value(), hash.value())?;
+                }
+            }
+        }
         tx.commit()?;
         Ok(Store { db })
     }
@@ -259,6 +300,7 @@ impl Store {
             blocks.insert(0, genesis.block.encode().as_ref())?;
             let mut heights = tx.open_table(BLOCK_HEIGHTS)?;
             heights.insert(&hash.0, 0)?;
+            tx.open_table(BLOCK_HASHES)?.insert(0, &hash.0)?;
             let mut meta = tx.open_table(META)?;
             meta.insert(CHAIN_ID, genesis.domain.chain_id.as_bytes())?;
             meta.insert(GENESIS_HASH, hash.0.as_slice())?;
@@ -296,6 +338,7 @@ impl Store {
             blocks.insert(block.height, block.encode().as_ref())?;
             let mut heights = tx.open_table(BLOCK_HEIGHTS)?;
             heights.insert(&hash.0, block.height)?;
+            tx.open_table(BLOCK_HASHES)?.insert(block.height, &hash.0)?;
             let mut txs = tx.open_table(TXS)?;
             let mut receipts = tx.open_table(RECEIPTS)?;
             let mut history = tx.open_table(HISTORY)?;
@@ -429,6 +472,39 @@ impl Store {
         }))
     }
 
+    /// The hash of the finalized block at `height` (one index read, no block decode).
+    pub fn block_hash(&self, height: u64) -> Result<Option<Hash>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(BLOCK_HASHES)?;
+        Ok(table.get(height)?.map(|v| Hash(*v.value())))
+    }
+
+    /// Where a finalized transaction is and its receipt, from the indexes alone (tx hash →
+    /// position, height → block hash, position → receipt): O(1) reads, no block decode.
+    pub fn transaction_receipt(&self, hash: &Hash) -> Result<Option<TxReceipt>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let Some((height, index)) = tx.open_table(TXS)?.get(&hash.0)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        let block_hash = tx
+            .open_table(BLOCK_HASHES)?
+            .get(height)?
+            .map(|v| Hash(*v.value()))
+            .ok_or_else(|| StoreError::Corrupt(format!("hash of block {height} missing")))?;
+        let receipts = tx.open_table(RECEIPTS)?;
+        let bytes = receipts
+            .get((height, index))?
+            .ok_or_else(|| StoreError::Corrupt(format!("receipt {height}/{index} missing")))?;
+        let receipt: StoredReceipt = serde_json::from_slice(bytes.value())
+            .map_err(|e| StoreError::Corrupt(format!("receipt {height}/{index}: {e}")))?;
+        Ok(Some(TxReceipt {
+            block_height: height,
+            block_hash,
+            index,
+            receipt,
+        }))
+    }
+
     /// The receipts of the finalized block at `height`, in transaction order (one read; empty
     /// for an unknown height).
     pub fn receipts(&self, height: u64) -> Result<Vec<StoredReceipt>, StoreError> {
@@ -473,5 +549,35 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// At most `limit` history entries of `account` with their transaction hashes, newest
+    /// first, strictly before `before` if given; the page costs O(`limit`) index reads (the
+    /// hashes come from the receipts, no block is decoded). The last entry is the cursor of
+    /// the next page.
+    pub fn account_history_page(
+        &self,
+        account: &AccountId,
+        limit: usize,
+        before: Option<HistoryEntry>,
+    ) -> Result<Vec<HistoryItem>, StoreError> {
+        let entries = self.account_history(account, limit, before)?;
+        let tx = self.db.begin_read()?;
+        let receipts = tx.open_table(RECEIPTS)?;
+        entries
+            .into_iter()
+            .map(|entry| {
+                let (h, i) = (entry.block_height, entry.index);
+                let bytes = receipts
+                    .get((h, i))?
+                    .ok_or_else(|| StoreError::Corrupt(format!("receipt {h}/{i} missing")))?;
+                let receipt: StoredReceipt = serde_json::from_slice(bytes.value())
+                    .map_err(|e| StoreError::Corrupt(format!("receipt {h}/{i}: {e}")))?;
+                Ok(HistoryItem {
+                    entry,
+                    tx_hash: receipt.tx_hash,
+                })
+            })
+            .collect()
     }
 }

@@ -20,7 +20,7 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
-use commonware_codec::{Copying, DecodeExt, Encode};
+use commonware_codec::{Copying, DecodeExt};
 use commonware_cryptography::ChaCha20Poly1305;
 use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_p2p::authenticated::discovery;
@@ -29,7 +29,6 @@ use commonware_runtime::{
 };
 use commonware_stream::cups::{self, Cups};
 use commonware_stream::sake::{self, Sake};
-use rand_core::RngCore;
 
 use super::evidence::{EvidenceError, EvidenceLog};
 use super::orchestrator::{
@@ -176,20 +175,14 @@ pub fn load_or_create_key(path: &Path) -> Result<PrivateKey, NodeError> {
                 .map_err(|e| err(format!("not an ed25519 key: {e}")))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut seed = [0u8; 32];
-            rand_core::OsRng.fill_bytes(&mut seed);
-            let key = PrivateKey::decode(Copying(&seed[..])).map_err(|e| err(e.to_string()))?;
+            // A fresh key, written atomically with mode 0600 from creation (never partially
+            // visible, never readable by others); then read back like an existing one.
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
             }
-            std::fs::write(path, hex::encode(key.encode())).map_err(|e| err(e.to_string()))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| err(e.to_string()))?;
-            }
-            Ok(key)
+            taonet_crypto::secret_file::create_random_hex_key(path)
+                .map_err(|e| err(e.to_string()))?;
+            load_or_create_key(path)
         }
         Err(e) => Err(err(e.to_string())),
     }

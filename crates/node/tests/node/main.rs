@@ -5,6 +5,7 @@
 mod byzantine;
 mod harness;
 mod rpc;
+mod rpc_limits;
 
 use std::time::Duration;
 
