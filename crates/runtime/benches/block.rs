@@ -22,6 +22,7 @@ fn sign(pair: &Keypair, nonce: u64, call: Call, domain: &ChainDomain) -> SignedT
         signer: pair.account_id(),
         nonce,
         fee_limit: Rao(RAO_PER_TAO),
+        tip: Rao::ZERO,
         call,
     };
     let signature = pair.sign(&tx.signing_payload(domain)).0;

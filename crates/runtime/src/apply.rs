@@ -3,19 +3,24 @@
 //! # Transaction pipeline
 //! 1. **Validate** ([`validate_transaction`]): size ≤ `max_transaction_bytes`; the sr25519
 //!    signature over the chain-bound signing payload; `nonce` = the signer's next nonce;
-//!    the fee (`tx_base_fee + tx_byte_fee × size`, zero for free calls) ≤ `fee_limit` and ≤
-//!    the signer's free balance; for free calls, the signing hotkey is registered on the
-//!    subnet and within its rate limit. A transaction failing any of these is invalid: it
-//!    is never included, and a block containing one is rejected.
+//!    the fee (`tx_base_fee + tx_byte_fee × size + tip`, zero for free calls, which may carry
+//!    no tip) ≤ `fee_limit` and ≤ the signer's free balance; for free calls, the signing
+//!    hotkey is registered on the subnet and within its rate limit. A transaction failing any
+//!    of these is invalid: it is never included, and a block containing one is rejected.
 //! 2. **Charge**: the fee moves from the signer to the block proposer's owner coldkey, less
 //!    the treasury's `treasury_fee_share` (rounded down), and the nonce increases.
-//! 3. **Dispatch** the call. If it fails, everything it changed is rolled back (the state is
-//!    a persistent structure, so the snapshot is O(1)); the fee and nonce stay, and the
-//!    receipt records the typed error.
+//! 3. **Dispatch** the call. If a paying call fails, everything it changed is rolled back
+//!    (the state is a persistent structure, so the snapshot is O(1)); the fee and nonce stay,
+//!    and the receipt records the typed error. A **free call that fails is invalid**
+//!    ([`TxInvalid::FreeCallFailed`]): it pays nothing, so it may only take block space when
+//!    it does what it says — every included free call succeeded and used its rate-limit slot
+//!    (a reveal uses up the commit it matches), and nobody can fill blocks with failing free
+//!    calls.
 //!
 //! # Block pipeline ([`apply_block`])
 //! Header checks (height, parent, increasing timestamp, proposer holds a seat, transaction
-//! count); batch signature verification; the parent votes the block carries are checked and
+//! count, `max_block_bytes` of encoded transactions of which free calls take at most
+//! `free_block_bytes_ppb`); batch signature verification; the parent votes the block carries are checked and
 //! counted ([`crate::liveness`]); the transactions in order; then the block step:
 //! matured unbonding is paid out, the root epoch runs if due (or if subnets changed), the block
 //! reward accrues to subnets, due subnet epochs run, and at the end of a consensus epoch the
@@ -38,7 +43,7 @@ use taonet_types::{
 };
 
 use crate::emission::EpochRecord;
-use crate::error::{BlockError, DispatchError, TxInvalid};
+use crate::error::{BlockError, ConsensusError, DispatchError, StakingError, TxInvalid};
 use crate::governance::GovEvent;
 use crate::state::{Account, RecordChange, State, SubnetIdentity};
 
@@ -103,7 +108,8 @@ pub struct ValidTransaction {
     pub size: usize,
 }
 
-/// The fee of a transaction of `size` bytes making `call`.
+/// The base fee of a transaction of `size` bytes making `call` (`tx_base_fee + tx_byte_fee ×
+/// size`; zero for free calls). A transaction pays this plus its tip.
 pub fn transaction_fee(state: &State, call: &Call, size: usize) -> Rao {
     if call.is_free() {
         return Rao::ZERO;
@@ -162,7 +168,15 @@ pub fn validate_transaction(
             got: tx.tx.nonce,
         });
     }
-    let fee = transaction_fee(state, &tx.tx.call, size);
+    if tx.tx.call.is_free() && tx.tx.tip > Rao::ZERO {
+        return Err(TxInvalid::TipOnFreeCall(tx.tx.tip));
+    }
+    let fee = transaction_fee(state, &tx.tx.call, size)
+        .checked_add(tx.tx.tip)
+        .ok_or(TxInvalid::FeeLimit {
+            fee: Rao(u64::MAX),
+            limit: tx.tx.fee_limit,
+        })?;
     if fee > tx.tx.fee_limit {
         return Err(TxInvalid::FeeLimit {
             fee,
@@ -209,6 +223,47 @@ pub fn validate_transaction(
     Ok(ValidTransaction { fee, size })
 }
 
+/// [`validate_transaction`], and for a free call also a dry run of the call on a copy of the
+/// state (O(1) to make): a free call that would fail is refused here, as a block would refuse
+/// it. What a transaction pool runs on the signer's next transaction.
+pub fn admit_transaction(
+    state: &State,
+    domain: &ChainDomain,
+    tx: &SignedTransaction,
+    check_signature: bool,
+) -> Result<ValidTransaction, TxInvalid> {
+    if !tx.tx.call.is_free() {
+        return validate_transaction(state, domain, tx, check_signature);
+    }
+    let mut dry = state.clone();
+    let fee_to = tx.tx.signer;
+    let receipt = apply_transaction(&mut dry, domain, tx, &fee_to, check_signature)?;
+    Ok(ValidTransaction {
+        fee: receipt.fee,
+        size: tx.encode_size(),
+    })
+}
+
+/// The most a transaction can take from its signer's free balance: its fee (tip included) and
+/// what its call moves out of the free balance at most (a transfer's amount, a stake, the
+/// burn or lock limit of a registration, a channel deposit, a proposal deposit). A pool
+/// admits a signer's transactions only while their sum stays within the free balance.
+pub fn max_debit(state: &State, tx: &SignedTransaction) -> Rao {
+    let size = tx.encode_size();
+    let fee = transaction_fee(state, &tx.tx.call, size).saturating_add(tx.tx.tip);
+    let spend = match &tx.tx.call {
+        Call::Balances(BalancesCall::Transfer { amount, .. })
+        | Call::Staking(StakingCall::AddStake { amount, .. })
+        | Call::Channels(ChannelCall::TopUp { amount, .. }) => *amount,
+        Call::Neurons(NeuronCall::BurnedRegister { max_burn, .. }) => *max_burn,
+        Call::Subnets(SubnetCall::RegisterNetwork { .. }) => state.network_lock_cost(),
+        Call::Channels(ChannelCall::Open { deposit, .. }) => *deposit,
+        Call::Governance(GovernanceCall::Propose { .. }) => state.params().gov_proposal_deposit,
+        _ => Rao::ZERO,
+    };
+    fee.saturating_add(spend)
+}
+
 fn free_call_netuid(call: &Call) -> Option<u16> {
     match call {
         Call::Weights(
@@ -235,7 +290,12 @@ fn dispatch(
             state.transfer(signer, dest, *amount)?
         }
         Call::Staking(c) => match c {
-            StakingCall::AssociateHotkey { hotkey } => state.associate_hotkey(signer, hotkey)?,
+            StakingCall::AssociateHotkey { hotkey, proof } => {
+                if !crate::proofs::verify_hotkey_ownership(domain, signer, hotkey, proof) {
+                    return Err(StakingError::InvalidOwnershipProof(*hotkey).into());
+                }
+                state.associate_hotkey(signer, hotkey)?
+            }
             StakingCall::AddStake { hotkey, amount } => state.add_stake(signer, hotkey, *amount)?,
             StakingCall::RemoveStake { hotkey, amount } => {
                 state.remove_stake(signer, hotkey, *amount)?
@@ -302,7 +362,14 @@ fn dispatch(
                 version_key,
             } => state.reveal_weights(signer, *netuid, uids, weights, salt, *version_key)?,
         },
-        Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key }) => {
+        Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key, proof }) => {
+            // The cheap checks first, then the signature.
+            if *key != [0; 32]
+                && state.hotkey_owner(hotkey) == Some(*signer)
+                && !crate::proofs::verify_consensus_key_proof(domain, hotkey, key, proof)
+            {
+                return Err(ConsensusError::InvalidKeyProof.into());
+            }
             state.register_consensus_key(signer, hotkey, *key)?
         }
         Call::Consensus(ConsensusCall::Unjail { hotkey }) => state.unjail(signer, hotkey)?,
@@ -359,6 +426,8 @@ pub fn apply_transaction(
 ) -> Result<Receipt, TxInvalid> {
     let valid = validate_transaction(state, domain, tx, check_signature)?;
     let signer = tx.tx.signer;
+    // Free calls that fail leave no trace at all (nonce included); O(1) persistent snapshot.
+    let before = tx.tx.call.is_free().then(|| state.clone());
     // Charge the fee and bump the nonce (validation guaranteed both are possible).
     if valid.fee > Rao::ZERO {
         state
@@ -387,7 +456,12 @@ pub fn apply_transaction(
     }
     let snapshot = state.clone();
     let result = dispatch(state, domain, &signer, tx.tx.nonce, &tx.tx.call);
-    if result.is_err() {
+    if let Err(e) = &result {
+        if let Some(before) = before {
+            // Free calls pay nothing: one that fails is not included (see the module rules).
+            *state = before;
+            return Err(TxInvalid::FreeCallFailed(e.clone()));
+        }
         *state = snapshot;
     }
     Ok(Receipt {
@@ -434,7 +508,51 @@ fn check_header(state: &State, block: &Block) -> Result<(), BlockError> {
             max,
         });
     }
+    let budget = BlockBudget::of(state);
+    let (mut bytes, mut free_bytes) = (0usize, 0usize);
+    for tx in &block.transactions {
+        let size = tx.encode_size();
+        bytes = bytes.saturating_add(size);
+        if tx.tx.call.is_free() {
+            free_bytes = free_bytes.saturating_add(size);
+        }
+    }
+    if bytes > budget.bytes {
+        return Err(BlockError::TooManyBytes {
+            got: bytes,
+            max: budget.bytes,
+        });
+    }
+    if free_bytes > budget.free_bytes {
+        return Err(BlockError::TooManyFreeBytes {
+            got: free_bytes,
+            max: budget.free_bytes,
+        });
+    }
     Ok(())
+}
+
+/// How many bytes of transactions a block on `state` may carry, and how many of them free
+/// calls may take (`max_block_bytes`, `free_block_bytes_ppb` of it rounded down).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockBudget {
+    /// Most bytes of encoded transactions.
+    pub bytes: usize,
+    /// Most bytes of encoded free calls among them.
+    pub free_bytes: usize,
+}
+
+impl BlockBudget {
+    /// The budget the parameters of `state` set.
+    pub fn of(state: &State) -> BlockBudget {
+        let p = state.params();
+        let bytes = u64::from(p.max_block_bytes);
+        let free = u128::from(bytes) * u128::from(p.free_block_bytes_ppb) / 1_000_000_000;
+        BlockBudget {
+            bytes: usize::try_from(bytes).unwrap_or(usize::MAX),
+            free_bytes: usize::try_from(free).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 fn check_proposer(
@@ -606,13 +724,30 @@ pub fn build_block_with_votes(
     let mut included = Vec::new();
     let mut rejected = Vec::new();
     let max = state.params().max_block_transactions as usize;
+    let budget = BlockBudget::of(state);
+    let (mut bytes, mut free_bytes) = (0usize, 0usize);
+    // Signers with a transaction left out: their later nonces cannot apply in this block.
+    let mut held_back: std::collections::BTreeSet<AccountId> = std::collections::BTreeSet::new();
     let signatures_ok = verify_signatures(candidates, domain);
     for (tx, signature_ok) in candidates.iter().zip(signatures_ok) {
         if included.len() >= max {
             break;
         }
+        if held_back.contains(&tx.tx.signer) {
+            continue;
+        }
         if !signature_ok {
             rejected.push((tx.hash(), TxInvalid::BadSignature));
+            held_back.insert(tx.tx.signer);
+            continue;
+        }
+        // The byte budget: a transaction that does not fit waits for a later block.
+        let size = tx.encode_size();
+        let free = tx.tx.call.is_free();
+        if bytes.saturating_add(size) > budget.bytes
+            || (free && free_bytes.saturating_add(size) > budget.free_bytes)
+        {
+            held_back.insert(tx.tx.signer);
             continue;
         }
         match apply_transaction(&mut next, domain, tx, &fee_to, false) {
@@ -620,8 +755,15 @@ pub fn build_block_with_votes(
                 add_fees(&next, &mut outcome, receipt.fee);
                 outcome.receipts.push(receipt);
                 included.push(tx.clone());
+                bytes += size;
+                if free {
+                    free_bytes += size;
+                }
             }
-            Err(e) => rejected.push((tx.hash(), e)),
+            Err(e) => {
+                rejected.push((tx.hash(), e));
+                held_back.insert(tx.tx.signer);
+            }
         }
     }
     finish_block(&mut next, &mut outcome);

@@ -106,6 +106,7 @@ impl State {
             .checked_add(amount)
             .ok_or(StakingError::Overflow)?;
         self.stakes.insert(key, new);
+        self.idx.stakes_by_coldkey.insert((*coldkey, *hotkey));
         self.hotkey_stake.insert(*hotkey, total);
         self.globals_mut().total_stake = all;
         Ok(())
@@ -128,6 +129,7 @@ impl State {
         let key = (*hotkey, *coldkey);
         if rest == Rao::ZERO {
             self.stakes.remove(&key);
+            self.idx.stakes_by_coldkey.remove(&(*coldkey, *hotkey));
         } else {
             self.stakes.insert(key, rest);
         }

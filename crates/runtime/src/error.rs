@@ -1,8 +1,8 @@
 //! Errors of the runtime, by layer.
 //!
 //! - [`TxInvalid`]: a transaction that may not be included in a block at all (bad signature,
-//!   wrong nonce, cannot pay its fee, a free call from an unregistered hotkey or over its rate
-//!   limit). A block containing one is invalid.
+//!   wrong nonce, cannot pay its fee, a free call from an unregistered hotkey, over its rate
+//!   limit or whose call fails). A block containing one is invalid.
 //! - [`DispatchError`]: a valid transaction whose call failed. It is included, pays its fee,
 //!   bumps the nonce and changes nothing else; its receipt records this error.
 //! - [`BlockError`]: why a block was rejected.
@@ -65,6 +65,12 @@ pub enum TxInvalid {
         /// First block at which it is allowed.
         next: BlockNumber,
     },
+    /// Free calls pay no fee, so they carry no tip.
+    #[error("a free call (weights, serving) carries a tip of {0} TAO; free calls must have tip 0")]
+    TipOnFreeCall(Rao),
+    /// A free call whose call fails is never included (it would take block space for free).
+    #[error("free call refused: {0}")]
+    FreeCallFailed(DispatchError),
 }
 
 /// Balances errors.
@@ -113,6 +119,11 @@ pub enum StakingError {
     /// The hotkey is already owned by the signer.
     #[error("hotkey {0} is already associated with this coldkey")]
     AlreadyAssociated(AccountId),
+    /// The hotkey's ownership proof does not verify.
+    #[error(
+        "the ownership proof does not verify: it must be hotkey {0}'s signature over the claiming coldkey for this chain"
+    )]
+    InvalidOwnershipProof(AccountId),
     /// Below the minimum stake operation.
     #[error("amount {amount} TAO is below the minimum stake operation of {minimum} TAO")]
     AmountTooLow {
@@ -197,7 +208,7 @@ pub enum SubnetError {
         /// Free balance.
         available: Rao,
     },
-    /// The owner hotkey belongs to another coldkey.
+    /// The hotkey belongs to another coldkey.
     #[error("hotkey {0} is owned by another coldkey")]
     HotkeyNotOwned(AccountId),
     /// A hyperparameter value out of bounds.
@@ -388,6 +399,11 @@ pub enum ConsensusError {
     /// Not a valid ed25519 point (all zeros).
     #[error("the consensus key is not a valid ed25519 public key")]
     InvalidKey,
+    /// The proof of possession does not verify.
+    #[error(
+        "the proof of possession does not verify: it must be the consensus key's signature over the hotkey for this chain (taonet consensus register-key --key-file makes it)"
+    )]
+    InvalidKeyProof,
 }
 
 /// Governance errors.
@@ -555,6 +571,24 @@ pub enum EvidenceError {
     /// A vote's signature does not verify.
     #[error("the signature of vote `{0}` does not verify")]
     BadSignature(&'static str),
+    /// The seat was already slashed for this view (under evidence of another kind): a seat
+    /// is slashed at most once per view.
+    #[error(
+        "key 0x{} was already slashed for consensus epoch {epoch} view {view} (on {reported} evidence, at block {slashed_at}); a seat is slashed at most once per view",
+        hex::encode(key)
+    )]
+    SeatAlreadySlashedInView {
+        /// The epoch.
+        epoch: u64,
+        /// The view.
+        view: u64,
+        /// The seat's consensus key.
+        key: [u8; 32],
+        /// The kind of the evidence that was slashed.
+        reported: &'static str,
+        /// Block of that slash.
+        slashed_at: BlockNumber,
+    },
     /// The offence cannot be slashed (duplicate, stale, future, unknown hotkey).
     #[error(transparent)]
     Slashing(#[from] SlashingError),
@@ -824,6 +858,24 @@ pub enum BlockError {
     /// Too many transactions.
     #[error("block has {got} transactions; the limit is {max}")]
     TooManyTransactions {
+        /// Got.
+        got: usize,
+        /// Max.
+        max: usize,
+    },
+    /// The transactions take more bytes than the block budget.
+    #[error("block carries {got} bytes of transactions; the limit is max_block_bytes = {max}")]
+    TooManyBytes {
+        /// Got.
+        got: usize,
+        /// Max.
+        max: usize,
+    },
+    /// Free calls take more than their share of the block budget.
+    #[error(
+        "block carries {got} bytes of free calls; their share of the block is at most {max} bytes (free_block_bytes_ppb)"
+    )]
+    TooManyFreeBytes {
         /// Got.
         got: usize,
         /// Max.

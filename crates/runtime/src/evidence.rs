@@ -19,10 +19,23 @@
 //!      finalize — and verified against `key` with commonware-cryptography's ed25519 (the
 //!      very verifier the engine uses, so the runtime accepts exactly what the engine
 //!      accepts). `InvalidKey` / `BadSignature` otherwise.
-//!   5. Slash: [`State::slash_offence`] with the offence id
+//!   5. One slash per seat per view: the offence is the seat's double voting in round
+//!      (epoch, view), whatever the vote kinds. Evidence of any kind for a seat and view
+//!      already slashed under another kind (a notarize conflict, then a finalize or a
+//!      nullify/finalize conflict of the same view) is refused (`SeatAlreadySlashedInView`);
+//!      the same kind again is `AlreadyProcessed` (below). The ids of the three kinds are
+//!      [`view_offence_ids`]; each is O(log n) to look up.
+//!   6. Slash: [`State::slash_offence`] with the offence id
 //!      [`Equivocation::offence_id`] (kind, epoch, view, key — not the signatures, so the
 //!      same offence cannot be slashed twice under another signature pair:
 //!      `AlreadyProcessed`) and the offence block `max(E·L, height − unbonding_period)`.
+//! - Evidence is accepted for as long as the stake it reaches can still be bonded: refused
+//!   as stale only once the epoch's last block is older than the unbonding window
+//!   (`StaleOffence`, which names the oldest block still in the window). Seat sets are kept
+//!   that long ([`State::seat_sets_kept`]), and a processed offence is kept until its epoch's
+//!   seat set is pruned ([`crate::slashing`]), so a report cannot be repeated after its
+//!   record is forgotten. `UnknownEpoch` only remains for an epoch whose seats were pruned
+//!   before governance lengthened the window.
 //! - The offence block: a vote carries no block height, only its epoch, so the offence is
 //!   somewhere in `[E·L, (E+1)·L)`. The runtime takes the first block of the epoch — the
 //!   stake backing a seat is at risk for the whole epoch the seat is held — but no earlier
@@ -37,7 +50,7 @@ use commonware_cryptography::ed25519::{PublicKey, Signature};
 use taonet_types::evidence::{
     Equivocation, EquivocationKind, SignedVote, VoteProposal, consensus_namespace,
 };
-use taonet_types::{BlockNumber, ChainDomain};
+use taonet_types::{BlockNumber, ChainDomain, Hash};
 
 use crate::error::{EvidenceError, SlashingError};
 use crate::slashing::SlashReport;
@@ -135,6 +148,26 @@ fn verify_vote(
     }
 }
 
+fn kind_name(kind: EquivocationKind) -> &'static str {
+    match kind {
+        EquivocationKind::Notarize => "notarize",
+        EquivocationKind::Finalize => "finalize",
+        EquivocationKind::NullifyFinalize => "nullify_finalize",
+    }
+}
+
+/// The offence ids of every kind of equivocation by `e`'s seat in `e`'s round (epoch, view),
+/// with their kinds: the offence is the seat's double voting in that view, whatever the
+/// kind, so at most one of them is ever slashed (module rules).
+pub fn view_offence_ids(e: &Equivocation) -> [(EquivocationKind, Hash); 3] {
+    [
+        EquivocationKind::Notarize,
+        EquivocationKind::Finalize,
+        EquivocationKind::NullifyFinalize,
+    ]
+    .map(|kind| (kind, Equivocation { kind, ..*e }.offence_id()))
+}
+
 impl State {
     /// The offence block of an equivocation in consensus epoch `epoch` (module rules), or
     /// why it cannot be slashed now.
@@ -183,6 +216,23 @@ impl State {
         let key = PublicKey::decode(Copying(&e.key[..])).map_err(|_| EvidenceError::InvalidKey)?;
         verify_vote(domain, &key, e, kind_a, prop_a, &e.a, "a")?;
         verify_vote(domain, &key, e, kind_b, prop_b, &e.b, "b")?;
-        Ok(self.slash_offence(&hotkey, e.offence_id(), offence_block)?)
+        // One slash per seat per view: a processed report of another kind for the same
+        // (epoch, view, key) makes this one a duplicate. (The same kind is refused by
+        // `slash` itself as `AlreadyProcessed`.)
+        let id = e.offence_id();
+        if let Some((other, done)) = view_offence_ids(e)
+            .into_iter()
+            .filter(|(_, other)| *other != id)
+            .find_map(|(kind, other)| Some((kind, *self.offences.get(&other)?)))
+        {
+            return Err(EvidenceError::SeatAlreadySlashedInView {
+                epoch: e.epoch,
+                view: e.view,
+                key: e.key,
+                reported: kind_name(other),
+                slashed_at: done.slashed_at,
+            });
+        }
+        Ok(self.slash_offence(&hotkey, id, offence_block)?)
     }
 }

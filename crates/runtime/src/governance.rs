@@ -50,7 +50,7 @@ use taonet_types::gov::{
 use taonet_types::{AccountId, BlockNumber, ChainParams, Rao};
 
 use crate::error::GovernanceError;
-use crate::state::{GovTask, State};
+use crate::state::{GovTask, State, pairs_of};
 
 /// What governance did in a block's end step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -89,7 +89,7 @@ impl State {
         Ok(())
     }
 
-    /// Stake owned by `coldkey`, summed over every hotkey.
+    /// Stake owned by `coldkey`, summed over every hotkey. O(k log n) in its k positions.
     pub fn owned_stake(&self, coldkey: &AccountId) -> Rao {
         let total: u128 = self
             .stakes_of(coldkey)
@@ -100,10 +100,22 @@ impl State {
     }
 
     /// Whether `coldkey` has voting weight: own stake, or a hotkey it owns has stake.
+    /// O(k log n) in its own positions and hotkeys (the coldkey and owner indexes).
     pub fn has_voting_weight(&self, coldkey: &AccountId) -> bool {
-        self.stakes.iter().any(|((hotkey, c), amount)| {
-            amount.0 > 0 && (c == coldkey || self.hotkey_owner(hotkey) == Some(*coldkey))
-        })
+        let staked = |hotkey: &AccountId, c: &AccountId| self.stake(hotkey, c).0 > 0;
+        self.idx
+            .stakes_by_coldkey
+            .range(pairs_of(coldkey))
+            .any(|(c, hotkey)| staked(hotkey, c))
+            || self
+                .idx
+                .hotkeys_by_owner
+                .range(pairs_of(coldkey))
+                .any(|(_, hotkey)| {
+                    self.stakes
+                        .range(pairs_of(hotkey))
+                        .any(|((h, c), _)| staked(h, c))
+                })
     }
 
     /// Number of proposals in their voting period.
@@ -126,20 +138,35 @@ impl State {
 
     /// Each voter's vote and the stake it counts now (own stake it did not delegate away,
     /// plus nominators' stake on its hotkeys that did not vote themselves), by coldkey.
+    ///
+    /// The rule is per position (module rules), but it is computed from the voters' side
+    /// only, so it costs O((voters' positions + voters' hotkeys) · log n), not a scan of every
+    /// stake: a voter `v` counts
+    /// `Σ own positions + Σ_{hotkey h owned by v} (total stake on h − Σ positions on h of
+    /// coldkeys that voted)`. A position of a voting coldkey counts for that coldkey; every
+    /// other position on `h` is a non-voter's and goes to `h`'s owner `v`. Same sums as the
+    /// per-position rule, in exact u128 arithmetic.
     pub fn gov_vote_weights(&self, proposal: u64) -> Vec<(AccountId, VoteRecord, Rao)> {
         let votes: BTreeMap<AccountId, VoteRecord> = self.votes_on(proposal).into_iter().collect();
         let mut weight: BTreeMap<AccountId, u128> = BTreeMap::new();
-        if !votes.is_empty() {
-            for ((hotkey, coldkey), amount) in self.stakes.iter() {
-                let voter = if votes.contains_key(coldkey) {
-                    Some(*coldkey)
-                } else {
-                    self.hotkey_owner(hotkey)
-                        .filter(|owner| votes.contains_key(owner))
-                };
-                if let Some(v) = voter {
-                    *weight.entry(v).or_default() += u128::from(amount.0);
+        // Per voting delegate's hotkey: stake of voting coldkeys on it (counted elsewhere).
+        let mut voted_on: BTreeMap<AccountId, u128> = BTreeMap::new();
+        for who in votes.keys() {
+            for (hotkey, amount) in self.stakes_of(who) {
+                *weight.entry(*who).or_default() += u128::from(amount.0);
+                if self
+                    .hotkey_owner(&hotkey)
+                    .is_some_and(|owner| votes.contains_key(&owner))
+                {
+                    *voted_on.entry(hotkey).or_default() += u128::from(amount.0);
                 }
+            }
+        }
+        for who in votes.keys() {
+            for hotkey in self.hotkeys_of(who) {
+                let total = u128::from(self.total_hotkey_stake(&hotkey).0);
+                let delegated = total.saturating_sub(voted_on.get(&hotkey).copied().unwrap_or(0));
+                *weight.entry(*who).or_default() += delegated;
             }
         }
         votes

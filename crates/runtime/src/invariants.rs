@@ -14,13 +14,86 @@
 //! 7. Every jailed hotkey, and the offender of every recorded offence, has an owner.
 //! 8. Every payment channel holds `claimed ≤ deposit` and `paid_to_miners ≤ claimed`, and
 //!    the channels' total = Σ (deposit − claimed).
+//! 9. The derived indexes ([`crate::state::Indexes`]: stakes by coldkey, hotkeys by owner,
+//!    hotkeys by consensus key, unbonding entries by hotkey) equal what a scan of their maps
+//!    gives ([`check_indexes`]).
 
 use std::collections::BTreeMap;
 
 use taonet_types::gov::ProposalStatus;
 use taonet_types::{AccountId, MAX_SUPPLY};
 
-use crate::state::{GovTask, State};
+use crate::state::{GovTask, Indexes, State};
+
+/// Invariant 9: each derived index equals a rebuild from its map (the first mismatch).
+pub fn check_indexes(state: &State) -> Result<(), String> {
+    let built = Indexes::build(state);
+    let idx = &state.idx;
+    let mismatch = |name: &str, extra: Option<String>, missing: Option<String>| {
+        Err(format!(
+            "index {name} differs from a scan: extra {}, missing {}",
+            extra.unwrap_or_else(|| "none".into()),
+            missing.unwrap_or_else(|| "none".into())
+        ))
+    };
+    if idx.stakes_by_coldkey != built.stakes_by_coldkey {
+        return mismatch(
+            "stakes_by_coldkey",
+            idx.stakes_by_coldkey
+                .iter()
+                .find(|e| !built.stakes_by_coldkey.contains(*e))
+                .map(|(c, h)| format!("({c}, {h})")),
+            built
+                .stakes_by_coldkey
+                .iter()
+                .find(|e| !idx.stakes_by_coldkey.contains(*e))
+                .map(|(c, h)| format!("({c}, {h})")),
+        );
+    }
+    if idx.hotkeys_by_owner != built.hotkeys_by_owner {
+        return mismatch(
+            "hotkeys_by_owner",
+            idx.hotkeys_by_owner
+                .iter()
+                .find(|e| !built.hotkeys_by_owner.contains(*e))
+                .map(|(o, h)| format!("({o}, {h})")),
+            built
+                .hotkeys_by_owner
+                .iter()
+                .find(|e| !idx.hotkeys_by_owner.contains(*e))
+                .map(|(o, h)| format!("({o}, {h})")),
+        );
+    }
+    if idx.hotkeys_by_consensus_key != built.hotkeys_by_consensus_key {
+        return mismatch(
+            "hotkeys_by_consensus_key",
+            idx.hotkeys_by_consensus_key
+                .iter()
+                .find(|e| !built.hotkeys_by_consensus_key.contains(*e))
+                .map(|(k, h)| format!("(0x{}, {h})", hex::encode(k))),
+            built
+                .hotkeys_by_consensus_key
+                .iter()
+                .find(|e| !idx.hotkeys_by_consensus_key.contains(*e))
+                .map(|(k, h)| format!("(0x{}, {h})", hex::encode(k))),
+        );
+    }
+    if idx.unbonding_by_hotkey != built.unbonding_by_hotkey {
+        return mismatch(
+            "unbonding_by_hotkey",
+            idx.unbonding_by_hotkey
+                .iter()
+                .find(|e| !built.unbonding_by_hotkey.contains(*e))
+                .map(|(h, k)| format!("({h}, {k:?})")),
+            built
+                .unbonding_by_hotkey
+                .iter()
+                .find(|e| !idx.unbonding_by_hotkey.contains(*e))
+                .map(|(h, k)| format!("({h}, {k:?})")),
+        );
+    }
+    Ok(())
+}
 
 fn sum(values: impl Iterator<Item = u64>) -> u128 {
     values.map(u128::from).sum()
@@ -160,6 +233,7 @@ pub fn check(state: &State) -> Result<(), String> {
             ));
         }
     }
+    check_indexes(state)?;
     let indexed = state.uids.len();
     let neurons = state.neurons.len();
     if indexed != neurons {

@@ -30,6 +30,7 @@
 //!     signer: alice.account_id(),
 //!     nonce: 0,
 //!     fee_limit: Rao(1_000_000_000),
+//!     tip: Rao(0),
 //!     call: Call::Balances(BalancesCall::Transfer { dest: bob.account_id(), amount: Rao(5) }),
 //! };
 //! let signature = alice.sign(&tx.signing_payload(&genesis.domain)).0;
@@ -68,6 +69,7 @@ pub mod invariants;
 pub mod liveness;
 pub mod merkle;
 pub mod neurons;
+pub mod proofs;
 pub mod seats;
 pub mod slashing;
 pub mod staking;
@@ -76,8 +78,9 @@ pub mod subnets;
 pub mod weights;
 
 pub use apply::{
-    BlockOutcome, BuiltBlock, Receipt, ValidTransaction, apply_block, apply_transaction,
-    build_block, build_block_with_votes, transaction_fee, validate_transaction,
+    BlockBudget, BlockOutcome, BuiltBlock, Receipt, ValidTransaction, admit_transaction,
+    apply_block, apply_transaction, build_block, build_block_with_votes, max_debit,
+    transaction_fee, validate_transaction,
 };
 pub use error::{
     BlockError, ChannelError, DispatchError, EvidenceError, GovernanceError, LivenessError,

@@ -12,6 +12,10 @@
 //!   block (`Block::seats`) and the state. If nobody qualifies, the previous epoch's seats
 //!   carry over — without its jailed hotkeys, unless that would leave none — so the chain
 //!   never loses its producers.
+//! - Seat sets are kept for as long as evidence against their seats can be reported: after
+//!   each election, sets older than [`State::seat_sets_kept`] epochs (the unbonding window in
+//!   epochs, rounded up, plus one and a margin; at least [`SEAT_SETS_KEPT`]) are pruned, by
+//!   the parameters of that moment.
 //! - Registered nodes ([`State::registered_node_keys`]): the consensus keys of hotkeys that
 //!   registered one — seat or not, jailed or not — ordered by total stake (most first; ties to
 //!   the lower hotkey bytes). Nodes admit these keys as p2p peers, so anyone can run a
@@ -25,8 +29,12 @@ use taonet_types::{AccountId, BlockNumber, Seat, SeatSet};
 use crate::error::ConsensusError;
 use crate::state::State;
 
-/// Seat sets kept in the state (older ones are pruned).
+/// The fewest seat sets kept in the state, whatever the unbonding window (liveness needs
+/// the recent ones; see [`State::seat_sets_kept`]).
 pub const SEAT_SETS_KEPT: u64 = 8;
+
+/// Seat sets kept beyond what the unbonding window needs ([`State::seat_sets_kept`]).
+pub const SEAT_SETS_MARGIN: u64 = 2;
 
 impl State {
     /// The consensus epoch of a height.
@@ -38,6 +46,24 @@ impl State {
     pub fn is_epoch_end(&self, height: BlockNumber) -> bool {
         let len = self.params().consensus_epoch_length.max(1);
         height % len == len - 1
+    }
+
+    /// How many seat sets, the newest back, are kept after an election, by the current
+    /// parameters: `max(SEAT_SETS_KEPT, ⌈unbonding_period / L⌉ + 1 + SEAT_SETS_MARGIN)`.
+    ///
+    /// Evidence of epoch `E` is accepted while `E`'s last block is inside the unbonding
+    /// window ([`crate::evidence`]). At the end of epoch `C` the election stores `N = C + 2`;
+    /// from the next block on the window starts at or after `(C + 1)·L − unbonding_period`,
+    /// so the epochs still reportable are `E ≥ C + 1 − ⌈unbonding_period / L⌉ = N − 1 −
+    /// ⌈unbonding_period / L⌉`: `⌈unbonding_period / L⌉ + 1` sets back from `N`, plus the
+    /// margin. Pruning uses the parameters of the moment, so a governance change of the
+    /// window takes effect at the next election (a set already pruned is not recovered).
+    pub fn seat_sets_kept(&self) -> u64 {
+        let p = self.params();
+        p.unbonding_period
+            .div_ceil(p.consensus_epoch_length.max(1))
+            .saturating_add(1 + SEAT_SETS_MARGIN)
+            .max(SEAT_SETS_KEPT)
     }
 
     /// The seats of consensus epoch `epoch`, if known.
@@ -58,17 +84,25 @@ impl State {
         if self.hotkey_owner(hotkey) != Some(*signer) {
             return Err(ConsensusError::NotHotkeyOwner(*hotkey));
         }
-        if let Some((other, _)) = self
-            .hotkeys
-            .iter()
-            .find(|(h, info)| *h != hotkey && info.consensus_key == Some(key))
-        {
-            return Err(ConsensusError::KeyInUse(*other));
+        if let Some(other) = self.consensus_key_holders(&key).find(|h| h != hotkey) {
+            return Err(ConsensusError::KeyInUse(other));
         }
         if let Some(info) = self.hotkeys.get_mut(hotkey) {
-            info.consensus_key = Some(key);
+            if let Some(old) = info.consensus_key.replace(key) {
+                self.idx.hotkeys_by_consensus_key.remove(&(old, *hotkey));
+            }
+            self.idx.hotkeys_by_consensus_key.insert((key, *hotkey));
         }
         Ok(())
+    }
+
+    /// The hotkeys that registered `key` (at most one while the `KeyInUse` rule holds), in
+    /// hotkey order. O(log n) (the consensus-key index).
+    pub fn consensus_key_holders(&self, key: &[u8; 32]) -> impl Iterator<Item = AccountId> + '_ {
+        self.idx
+            .hotkeys_by_consensus_key
+            .range((*key, AccountId([0u8; 32]))..=(*key, AccountId([0xffu8; 32])))
+            .map(|(_, h)| *h)
     }
 
     /// Elects the seats of `epoch` from the current stake (without storing them): the first
@@ -87,15 +121,15 @@ impl State {
     /// Every hotkey that registered a consensus key, with its key and total stake, most stake
     /// first (ties: lower hotkey bytes), at most `limit` (see the module rules).
     pub fn registered_nodes(&self, limit: usize) -> Vec<Seat> {
+        // The consensus-key index: only hotkeys with a key, not every hotkey.
         let mut nodes: Vec<Seat> = self
-            .hotkeys
+            .idx
+            .hotkeys_by_consensus_key
             .iter()
-            .filter_map(|(hotkey, info)| {
-                Some(Seat {
-                    hotkey: *hotkey,
-                    consensus_key: info.consensus_key?,
-                    stake: self.total_hotkey_stake(hotkey),
-                })
+            .map(|(key, hotkey)| Seat {
+                hotkey: *hotkey,
+                consensus_key: *key,
+                stake: self.total_hotkey_stake(hotkey),
             })
             .collect();
         nodes.sort_by(|a, b| b.stake.cmp(&a.stake).then(a.hotkey.cmp(&b.hotkey)));
@@ -131,8 +165,9 @@ impl State {
             };
         }
         self.seat_sets.insert(epoch, set.clone());
-        if epoch >= SEAT_SETS_KEPT {
-            self.seat_sets.remove_below(&(epoch - SEAT_SETS_KEPT));
+        let kept = self.seat_sets_kept();
+        if epoch >= kept {
+            self.seat_sets.remove_below(&(epoch - kept));
         }
         set
     }

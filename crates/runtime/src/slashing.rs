@@ -20,8 +20,9 @@
 //!   offence whose block is more than `unbonding_period` blocks in the past is refused as
 //!   stale (`StaleOffence`): the stake bonded then may already have been paid out. One in the
 //!   future is refused (`FutureOffence`). Processed offences are kept as the slash history
-//!   and pruned once they are older than the unbonding window (a stale offence is refused
-//!   anyway, so the record is no longer needed to refuse a duplicate).
+//!   and pruned (at the next slash) once they are older than the unbonding window *and* the
+//!   seat set of their consensus epoch is pruned ([`crate::seats`]): until then evidence of
+//!   that epoch can still be reported, and the record is what refuses it as a duplicate.
 //! - A slash then jails the hotkey: [`State::jail`]`(hotkey, jail_epochs, reason)` records
 //!   `until_epoch = current consensus epoch + epochs` (an existing later release is kept).
 //!   Jailing alone (without a slash) is what the liveness rule uses.
@@ -346,11 +347,11 @@ impl State {
         }
 
         // Unbonding stake that was still bonded at the offence.
+        // (The hotkey's own entries through the unbonding index, in queue order.)
         let entries: Vec<((BlockNumber, u64), Unbonding)> = self
-            .unbonding
-            .iter()
-            .filter(|(_, u)| u.hotkey == *hotkey && u.started_at >= offence_block)
-            .map(|(k, u)| (*k, u.clone()))
+            .unbonding_from(hotkey)
+            .into_iter()
+            .filter(|(_, u)| u.started_at >= offence_block)
             .collect();
         let mut unbonding = Vec::new();
         let mut unbonding_burned = Rao::ZERO;
@@ -371,6 +372,7 @@ impl State {
                 .ok_or(SlashingError::Overflow)?;
             if entry.amount == Rao::ZERO {
                 self.unbonding.remove(&key);
+                self.idx.unbonding_by_hotkey.remove(&(entry.hotkey, key));
             } else {
                 self.unbonding.insert(key, entry);
             }
@@ -416,14 +418,21 @@ impl State {
         })
     }
 
-    /// Forgets processed offences older than the unbonding window (they would be refused as
-    /// stale anyway).
+    /// Forgets processed offences that can no longer be reported again: older than the
+    /// unbonding window (refused as stale by [`State::slash`]) *and* of a consensus epoch
+    /// whose seat set is pruned (so no evidence of that epoch is accepted any more, whatever
+    /// the window becomes). Pruning on the window alone would forget an equivocation while
+    /// its epoch is still reportable and let the same evidence slash twice.
     pub(crate) fn prune_offences(&mut self, now: BlockNumber) {
         let window = self.params().unbonding_period;
+        let len = self.params().consensus_epoch_length.max(1);
+        let oldest_seats = self.seat_sets.first().map_or(u64::MAX, |(e, _)| *e);
         let old: Vec<Hash> = self
             .offences
             .iter()
-            .filter(|(_, r)| now.saturating_sub(r.offence_block) > window)
+            .filter(|(_, r)| {
+                now.saturating_sub(r.offence_block) > window && r.offence_block / len < oldest_seats
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in old {

@@ -4,8 +4,12 @@
 //! - Stake is held per (hotkey, coldkey). A hotkey is owned by one coldkey; any coldkey may
 //!   stake on any owned hotkey ("nominate" it). A hotkey's total stake is its weight in every
 //!   subnet it is registered on, and in seat elections.
-//! - `associate_hotkey(hotkey)`: claims an unowned hotkey for the signer with the default take.
-//!   Errors: `AlreadyAssociated`, `NotHotkeyOwner` (someone else owns it).
+//! - `associate_hotkey(hotkey, proof)`: claims an unowned hotkey for the signer with the default
+//!   take. `proof` is the hotkey's sr25519 signature over `hotkey_ownership_payload(chain,
+//!   signer)`, so nobody claims a hotkey they do not hold (`InvalidOwnershipProof`). Errors:
+//!   `AlreadyAssociated`, `NotHotkeyOwner` (someone else owns it). Registering a neuron or a
+//!   subnet with an unowned hotkey also claims it, as in Bittensor, but that burns the
+//!   registration price or locks the subnet cost: a claim is never free.
 //! - `add_stake(hotkey, amount)`: the hotkey must be owned (`HotkeyNotFound`); `amount ≥
 //!   min_stake` (`AmountTooLow`); the signer must hold `amount` free (`InsufficientBalance`).
 //! - `remove_stake(hotkey, amount)`: `amount` must not exceed the signer's stake on the hotkey
@@ -21,11 +25,22 @@
 use taonet_types::{AccountId, BlockNumber, Rao};
 
 use crate::error::StakingError;
-use crate::state::{HotkeyInfo, State, Unbonding};
+use crate::state::{HotkeyInfo, State, Unbonding, pairs_of};
 
 impl State {
-    /// Creates the hotkey record for `owner` if the hotkey is unowned.
+    /// Requires `hotkey` to be owned by `owner`, or claims it for `owner` if nobody owns it
+    /// (registrations and subnet creation, which burn or lock TAO for it, as in Bittensor).
     pub(crate) fn ensure_hotkey_owner(
+        &mut self,
+        hotkey: &AccountId,
+        owner: &AccountId,
+    ) -> Result<(), StakingError> {
+        self.claim_hotkey(hotkey, owner)
+    }
+
+    /// Creates the hotkey record for `owner` if the hotkey is unowned (the caller has checked
+    /// the hotkey's consent, or this is genesis).
+    pub(crate) fn claim_hotkey(
         &mut self,
         hotkey: &AccountId,
         owner: &AccountId,
@@ -44,12 +59,14 @@ impl State {
                         consensus_key: None,
                     },
                 );
+                self.idx.hotkeys_by_owner.insert((*owner, *hotkey));
                 Ok(())
             }
         }
     }
 
-    /// `staking.associate_hotkey`.
+    /// `staking.associate_hotkey` (the hotkey's ownership proof is checked by the dispatcher,
+    /// which knows the chain domain).
     pub fn associate_hotkey(
         &mut self,
         signer: &AccountId,
@@ -58,7 +75,7 @@ impl State {
         if self.hotkey_owner(hotkey) == Some(*signer) {
             return Err(StakingError::AlreadyAssociated(*hotkey));
         }
-        self.ensure_hotkey_owner(hotkey, signer)
+        self.claim_hotkey(hotkey, signer)
     }
 
     /// `staking.add_stake`.
@@ -127,6 +144,9 @@ impl State {
                 started_at: now,
             },
         );
+        self.idx
+            .unbonding_by_hotkey
+            .insert((*hotkey, (release, id)));
         Ok(())
     }
 
@@ -210,6 +230,7 @@ impl State {
         let mut paid = Rao::ZERO;
         for (key, entry) in due {
             self.unbonding.remove(&key);
+            self.idx.unbonding_by_hotkey.remove(&(entry.hotkey, key));
             // Crediting cannot overflow: the amount was part of the issuance.
             let _ = self.credit(&entry.coldkey, entry.amount);
             paid = paid.checked_add(entry.amount).unwrap_or(paid);
@@ -228,12 +249,34 @@ impl State {
             .collect()
     }
 
-    /// Stake positions of `coldkey`: (hotkey, amount), in hotkey order.
+    /// Stake positions of `coldkey`: (hotkey, amount), in hotkey order. O(k log n) for its
+    /// k positions (the coldkey index).
     pub fn stakes_of(&self, coldkey: &AccountId) -> Vec<(AccountId, Rao)> {
-        self.stakes
-            .iter()
-            .filter(|((_, c), _)| c == coldkey)
-            .map(|((h, _), amount)| (*h, *amount))
+        self.idx
+            .stakes_by_coldkey
+            .range(pairs_of(coldkey))
+            .map(|(_, h)| (*h, self.stake(h, coldkey)))
+            .collect()
+    }
+
+    /// Hotkeys owned by `coldkey`, in hotkey order. O(k log n) (the owner index).
+    pub fn hotkeys_of(&self, coldkey: &AccountId) -> Vec<AccountId> {
+        self.idx
+            .hotkeys_by_owner
+            .range(pairs_of(coldkey))
+            .map(|(_, h)| *h)
+            .collect()
+    }
+
+    /// Unbonding entries unstaked from `hotkey`: ((release block, id), entry), in queue
+    /// order. O(k log n) (the hotkey index).
+    pub fn unbonding_from(&self, hotkey: &AccountId) -> Vec<((BlockNumber, u64), Unbonding)> {
+        let lo = (*hotkey, (0, 0));
+        let hi = (*hotkey, (BlockNumber::MAX, u64::MAX));
+        self.idx
+            .unbonding_by_hotkey
+            .range(lo..=hi)
+            .filter_map(|(_, key)| self.unbonding.get(key).map(|u| (*key, u.clone())))
             .collect()
     }
 

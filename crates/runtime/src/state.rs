@@ -690,6 +690,8 @@ pub struct State {
     pub participation: TrackedMap<u64, Participation>,
     /// Open payment channels by id.
     pub channels: TrackedMap<Hash, Channel>,
+    /// Derived lookup indexes over the maps above (not records, not in the root).
+    pub(crate) idx: Indexes,
     /// Hash of the last applied block (not part of the state root, which the block hash
     /// itself commits to).
     pub head: Hash,
@@ -697,6 +699,56 @@ pub struct State {
     pub(crate) subnets_changed: bool,
     globals_dirty: bool,
     tree: SparseMerkleTree,
+}
+
+/// Derived indexes over the state's maps, so that no transaction has to scan a whole map.
+///
+/// # Rules
+/// - They are *derived*: not records, not part of the state root, never stored. Each is
+///   exactly what a scan of its map gives ([`Indexes::build`]); the write paths that change
+///   the underlying map keep them so (stakes: [`State::increase_stake`] /
+///   [`State::decrease_stake`]; hotkeys: `ensure_hotkey_owner` and
+///   [`State::register_consensus_key`]; unbonding: `remove_stake`, the unbonding payout and
+///   the slash), and [`State::from_records`] rebuilds them. Code that writes the public maps
+///   directly must call [`State::rebuild_indexes`] afterwards.
+/// - Persistent ordered sets (imbl `OrdSet`): cloning the state stays O(1) and iteration
+///   stays in key order. [`crate::invariants`] checks them against a rebuild after every
+///   block in debug builds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Indexes {
+    /// `(coldkey, hotkey)` of every stake position (`stakes` is keyed by hotkey first).
+    pub(crate) stakes_by_coldkey: OrdSet<(AccountId, AccountId)>,
+    /// `(owner coldkey, hotkey)` of every hotkey.
+    pub(crate) hotkeys_by_owner: OrdSet<(AccountId, AccountId)>,
+    /// `(consensus key, hotkey)` of every hotkey that registered a consensus key.
+    pub(crate) hotkeys_by_consensus_key: OrdSet<([u8; 32], AccountId)>,
+    /// `(hotkey, (release block, id))` of every unbonding entry.
+    pub(crate) unbonding_by_hotkey: OrdSet<(AccountId, (BlockNumber, u64))>,
+}
+
+impl Indexes {
+    /// The indexes of `state`'s maps, by a full scan.
+    pub(crate) fn build(state: &State) -> Indexes {
+        let mut idx = Indexes::default();
+        for ((hotkey, coldkey), _) in state.stakes.iter() {
+            idx.stakes_by_coldkey.insert((*coldkey, *hotkey));
+        }
+        for (hotkey, info) in state.hotkeys.iter() {
+            idx.hotkeys_by_owner.insert((info.owner, *hotkey));
+            if let Some(key) = info.consensus_key {
+                idx.hotkeys_by_consensus_key.insert((key, *hotkey));
+            }
+        }
+        for (key, entry) in state.unbonding.iter() {
+            idx.unbonding_by_hotkey.insert((entry.hotkey, *key));
+        }
+        idx
+    }
+}
+
+/// The range of pairs `(a, *)` in an index of pairs of account ids.
+pub(crate) fn pairs_of(a: &AccountId) -> std::ops::RangeInclusive<(AccountId, AccountId)> {
+    (*a, AccountId([0u8; 32]))..=(*a, AccountId([0xffu8; 32]))
 }
 
 /// Why stored records could not be turned back into a state.
@@ -792,6 +844,7 @@ impl State {
             offences: TrackedMap::default(),
             participation: TrackedMap::default(),
             channels: TrackedMap::default(),
+            idx: Indexes::default(),
             head: Hash::ZERO,
             subnets_changed: false,
             globals_dirty: true,
@@ -928,9 +981,16 @@ impl State {
         }
         state.globals = globals.ok_or(RecordError::MissingGlobals)?;
         state.globals_dirty = false;
+        state.rebuild_indexes();
         state.tree.update(updates);
         state.head = head;
         Ok(state)
+    }
+
+    /// Rebuilds the derived indexes ([`Indexes`]) from the maps: needed only after writing
+    /// the public maps directly (the state's own methods keep the indexes up to date).
+    pub fn rebuild_indexes(&mut self) {
+        self.idx = Indexes::build(self);
     }
 
     /// The root as of the last [`State::commit_root`].

@@ -37,6 +37,11 @@ impl Rao {
         self.0.checked_sub(other.0).map(Rao)
     }
 
+    /// `self + other`, clamped at `u64::MAX` rao.
+    pub fn saturating_add(self, other: Rao) -> Rao {
+        Rao(self.0.saturating_add(other.0))
+    }
+
     /// `self - other`, clamped at zero.
     pub fn saturating_sub(self, other: Rao) -> Rao {
         Rao(self.0.saturating_sub(other.0))

@@ -37,6 +37,15 @@ pub const MAX_PERIOD: u64 = 10_000_000;
 pub const MAX_SLASH_FRACTION_PPB: u32 = PPB;
 /// Longest jail governance may set, in consensus epochs.
 pub const MAX_JAIL_EPOCHS: u64 = 100_000;
+/// Most transactions a block decoder accepts (`BlockLimits::default`), so the most
+/// `max_block_transactions` may be.
+pub const MAX_BLOCK_TRANSACTIONS_LIMIT: u32 = 20_000;
+/// Most bytes of transactions a block may carry by any governance setting: the consensus
+/// block codec accepts 8 MiB per block, and 1 MiB is left for the header, the elected seats
+/// and the parent votes (each at most ~75 KiB with 1,024 seats).
+pub const MAX_BLOCK_BYTES_LIMIT: u32 = 7 * 1024 * 1024;
+/// Lowest `missed_votes_jail_ppb`: more than a third of an epoch's votes.
+pub const MIN_MISSED_VOTES_JAIL_PPB: u32 = PPB / 3 + 1;
 
 /// The treasury's well-known account id: SHA-256 of [`TREASURY_SEED`].
 pub fn treasury_account() -> AccountId {
@@ -86,9 +95,10 @@ pub enum ParamUpdate {
     RootMaxUids(u16),
     /// `root_tempo`, within [1, 50,400].
     RootTempo(u16),
-    /// `max_block_transactions`, within [1, 100,000].
+    /// `max_block_transactions`, within [1, [`MAX_BLOCK_TRANSACTIONS_LIMIT`]] (what a block
+    /// decoder accepts).
     MaxBlockTransactions(u32),
-    /// `max_transaction_bytes`, within [4 KiB, 4 MiB].
+    /// `max_transaction_bytes`, within [4 KiB, 4 MiB] and at most `max_block_bytes`.
     MaxTransactionBytes(u32),
     /// One field of `default_hyperparams`, with the owner-settable bounds.
     DefaultHyperparam(HyperparamUpdate),
@@ -114,12 +124,19 @@ pub enum ParamUpdate {
     SlashFractionPpb(u32),
     /// `jail_epochs`, within [1, [`MAX_JAIL_EPOCHS`]].
     JailEpochs(u64),
-    /// `missed_votes_jail_ppb`, within [1, [`PPB`]].
+    /// `missed_votes_jail_ppb`, within [[`MIN_MISSED_VOTES_JAIL_PPB`], [`PPB`]]: jailing must
+    /// need more than a third of the votes missing, or a Byzantine third of the seats could
+    /// jail honest seats by leaving their votes out of the blocks it proposes.
     MissedVotesJailPpb(u32),
     /// `query_miner_share_ppb`, at most [`PPB`].
     QueryMinerSharePpb(u32),
     /// `max_channel_duration`, within [1, [`MAX_PERIOD`]] blocks.
     MaxChannelDuration(u64),
+    /// `max_block_bytes`, within [64 KiB, [`MAX_BLOCK_BYTES_LIMIT`]] and at least
+    /// `max_transaction_bytes`.
+    MaxBlockBytes(u32),
+    /// `free_block_bytes_ppb`, at most [`PPB`].
+    FreeBlockBytesPpb(u32),
 }
 
 /// Why a parameter value was refused.
@@ -183,6 +200,8 @@ pub const PARAM_NAMES: &[&str] = &[
     "missed_votes_jail_ppb",
     "query_miner_share_ppb",
     "max_channel_duration",
+    "max_block_bytes",
+    "free_block_bytes_ppb",
 ];
 
 impl ParamUpdate {
@@ -226,6 +245,8 @@ impl ParamUpdate {
             P::MissedVotesJailPpb(_) => "missed_votes_jail_ppb",
             P::QueryMinerSharePpb(_) => "query_miner_share_ppb",
             P::MaxChannelDuration(_) => "max_channel_duration",
+            P::MaxBlockBytes(_) => "max_block_bytes",
+            P::FreeBlockBytesPpb(_) => "free_block_bytes_ppb",
         };
         n.to_string()
     }
@@ -268,6 +289,8 @@ impl ParamUpdate {
             | P::TreasuryFeeShare(v)
             | P::SlashFractionPpb(v)
             | P::MissedVotesJailPpb(v)
+            | P::MaxBlockBytes(v)
+            | P::FreeBlockBytesPpb(v)
             | P::QueryMinerSharePpb(v) => v.to_string(),
             P::DefaultHyperparam(HyperparamUpdate::MinBurn(v) | HyperparamUpdate::MaxBurn(v)) => {
                 v.to_tao_compact()
@@ -381,13 +404,16 @@ impl ParamUpdate {
                 p.root_tempo = v;
             }
             P::MaxBlockTransactions(v) => {
-                check((1..=100_000).contains(&v), "within [1, 100,000]")?;
+                check(
+                    (1..=MAX_BLOCK_TRANSACTIONS_LIMIT).contains(&v),
+                    "within [1, 20,000] (the most a block decoder accepts)",
+                )?;
                 p.max_block_transactions = v;
             }
             P::MaxTransactionBytes(v) => {
                 check(
-                    (4096..=4 * 1024 * 1024).contains(&v),
-                    "within [4 KiB, 4 MiB]",
+                    (4096..=4 * 1024 * 1024).contains(&v) && v <= p.max_block_bytes,
+                    "within [4 KiB, 4 MiB] and at most max_block_bytes",
                 )?;
                 p.max_transaction_bytes = v;
             }
@@ -453,7 +479,10 @@ impl ParamUpdate {
                 p.jail_epochs = v;
             }
             P::MissedVotesJailPpb(v) => {
-                check((1..=PPB).contains(&v), "within [1, 1,000,000,000] ppb")?;
+                check(
+                    (MIN_MISSED_VOTES_JAIL_PPB..=PPB).contains(&v),
+                    "within [333,333,334, 1,000,000,000] ppb (more than a third of the votes, so a Byzantine third cannot jail honest seats)",
+                )?;
                 p.missed_votes_jail_ppb = v;
             }
             P::QueryMinerSharePpb(v) => {
@@ -466,6 +495,18 @@ impl ParamUpdate {
                     "within [1, 10,000,000] blocks",
                 )?;
                 p.max_channel_duration = v;
+            }
+            P::MaxBlockBytes(v) => {
+                check(
+                    (64 * 1024..=MAX_BLOCK_BYTES_LIMIT).contains(&v)
+                        && v >= p.max_transaction_bytes,
+                    "within [64 KiB, 7 MiB] (what the block codec accepts) and at least max_transaction_bytes",
+                )?;
+                p.max_block_bytes = v;
+            }
+            P::FreeBlockBytesPpb(v) => {
+                check(v <= PPB, "at most 1,000,000,000 ppb")?;
+                p.free_block_bytes_ppb = v;
             }
         }
         Ok(())
@@ -510,6 +551,8 @@ impl ParamUpdate {
             P::MissedVotesJailPpb(_) => 33,
             P::QueryMinerSharePpb(_) => 34,
             P::MaxChannelDuration(_) => 35,
+            P::MaxBlockBytes(_) => 36,
+            P::FreeBlockBytesPpb(_) => 37,
         }
     }
 }
@@ -562,6 +605,8 @@ impl Write for ParamUpdate {
             | P::TreasuryFeeShare(v)
             | P::SlashFractionPpb(v)
             | P::MissedVotesJailPpb(v)
+            | P::MaxBlockBytes(v)
+            | P::FreeBlockBytesPpb(v)
             | P::QueryMinerSharePpb(v) => v.write(buf),
             P::DefaultHyperparam(h) => h.write(buf),
         }
@@ -589,6 +634,8 @@ impl EncodeSize for ParamUpdate {
             | P::TreasuryFeeShare(_)
             | P::SlashFractionPpb(_)
             | P::MissedVotesJailPpb(_)
+            | P::MaxBlockBytes(_)
+            | P::FreeBlockBytesPpb(_)
             | P::QueryMinerSharePpb(_) => 4,
             P::DefaultHyperparam(h) => h.encode_size(),
             _ => 8,
@@ -637,6 +684,8 @@ impl Read for ParamUpdate {
             33 => P::MissedVotesJailPpb(u32::read(buf)?),
             34 => P::QueryMinerSharePpb(u32::read(buf)?),
             35 => P::MaxChannelDuration(u64::read(buf)?),
+            36 => P::MaxBlockBytes(u32::read(buf)?),
+            37 => P::FreeBlockBytesPpb(u32::read(buf)?),
             t => return Err(Error::InvalidEnum(t)),
         })
     }

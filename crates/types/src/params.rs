@@ -536,6 +536,11 @@ pub struct ChainParams {
     /// Longest a payment channel may stay open: its expiry is at most this many blocks after
     /// the block that opens it (or tops it up).
     pub max_channel_duration: u64,
+    /// Most bytes of encoded transactions in one block (below what the block codec accepts).
+    pub max_block_bytes: u32,
+    /// Share of `max_block_bytes` that free calls (weights, serving) may take, in parts per
+    /// billion; the rest is reserved for paying transactions.
+    pub free_block_bytes_ppb: u32,
 }
 
 impl Default for ChainParams {
@@ -578,6 +583,8 @@ impl Default for ChainParams {
             missed_votes_jail_ppb: 500_000_000,
             query_miner_share_ppb: 500_000_000,
             max_channel_duration: 30 * 24 * 3600,
+            max_block_bytes: 4 * 1024 * 1024,
+            free_block_bytes_ppb: 250_000_000,
         }
     }
 }
@@ -724,6 +731,22 @@ impl ChainParams {
         self.max_channel_duration.write(buf);
     }
 
+    /// Size of [`ChainParams::write_limits`].
+    pub const LIMITS_SIZE: usize = 4 + 4;
+
+    /// Writes the block-limit fields.
+    pub fn write_limits(&self, buf: &mut impl BufMut) {
+        self.max_block_bytes.write(buf);
+        self.free_block_bytes_ppb.write(buf);
+    }
+
+    /// Reads the block-limit fields into `self`.
+    pub fn read_limits(&mut self, buf: &mut impl Buf) -> Result<(), Error> {
+        self.max_block_bytes = u32::read(buf)?;
+        self.free_block_bytes_ppb = u32::read(buf)?;
+        Ok(())
+    }
+
     /// Reads the payment-channel fields into `self`.
     pub fn read_channels(&mut self, buf: &mut impl Buf) -> Result<(), Error> {
         self.query_miner_share_ppb = u32::read(buf)?;
@@ -732,8 +755,8 @@ impl ChainParams {
     }
 }
 
-/// Encoding: the pre-governance fields, the governance fields, the slashing fields, then the
-/// payment-channel fields (each later group is absent in encodings made before it existed:
+/// Encoding: the pre-governance fields, the governance fields, the slashing fields, the
+/// payment-channel fields, then the block-limit fields (each later group is absent in encodings made before it existed:
 /// its fields then take their defaults).
 impl Write for ChainParams {
     fn write(&self, buf: &mut impl BufMut) {
@@ -741,6 +764,7 @@ impl Write for ChainParams {
         self.write_gov(buf);
         self.write_slashing(buf);
         self.write_channels(buf);
+        self.write_limits(buf);
     }
 }
 
@@ -750,6 +774,7 @@ impl EncodeSize for ChainParams {
             + ChainParams::GOV_SIZE
             + ChainParams::SLASHING_SIZE
             + ChainParams::CHANNELS_SIZE
+            + ChainParams::LIMITS_SIZE
     }
 }
 
@@ -763,6 +788,9 @@ impl Read for ChainParams {
         }
         if buf.has_remaining() {
             p.read_channels(buf)?;
+        }
+        if buf.has_remaining() {
+            p.read_limits(buf)?;
         }
         Ok(p)
     }
@@ -797,7 +825,10 @@ mod tests {
         let bytes = p.encode();
         assert_eq!(bytes.len(), p.encode_size());
         assert_eq!(ChainParams::decode(bytes.clone()).unwrap(), p);
-        let old = &bytes[..bytes.len() - ChainParams::SLASHING_SIZE - ChainParams::CHANNELS_SIZE];
+        let old = &bytes[..bytes.len()
+            - ChainParams::SLASHING_SIZE
+            - ChainParams::CHANNELS_SIZE
+            - ChainParams::LIMITS_SIZE];
         let d = ChainParams::decode(Copying(old)).unwrap();
         assert_eq!(
             d.slash_fraction_ppb,
@@ -818,7 +849,7 @@ mod tests {
         let bytes = p.encode();
         assert_eq!(bytes.len(), p.encode_size());
         assert_eq!(ChainParams::decode(bytes.clone()).unwrap(), p);
-        let old = &bytes[..bytes.len() - ChainParams::CHANNELS_SIZE];
+        let old = &bytes[..bytes.len() - ChainParams::CHANNELS_SIZE - ChainParams::LIMITS_SIZE];
         let d = ChainParams::decode(Copying(old)).unwrap();
         assert_eq!(d.slash_fraction_ppb, 1);
         let defaults = ChainParams::default();

@@ -1,12 +1,19 @@
 //! Transactions: the calls a signed transaction can make, and their signing rules.
 //!
 //! # Rules
-//! - A [`Transaction`] is `signer ‖ nonce ‖ fee_limit ‖ call`. The signer's sr25519 signature
+//! - The signer's sr25519 signature
 //!   covers [`Transaction::signing_payload`]: the domain tag `"taonet/tx/v1"`, the chain id,
 //!   the genesis hash and the encoded transaction, so a transaction signed for one chain is
 //!   invalid on every other chain (and on a re-started chain with a new genesis).
-//! - `nonce` must equal the signer's next nonce; `fee_limit` is the most the signer agrees
-//!   to pay (the fee is `base + per_byte × encoded size`, see `ChainParams`).
+//! - A [`Transaction`] is `signer ‖ nonce ‖ fee_limit ‖ tip ‖ call`.
+//! - `nonce` must equal the signer's next nonce. The fee is `tx_base_fee + tx_byte_fee ×
+//!   encoded size + tip` (see `ChainParams`); `fee_limit` is the most the signer agrees to pay
+//!   and must cover it. The tip buys priority: pools and block builders order paying
+//!   transactions by fee per byte. Free calls pay nothing and carry no tip.
+//! - Claiming a hotkey (`staking.associate_hotkey`) needs the hotkey's own signature over
+//!   [`hotkey_ownership_payload`] (the chain and the claiming coldkey); registering a consensus
+//!   key needs the key's ed25519 signature over [`consensus_key_payload`] (the hotkey), so
+//!   nobody can squat a key they do not hold.
 //! - Calls are grouped by runtime module ([`Call`]). Weight setting, commit/reveal and serving
 //!   are *free*: they are signed by the neuron's hotkey, pay no fee, and must come from a
 //!   registered hotkey within its rate limits. Every other call is signed by a coldkey and
@@ -28,6 +35,10 @@ use crate::{AccountId, BlockNumber, Hash, NetUid, Rao, Uid};
 
 /// Domain tag of transaction signatures.
 pub const TX_SIGNING_DOMAIN: &[u8] = b"taonet/tx/v1";
+/// Domain tag of a hotkey's consent to be owned by a coldkey.
+pub const HOTKEY_OWNERSHIP_DOMAIN: &[u8] = b"taonet/hotkey-owner/v1";
+/// Suffix of the namespace a consensus key signs its registration proof under.
+pub const CONSENSUS_KEY_PROOF_SUFFIX: &[u8] = b"_REGISTER_KEY";
 /// Most weights in one set_weights / reveal_weights call.
 pub const MAX_WEIGHTS: usize = MAX_UIDS_LIMIT as usize;
 /// Most salt words in a reveal.
@@ -96,10 +107,14 @@ pub enum BalancesCall {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StakingCall {
-    /// Claim an unowned hotkey for the signing coldkey.
+    /// Claim an unowned hotkey for the signing coldkey. The hotkey proves it agrees:
+    /// `proof` is its sr25519 signature over [`hotkey_ownership_payload`] for the signer.
     AssociateHotkey {
         /// The hotkey.
         hotkey: AccountId,
+        /// The hotkey's signature over [`hotkey_ownership_payload`]`(domain, signer)`.
+        #[serde(with = "crate::codec::hex_array")]
+        proof: [u8; 64],
     },
     /// Stake `amount` of free balance on `hotkey` (own or a delegate's).
     AddStake {
@@ -230,12 +245,16 @@ pub enum WeightsCall {
 #[serde(rename_all = "snake_case")]
 pub enum ConsensusCall {
     /// Register (or replace) the ed25519 key `hotkey` votes with if elected to a seat.
-    /// Signed by the hotkey's owner coldkey.
+    /// Signed by the hotkey's owner coldkey; `proof` shows possession of the key.
     RegisterConsensusKey {
         /// The hotkey.
         hotkey: AccountId,
         /// ed25519 public key.
         key: [u8; 32],
+        /// The key's ed25519 signature over [`consensus_key_payload`]`(hotkey)` under the
+        /// namespace [`consensus_key_namespace`]`(domain)` (commonware's signing format).
+        #[serde(with = "crate::codec::hex_array")]
+        proof: [u8; 64],
     },
     /// Take a jailed hotkey out of jail once its jail period has passed, so it can be
     /// elected to a seat again. Signed by the hotkey's owner coldkey.
@@ -403,6 +422,31 @@ impl Call {
     }
 }
 
+/// The bytes a hotkey signs to agree to be owned by `coldkey` on the chain of `domain`:
+/// [`HOTKEY_OWNERSHIP_DOMAIN`] ‖ chain id ‖ genesis hash ‖ coldkey.
+pub fn hotkey_ownership_payload(domain: &ChainDomain, coldkey: &AccountId) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(HOTKEY_OWNERSHIP_DOMAIN.len() + 100);
+    buf.put_slice(HOTKEY_OWNERSHIP_DOMAIN);
+    write_str(&domain.chain_id, &mut buf);
+    domain.genesis_hash.write(&mut buf);
+    coldkey.write(&mut buf);
+    buf
+}
+
+/// The namespace a consensus key signs its registration proof under: the chain's consensus
+/// namespace ‖ [`CONSENSUS_KEY_PROOF_SUFFIX`] (distinct from every vote namespace, so a proof
+/// can never be taken for a vote or the other way round).
+pub fn consensus_key_namespace(domain: &ChainDomain) -> Vec<u8> {
+    let mut ns = crate::evidence::consensus_namespace(domain);
+    ns.extend_from_slice(CONSENSUS_KEY_PROOF_SUFFIX);
+    ns
+}
+
+/// The message a consensus key signs to be registered for `hotkey`: the hotkey's bytes.
+pub fn consensus_key_payload(hotkey: &AccountId) -> Vec<u8> {
+    hotkey.0.to_vec()
+}
+
 /// The commit hash of weights for commit-reveal: SHA-256 of the encoding of
 /// `(hotkey, netuid, uids, weights, salt, version_key)`.
 pub fn weights_commit_hash(
@@ -432,9 +476,10 @@ impl Write for Call {
                 amount.write(buf);
             }
             Call::Staking(c) => match c {
-                StakingCall::AssociateHotkey { hotkey } => {
+                StakingCall::AssociateHotkey { hotkey, proof } => {
                     buf.put_slice(&[1, 0]);
                     hotkey.write(buf);
+                    buf.put_slice(proof);
                 }
                 StakingCall::AddStake { hotkey, amount } => {
                     buf.put_slice(&[1, 1]);
@@ -537,10 +582,12 @@ impl Write for Call {
                     version_key.write(buf);
                 }
             },
-            Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key }) => {
+            Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key, proof }) => {
                 buf.put_slice(&[5, 0]);
                 hotkey.write(buf);
+                buf.put_slice(proof);
                 key.write(buf);
+                buf.put_slice(proof);
             }
             Call::Consensus(ConsensusCall::Unjail { hotkey }) => {
                 buf.put_slice(&[5, 1]);
@@ -616,7 +663,7 @@ impl EncodeSize for Call {
         2 + match self {
             Call::Balances(BalancesCall::Transfer { .. }) => 32 + 8,
             Call::Staking(c) => match c {
-                StakingCall::AssociateHotkey { .. } => 32,
+                StakingCall::AssociateHotkey { .. } => 32 + 64,
                 StakingCall::AddStake { .. } | StakingCall::RemoveStake { .. } => 40,
                 StakingCall::IncreaseTake { .. } | StakingCall::DecreaseTake { .. } => 34,
             },
@@ -647,7 +694,7 @@ impl EncodeSize for Call {
                     ..
                 } => 2 + uids.encode_size() + weights.encode_size() + salt.encode_size() + 8,
             },
-            Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => 64,
+            Call::Consensus(ConsensusCall::RegisterConsensusKey { .. }) => 64 + 64,
             Call::Consensus(ConsensusCall::Unjail { .. }) => 32,
             Call::Consensus(ConsensusCall::ReportEquivocation { evidence }) => {
                 evidence.encode_size()
@@ -683,6 +730,7 @@ impl Read for Call {
             }),
             (1, 0) => Call::Staking(StakingCall::AssociateHotkey {
                 hotkey: AccountId::read(buf)?,
+                proof: <[u8; 64]>::read(buf)?,
             }),
             (1, 1) => Call::Staking(StakingCall::AddStake {
                 hotkey: AccountId::read(buf)?,
@@ -745,6 +793,7 @@ impl Read for Call {
             (5, 0) => Call::Consensus(ConsensusCall::RegisterConsensusKey {
                 hotkey: AccountId::read(buf)?,
                 key: <[u8; 32]>::read(buf)?,
+                proof: <[u8; 64]>::read(buf)?,
             }),
             (5, 1) => Call::Consensus(ConsensusCall::Unjail {
                 hotkey: AccountId::read(buf)?,
@@ -795,8 +844,12 @@ pub struct Transaction {
     pub signer: AccountId,
     /// The signer's next nonce.
     pub nonce: u64,
-    /// The most the signer agrees to pay in fees.
+    /// The most the signer agrees to pay in fees (the fee, tip included, must not exceed it).
     pub fee_limit: Rao,
+    /// Paid on top of the base fee to the block producer (and treasury), for priority: the
+    /// pool and the block builder order by fee per byte. Zero for free calls.
+    #[serde(default)]
+    pub tip: Rao,
     /// What to do.
     pub call: Call,
 }
@@ -806,13 +859,14 @@ impl Write for Transaction {
         self.signer.write(buf);
         self.nonce.write(buf);
         self.fee_limit.write(buf);
+        self.tip.write(buf);
         self.call.write(buf);
     }
 }
 
 impl EncodeSize for Transaction {
     fn encode_size(&self) -> usize {
-        32 + 8 + 8 + self.call.encode_size()
+        32 + 8 + 8 + 8 + self.call.encode_size()
     }
 }
 
@@ -823,6 +877,7 @@ impl Read for Transaction {
             signer: AccountId::read(buf)?,
             nonce: u64::read(buf)?,
             fee_limit: Rao::read(buf)?,
+            tip: Rao::read(buf)?,
             call: Call::read(buf)?,
         })
     }

@@ -287,3 +287,113 @@ fn the_same_blocks_give_the_same_roots_on_independent_states() {
     }
     assert_same_state(&s, &c.state);
 }
+
+#[test]
+fn tips_are_paid_on_top_of_the_base_fee() {
+    let mut c = Chain::dev();
+    let alice = cold("alice");
+    let treasury_before = c.state.globals.treasury;
+    let mut tx = c.tx(alice, call::transfer(key(1).account_id(), tao(1))).tx;
+    tx.tip = Rao(5_000_000);
+    let tipped = sign(&c.domain, alice, tx.clone());
+    let base = Rao(100_000 + 100 * tipped.encode_size() as u64);
+    let out = c.block(std::slice::from_ref(&tipped));
+    assert_eq!(out.receipts[0].fee, Rao(base.0 + 5_000_000));
+    assert_eq!(out.fees.0 + out.treasury_fees.0, base.0 + 5_000_000);
+    assert_eq!(
+        c.state.globals.treasury.0 - treasury_before.0,
+        out.treasury_fees.0
+    );
+    // The fee limit must cover base fee and tip.
+    let mut low = tx.clone();
+    low.nonce = 1;
+    low.fee_limit = Rao(base.0 + 4_999_999);
+    assert_eq!(
+        c.invalid(sign(&c.domain, alice, low.clone())),
+        TxInvalid::FeeLimit {
+            fee: Rao(base.0 + 5_000_000),
+            limit: low.fee_limit,
+        }
+    );
+    // Free calls carry no tip.
+    let m = key(1);
+    c.ok(cold("bob"), call::register(1, m.account_id(), tao(1)));
+    let mut free = c.tx(&m, call::set_weights(1, &[0], &[1], 0)).tx;
+    free.tip = Rao(1);
+    assert_eq!(
+        c.invalid(sign(&c.domain, &m, free)),
+        TxInvalid::TipOnFreeCall(Rao(1))
+    );
+}
+
+#[test]
+fn blocks_have_a_byte_budget() {
+    let mut spec = ChainSpec::dev(&[]);
+    spec.params.max_transaction_bytes = 4096;
+    spec.params.max_block_bytes = 64 * 1024;
+    let mut c = Chain::new(&spec);
+    let signers = ["alice", "bob", "charlie", "dave"];
+    let calls: Vec<_> = (0..500)
+        .map(|i| {
+            (
+                cold(signers[i % signers.len()]),
+                call::transfer(key(1).account_id(), tao(1)),
+            )
+        })
+        .collect();
+    let txs = c.txs(&calls);
+    let total: usize = txs.iter().map(|t| t.encode_size()).sum();
+    assert!(total > 64 * 1024);
+    // The builder fills the budget and leaves the rest (not rejected: they wait).
+    let built = c.build(&txs);
+    let used: usize = built
+        .block
+        .transactions
+        .iter()
+        .map(|t| t.encode_size())
+        .sum();
+    assert!(used <= 64 * 1024 && used + 200 > 64 * 1024, "{used}");
+    assert!(built.rejected.is_empty());
+    assert!(built.block.transactions.len() < txs.len());
+    // A block over the budget is invalid on every node.
+    let mut over = built.block.clone();
+    over.transactions = txs.clone();
+    assert_eq!(
+        c.apply(&over).map(|_| ()),
+        Err(BlockError::TooManyBytes {
+            got: total,
+            max: 64 * 1024,
+        })
+    );
+    c.apply(&built.block).expect("the built block applies");
+}
+
+#[test]
+fn free_calls_take_at_most_their_share_of_the_block() {
+    let mut spec = ChainSpec::dev(&[]);
+    spec.params.free_block_bytes_ppb = 0;
+    let mut c = Chain::new(&spec);
+    let m = key(1);
+    c.ok(cold("bob"), call::register(1, m.account_id(), tao(1)));
+    let axon = taonet_types::tx::AxonInfo {
+        version: 1,
+        ip: 0x0808_0808,
+        port: 8091,
+        ip_type: 4,
+        protocol: 4,
+    };
+    let free = c.tx(&m, call::serve_axon(1, axon));
+    let paid = c.tx(cold("alice"), call::transfer(key(2).account_id(), tao(1)));
+    let built = c.build(&[free.clone(), paid.clone()]);
+    assert_eq!(built.block.transactions, vec![paid.clone()]);
+    assert!(built.rejected.is_empty(), "held back, not rejected");
+    let mut over = built.block.clone();
+    over.transactions = vec![free.clone(), paid];
+    assert_eq!(
+        c.apply(&over).map(|_| ()),
+        Err(BlockError::TooManyFreeBytes {
+            got: free.encode_size(),
+            max: 0,
+        })
+    );
+}

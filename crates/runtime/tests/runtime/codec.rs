@@ -25,6 +25,7 @@ fn transaction() -> SignedTransaction {
             signer: AccountId([1; 32]),
             nonce: 7,
             fee_limit: Rao(1_000_000),
+            tip: Rao::ZERO,
             call: Call::Weights(WeightsCall::SetWeights {
                 netuid: 3,
                 uids: vec![0, 5],
@@ -42,6 +43,7 @@ fn block() -> Block {
             signer: AccountId([8; 32]),
             nonce: 0,
             fee_limit: Rao(5),
+            tip: Rao::ZERO,
             call: Call::Balances(BalancesCall::Transfer {
                 dest: AccountId([9; 32]),
                 amount: Rao(1_000_000_000),
@@ -142,6 +144,7 @@ fn voucher_and_claim_encodings_are_pinned() {
             signer: AccountId([0x44; 32]),
             nonce: 3,
             fee_limit: Rao(9),
+            tip: Rao::ZERO,
             call: Call::Channels(ChannelCall::Claim {
                 channel: Hash([0x11; 32]),
                 voucher,
@@ -266,8 +269,8 @@ fn decoding_bounds_vectors() {
     ));
     // A vector length far beyond the input is refused before allocating.
     let mut huge = transaction().encode().to_vec();
-    // signer 32 + nonce 8 + fee 8 + tags 2 + netuid 2, then the uids length varint.
-    let at = 32 + 8 + 8 + 2 + 2;
+    // signer 32 + nonce 8 + fee limit 8 + tip 8 + tags 2 + netuid 2, then the uids length.
+    let at = 32 + 8 + 8 + 8 + 2 + 2;
     assert_eq!(huge[at], 2);
     huge.splice(at..=at, [0xff, 0xff, 0xff, 0xff, 0x0f]);
     assert!(decode_tx(&huge[..]).is_err());
@@ -276,7 +279,7 @@ fn decoding_bounds_vectors() {
 #[test]
 fn decoding_rejects_unknown_tags() {
     let tx = transaction().encode().to_vec();
-    let tag = 32 + 8 + 8;
+    let tag = 32 + 8 + 8 + 8;
     assert_eq!(&tx[tag..tag + 2], &[4, 0]);
     let mut bad = tx.clone();
     // Module 7 is payment channels; 8 is the first unknown module.
@@ -301,7 +304,7 @@ fn decoding_rejects_unknown_tags() {
     let mut t = transaction();
     t.tx.call = crate::support::call::set_hyperparameter(1, HyperparamUpdate::Yuma3(true));
     let mut bytes = t.encode().to_vec();
-    let at = 32 + 8 + 8 + 2 + 2 + 1;
+    let at = 32 + 8 + 8 + 8 + 2 + 2 + 1;
     assert_eq!(bytes[at], 1);
     bytes[at] = 2;
     assert!(decode_tx(&bytes[..]).is_err());

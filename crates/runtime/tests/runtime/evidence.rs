@@ -300,19 +300,193 @@ fn the_offence_block_is_clamped_to_the_window_and_old_epochs_are_stale() {
 
 #[test]
 fn an_epoch_whose_seats_were_pruned_is_unknown() {
-    // Short epochs and a long unbonding window: the seat set is pruned before the offence
-    // is stale.
-    let mut c = chain_with(|s| {
-        s.params.consensus_epoch_length = 5;
-        s.params.unbonding_period = 1_000;
-    });
-    c.advance_to(60);
-    assert!(c.state.seats(0).is_none());
+    // Seat sets are kept for the whole unbonding window, so an unknown epoch is one whose set
+    // was pruned before governance lengthened the window: simulated by dropping the record.
+    let mut c = chain();
+    c.advance(5);
+    c.state.seat_sets.remove(&0);
     let ev = double_vote(&c, &seat_key(0), EquivocationKind::Notarize, 0, 2, (1, 2));
     assert_eq!(
         c.fail(cold("bob"), report(ev)),
         refused(EvidenceError::UnknownEpoch(0))
     );
+}
+
+/// Attack: one double-voting view reported as a notarize conflict, then as a finalize
+/// conflict, then as a nullify/finalize conflict: three offence ids, but one offence. Before
+/// the fix each report slashed again (3 × 5%).
+#[test]
+fn one_view_is_slashed_once_whatever_the_evidence_kind() {
+    let mut c = chain();
+    c.advance(5);
+    let alice = hot("alice").account_id();
+    let before = stake(&c, "alice");
+    let key = seat_key(0);
+    let notarize = double_vote(&c, &key, EquivocationKind::Notarize, 0, 3, (1, 2));
+    c.ok(cold("bob"), report(notarize));
+    let slashed_at = c.height();
+    let once = stake(&c, "alice");
+    let fraction = c.state.params().slash_fraction_ppb;
+    assert_eq!(
+        once,
+        before
+            .checked_sub(taonet_runtime::slashing::slash_amount(before, fraction))
+            .unwrap()
+    );
+
+    let finalize = double_vote(&c, &key, EquivocationKind::Finalize, 0, 3, (3, 4));
+    assert_ne!(finalize.offence_id(), notarize.offence_id());
+    let duplicate = EvidenceError::SeatAlreadySlashedInView {
+        epoch: 0,
+        view: 3,
+        key: key_bytes(&key),
+        reported: "notarize",
+        slashed_at,
+    };
+    assert_eq!(
+        c.fail(cold("bob"), report(finalize)),
+        refused(duplicate.clone())
+    );
+    assert_eq!(
+        c.fail(cold("charlie"), report(nullify_finalize(&c, &key, 0, 3))),
+        refused(duplicate.clone())
+    );
+    assert!(duplicate.to_string().contains("at most once per view"));
+    assert_eq!(stake(&c, "alice"), once, "slashed exactly once");
+    assert_eq!(c.state.slashes_of(&alice).len(), 1);
+
+    // Another view of the same seat is another offence.
+    let next_view = double_vote(&c, &key, EquivocationKind::Finalize, 0, 4, (1, 2));
+    c.ok(cold("bob"), report(next_view));
+    assert_eq!(c.state.slashes_of(&alice).len(), 2);
+}
+
+/// Attack: evidence of an epoch ten epochs back, still inside the unbonding window (the stake
+/// it reaches is still bonded or unbonding), used to be refused as `UnknownEpoch` because
+/// only 8 seat sets were kept. It is now accepted and slashes, including the stake that
+/// started unbonding after the offence.
+#[test]
+fn evidence_is_accepted_for_the_whole_unbonding_window() {
+    let mut c = chain_with(|s| {
+        s.params.consensus_epoch_length = 5;
+        s.params.unbonding_period = 1_000;
+    });
+    // Ten epochs of L = 5, a window of 1,000 blocks = 200 epochs (+ 1 + margin) kept.
+    assert_eq!(c.state.seat_sets_kept(), 203);
+    c.advance_to(12);
+    // alice's owner unstakes some of her stake in epoch 2 (after the offence block 10).
+    let (ha, ca) = (hot("alice"), cold("alice"));
+    let staked = c.stake(ha, ca);
+    c.ok(
+        ca,
+        crate::support::call::remove_stake(ha.account_id(), crate::support::tao(100)),
+    );
+    assert_eq!(
+        c.stake(ha, ca),
+        staked.checked_sub(crate::support::tao(100)).unwrap()
+    );
+    c.advance_to(60);
+    assert_eq!(c.state.consensus_epoch(c.height()), 12);
+    assert!(c.state.seats(2).is_some(), "epoch 2's seats are still kept");
+    let before = stake(&c, "alice");
+    let unbonding = c.state.globals.total_unbonding;
+    let ev = double_vote(&c, &seat_key(0), EquivocationKind::Notarize, 2, 7, (1, 2));
+    c.ok(cold("bob"), report(ev));
+    let fraction = c.state.params().slash_fraction_ppb;
+    let slash = |a| taonet_runtime::slashing::slash_amount(a, fraction);
+    assert_eq!(
+        stake(&c, "alice"),
+        before.checked_sub(slash(before)).unwrap()
+    );
+    let history = c.state.slashes_of(&hot("alice").account_id());
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].1.offence_block, 10, "the first block of epoch 2");
+    assert_eq!(
+        history[0].1.unbonding_burned,
+        slash(crate::support::tao(100))
+    );
+    assert_eq!(
+        c.state.globals.total_unbonding,
+        unbonding
+            .checked_sub(slash(crate::support::tao(100)))
+            .unwrap()
+    );
+}
+
+/// Evidence is refused as stale exactly when its epoch's last block leaves the unbonding
+/// window, and the seat sets of older epochs are pruned from then on (never before).
+#[test]
+fn seat_sets_are_pruned_only_once_evidence_is_stale() {
+    let mut c = chain_with(|s| {
+        s.params.consensus_epoch_length = 5;
+        s.params.unbonding_period = 60;
+    });
+    // ⌈60 / 5⌉ + 1 + 2 = 15 sets.
+    assert_eq!(c.state.seat_sets_kept(), 15);
+    for h in 1..=100 {
+        c.advance_to(h);
+        let oldest = c.height().saturating_sub(60);
+        for epoch in 0..c.state.consensus_epoch(c.height()) {
+            let last = epoch * 5 + 4;
+            if last >= oldest {
+                assert!(
+                    c.state.seats(epoch).is_some(),
+                    "epoch {epoch} is reportable at height {h} but its seats are gone"
+                );
+            }
+        }
+    }
+    // Epoch 7 (blocks 35..=39), reported in block 101: 39 < 41 = the oldest block of the
+    // window, stale with its own error.
+    let ev = double_vote(&c, &seat_key(1), EquivocationKind::Notarize, 7, 2, (1, 2));
+    assert_eq!(
+        c.fail(cold("alice"), report(ev)),
+        refused(EvidenceError::Slashing(SlashingError::StaleOffence {
+            offence_block: 39,
+            oldest: 41,
+        }))
+    );
+    // Epoch 8 (40..=44) is still in the window (block 102: oldest 42).
+    let ev = double_vote(&c, &seat_key(1), EquivocationKind::Notarize, 8, 2, (1, 2));
+    c.ok(cold("alice"), report(ev));
+    // The oldest kept set: epoch 21 stored at the end of 19 (height 99), minus 15.
+    assert!(c.state.seats(5).is_none());
+    assert!(c.state.seats(6).is_some());
+}
+
+/// Attack: a slash record used to be pruned (at the next slash) once its offence block left
+/// the window, while its epoch was still reportable: the same evidence then slashed again.
+#[test]
+fn a_pruned_record_cannot_be_reported_again() {
+    // dev: epochs of 50 blocks, a window of 20.
+    let mut c = chain();
+    c.advance_to(60);
+    let key = seat_key(0);
+    let first = double_vote(&c, &key, EquivocationKind::Notarize, 1, 3, (1, 2));
+    c.ok(cold("bob"), report(first));
+    // Offence block 50 (first block of epoch 1). Another seat is slashed at 75: the record
+    // of the first offence is older than the window but epoch 1 (up to 99) is reportable.
+    c.advance_to(75);
+    c.ok(
+        cold("bob"),
+        report(double_vote(
+            &c,
+            &seat_key(1),
+            EquivocationKind::Notarize,
+            1,
+            9,
+            (1, 2),
+        )),
+    );
+    let before = stake(&c, "alice");
+    assert!(matches!(
+        c.fail(cold("charlie"), report(first)),
+        DispatchError::Evidence(EvidenceError::Slashing(
+            SlashingError::AlreadyProcessed { .. }
+        ))
+    ));
+    assert_eq!(stake(&c, "alice"), before);
+    assert_eq!(c.state.slashes_of(&hot("alice").account_id()).len(), 1);
 }
 
 #[test]

@@ -8,9 +8,10 @@ use taonet_runtime::error::LivenessError;
 use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
 use taonet_runtime::liveness::quorum;
 use taonet_runtime::slashing::JailReason;
-use taonet_runtime::{BlockError, BlockOutcome, apply_block, build_block_with_votes};
+use taonet_runtime::{BlockError, BlockOutcome, ChainSpec, apply_block, build_block_with_votes};
 use taonet_types::evidence::VoteProposal;
-use taonet_types::{AccountId, Block, ParentVote, ParentVoteKind, ParentVotes};
+use taonet_types::gov::{PPB, ParamUpdate, apply_all};
+use taonet_types::{AccountId, Block, ChainParams, ParentVote, ParentVoteKind, ParentVotes};
 
 use crate::support::{Chain, chain_with_seats as chain_with, cold, hot, key_bytes};
 
@@ -246,18 +247,18 @@ fn a_seat_that_misses_the_epoch_is_jailed_without_a_slash() {
 
 #[test]
 fn the_threshold_is_strict_and_exact() {
-    // 25%: with 48 counted blocks, 12 misses is exactly the threshold (kept), 13 is over it.
-    let mut c = chain_with(|s| s.params.missed_votes_jail_ppb = 250_000_000);
+    // 37.5%: with 48 counted blocks, 18 misses is exactly the threshold (kept), 19 is over it.
+    let mut c = chain_with(|s| s.params.missed_votes_jail_ppb = 375_000_000);
     let length = c.state.params().consensus_epoch_length;
     assert_eq!(length, 50);
     voted_block(&mut c, &[]);
     let mut n = 0;
     let mut last = BlockOutcome::default();
     while c.height() < length - 1 {
-        let voters: &[usize] = if n < 13 {
-            &[0, 1, 3] // charlie misses 13
-        } else if n < 25 {
-            &[0, 1, 2] // dave misses 12
+        let voters: &[usize] = if n < 19 {
+            &[0, 1, 3] // charlie misses 19
+        } else if n < 37 {
+            &[0, 1, 2] // dave misses 18
         } else {
             &[0, 1, 2, 3]
         };
@@ -269,6 +270,30 @@ fn the_threshold_is_strict_and_exact() {
     assert_eq!(last.liveness_jailed, vec![hotkey(2)]);
     assert!(c.state.is_jailed(&hotkey(2)));
     assert!(!c.state.is_jailed(&hotkey(3)));
+}
+
+#[test]
+fn a_threshold_a_byzantine_third_could_abuse_is_refused() {
+    // Jailing for missing a third or less would let a Byzantine third of the seats jail
+    // honest ones by leaving their votes out: neither genesis nor governance may set it.
+    for bad in [1, 250_000_000, PPB / 3] {
+        let mut spec = ChainSpec::dev(&[]);
+        spec.params.missed_votes_jail_ppb = bad;
+        let e = spec.build().unwrap_err().to_string();
+        assert!(e.contains("missed_votes_jail_ppb"), "{e}");
+        let refused = apply_all(
+            &ChainParams::default(),
+            &[ParamUpdate::MissedVotesJailPpb(bad)],
+        )
+        .unwrap_err();
+        assert_eq!(refused.name, "missed_votes_jail_ppb");
+    }
+    let ok = apply_all(
+        &ChainParams::default(),
+        &[ParamUpdate::MissedVotesJailPpb(PPB / 3 + 1)],
+    )
+    .unwrap();
+    assert_eq!(ok.missed_votes_jail_ppb, PPB / 3 + 1);
 }
 
 #[test]

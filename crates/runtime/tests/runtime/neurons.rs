@@ -257,7 +257,7 @@ fn serve_axon_checks_the_address_and_rate() {
         ),
     ] {
         assert_eq!(
-            c.submit(&m, call::serve_axon(1, axon)).result,
+            c.submit_free(&m, call::serve_axon(1, axon)).result,
             err(NeuronError::InvalidAxon(why))
         );
     }

@@ -3,7 +3,10 @@
 use taonet_runtime::error::{ConsensusError, DispatchError};
 use taonet_runtime::{BlockError, ChainSpec, build_block};
 
-use crate::support::{Chain, call, cold, hot, key, tao};
+use taonet_types::Call;
+use taonet_types::tx::ConsensusCall;
+
+use crate::support::{Chain, call, ck, cold, hot, key, tao, with_proofs};
 
 fn err(e: ConsensusError) -> Result<(), DispatchError> {
     Err(DispatchError::Consensus(e))
@@ -63,19 +66,81 @@ fn register_consensus_key_errors() {
         err(ConsensusError::InvalidKey)
     );
     assert_eq!(
-        c.submit(charlie, call::consensus_key(h, [9; 32])).result,
+        c.submit(charlie, call::consensus_key(h, ck(9))).result,
         err(ConsensusError::NotHotkeyOwner(h))
     );
+    // Re-registering one's own key, or replacing it, is fine.
+    c.ok(alice, call::consensus_key(h, ck(9)));
+    c.ok(alice, call::consensus_key(h, ck(9)));
+    c.ok(alice, call::consensus_key(h, ck(8)));
+    assert_eq!(c.state.hotkeys.get(&h).unwrap().consensus_key, Some(ck(8)));
+    // A key held by the operator of two hotkeys is registered under one of them only.
+    let hc = hot("charlie").account_id();
+    c.ok(charlie, call::associate(hc));
+    c.ok(charlie, call::consensus_key(hc, ck(5)));
+    assert_eq!(
+        c.submit(alice, call::consensus_key(h, ck(5))).result,
+        err(ConsensusError::KeyInUse(hc))
+    );
+}
+
+/// The squatting attack: registering a key one does not hold (here bob's genesis key, and a
+/// fresh node's key before its operator registers it) is refused, whatever proof is offered.
+#[test]
+fn consensus_keys_need_a_proof_of_possession() {
+    let mut c = validators();
+    let alice = cold("alice");
+    let h = hot("alice").account_id();
+    // No proof (the harness cannot sign for bob's genesis key [2; 32]).
     assert_eq!(
         c.submit(alice, call::consensus_key(h, [2; 32])).result,
-        err(ConsensusError::KeyInUse(hot("bob").account_id()))
+        err(ConsensusError::InvalidKeyProof)
     );
-    // Re-registering one's own key, or replacing it, is fine.
-    c.ok(alice, call::consensus_key(h, [1; 32]));
-    c.ok(alice, call::consensus_key(h, [9; 32]));
+    // A real signature by the key, but over another hotkey (a proof seen on chain, replayed).
+    let victim_node = ck(30);
+    let hb = hot("bob").account_id();
+    let proof_for_bob = match with_proofs(
+        &c.domain,
+        &cold("bob").account_id(),
+        call::consensus_key(hb, victim_node),
+    ) {
+        Call::Consensus(ConsensusCall::RegisterConsensusKey { proof, .. }) => proof,
+        other => panic!("{other:?}"),
+    };
+    let replay = Call::Consensus(ConsensusCall::RegisterConsensusKey {
+        hotkey: h,
+        key: victim_node,
+        proof: proof_for_bob,
+    });
     assert_eq!(
-        c.state.hotkeys.get(&h).unwrap().consensus_key,
-        Some([9; 32])
+        c.submit(alice, replay).result,
+        err(ConsensusError::InvalidKeyProof)
+    );
+    // A proof made for another chain.
+    let mut other_chain = c.domain.clone();
+    other_chain.chain_id = "another-chain".into();
+    let foreign = match with_proofs(
+        &other_chain,
+        &alice.account_id(),
+        call::consensus_key(h, ck(31)),
+    ) {
+        Call::Consensus(ConsensusCall::RegisterConsensusKey { proof, .. }) => proof,
+        other => panic!("{other:?}"),
+    };
+    let foreign = Call::Consensus(ConsensusCall::RegisterConsensusKey {
+        hotkey: h,
+        key: ck(31),
+        proof: foreign,
+    });
+    assert_eq!(
+        c.submit(alice, foreign).result,
+        err(ConsensusError::InvalidKeyProof)
+    );
+    // The key's holder registers it with a valid proof.
+    c.ok(cold("bob"), call::consensus_key(hb, victim_node));
+    assert_eq!(
+        c.state.hotkeys.get(&hb).unwrap().consensus_key,
+        Some(victim_node)
     );
 }
 
@@ -86,7 +151,7 @@ fn seats_two_epochs_ahead_follow_stake() {
     let hc = hot("charlie").account_id();
     c.ok(charlie, call::associate(hc));
     c.ok(charlie, call::add_stake(hc, tao(20_000)));
-    c.ok(charlie, call::consensus_key(hc, [3; 32]));
+    c.ok(charlie, call::consensus_key(hc, ck(3)));
     // Last block of consensus epoch 0 (length 50) elects epoch 2.
     c.advance_to(48);
     let out = c.block(&[]);
@@ -156,14 +221,14 @@ fn registered_node_keys_are_every_consensus_key_by_stake() {
     let hc = hot("charlie").account_id();
     c.ok(charlie, call::associate(hc));
     c.ok(charlie, call::add_stake(hc, tao(1)));
-    c.ok(charlie, call::consensus_key(hc, [3; 32]));
+    c.ok(charlie, call::consensus_key(hc, ck(3)));
     // Dave's hotkey has more stake but no key: not a node.
     let dave = cold("dave");
     let hd = hot("dave").account_id();
     c.ok(dave, call::associate(hd));
     c.ok(dave, call::add_stake(hd, tao(50)));
     let mut expected = genesis_keys.clone();
-    expected.push([3; 32]);
+    expected.push(ck(3));
     assert_eq!(c.state.registered_node_keys(10), expected);
     // Seats need min_seat_stake; the node list is everyone with a key.
     assert!(c.state.elect_seats(5).seats.iter().all(|s| s.hotkey != hc));
@@ -172,7 +237,7 @@ fn registered_node_keys_are_every_consensus_key_by_stake() {
     assert_eq!(c.state.registered_node_keys(0), Vec::<[u8; 32]>::new());
     // More stake moves the follower up; a replaced key replaces it in the list.
     c.ok(charlie, call::add_stake(hc, tao(20_000)));
-    c.ok(charlie, call::consensus_key(hc, [4; 32]));
-    assert_eq!(c.state.registered_node_keys(1), vec![[4; 32]]);
+    c.ok(charlie, call::consensus_key(hc, ck(4)));
+    assert_eq!(c.state.registered_node_keys(1), vec![ck(4)]);
     assert_eq!(c.state.registered_node_keys(10).len(), 3);
 }

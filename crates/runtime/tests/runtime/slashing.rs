@@ -250,16 +250,27 @@ fn bad_duplicate_stale_and_future_offences_are_refused() {
     assert_eq!(c.state.slashes_of(&ha).len(), 2);
     check(&c.state);
 
-    // Once out of the window the record is pruned (at the next slash) and the offence is
-    // refused as stale rather than as a duplicate.
+    // Once out of the window the offence is refused as stale rather than as a duplicate;
+    // its record is kept while the seat set of its consensus epoch is (evidence of that
+    // epoch could still be reported: the record is what refuses it again).
     c.advance(1);
     c.state.slash_offence(&hb, offence(3), c.height()).unwrap();
-    assert!(c.state.offences.get(&offence(1)).is_none());
+    assert!(c.state.offences.get(&offence(1)).is_some());
     assert!(c.state.offences.get(&offence(2)).is_some());
     assert!(matches!(
         c.state.slash_offence(&ha, offence(1), h - window),
         Err(SlashingError::StaleOffence { .. })
     ));
+    check(&c.state);
+    // Epoch 0's seats are pruned at the end of epoch 7 (dev: 8 sets kept, epochs of 50);
+    // the next slash then forgets the epoch-0 offences that are out of the window.
+    c.advance_to(400);
+    assert!(c.state.seats(0).is_none());
+    c.state.slash_offence(&hb, offence(4), c.height()).unwrap();
+    for id in [1, 2, 3] {
+        assert!(c.state.offences.get(&offence(id)).is_none());
+    }
+    assert!(c.state.offences.get(&offence(4)).is_some());
     check(&c.state);
     c.advance(2);
 }
@@ -387,6 +398,7 @@ fn slashing_parameters_have_bounds_and_governance_changes_them() {
         ParamUpdate::JailEpochs(0),
         ParamUpdate::JailEpochs(MAX_JAIL_EPOCHS + 1),
         ParamUpdate::MissedVotesJailPpb(0),
+        ParamUpdate::MissedVotesJailPpb(PPB / 3),
         ParamUpdate::MissedVotesJailPpb(PPB + 1),
     ] {
         let e = apply_all(&p, std::slice::from_ref(&bad)).unwrap_err();
@@ -397,13 +409,13 @@ fn slashing_parameters_have_bounds_and_governance_changes_them() {
         &[
             ParamUpdate::SlashFractionPpb(PPB),
             ParamUpdate::JailEpochs(MAX_JAIL_EPOCHS),
-            ParamUpdate::MissedVotesJailPpb(1),
+            ParamUpdate::MissedVotesJailPpb(PPB / 3 + 1),
         ],
     )
     .unwrap();
     assert_eq!(
         (q.slash_fraction_ppb, q.jail_epochs, q.missed_votes_jail_ppb),
-        (PPB, MAX_JAIL_EPOCHS, 1)
+        (PPB, MAX_JAIL_EPOCHS, PPB / 3 + 1)
     );
 
     // Through a proposal: 10% slashes from its execution on.

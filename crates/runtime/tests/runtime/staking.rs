@@ -1,9 +1,10 @@
 //! Staking: hotkey association, stake, unstake with the unbonding cooldown, take changes.
 
 use taonet_runtime::error::{DispatchError, StakingError};
-use taonet_types::Rao;
+use taonet_types::tx::StakingCall;
+use taonet_types::{AccountId, Call, ChainDomain, Rao};
 
-use crate::support::{Chain, add, call, cold, hot, key, minted, sub, tao};
+use crate::support::{Chain, add, call, cold, hot, key, minted, sub, tao, with_proofs};
 
 fn err(e: StakingError) -> Result<(), DispatchError> {
     Err(DispatchError::Staking(e))
@@ -27,6 +28,46 @@ fn associate_hotkey_claims_once() {
         err(StakingError::NotHotkeyOwner(h))
     );
     assert_eq!(c.state.hotkey_owner(&h), Some(bob.account_id()));
+}
+
+/// The squatting attack: claiming a hotkey one does not hold, with a forged proof or with a
+/// proof its holder made for another coldkey (or another chain), is refused; its holder can
+/// still claim it afterwards.
+#[test]
+fn associating_a_hotkey_needs_its_signature() {
+    let mut c = Chain::dev();
+    let (charlie, dave) = (cold("charlie"), cold("dave"));
+    let h = hot("dave").account_id();
+    let claim = |proof: [u8; 64]| Call::Staking(StakingCall::AssociateHotkey { hotkey: h, proof });
+    assert_eq!(
+        c.submit(charlie, claim([7; 64])).result,
+        err(StakingError::InvalidOwnershipProof(h))
+    );
+    let proof_of = |domain: &ChainDomain, coldkey: &AccountId| match with_proofs(
+        domain,
+        coldkey,
+        call::associate(h),
+    ) {
+        Call::Staking(StakingCall::AssociateHotkey { proof, .. }) => proof,
+        other => panic!("{other:?}"),
+    };
+    // Dave's hotkey signed for dave's coldkey: worthless to charlie.
+    let for_dave = proof_of(&c.domain, &dave.account_id());
+    assert_eq!(
+        c.submit(charlie, claim(for_dave)).result,
+        err(StakingError::InvalidOwnershipProof(h))
+    );
+    // Signed for charlie, but on another chain.
+    let mut other = c.domain.clone();
+    other.genesis_hash = taonet_types::Hash([9; 32]);
+    let foreign = proof_of(&other, &charlie.account_id());
+    assert_eq!(
+        c.submit(charlie, claim(foreign)).result,
+        err(StakingError::InvalidOwnershipProof(h))
+    );
+    assert_eq!(c.state.hotkey_owner(&h), None);
+    c.ok(dave, claim(for_dave));
+    assert_eq!(c.state.hotkey_owner(&h), Some(dave.account_id()));
 }
 
 #[test]

@@ -50,6 +50,78 @@ pub fn seat_key(i: u64) -> commonware_cryptography::ed25519::PrivateKey {
     commonware_cryptography::ed25519::PrivateKey::from_seed(7_000 + i)
 }
 
+/// An ed25519 consensus key from a seed (the harness knows the private key of seeds 0–255
+/// and of [`seat_key`]s, so it can sign their proofs of possession).
+pub fn ck(seed: u64) -> [u8; 32] {
+    use commonware_cryptography::Signer;
+    key_bytes(&commonware_cryptography::ed25519::PrivateKey::from_seed(
+        seed,
+    ))
+}
+
+/// The private keys the harness signs proofs with: sr25519 hotkeys (dev accounts' coldkeys and
+/// hotkeys, [`key`] seeds 0–255) and ed25519 consensus keys ([`ck`] seeds 0–255, seat keys).
+struct KnownKeys {
+    sr25519: std::collections::BTreeMap<AccountId, Keypair>,
+    ed25519: std::collections::BTreeMap<[u8; 32], commonware_cryptography::ed25519::PrivateKey>,
+}
+
+fn known_keys() -> &'static KnownKeys {
+    static KEYS: OnceLock<KnownKeys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        use commonware_cryptography::Signer;
+        let mut sr25519 = std::collections::BTreeMap::new();
+        for name in DEV_NAMES {
+            let (c, h) = dev(name);
+            sr25519.insert(c.account_id(), c.clone());
+            sr25519.insert(h.account_id(), h.clone());
+        }
+        for seed in 0..=255u8 {
+            let k = key(seed);
+            sr25519.insert(k.account_id(), k);
+        }
+        let mut ed25519 = std::collections::BTreeMap::new();
+        for seed in (0..=255u64).chain(7_000..7_064) {
+            let k = commonware_cryptography::ed25519::PrivateKey::from_seed(seed);
+            ed25519.insert(key_bytes(&k), k);
+        }
+        KnownKeys { sr25519, ed25519 }
+    })
+}
+
+/// `call` with its proofs of possession filled in when they are left zero and the harness
+/// knows the key (see [`known_keys`]): the hotkey's ownership proof for `signer`, a consensus
+/// key's signature over the hotkey. Tests of the proofs themselves pass non-zero proofs.
+pub fn with_proofs(domain: &ChainDomain, signer: &AccountId, call: Call) -> Call {
+    use commonware_codec::Encode;
+    use commonware_cryptography::Signer;
+    use taonet_types::tx::{ConsensusCall, StakingCall};
+    match call {
+        Call::Staking(StakingCall::AssociateHotkey { hotkey, proof }) if proof == [0; 64] => {
+            let proof = known_keys().sr25519.get(&hotkey).map_or(proof, |k| {
+                k.sign(&taonet_types::tx::hotkey_ownership_payload(domain, signer))
+                    .0
+            });
+            Call::Staking(StakingCall::AssociateHotkey { hotkey, proof })
+        }
+        Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key, proof })
+            if proof == [0; 64] =>
+        {
+            let proof = known_keys().ed25519.get(&key).map_or(proof, |k| {
+                let sig = k.sign(
+                    &taonet_types::tx::consensus_key_namespace(domain),
+                    &taonet_types::tx::consensus_key_payload(&hotkey),
+                );
+                let mut out = [0u8; 64];
+                out.copy_from_slice(&sig.encode());
+                out
+            });
+            Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key, proof })
+        }
+        other => other,
+    }
+}
+
 /// The 32 bytes of an ed25519 key's public key.
 pub fn key_bytes(k: &commonware_cryptography::ed25519::PrivateKey) -> [u8; 32] {
     use commonware_codec::Encode;
@@ -142,7 +214,8 @@ impl Chain {
             signer: signer.account_id(),
             nonce,
             fee_limit,
-            call,
+            tip: Rao::ZERO,
+            call: with_proofs(&self.domain, &signer.account_id(), call),
         };
         sign(&self.domain, signer, tx)
     }
@@ -203,6 +276,29 @@ impl Chain {
         outcome.receipts.remove(0)
     }
 
+    /// One free call (weights, serving) in its own block: `Ok` if it was included (an included
+    /// free call always succeeded), or the error that kept it out — a failing free call is
+    /// invalid, never included, and leaves the signer's nonce as it was (checked here).
+    pub fn submit_free(&mut self, signer: &Keypair, call: Call) -> FreeOutcome {
+        assert!(call.is_free(), "{} is not a free call", call.name());
+        let nonce = self.state.nonce(&signer.account_id());
+        let tx = self.tx(signer, call);
+        let (outcome, rejected) = self.try_block(&[tx]);
+        match (outcome.receipts.as_slice(), rejected.as_slice()) {
+            ([r], []) => {
+                assert!(r.success(), "an included free call succeeded: {r:?}");
+                FreeOutcome { result: Ok(()) }
+            }
+            ([], [(_, TxInvalid::FreeCallFailed(e))]) => {
+                assert_eq!(self.state.nonce(&signer.account_id()), nonce);
+                FreeOutcome {
+                    result: Err(e.clone()),
+                }
+            }
+            other => panic!("unexpected outcome of a free call: {other:?}"),
+        }
+    }
+
     /// One call that must succeed.
     pub fn ok(&mut self, signer: &Keypair, call: Call) -> Receipt {
         let r = self.submit(signer, call);
@@ -210,8 +306,16 @@ impl Chain {
         r
     }
 
-    /// One call that must fail; returns its error (the fee is still paid).
+    /// One call that must fail; returns its error. A paying call is included and still pays
+    /// its fee; a free call that fails is not included at all (`TxInvalid::FreeCallFailed`),
+    /// which this checks: no block space, no nonce, no state change.
     pub fn fail(&mut self, signer: &Keypair, call: Call) -> DispatchError {
+        if call.is_free() {
+            return match self.submit_free(signer, call).result {
+                Ok(()) => panic!("the free call unexpectedly succeeded"),
+                Err(e) => e,
+            };
+        }
         let r = self.submit(signer, call);
         match r.result {
             Ok(()) => panic!("{} unexpectedly succeeded", r.call),
@@ -250,6 +354,13 @@ impl Chain {
     }
 }
 
+/// What happened to a free call ([`Chain::submit_free`]).
+#[derive(Debug)]
+pub struct FreeOutcome {
+    /// `Ok` when included, else why it was refused.
+    pub result: Result<(), DispatchError>,
+}
+
 /// Shorthand for `Rao` arithmetic in expectations.
 pub fn sub(a: Rao, b: Rao) -> Rao {
     a.checked_sub(b).expect("no underflow")
@@ -271,7 +382,11 @@ pub mod call {
         Call::Balances(BalancesCall::Transfer { dest, amount })
     }
     pub fn associate(hotkey: AccountId) -> Call {
-        Call::Staking(StakingCall::AssociateHotkey { hotkey })
+        // The harness fills in the hotkey's proof ([`super::with_proofs`]).
+        Call::Staking(StakingCall::AssociateHotkey {
+            hotkey,
+            proof: [0; 64],
+        })
     }
     pub fn add_stake(hotkey: AccountId, amount: Rao) -> Call {
         Call::Staking(StakingCall::AddStake { hotkey, amount })
@@ -342,7 +457,12 @@ pub mod call {
         })
     }
     pub fn consensus_key(hotkey: AccountId, key: [u8; 32]) -> Call {
-        Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key })
+        // The harness fills in the key's proof ([`super::with_proofs`]).
+        Call::Consensus(ConsensusCall::RegisterConsensusKey {
+            hotkey,
+            key,
+            proof: [0; 64],
+        })
     }
     pub fn unjail(hotkey: AccountId) -> Call {
         Call::Consensus(ConsensusCall::Unjail { hotkey })

@@ -45,19 +45,20 @@ fn set_weights_checks_in_order() {
     let mut c = subnet();
     let v = hot("bob");
     assert_eq!(
-        c.submit(v, call::set_weights(1, &[2, 3], &[1], 3)).result,
+        c.submit_free(v, call::set_weights(1, &[2, 3], &[1], 3))
+            .result,
         err(WeightsError::LengthMismatch {
             uids: 2,
             weights: 1,
         })
     );
     assert_eq!(
-        c.submit(v, call::set_weights(1, &[0, 1, 2, 3, 4], &[1; 5], 3))
+        c.submit_free(v, call::set_weights(1, &[0, 1, 2, 3, 4], &[1; 5], 3))
             .result,
         err(WeightsError::TooManyWeights { given: 5, n: 4 })
     );
     assert_eq!(
-        c.submit(v, call::set_weights(1, &[2, 3], &[1, 1], 3))
+        c.submit_free(v, call::set_weights(1, &[2, 3], &[1, 1], 3))
             .result,
         err(WeightsError::NotEnoughStake {
             stake: Rao::ZERO,
@@ -66,7 +67,7 @@ fn set_weights_checks_in_order() {
     );
     c.ok(cold("bob"), call::add_stake(v.account_id(), tao(10)));
     assert_eq!(
-        c.submit(v, call::set_weights(1, &[2, 3], &[1, 1], 2))
+        c.submit_free(v, call::set_weights(1, &[2, 3], &[1, 1], 2))
             .result,
         err(WeightsError::IncorrectVersionKey {
             given: 2,
@@ -74,7 +75,7 @@ fn set_weights_checks_in_order() {
         })
     );
     assert_eq!(
-        c.submit(v, call::set_weights(1, &[2, 3], &[1, 1], 3))
+        c.submit_free(v, call::set_weights(1, &[2, 3], &[1, 1], 3))
             .result,
         err(WeightsError::NoValidatorPermit)
     );
@@ -92,17 +93,17 @@ fn set_weights_checks_in_order() {
     // The owner's hotkey needs neither stake nor a permit; the remaining checks apply.
     let o = hot("alice");
     assert_eq!(
-        c.submit(o, call::set_weights(1, &[2, 2], &[1, 1], 3))
+        c.submit_free(o, call::set_weights(1, &[2, 2], &[1, 1], 3))
             .result,
         err(WeightsError::DuplicateUid(2))
     );
     assert_eq!(
-        c.submit(o, call::set_weights(1, &[2, 9], &[1, 1], 3))
+        c.submit_free(o, call::set_weights(1, &[2, 9], &[1, 1], 3))
             .result,
         err(WeightsError::InvalidUid { uid: 9, n: 4 })
     );
     assert_eq!(
-        c.submit(o, call::set_weights(1, &[2], &[1], 3)).result,
+        c.submit_free(o, call::set_weights(1, &[2], &[1], 3)).result,
         err(WeightsError::TooFewWeights { given: 1, min: 2 })
     );
     // Max-upscaled, sorted by uid, explicit zeros kept.
@@ -169,7 +170,8 @@ fn root_weights_name_subnets_and_set_emission_shares() {
     );
     for bad in [0u16, 3] {
         assert_eq!(
-            c.submit(hb, call::set_weights(0, &[bad], &[1], 0)).result,
+            c.submit_free(hb, call::set_weights(0, &[bad], &[1], 0))
+                .result,
             err(WeightsError::InvalidSubnetWeight(bad))
         );
     }
@@ -217,7 +219,7 @@ fn commit_reveal_too_early_then_in_the_reveal_epoch() {
     let oid = o.account_id();
     // Direct weights are refused on a commit-reveal subnet.
     assert_eq!(
-        c.submit(o, call::set_weights(1, &[1, 2], &[1, 1], 0))
+        c.submit_free(o, call::set_weights(1, &[1, 2], &[1, 1], 0))
             .result,
         err(WeightsError::CommitRevealEnabled(1))
     );
@@ -229,21 +231,21 @@ fn commit_reveal_too_early_then_in_the_reveal_epoch() {
     assert_eq!(commits[0].epoch, 0);
     assert_eq!(commits[0].block, c.height());
     c.advance(2);
-    let early = c.submit(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 8], 0));
+    let early = c.submit_free(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 8], 0));
     let Err(DispatchError::Weights(WeightsError::RevealTooEarly { from, epoch })) = early.result
     else {
         panic!("{:?}", early.result)
     };
     assert_eq!(epoch, 1);
     assert_eq!(
-        c.submit(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 9], 0))
+        c.submit_free(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 9], 0))
             .result,
         err(WeightsError::NoMatchingCommit),
         "a wrong salt matches nothing"
     );
     // The reveal works from the block the error names.
     c.advance_to(from - 1);
-    let r = c.submit(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 8], 0));
+    let r = c.submit_free(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 8], 0));
     assert_eq!(c.height(), from);
     assert_eq!(r.result, Ok(()));
     assert_eq!(
@@ -257,7 +259,7 @@ fn commit_reveal_too_early_then_in_the_reveal_epoch() {
     // Revealing the same thing twice finds nothing.
     c.advance(2);
     assert_eq!(
-        c.submit(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 8], 0))
+        c.submit_free(o, call::reveal(1, &[1, 2], &[1, 3], &[7, 8], 0))
             .result,
         err(WeightsError::NoMatchingCommit)
     );
@@ -296,7 +298,7 @@ fn unrevealed_commits_expire_after_their_reveal_epoch() {
     assert_eq!(c.state.subnets.get(&1).unwrap().epoch_index, 3);
     assert!(c.state.commits.get(&(1, oid)).is_some());
     assert_eq!(
-        c.submit(o, call::reveal(1, &[1, 2], &[1, 1], &[1], 0))
+        c.submit_free(o, call::reveal(1, &[1, 2], &[1, 1], &[1], 0))
             .result,
         err(WeightsError::CommitExpired(2))
     );
@@ -308,7 +310,7 @@ fn unrevealed_commits_expire_after_their_reveal_epoch() {
         "expired commits are dropped"
     );
     assert_eq!(
-        c.submit(o, call::reveal(1, &[1, 2], &[1, 1], &[1], 0))
+        c.submit_free(o, call::reveal(1, &[1, 2], &[1, 1], &[1], 0))
             .result,
         err(WeightsError::NoMatchingCommit)
     );
@@ -325,14 +327,52 @@ fn at_most_ten_unrevealed_commits() {
         })
         .collect();
     let txs = c.txs(&calls);
-    let out = c.block(&txs);
-    assert!(out.receipts[..10].iter().all(|r| r.success()));
+    let (out, rejected) = c.try_block(&txs);
+    assert_eq!(out.receipts.len(), 10);
+    assert!(out.receipts.iter().all(|r| r.success()));
+    // The eleventh is a failing free call: not included at all.
     assert_eq!(
-        out.receipts[10].result,
-        err(WeightsError::TooManyCommits(10))
+        rejected,
+        vec![(
+            txs[10].hash(),
+            TxInvalid::FreeCallFailed(DispatchError::Weights(WeightsError::TooManyCommits(10)))
+        )]
     );
     assert_eq!(
         c.state.commits.get(&(1, o.account_id())).unwrap().0.len(),
         10
+    );
+}
+
+/// The attack that stopped block production: one registered hotkey sends many maximum-size
+/// reveals that match no commit. Free calls that fail are never included, so none of them takes
+/// block space, the block builds, and the hotkey's nonce and state stay as they were.
+#[test]
+fn failing_reveals_take_no_block_space() {
+    let mut c = cr_subnet(0);
+    let o = hot("alice");
+    let uids: Vec<u16> = (0..4).collect();
+    let junk: Vec<_> = (0..200u16)
+        .map(|i| (o, call::reveal(1, &uids, &[1; 4], &[i; 64], 0)))
+        .collect();
+    let txs = c.txs(&junk);
+    let root = c.state.root();
+    let nonce = c.state.nonce(&o.account_id());
+    let (out, rejected) = c.try_block(&txs);
+    assert!(out.receipts.is_empty());
+    assert_eq!(
+        rejected.len(),
+        1,
+        "the first fails; the later nonces are held back"
+    );
+    assert!(matches!(
+        rejected[0].1,
+        TxInvalid::FreeCallFailed(DispatchError::Weights(WeightsError::NoMatchingCommit))
+    ));
+    assert_eq!(c.state.nonce(&o.account_id()), nonce);
+    assert_ne!(
+        c.state.root(),
+        root,
+        "only the block step changed the state"
     );
 }
