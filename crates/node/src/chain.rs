@@ -355,7 +355,10 @@ impl Chain {
             let max = state.params().max_block_transactions as usize;
             (state, max)
         };
-        let candidates = self.shared.mempool.pending(max);
+        // The byte budget: the builder enforces it; asking the pool for what fits keeps the
+        // candidate list (and the work of skipping) small.
+        let budget = taonet_runtime::BlockBudget::of(&state);
+        let candidates = self.shared.mempool.pending_within(max, budget.bytes);
         // Build outside the lock: execution may take a while.
         let built = build_block_with_votes(
             &state,
@@ -375,6 +378,10 @@ impl Chain {
                     taonet_runtime::TxInvalid::BadSignature
                         | taonet_runtime::TxInvalid::TooLarge { .. }
                         | taonet_runtime::TxInvalid::FeeLimit { .. }
+                        | taonet_runtime::TxInvalid::TipOnFreeCall(_)
+                        | taonet_runtime::TxInvalid::FreeCallFailed(_)
+                        | taonet_runtime::TxInvalid::HotkeyNotRegistered { .. }
+                        | taonet_runtime::TxInvalid::RateLimited { .. }
                 )
             })
             .map(|(h, _)| *h)

@@ -86,7 +86,7 @@ pub(crate) fn summary(call: &Call) -> String {
             format!("transfer {} to {}", tao_cell(*amount), who(dest))
         }
         Call::Staking(c) => match c {
-            StakingCall::AssociateHotkey { hotkey } => format!("claim hotkey {}", who(hotkey)),
+            StakingCall::AssociateHotkey { hotkey, .. } => format!("claim hotkey {}", who(hotkey)),
             StakingCall::AddStake { hotkey, amount } => {
                 format!("stake {} on {}", tao_cell(*amount), who(hotkey))
             }
@@ -197,7 +197,7 @@ pub(crate) fn details(call: &Call) -> Vec<(&'static str, String)> {
             ("Amount", tao_cell(*amount)),
         ],
         Call::Staking(c) => match c {
-            StakingCall::AssociateHotkey { hotkey } => {
+            StakingCall::AssociateHotkey { hotkey, .. } => {
                 vec![("Hotkey", account_link_full(&ss58(hotkey)))]
             }
             StakingCall::AddStake { hotkey, amount }
@@ -299,7 +299,7 @@ pub(crate) fn details(call: &Call) -> Vec<(&'static str, String)> {
             ],
         },
         Call::Consensus(c) => match c {
-            ConsensusCall::RegisterConsensusKey { hotkey, key } => vec![
+            ConsensusCall::RegisterConsensusKey { hotkey, key, .. } => vec![
                 ("Hotkey", account_link_full(&ss58(hotkey))),
                 ("Consensus key (ed25519)", hex32(key)),
             ],

@@ -177,6 +177,7 @@ fn sign(pair: &Keypair, nonce: u64, call: Call, domain: &ChainDomain) -> SignedT
         signer: pair.account_id(),
         nonce,
         fee_limit: Rao(1_000_000_000),
+        tip: Rao::ZERO,
         call,
     };
     let signature = pair.sign(&tx.signing_payload(domain)).0;

@@ -77,6 +77,7 @@ impl EvidenceSubmitter {
                 signer: self.reporter.account_id(),
                 nonce,
                 fee_limit,
+                tip: Rao::ZERO,
                 call: call.clone(),
             };
             let signature = self.reporter.sign(&tx.signing_payload(&domain)).0;

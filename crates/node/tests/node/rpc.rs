@@ -16,9 +16,9 @@ use taonet_runtime::genesis::dev_keys;
 use taonet_types::tx::{BalancesCall, StakingCall};
 use taonet_types::{Call, ChainDomain, Hash, Rao, SignedTransaction, Transaction};
 
-struct Node {
-    chain: Chain,
-    url: String,
+pub(crate) struct Node {
+    pub(crate) chain: Chain,
+    pub(crate) url: String,
     _dir: tempfile::TempDir,
     _server: jsonrpsee::server::ServerHandle,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -31,7 +31,7 @@ impl Drop for Node {
 }
 
 /// A dev chain with one validator (alice), a block producer thread (every 50 ms), and the RPC.
-async fn node(config: RpcConfig) -> Node {
+pub(crate) async fn node(config: RpcConfig) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[3u8; 32]])).unwrap();
     let (server, addr) = taonet_node::rpc::start(
@@ -65,25 +65,31 @@ async fn node(config: RpcConfig) -> Node {
     }
 }
 
-fn local() -> RpcConfig {
+pub(crate) fn local() -> RpcConfig {
     RpcConfig {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         ..RpcConfig::default()
     }
 }
 
-fn sign(pair: &Keypair, nonce: u64, call: Call, domain: &ChainDomain) -> SignedTransaction {
+pub(crate) fn sign(
+    pair: &Keypair,
+    nonce: u64,
+    call: Call,
+    domain: &ChainDomain,
+) -> SignedTransaction {
     let tx = Transaction {
         signer: pair.account_id(),
         nonce,
         fee_limit: Rao(1_000_000_000),
+        tip: Rao::ZERO,
         call,
     };
     let signature = pair.sign(&tx.signing_payload(domain)).0;
     SignedTransaction { tx, signature }
 }
 
-fn rpc_code(e: &jsonrpsee::core::ClientError) -> i32 {
+pub(crate) fn rpc_code(e: &jsonrpsee::core::ClientError) -> i32 {
     match e {
         jsonrpsee::core::ClientError::Call(obj) => obj.code(),
         _ => 0,
@@ -361,6 +367,7 @@ async fn bad_input_is_rejected_with_clear_errors() {
         signer: alice.account_id(),
         nonce: 1,
         fee_limit: Rao(1),
+        tip: Rao::ZERO,
         call: transfer(),
     };
     let sig = alice.sign(&cheap.signing_payload(&domain)).0;
@@ -403,6 +410,7 @@ async fn oversized_requests_and_floods_are_refused() {
     let n = node(RpcConfig {
         max_request_bytes: 64 * 1024,
         requests_per_second: 20,
+        limit_loopback: true,
         ..local()
     })
     .await;
@@ -425,7 +433,9 @@ async fn oversized_requests_and_floods_are_refused() {
         limited > 100,
         "only {limited} of 200 calls were rate-limited"
     );
-    // Another connection has its own budget.
+    // The budget is the address's, not the connection's (rpc_limits mounts that attack);
+    // once the bucket refills, calls are served again.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let other = Client::connect(&n.url).await.unwrap();
     assert_eq!(other.system_name().await.unwrap(), "taonet");
 }
@@ -551,10 +561,10 @@ async fn block_transactions_are_decoded_with_their_receipts() {
         dest: bob.account_id(),
         amount: Rao(3_000_000_000),
     });
-    // The second one fails in dispatch (more stake than Bob has) but is included.
+    // The second one fails in dispatch (below the minimum stake) but is included and pays.
     let stake = Call::Staking(StakingCall::AddStake {
         hotkey: alice_hot.account_id(),
-        amount: Rao(u64::MAX / 2),
+        amount: Rao(1),
     });
     let t1 = sign(&alice, 0, transfer.clone(), &domain);
     let t2 = sign(&bob, 0, stake.clone(), &domain);
@@ -624,7 +634,7 @@ async fn block_transactions_are_decoded_with_their_receipts() {
 }
 
 /// A raw HTTP GET over TCP: (status, body).
-async fn raw_get(ws_url: &str, path: &str, extra_headers: &str) -> (u16, String) {
+pub(crate) async fn raw_get(ws_url: &str, path: &str, extra_headers: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = ws_url.trim_start_matches("ws://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
