@@ -268,6 +268,7 @@ fn sign(domain: &ChainDomain, signer: &Keypair, nonce: u64, call: Call) -> Signe
         signer: signer.account_id(),
         nonce,
         fee_limit: Rao(10_000_000),
+        tip: Rao::ZERO,
         call,
     };
     let signature = signer.sign(&tx.signing_payload(domain)).0;

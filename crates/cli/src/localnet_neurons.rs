@@ -247,6 +247,8 @@ pub fn spawn(net: &Localnet, index: usize) -> Result<u32> {
             "5",
             "--alpha",
             "0.3",
+            // Every axon of a local network is on 127.0.0.1.
+            "--allow-private-axons",
         ]);
         if let Some(gateway) = &n.gateway {
             // Claims every 10 s (20 dev blocks); channels need 40 blocks left to be served.

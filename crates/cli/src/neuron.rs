@@ -12,6 +12,8 @@
 //!   answers from the loss-weighted mixture of the top miners by incentive, weighted by its
 //!   own scores, paid with payment-channel vouchers it keeps in a voucher book and claims
 //!   on chain every `--claim-interval` (and on shutdown) with the hotkey's owner coldkey.
+//!   Axon addresses on chain that are not public (loopback, private, …) are not dialled
+//!   unless `--allow-private-axons` (local networks; `localnet up` passes it).
 //! - `miner mixture` measures the mixture of several n-gram miners against the best single
 //!   one on held-out text (the numbers in BENCHMARKS.md).
 //!
@@ -234,6 +236,11 @@ struct ValidatorRunArgs {
     /// Private held-out text: a share of the prefixes comes from it.
     #[arg(long, value_name = "FILE")]
     heldout: Option<PathBuf>,
+    /// Also query (and, with --gateway, ask) miners whose axon address on chain is not
+    /// public (loopback, private, link-local, …). Only for a local network: on a public one
+    /// such addresses point the validator at its own hosts.
+    #[arg(long)]
+    allow_private_axons: bool,
     #[command(flatten)]
     gateway: GatewayOpts,
     #[command(flatten)]
@@ -446,6 +453,7 @@ fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
         return Err(usage!("--weights-interval must be at least 1 block"));
     }
     config.weights_interval = a.weights_interval;
+    config.allow_private_axons = a.allow_private_axons;
     let heldout = match &a.heldout {
         Some(path) => {
             Some(Arc::new(std::fs::read(path).map_err(|e| {
@@ -461,7 +469,11 @@ fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
     })
     .map_err(|e| usage!("{e}"))?;
     let hotkey = a.common.keys.hotkey_pair(global)?;
-    let dendrite = Dendrite::new(hotkey.clone(), DendriteConfig::default());
+    let dendrite_config = DendriteConfig {
+        allow_private_axons: a.allow_private_axons,
+        ..DendriteConfig::default()
+    };
+    let dendrite = Dendrite::new(hotkey.clone(), dendrite_config);
     let gateway = if a.gateway.gateway {
         Some(gateway_plan(&a, global)?)
     } else {
@@ -539,6 +551,7 @@ fn gateway_plan(a: &ValidatorRunArgs, global: Global) -> Result<GatewayPlan> {
     config.top_miners = g.top_miners;
     config.claim_interval = Duration::from_secs_f64(g.claim_interval);
     config.min_blocks_left = g.min_blocks_left;
+    config.allow_private_axons = a.allow_private_axons;
     let claimer = if g.no_claim {
         None
     } else {
@@ -581,7 +594,13 @@ async fn start_gateway(
     let listener = tokio::net::TcpListener::bind(plan.listen)
         .await
         .map_err(|e| usage!("cannot listen on --gateway-listen {}: {e}", plan.listen))?;
-    let dendrite = Arc::new(Dendrite::new(hotkey.clone(), DendriteConfig::default()));
+    let dendrite = Arc::new(Dendrite::new(
+        hotkey.clone(),
+        DendriteConfig {
+            allow_private_axons: plan.config.allow_private_axons,
+            ..DendriteConfig::default()
+        },
+    ));
     let answerer = Arc::new(TextAnswerer::new(dendrite, plan.query_timeout));
     let scores: ScoreSource = Arc::new(move || {
         taonet_neuron::health::read(&validator)

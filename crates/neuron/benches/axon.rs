@@ -71,7 +71,13 @@ fn bench(c: &mut Criterion) {
         let dendrites: Vec<Arc<Dendrite>> = (0..conns)
             .map(|i| {
                 let k = Keypair::from_uri(&format!("//Validator{i}")).unwrap();
-                Arc::new(Dendrite::new(k, DendriteConfig::default()))
+                Arc::new(Dendrite::new(
+                    k,
+                    DendriteConfig {
+                        allow_private_axons: true,
+                        ..DendriteConfig::default()
+                    },
+                ))
             })
             .collect();
         // Fixed load for req/s and percentiles.

@@ -91,7 +91,10 @@ fn fan_out(c: &mut Criterion) {
         let (_axons, targets) = rt.block_on(spawn_axons(miners));
         let dendrite = Dendrite::new(
             Keypair::from_uri("//Validator").unwrap(),
-            DendriteConfig::default(),
+            DendriteConfig {
+                allow_private_axons: true,
+                ..DendriteConfig::default()
+            },
         );
         // Open the pooled connections first.
         for _ in 0..3 {
@@ -134,6 +137,7 @@ fn sign(domain: &ChainDomain, signer: &Keypair, nonce: u64, call: Call) -> Signe
         signer: signer.account_id(),
         nonce,
         fee_limit: Rao(u64::MAX),
+        tip: Rao::ZERO,
         call,
     };
     SignedTransaction {

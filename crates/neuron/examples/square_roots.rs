@@ -158,7 +158,13 @@ async fn run_validator(
     let mut config = ValidatorConfig::new(args.netuid()?);
     config.round_interval = Duration::from_secs(2);
     config.query_timeout = Duration::from_secs(2);
-    let dendrite = Dendrite::new(hotkey.clone(), DendriteConfig::default());
+    // The miners publish 127.0.0.1: dial private addresses (never on a public network).
+    config.allow_private_axons = true;
+    let local = DendriteConfig {
+        allow_private_axons: true,
+        ..DendriteConfig::default()
+    };
+    let dendrite = Dendrite::new(hotkey.clone(), local);
     let validator = Validator::new(SquareRootSubnet, hotkey, Arc::new(chain), dendrite, config);
     validator.run(ctrl_c()).await;
     Ok(())

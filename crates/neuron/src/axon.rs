@@ -5,25 +5,46 @@
 //! plus the built-in `/Synapse` ping that echoes the synapse back. Only the first path
 //! segment names the route.
 //!
-//! # Pipeline (same order and codes as the reference, §b1 of the research notes)
+//! # Connections
+//! At most [`AxonConfig::max_connections`] connections are served at once; one more is
+//! answered `503` (`{"message": "Too many connections"}`) and closed. A client must send a
+//! request's headers within [`AxonConfig::header_timeout`] (also how long an idle
+//! kept-alive connection stays open) and its body within [`AxonConfig::body_timeout`],
+//! or it is disconnected (408 for a late body): a slowloris client cannot hold a slot.
+//!
+//! # Pipeline
+//! The reference's checks and codes (§b1 of the research notes), but everything that can be
+//! decided from the headers is decided **before the body is read**, so an unknown or
+//! unsigned caller cannot make the axon receive a large body:
 //! 1. **route**: unknown name → 404 `Synapse name 'X' not found. Available synapses [...]`.
-//! 2. **body size**: a body over [`AxonConfig::max_body_bytes`] → **413** `Payload Too
-//!    Large` (the reference has no limit; this code is ours).
+//! 2. **declared size**: a `Content-Length` over [`AxonConfig::max_body_bytes`] → **413**
+//!    `Payload Too Large` (ours; the reference has no limit).
 //! 3. **headers**: bittensor 10 `bt_header_*` headers, or `btauth/1` headers when
 //!    `X-Bittensor-Version` is present. Unparsable → 400 `Improperly formatted request…`;
 //!    a missing caller hotkey → 401.
 //! 4. **blacklist** ([`Blacklist`]) → 403 `Forbidden. Key is blacklisted: <reason>.`
 //! 5. **verify** → 401 `Not Verified with error: <reason>`. bittensor 10: nonce rules of
-//!    [`crate::nonce`], then sr25519 over `<nonce>.<caller>.<our hotkey>.<uuid>.<body hash
-//!    header>`, then the nonce is recorded. btauth/1: [`crate::btauth`].
-//! 6. **rate limit** (optional, ours): → 429 `Rate limit exceeded for <hotkey>`.
-//! 7. **priority** ([`Priority`]): at most [`AxonConfig::max_concurrent`] forwards run;
+//!    [`crate::nonce`] (the freshness window applies whatever the version header says),
+//!    then sr25519 over `<nonce>.<caller>.<our hotkey>.<uuid>.<body hash header>`, then the
+//!    nonce is recorded — all before the body. btauth/1: receiver, freshness and replay
+//!    before the body; the signature covers the body's hash, so it is checked once the body
+//!    is read ([`crate::btauth`]).
+//! 6. **rate limit** (optional, ours, after a complete verification): → 429 `Rate limit
+//!    exceeded for <hotkey>`.
+//! 7. **body**: read up to [`AxonConfig::max_body_bytes`] (more → 413) within
+//!    [`AxonConfig::body_timeout`] (→ 408).
+//! 8. **priority** ([`Priority`]): at most [`AxonConfig::max_concurrent`] forwards run;
 //!    waiters are served highest priority first; a wait longer than the synapse timeout →
 //!    408 `Response timeout after: <timeout>s`.
-//! 8. **body**: the JSON body is parsed into the synapse (invalid → 400); for bittensor 10
-//!    requests the body hash is recomputed and compared with the `computed_body_hash`
-//!    header: mismatch → **500** `Internal Server Error #<id>` like the reference.
-//! 9. **forward**: the attached function; an error → 500 `Internal Server Error #<id>`.
+//! 9. **body check**: the JSON body is parsed into the synapse (invalid → 400); for
+//!    bittensor 10 requests the body hash is recomputed and compared with the signed
+//!    `computed_body_hash` header: mismatch → **500** `Internal Server Error #<id>` like the
+//!    reference.
+//! 10. **forward**: the attached function; an error → 500 `Internal Server Error #<id>`.
+//!
+//! A request refused before its body is read gets its answer at once; a small declared
+//! body (≤ 64 KiB) is drained first so the client reliably reads the answer, a larger one
+//! is not read and the connection is closed.
 //!
 //! # Responses
 //! 200 with the whole synapse as JSON (axon terminal filled: status 200 `Success`,
@@ -34,6 +55,7 @@
 //! reference puts on error responses is not sent (no dendrite checks it).
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -41,12 +63,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use taonet_crypto::{Keypair, Signature, Ss58};
 use taonet_types::AccountId;
-use tokio::net::TcpListener;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 use crate::btauth::{self, BtAuthVerifier};
 use crate::error::{AxonError, VerifyError};
@@ -115,14 +141,31 @@ pub struct AxonConfig {
     pub max_body_bytes: usize,
     /// Timeouts above this are clamped for the nonce window and the priority wait (60 s).
     pub max_timeout_s: f64,
-    /// Endpoint keys held by the nonce table (65,536).
+    /// Endpoint keys held by the nonce table; also the btauth/1 replay cache's size and
+    /// the rate limiter's (65,536).
     pub nonce_capacity: usize,
+    /// Endpoint keys (uuids) one hotkey may hold in the nonce table (1,024: a busy Rust
+    /// dendrite uses one uuid per concurrent call; 64 hotkeys at their quota fill the
+    /// default table).
+    pub nonce_keys_per_hotkey: usize,
+    /// btauth/1 (hotkey, nonce) pairs one hotkey may hold in the replay cache, i.e. its
+    /// requests per 12 s (4,096, ≈ 340 requests per second).
+    pub replay_per_hotkey: usize,
     /// Bound on nonces ahead of our clock; `None` = the reference (unbounded).
     pub max_future_skew_s: Option<f64>,
     /// Optional per-hotkey rate limit.
     pub rate_limit: Option<RateLimit>,
     /// Forwards running at once (256).
     pub max_concurrent: usize,
+    /// Connections served at once (512; more are answered 503 and closed). Keep it below
+    /// the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// Time to send a request's headers, and the longest idle time of a kept-alive
+    /// connection (10 s).
+    pub header_timeout: Duration,
+    /// Time to send a request's body once its headers passed the checks (30 s: 4 MiB at
+    /// about 1 Mbit/s).
+    pub body_timeout: Duration,
     /// IP advertised in `bt_header_axon_ip`.
     pub external_ip: String,
     /// Port advertised in `bt_header_axon_port` (0 = the bound port).
@@ -135,9 +178,14 @@ impl Default for AxonConfig {
             max_body_bytes: 4 << 20,
             max_timeout_s: 60.0,
             nonce_capacity: 65_536,
+            nonce_keys_per_hotkey: 1024,
+            replay_per_hotkey: 4096,
             max_future_skew_s: None,
             rate_limit: None,
             max_concurrent: 256,
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
             external_ip: "127.0.0.1".to_string(),
             external_port: 0,
         }
@@ -192,6 +240,7 @@ struct Shared {
     btauth: BtAuthVerifier,
     rate: Option<RateLimiter>,
     gate: PriorityGate,
+    connections: Arc<Semaphore>,
 }
 
 /// An axon under construction: attach synapses, then [`Axon::serve`].
@@ -277,10 +326,16 @@ impl Axon {
         let shared = Arc::new(Shared {
             nonces: NonceTable::new(
                 config.nonce_capacity,
+                config.nonce_keys_per_hotkey,
                 config.max_timeout_s,
                 config.max_future_skew_s,
             ),
-            btauth: BtAuthVerifier::new(hotkey.clone(), config.nonce_capacity),
+            btauth: BtAuthVerifier::new(
+                hotkey.clone(),
+                config.nonce_capacity,
+                config.replay_per_hotkey,
+            ),
+            connections: Arc::new(Semaphore::new(config.max_connections.max(1))),
             rate: config
                 .rate_limit
                 .map(|l| RateLimiter::new(l, config.nonce_capacity)),
@@ -293,15 +348,60 @@ impl Axon {
             blacklist: self.blacklist,
             priority: self.priority,
         });
-        let app = axum::Router::new().fallback(handle).with_state(shared);
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(e) = axum::serve(listener, service).await {
-                tracing::warn!("axon stopped: {e}");
-            }
-        });
+        let task = tokio::spawn(accept_loop(listener, shared));
         Ok(AxonHandle { local_addr, task })
     }
+}
+
+/// Accepts connections while there is room (see the module's "Connections").
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!("axon: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = shared.connections.clone().try_acquire_owned() else {
+            tokio::spawn(refuse_connection(stream));
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _ = stream.set_nodelay(true);
+            let header_timeout = shared.config.header_timeout;
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(handle(shared, peer, req).await) }
+            });
+            let served = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            if let Err(e) = served {
+                tracing::debug!(%peer, "axon connection closed: {e}");
+            }
+        });
+    }
+}
+
+/// Answers a connection over the cap with 503 and closes it.
+async fn refuse_connection(mut stream: TcpStream) {
+    const BODY: &str = r#"{"message": "Too many connections"}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let write = async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
 }
 
 fn python_str_repr_item(s: &str) -> String {
@@ -405,11 +505,10 @@ fn terminal_from_headers(h: &HeaderMap, prefix: &str) -> Result<TerminalInfo, St
     })
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request<Body>,
-) -> Response<Body> {
+/// Declared bodies up to this size are drained before an early refusal is sent.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+
+async fn handle(shared: Arc<Shared>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
     let start = Instant::now();
     let (parts, body) = req.into_parts();
     let name = parts
@@ -421,6 +520,7 @@ async fn handle(
         .to_string();
     let h = &parts.headers;
     let timeout: f64 = parse_opt(h, "timeout").ok().flatten().unwrap_or(12.0);
+    let declared: Option<u64> = header(h, "content-length").and_then(|v| v.trim().parse().ok());
     let mut ctx = Ctx {
         name,
         timeout,
@@ -438,6 +538,19 @@ async fn handle(
         body_hash: header(h, "computed_body_hash").map(str::to_string),
         start,
     };
+    // Everything up to the body read refuses through `early`, which never reads more
+    // than a small declared body.
+    let early = |resp: Response<Body>, body: Incoming, shared: &Shared| {
+        let drain = declared.is_none_or(|n| n <= DRAIN_LIMIT);
+        let wait = shared.config.body_timeout.min(Duration::from_secs(2));
+        async move {
+            if drain {
+                let limited = Limited::new(body, DRAIN_LIMIT as usize);
+                let _ = tokio::time::timeout(wait, limited.collect()).await;
+            }
+            resp
+        }
+    };
 
     // 1. route
     let Some(route) = shared.routes.get(&ctx.name).cloned() else {
@@ -445,19 +558,17 @@ async fn handle(
             "Synapse name '{}' not found. Available synapses {}",
             ctx.name, shared.route_names
         );
-        return error(&ctx, StatusCode::NOT_FOUND, msg);
+        return early(error(&ctx, StatusCode::NOT_FOUND, msg), body, &shared).await;
     };
-    // 2. body size
-    let body = match axum::body::to_bytes(body, shared.config.max_body_bytes).await {
-        Ok(b) => b,
-        Err(_) => {
-            return error(
-                &ctx,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Payload Too Large".to_string(),
-            );
-        }
-    };
+    // 2. declared size
+    if declared.is_some_and(|n| n > shared.config.max_body_bytes as u64) {
+        let resp = error(
+            &ctx,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload Too Large".to_string(),
+        );
+        return early(resp, body, &shared).await;
+    }
     // 3. headers
     let scheme = if h.contains_key(btauth::header::VERSION) {
         AuthScheme::BtAuth1
@@ -471,7 +582,10 @@ async fn handle(
                 ctx.dendrite.nonce = Some(bt.nonce);
                 Some(bt)
             }
-            Err(e) => return not_verified(&ctx, &VerifyError::BtAuth(e)),
+            Err(e) => {
+                let resp = not_verified(&ctx, &VerifyError::BtAuth(e));
+                return early(resp, body, &shared).await;
+            }
         },
         AuthScheme::Bittensor10 => {
             let parsed = terminal_from_headers(h, "bt_header_dendrite_")
@@ -483,7 +597,8 @@ async fn handle(
                         "Improperly formatted request. Could not parse headers ({field}) into synapse of type {}.",
                         ctx.name
                     );
-                    return error(&ctx, StatusCode::BAD_REQUEST, msg);
+                    let resp = error(&ctx, StatusCode::BAD_REQUEST, msg);
+                    return early(resp, body, &shared).await;
                 }
             }
             None
@@ -492,55 +607,87 @@ async fn handle(
     ctx.dendrite.ip = Some(peer.ip().to_string());
     ctx.dendrite.port = Some(peer.port());
     let Some(hotkey) = ctx.dendrite.hotkey.clone() else {
-        return not_verified(&ctx, &VerifyError::BadHotkey("None".to_string()));
+        let resp = not_verified(&ctx, &VerifyError::BadHotkey("None".to_string()));
+        return early(resp, body, &shared).await;
     };
     // 4. blacklist
     if let Some(reason) = shared.blacklist.blacklist(&hotkey, &ctx.name) {
-        return error(
+        let resp = error(
             &ctx,
             StatusCode::FORBIDDEN,
             format!("Forbidden. Key is blacklisted: {reason}."),
         );
+        return early(resp, body, &shared).await;
     }
-    // 5. verify
+    // 5. verify what the headers allow
     let now = now_ns();
     let verified = match &bt {
-        Some(bt) => {
-            let target = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            shared
-                .btauth
-                .verify(bt, parts.method.as_str(), target, &body, now)
-                .map(|_| bt.nonce)
-                .map_err(VerifyError::BtAuth)
-        }
+        Some(bt) => shared
+            .btauth
+            .precheck(bt, now)
+            .map(|_| bt.nonce)
+            .map_err(VerifyError::BtAuth),
         None => verify_b10(&shared, &ctx, &hotkey, now),
     };
     let nonce = match verified {
         Ok(n) => n,
-        Err(e) => return not_verified(&ctx, &e),
+        Err(e) => return early(not_verified(&ctx, &e), body, &shared).await,
     };
-    // 6. rate limit
-    if let Some(rate) = &shared.rate
-        && !rate.allow(&hotkey, now)
+    // 6. rate limit, once the caller is fully verified (bittensor 10: now)
+    if bt.is_none()
+        && let Some(resp) = rate_limited(&shared, &ctx, &hotkey, now)
     {
-        return error(
-            &ctx,
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Rate limit exceeded for {hotkey}"),
-        );
+        return early(resp, body, &shared).await;
     }
-    // 7. priority
+    // 7. body
+    let read = Limited::new(body, shared.config.max_body_bytes).collect();
+    let body = match tokio::time::timeout(shared.config.body_timeout, read).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return error(
+                &ctx,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large".to_string(),
+            );
+        }
+        Ok(Err(e)) => {
+            let msg = format!("Could not read the request body: {e}");
+            return error(&ctx, StatusCode::BAD_REQUEST, msg);
+        }
+        Err(_) => {
+            let msg = format!(
+                "Request body not received within {}s",
+                shared.config.body_timeout.as_secs_f64()
+            );
+            return error(&ctx, StatusCode::REQUEST_TIMEOUT, msg);
+        }
+    };
+    // 5b + 6b. btauth/1: the signature covers the body; then the rate limit
+    if let Some(bt) = &bt {
+        let target = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let now = now_ns();
+        if let Err(e) = shared
+            .btauth
+            .verify(bt, parts.method.as_str(), target, &body, now)
+        {
+            return not_verified(&ctx, &VerifyError::BtAuth(e));
+        }
+        if let Some(resp) = rate_limited(&shared, &ctx, &hotkey, now) {
+            return resp;
+        }
+    }
+    // 8. priority
     let prio = shared.priority.priority(&hotkey, &ctx.name);
     let wait = Duration::from_nanos(secs_to_ns(ctx.timeout.min(shared.config.max_timeout_s)));
     let Some(_permit) = shared.gate.acquire(prio, wait).await else {
         let msg = format!("Response timeout after: {}s", ctx.timeout);
         return error(&ctx, StatusCode::REQUEST_TIMEOUT, msg);
     };
-    // 8 + 9. body and forward
+    // 9 + 10. body check and forward
     let caller = Caller {
         hotkey,
         addr: Some(peer),
@@ -568,14 +715,24 @@ async fn handle(
     }
 }
 
+/// `Some(429)` when `hotkey` is over its rate limit.
+fn rate_limited(shared: &Shared, ctx: &Ctx, hotkey: &str, now: u64) -> Option<Response<Body>> {
+    let rate = shared.rate.as_ref()?;
+    if rate.allow(hotkey, now) {
+        return None;
+    }
+    Some(error(
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("Rate limit exceeded for {hotkey}"),
+    ))
+}
+
 fn verify_b10(shared: &Shared, ctx: &Ctx, hotkey: &str, now: u64) -> Result<u64, VerifyError> {
     let d = &ctx.dendrite;
     let nonce = d.nonce.ok_or(VerifyError::MissingNonce)?;
     let uuid = d.uuid.as_deref().unwrap_or("None");
-    let key = format!("{hotkey}:{uuid}");
-    shared
-        .nonces
-        .check(&key, nonce, d.version, ctx.timeout, now)?;
+    shared.nonces.check(hotkey, uuid, nonce, ctx.timeout, now)?;
     let signature = d
         .signature
         .as_deref()
@@ -595,7 +752,7 @@ fn verify_b10(shared: &Shared, ctx: &Ctx, hotkey: &str, now: u64) -> Result<u64,
             signature: signature.to_string(),
         });
     }
-    shared.nonces.commit(&key, nonce, now)?;
+    shared.nonces.commit(hotkey, uuid, nonce, now)?;
     Ok(nonce)
 }
 

@@ -13,8 +13,16 @@
 //!
 //! # Verification order
 //! header shape → receiver equals our hotkey → freshness (nonce at most 10 s old and at most
-//! 2 s ahead) → signature → replay cache of (hotkey, nonce), kept 12 s and written only after
-//! a good signature. Every failure is a [`BtAuthError`]; the axon answers 401.
+//! 2 s ahead) → not a known replay ([`BtAuthVerifier::precheck`], which the axon runs, with
+//! its blacklist, before it reads the body) → signature (over the body's hash, so after the
+//! body is read) → replay cache of (hotkey, nonce), kept 12 s and written only after a good
+//! signature. Every failure is a [`BtAuthError`]; the axon answers 401.
+//!
+//! # Bounded replay cache, fair per hotkey
+//! At most `capacity` (hotkey, nonce) pairs, and at most `per_hotkey` of one hotkey. An
+//! entry is dropped only once expired (dropping a live one would reopen its replay), so a
+//! hotkey over its quota is refused ([`BtAuthError::HotkeyQuotaFull`]) until its own
+//! entries expire: one caller cannot push out or lock out the others.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -66,8 +74,11 @@ pub enum BtAuthError {
     #[error("bad signature")]
     BadSignature,
     /// The replay cache is full of live entries.
-    #[error("replay cache full")]
+    #[error("replay cache full: too many callers at once; retry in a few seconds")]
     CacheFull,
+    /// This hotkey holds its whole share of the replay cache.
+    #[error("too many requests from this hotkey in the last 12 s (quota {0}); slow down")]
+    HotkeyQuotaFull(usize),
 }
 
 /// Parsed btauth/1 headers.
@@ -158,17 +169,52 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<BtAuthHeaders,
 pub struct BtAuthVerifier {
     own: String,
     capacity: usize,
-    seen: Mutex<HashMap<(String, u64), u64>>,
+    per_hotkey: usize,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    /// hotkey → nonce → expiry (ns).
+    by_hotkey: HashMap<String, HashMap<u64, u64>>,
+    len: usize,
 }
 
 impl BtAuthVerifier {
-    /// A verifier for receiver `own` remembering at most `capacity` pairs.
-    pub fn new(own: String, capacity: usize) -> Self {
+    /// A verifier for receiver `own` remembering at most `capacity` pairs, at most
+    /// `per_hotkey` of one hotkey.
+    pub fn new(own: String, capacity: usize, per_hotkey: usize) -> Self {
         BtAuthVerifier {
             own,
             capacity: capacity.max(1),
-            seen: Mutex::new(HashMap::new()),
+            per_hotkey: per_hotkey.max(1),
+            seen: Mutex::new(Seen::default()),
         }
+    }
+
+    /// The checks that need no body: receiver, freshness, hotkey shape, known replay.
+    pub fn precheck(&self, h: &BtAuthHeaders, now_ns: u64) -> Result<(), BtAuthError> {
+        let receiver = h
+            .receiver
+            .as_deref()
+            .ok_or(BtAuthError::Malformed(header::RECEIVER))?;
+        if receiver != self.own {
+            return Err(BtAuthError::WrongReceiver(receiver.to_string()));
+        }
+        if h.nonce < now_ns.saturating_sub(MAX_AGE_NS) || h.nonce > now_ns + MAX_AHEAD_NS {
+            return Err(BtAuthError::Stale);
+        }
+        AccountId::from_ss58(&h.hotkey).map_err(|_| BtAuthError::Malformed(header::HOTKEY))?;
+        let seen = self.lock();
+        if seen
+            .by_hotkey
+            .get(&h.hotkey)
+            .and_then(|n| n.get(&h.nonce))
+            .is_some_and(|exp| *exp > now_ns)
+        {
+            return Err(BtAuthError::Replayed);
+        }
+        Ok(())
     }
 
     /// Verifies a request in the documented order.
@@ -180,34 +226,59 @@ impl BtAuthVerifier {
         body: &[u8],
         now_ns: u64,
     ) -> Result<(), BtAuthError> {
-        let receiver = h
-            .receiver
-            .as_deref()
-            .ok_or(BtAuthError::Malformed(header::RECEIVER))?;
-        if receiver != self.own {
-            return Err(BtAuthError::WrongReceiver(receiver.to_string()));
-        }
-        if h.nonce < now_ns.saturating_sub(MAX_AGE_NS) || h.nonce > now_ns + MAX_AHEAD_NS {
-            return Err(BtAuthError::Stale);
-        }
+        self.precheck(h, now_ns)?;
         let account =
             AccountId::from_ss58(&h.hotkey).map_err(|_| BtAuthError::Malformed(header::HOTKEY))?;
-        let msg = payload(method, target, body, h.nonce, &h.hotkey, Some(receiver));
+        let receiver = h.receiver.as_deref();
+        let msg = payload(method, target, body, h.nonce, &h.hotkey, receiver);
         if !taonet_crypto::verify(&account, msg.as_bytes(), &h.signature) {
             return Err(BtAuthError::BadSignature);
         }
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (h.hotkey.clone(), h.nonce);
-        if seen.get(&key).is_some_and(|exp| *exp > now_ns) {
-            return Err(BtAuthError::Replayed);
+        let mut guard = self.lock();
+        let seen = &mut *guard;
+        if let Some(nonces) = seen.by_hotkey.get_mut(&h.hotkey) {
+            if nonces.get(&h.nonce).is_some_and(|exp| *exp > now_ns) {
+                return Err(BtAuthError::Replayed);
+            }
+            if nonces.len() >= self.per_hotkey {
+                let before = nonces.len();
+                nonces.retain(|_, exp| *exp > now_ns);
+                seen.len -= before - nonces.len();
+                if nonces.len() >= self.per_hotkey {
+                    return Err(BtAuthError::HotkeyQuotaFull(self.per_hotkey));
+                }
+            }
         }
-        if seen.len() >= self.capacity {
-            seen.retain(|_, exp| *exp > now_ns);
-            if seen.len() >= self.capacity {
+        if seen.len >= self.capacity {
+            let mut len = 0;
+            seen.by_hotkey.retain(|_, nonces| {
+                nonces.retain(|_, exp| *exp > now_ns);
+                len += nonces.len();
+                !nonces.is_empty()
+            });
+            seen.len = len;
+            if seen.len >= self.capacity {
                 return Err(BtAuthError::CacheFull);
             }
         }
-        seen.insert(key, now_ns + REPLAY_TTL_NS);
+        let nonces = seen.by_hotkey.entry(h.hotkey.clone()).or_default();
+        if nonces.insert(h.nonce, now_ns + REPLAY_TTL_NS).is_none() {
+            seen.len += 1;
+        }
         Ok(())
+    }
+
+    /// Pairs held.
+    pub fn len(&self) -> usize {
+        self.lock().len
+    }
+
+    /// Whether no pair is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -68,21 +68,39 @@ impl ChainClient {
     /// finalized. A call that fails on chain is [`ChainError::Failed`] with the runtime's
     /// words.
     pub async fn submit(&self, signer: &Keypair, call: Call) -> Result<Included, ChainError> {
+        self.submit_at(signer, call, None).await
+    }
+
+    /// [`Self::submit`] at nonce `at` (`None`: the signer's next nonce on chain), so that
+    /// several transactions of one signer can be in flight with consecutive nonces.
+    pub async fn submit_at(
+        &self,
+        signer: &Keypair,
+        call: Call,
+        at: Option<u64>,
+    ) -> Result<Included, ChainError> {
         let name = call.name();
         let rpc = |e: taonet_client::ClientError| match e.rpc_error() {
+            // A free call that would fail is refused before inclusion; report it like a
+            // failed call, with the runtime's typed error kind.
+            Some((_, msg)) if e.rpc_error_data().is_some() => ChainError::Failed {
+                call: name,
+                block: 0,
+                kind: e.rpc_error_data().as_ref().and_then(error_kind),
+                message: msg,
+            },
             Some((_, msg)) => ChainError::Refused(msg),
             None => ChainError::Rpc(e.to_string()),
         };
-        let nonce = self
-            .client
-            .state_get_account(signer.ss58())
-            .await
-            .map_err(|e| rpc(e.into()))?
-            .nonce;
+        let nonce = match at {
+            Some(n) => n,
+            None => self.next_nonce(signer).await?,
+        };
         let mut tx = Transaction {
             signer: signer.account_id(),
             nonce,
             fee_limit: Rao(u64::MAX),
+            tip: Rao::ZERO,
             call,
         };
         // The fee depends on the encoded size only, which the fee limit does not change.
@@ -118,6 +136,15 @@ impl ChainClient {
             }
             Ok(Ok(_)) => Err(ChainError::Dropped),
         }
+    }
+
+    /// The signer's next unused nonce in the finalized state.
+    pub async fn next_nonce(&self, signer: &Keypair) -> Result<u64, ChainError> {
+        self.client
+            .state_get_account(signer.ss58())
+            .await
+            .map(|a| a.nonce)
+            .map_err(|e| ChainError::Rpc(e.to_string()))
     }
 
     fn sign(&self, signer: &Keypair, tx: &Transaction) -> SignedTransaction {

@@ -20,6 +20,12 @@
 //! Every call ends in a [`CallResult`] with a typed [`Outcome`]: transport failures and
 //! the deadline are outcomes, not errors. The deadline covers connect, send and the whole
 //! response.
+//!
+//! # Addresses
+//! Axon addresses come from the chain, so the dendrite refuses to dial non-public ones
+//! (loopback, private, link-local, … — [`crate::address`]): such a call ends in
+//! [`Outcome::NonPublicAddress`] without a connection being made, and [`Dendrite::post_raw`]
+//! refuses them too. [`DendriteConfig::allow_private_axons`] lifts this for local networks.
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -34,6 +40,7 @@ use hyper_util::rt::TokioExecutor;
 use rand_core::{OsRng, RngCore};
 use taonet_crypto::Keypair;
 
+use crate::address::check_axon;
 use crate::error::DendriteError;
 use crate::nonce::now_ns;
 use crate::synapse::{
@@ -56,6 +63,9 @@ pub enum Outcome {
     FailedVerification(String),
     /// Could not connect or the connection broke.
     Unreachable(String),
+    /// Not dialled: the axon's address is not public and private axons are not allowed
+    /// ([`DendriteConfig::allow_private_axons`]); the message says which range.
+    NonPublicAddress(String),
     /// Any other status (or 422 for an unparsable 200 body), with the axon's message.
     Status {
         /// HTTP status.
@@ -103,6 +113,9 @@ pub struct DendriteConfig {
     pub max_response_bytes: usize,
     /// Idle connections kept per axon (64).
     pub max_idle_per_host: usize,
+    /// Dial loopback, private, link-local and other non-public axon addresses (false: they
+    /// are refused, see [`crate::address`]). Only for local networks.
+    pub allow_private_axons: bool,
 }
 
 impl Default for DendriteConfig {
@@ -111,6 +124,7 @@ impl Default for DendriteConfig {
             external_ip: "127.0.0.1".to_string(),
             max_response_bytes: 16 << 20,
             max_idle_per_host: 64,
+            allow_private_axons: false,
         }
     }
 }
@@ -298,6 +312,7 @@ impl Dendrite {
 
     /// Posts raw `headers` and `body` to `http://<addr><path>` through the pool; returns the
     /// status, headers and body (transport failures as a message). No deadline of its own.
+    /// A non-public `addr` is refused unless [`DendriteConfig::allow_private_axons`].
     pub async fn post_raw(
         &self,
         addr: SocketAddr,
@@ -305,6 +320,7 @@ impl Dendrite {
         headers: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<(u16, hyper::HeaderMap, Bytes), String> {
+        check_axon(addr, self.config.allow_private_axons).map_err(|e| e.to_string())?;
         let mut req = hyper::Request::builder()
             .method(hyper::Method::POST)
             .uri(format!("http://{addr}{path}"));
@@ -365,6 +381,9 @@ impl Dendrite {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     ) -> (Outcome, Option<S>, Option<SynapseBase>) {
+        if let Err(e) = check_axon(target.addr, self.config.allow_private_axons) {
+            return (Outcome::NonPublicAddress(e.to_string()), None, None);
+        }
         let (status, _headers, bytes) = match self
             .post_raw(target.addr, &format!("/{}", S::NAME), &headers, body)
             .await

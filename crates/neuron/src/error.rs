@@ -55,8 +55,16 @@ pub enum VerifyError {
     #[error("invalid hotkey {0}")]
     BadHotkey(String),
     /// The nonce table is full of fresh entries (too many callers at once).
-    #[error("nonce table full: too many concurrent callers")]
+    #[error("nonce table full: too many concurrent callers; retry in a minute")]
     TableFull,
+    /// This hotkey holds its whole share of the nonce table with fresh endpoint keys.
+    #[error(
+        "too many endpoint keys (uuids) in use by this hotkey (quota {quota}); reuse uuids or wait for old ones to expire"
+    )]
+    HotkeyQuotaFull {
+        /// Keys one hotkey may hold.
+        quota: usize,
+    },
     /// btauth/1 error.
     #[error("btauth/1: {0}")]
     BtAuth(#[from] crate::btauth::BtAuthError),

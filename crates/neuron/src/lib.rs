@@ -38,7 +38,9 @@
 //!     })
 //!     .serve(listener)?;
 //!
-//! let dendrite = Dendrite::new(Keypair::from_uri("//Validator")?, DendriteConfig::default());
+//! // The axon is on 127.0.0.1: a dendrite dials only public addresses unless told otherwise.
+//! let config = DendriteConfig { allow_private_axons: true, ..DendriteConfig::default() };
+//! let dendrite = Dendrite::new(Keypair::from_uri("//Validator")?, config);
 //! let target = AxonTarget { addr: axon.local_addr, hotkey: miner_hotkey };
 //! let r = dendrite.call(&target, &Echo { value: 7, output: None }, Duration::from_secs(12)).await?;
 //! assert_eq!(r.synapse.and_then(|e| e.output), Some(7));
@@ -52,8 +54,11 @@
 //! - All per-caller state (nonces, btauth replay cache, rate buckets) is bounded; an entry
 //!   is only forgotten once forgetting it cannot reopen a replay ([`nonce`]).
 //! - The dendrite never errors on transport problems: they are [`Outcome`]s.
+//! - Nothing dials a non-public axon address (loopback, private, link-local, …) unless
+//!   configured with `allow_private_axons` ([`address`]).
 //! - Body hashes follow Python `str()` for the value kinds listed in [`synapse`].
 
+pub mod address;
 pub mod axon;
 pub mod btauth;
 pub mod chain;
@@ -70,6 +75,7 @@ pub mod subnet;
 pub mod synapse;
 pub mod validator;
 
+pub use address::NonPublicAxon;
 pub use axon::{
     AllowAll, AuthScheme, Axon, AxonConfig, AxonHandle, Blacklist, Caller, Fifo, ForwardError,
     Priority,

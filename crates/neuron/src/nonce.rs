@@ -1,22 +1,29 @@
 //! Bounded nonce bookkeeping for the axon's verify step.
 //!
-//! # Rules (bittensor 10 default verify)
+//! # Rules (bittensor 10 default verify, hardened)
 //! - The endpoint key is `<dendrite hotkey>:<dendrite uuid>`.
-//! - For the **first** request of a key (callers ≥ 7.2.0) the nonce must be newer than
-//!   `now − (4 s + timeout)`; `timeout` is the request's, clamped to the axon's
-//!   `max_timeout` so a caller cannot widen the window at will.
+//! - For the **first** request of a key the nonce must be newer than `now − (4 s +
+//!   timeout)`; `timeout` is the request's, clamped to the axon's `max_timeout` so a caller
+//!   cannot widen the window at will. The reference applies this window only to callers
+//!   that send version ≥ 7.2.0; here it **always** applies, because the version header is
+//!   not signed: dropping it would let a captured request be replayed to a restarted axon
+//!   (whose table is empty). Bittensor 10 dendrites send fresh nonces, so they pass.
 //! - Later requests of a key must carry a nonce strictly greater than the last accepted one.
 //! - Like the reference there is no upper bound on the nonce unless the axon sets
 //!   `max_future_skew`.
 //! - The nonce is recorded only after the signature verified ([`NonceTable::commit`]).
 //!
-//! # Bounded memory
-//! Python keeps every key forever. Here the table holds at most `capacity` keys. When it is
-//! full, keys whose last nonce is older than the widest window (`4 s + max_timeout`) are
-//! swept: forgetting such a key is safe, because any replay of one of its nonces is older
-//! than the window and fails the first-request check. If the table is still full of fresh
-//! keys, a new key is refused ([`VerifyError::TableFull`]) rather than evicting a fresh
-//! one, which would reopen replays.
+//! # Bounded memory, fair per hotkey
+//! Python keeps every key forever. Here the table holds at most `capacity` keys, and at most
+//! `per_hotkey` keys (uuids) of one hotkey. Keys whose last nonce is older than the widest
+//! window (`4 s + max_timeout`) are swept when room is needed: forgetting such a key is
+//! safe, because any replay of one of its nonces is older than the window and fails the
+//! first-request check. A fresh key is never evicted (that would reopen replays): a hotkey
+//! at its quota gets [`VerifyError::HotkeyQuotaFull`] for new keys until its own keys go
+//! stale, and only when the whole table is full of fresh keys is a new key refused
+//! ([`VerifyError::TableFull`]). One caller can therefore exhaust only its own quota,
+//! never push out or lock out another hotkey, unless `capacity / per_hotkey` hotkeys
+//! (64 with the axon's defaults) all fill their quotas at once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -26,42 +33,50 @@ use crate::error::VerifyError;
 /// The reference's `ALLOWED_DELTA`: 4 seconds.
 pub const ALLOWED_DELTA_NS: u64 = 4_000_000_000;
 
-/// Versions from which the first-request window applies (7.2.0).
-pub const V_7_2_0: u64 = 7_002_000;
-
 /// The per-endpoint-key nonce table.
 #[derive(Debug)]
 pub struct NonceTable {
     inner: Mutex<Inner>,
     capacity: usize,
+    per_hotkey: usize,
     max_timeout_ns: u64,
     max_future_ns: Option<u64>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    last: HashMap<String, u64>,
+    /// hotkey → uuid → last accepted nonce.
+    last: HashMap<String, HashMap<String, u64>>,
+    /// Keys held (sum of the inner maps' sizes).
+    len: usize,
     last_sweep_ns: u64,
 }
 
 impl NonceTable {
-    /// A table of at most `capacity` keys; `max_timeout_s` clamps request timeouts;
-    /// `max_future_s` (None = reference: unbounded) bounds nonces ahead of the clock.
-    pub fn new(capacity: usize, max_timeout_s: f64, max_future_s: Option<f64>) -> Self {
+    /// A table of at most `capacity` keys, at most `per_hotkey` of one hotkey;
+    /// `max_timeout_s` clamps request timeouts; `max_future_s` (None = reference:
+    /// unbounded) bounds nonces ahead of the clock.
+    pub fn new(
+        capacity: usize,
+        per_hotkey: usize,
+        max_timeout_s: f64,
+        max_future_s: Option<f64>,
+    ) -> Self {
         NonceTable {
             inner: Mutex::new(Inner::default()),
             capacity: capacity.max(1),
+            per_hotkey: per_hotkey.max(1),
             max_timeout_ns: secs_to_ns(max_timeout_s),
             max_future_ns: max_future_s.map(secs_to_ns),
         }
     }
 
-    /// Checks `nonce` for `key` at `now_ns` (no state change).
+    /// Checks `nonce` for the key (`hotkey`, `uuid`) at `now_ns` (no state change).
     pub fn check(
         &self,
-        key: &str,
+        hotkey: &str,
+        uuid: &str,
         nonce: u64,
-        version: Option<u64>,
         timeout_s: f64,
         now_ns: u64,
     ) -> Result<(), VerifyError> {
@@ -72,10 +87,14 @@ impl NonceTable {
                 ahead: (nonce - now_ns) as f64 / 1e9,
             });
         }
-        let last = self.lock().last.get(key).copied();
-        let windowed = version.is_some_and(|v| v >= V_7_2_0);
+        let last = self
+            .lock()
+            .last
+            .get(hotkey)
+            .and_then(|keys| keys.get(uuid))
+            .copied();
         match last {
-            None if windowed => {
+            None => {
                 let window = ALLOWED_DELTA_NS + secs_to_ns(timeout_s).min(self.max_timeout_ns);
                 if nonce <= now_ns.saturating_sub(window) {
                     return Err(VerifyError::TooOld {
@@ -85,42 +104,76 @@ impl NonceTable {
                 }
                 Ok(())
             }
-            None => Ok(()),
             Some(last) if nonce <= last => Err(VerifyError::NotNewer),
             Some(_) => Ok(()),
         }
     }
 
-    /// Records `nonce` for `key` after a good signature; re-checks monotonicity under the
-    /// lock so two concurrent requests with the same nonce cannot both pass.
-    pub fn commit(&self, key: &str, nonce: u64, now_ns: u64) -> Result<(), VerifyError> {
-        let mut inner = self.lock();
-        if let Some(last) = inner.last.get_mut(key) {
+    /// Records `nonce` for (`hotkey`, `uuid`) after a good signature; re-checks
+    /// monotonicity under the lock so two concurrent requests with the same nonce cannot
+    /// both pass.
+    pub fn commit(
+        &self,
+        hotkey: &str,
+        uuid: &str,
+        nonce: u64,
+        now_ns: u64,
+    ) -> Result<(), VerifyError> {
+        let horizon = now_ns.saturating_sub(ALLOWED_DELTA_NS + self.max_timeout_ns);
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        if let Some(last) = inner.last.get_mut(hotkey).and_then(|k| k.get_mut(uuid)) {
             if nonce <= *last {
                 return Err(VerifyError::NotNewer);
             }
             *last = nonce;
             return Ok(());
         }
-        if inner.last.len() >= self.capacity {
-            // Sweep at most every 100 ms so a full table of fresh keys is not rescanned
-            // on every request.
-            if now_ns.saturating_sub(inner.last_sweep_ns) >= 100_000_000 {
-                let horizon = now_ns.saturating_sub(ALLOWED_DELTA_NS + self.max_timeout_ns);
-                inner.last.retain(|_, n| *n > horizon);
-                inner.last_sweep_ns = now_ns;
-            }
-            if inner.last.len() >= self.capacity {
-                return Err(VerifyError::TableFull);
+        // A new key: first this hotkey's quota (sweeping only its own stale keys) ...
+        if let Some(keys) = inner.last.get_mut(hotkey)
+            && keys.len() >= self.per_hotkey
+        {
+            let before = keys.len();
+            keys.retain(|_, n| *n > horizon);
+            inner.len -= before - keys.len();
+            if keys.len() >= self.per_hotkey {
+                return Err(VerifyError::HotkeyQuotaFull {
+                    quota: self.per_hotkey,
+                });
             }
         }
-        inner.last.insert(key.to_string(), nonce);
+        // ... then the whole table. Sweep at most every 100 ms so a full table of fresh
+        // keys is not rescanned on every request.
+        if inner.len >= self.capacity && now_ns.saturating_sub(inner.last_sweep_ns) >= 100_000_000 {
+            let mut len = 0;
+            inner.last.retain(|_, keys| {
+                keys.retain(|_, n| *n > horizon);
+                len += keys.len();
+                !keys.is_empty()
+            });
+            inner.len = len;
+            inner.last_sweep_ns = now_ns;
+        }
+        if inner.len >= self.capacity {
+            return Err(VerifyError::TableFull);
+        }
+        inner
+            .last
+            .entry(hotkey.to_string())
+            .or_default()
+            .insert(uuid.to_string(), nonce);
+        inner.len += 1;
         Ok(())
     }
 
     /// Number of keys held.
     pub fn len(&self) -> usize {
-        self.lock().last.len()
+        self.lock().len
+    }
+
+    /// Number of keys held for `hotkey`.
+    pub fn keys_of(&self, hotkey: &str) -> usize {
+        self.lock().last.get(hotkey).map_or(0, HashMap::len)
     }
 
     /// Whether the table is empty.
@@ -161,45 +214,75 @@ mod tests {
 
     #[test]
     fn first_request_window_then_monotonic() {
-        let t = NonceTable::new(4, 60.0, None);
-        let v = Some(10_005_000);
-        assert!(t.check("k", NOW - 17_000_000_000, v, 12.0, NOW).is_err());
-        assert!(t.check("k", NOW - 17_000_000_000, None, 12.0, NOW).is_ok());
-        t.check("k", NOW - 1, v, 12.0, NOW).unwrap();
-        t.commit("k", NOW - 1, NOW).unwrap();
+        let t = NonceTable::new(4, 4, 60.0, None);
+        // The window applies whatever the caller's version (there is none here).
+        assert!(matches!(
+            t.check("h", "k", NOW - 17_000_000_000, 12.0, NOW),
+            Err(VerifyError::TooOld { .. })
+        ));
+        t.check("h", "k", NOW - 1, 12.0, NOW).unwrap();
+        t.commit("h", "k", NOW - 1, NOW).unwrap();
         assert_eq!(
-            t.check("k", NOW - 1, v, 12.0, NOW),
+            t.check("h", "k", NOW - 1, 12.0, NOW),
             Err(VerifyError::NotNewer)
         );
-        assert_eq!(t.commit("k", NOW - 1, NOW), Err(VerifyError::NotNewer));
-        t.check("k", NOW, v, 12.0, NOW).unwrap();
+        assert_eq!(t.commit("h", "k", NOW - 1, NOW), Err(VerifyError::NotNewer));
+        t.check("h", "k", NOW, 12.0, NOW).unwrap();
         // Future nonces pass like the reference.
-        t.check("k", NOW + 3_600_000_000_000, v, 12.0, NOW).unwrap();
+        t.check("h", "k", NOW + 3_600_000_000_000, 12.0, NOW)
+            .unwrap();
     }
 
     #[test]
     fn bounded_and_sweeps_only_stale_keys() {
-        let t = NonceTable::new(2, 10.0, None);
-        t.commit("a", NOW - 20_000_000_000, NOW - 20_000_000_000)
+        let t = NonceTable::new(2, 2, 10.0, None);
+        t.commit("h", "a", NOW - 20_000_000_000, NOW - 20_000_000_000)
             .unwrap();
-        t.commit("b", NOW, NOW).unwrap();
+        t.commit("g", "b", NOW, NOW).unwrap();
         // "a" is stale (older than 4 + 10 s) and is swept for "c".
-        t.commit("c", NOW, NOW).unwrap();
+        t.commit("f", "c", NOW, NOW).unwrap();
         assert_eq!(t.len(), 2);
         // Both fresh now: a new key is refused rather than evicting one.
         assert_eq!(
-            t.commit("d", NOW + 200_000_000, NOW + 200_000_000),
+            t.commit("e", "d", NOW + 200_000_000, NOW + 200_000_000),
             Err(VerifyError::TableFull)
         );
     }
 
     #[test]
+    fn one_hotkey_fills_only_its_own_quota() {
+        let t = NonceTable::new(8, 3, 10.0, None);
+        t.commit("victim", "v", NOW, NOW).unwrap();
+        for i in 0..3 {
+            t.commit("greedy", &format!("u{i}"), NOW, NOW).unwrap();
+        }
+        for i in 3..100 {
+            assert_eq!(
+                t.commit("greedy", &format!("u{i}"), NOW, NOW),
+                Err(VerifyError::HotkeyQuotaFull { quota: 3 })
+            );
+        }
+        assert_eq!((t.keys_of("greedy"), t.len()), (3, 4));
+        // The victim's key is still there (its replay is refused) and it can add keys.
+        assert_eq!(
+            t.commit("victim", "v", NOW, NOW),
+            Err(VerifyError::NotNewer)
+        );
+        t.commit("victim", "w", NOW, NOW).unwrap();
+        // Once the greedy keys are stale, they make room for its new ones.
+        let later = NOW + 15_000_000_000;
+        t.commit("greedy", "fresh", later, later).unwrap();
+        assert_eq!(t.keys_of("greedy"), 1);
+        assert_eq!(t.len(), 3);
+    }
+
+    #[test]
     fn future_skew_bound() {
-        let t = NonceTable::new(4, 60.0, Some(2.0));
+        let t = NonceTable::new(4, 4, 60.0, Some(2.0));
         assert!(matches!(
-            t.check("k", NOW + 3_000_000_000, None, 12.0, NOW),
+            t.check("h", "k", NOW + 3_000_000_000, 12.0, NOW),
             Err(VerifyError::TooFarAhead { .. })
         ));
-        t.check("k", NOW + 1_000_000_000, None, 12.0, NOW).unwrap();
+        t.check("h", "k", NOW + 1_000_000_000, 12.0, NOW).unwrap();
     }
 }

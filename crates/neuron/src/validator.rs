@@ -5,7 +5,8 @@
 //!    uid whose hotkey changed (the neuron was replaced) are forgotten.
 //! 2. **Round**: build one challenge with [`Subnet::challenge`] from a round seed and send
 //!    it, identical, to every serving axon but our own (per-call deadline
-//!    [`ValidatorConfig::query_timeout`]). Each answer is scored ([`Subnet::score`]; a
+//!    [`ValidatorConfig::query_timeout`]); axons whose address is not public are not
+//!    dialled unless [`ValidatorConfig::allow_private_axons`] ([`crate::address`]). Each answer is scored ([`Subnet::score`]; a
 //!    timeout, refusal or error scores 0) and folded into a per-uid exponential moving
 //!    average: `score ← α·reward + (1 − α)·score`.
 //! 3. **Weights**, every [`ValidatorConfig::weights_interval`] blocks (default: the subnet's
@@ -35,6 +36,7 @@ use taonet_crypto::Keypair;
 use taonet_types::tx::{WeightsCall, weights_commit_hash};
 use taonet_types::{Call, Uid};
 
+use crate::address::check_axon;
 use crate::chain::ChainClient;
 use crate::dendrite::{AxonTarget, Dendrite, Outcome};
 use crate::error::{ChainError, MetagraphError};
@@ -59,6 +61,9 @@ pub struct ValidatorConfig {
     pub version_key: Option<u64>,
     /// Master seed for reproducible challenges; `None` = fresh randomness every epoch.
     pub master_seed: Option<[u8; 32]>,
+    /// Query miners whose axon address is not public (loopback, private, …; see
+    /// [`crate::address`]); false: they are not dialled and score 0. Local networks only.
+    pub allow_private_axons: bool,
 }
 
 impl ValidatorConfig {
@@ -72,6 +77,7 @@ impl ValidatorConfig {
             weights_interval: None,
             version_key: None,
             master_seed: None,
+            allow_private_axons: false,
         }
     }
 }
@@ -319,17 +325,30 @@ impl<S: Subnet> Validator<S> {
         let (synapse, challenge) = tokio::task::spawn_blocking(move || subnet.challenge(seed))
             .await
             .map_err(|e| StepError::Task(e.to_string()))?;
-        let addrs: Vec<AxonTarget> = targets.iter().map(|(_, t)| t.clone()).collect();
-        let results = self
+        // Non-public addresses are not dialled (SSRF); they score like a refusal.
+        let allow = self.config.allow_private_axons;
+        let addrs: Vec<AxonTarget> = targets
+            .iter()
+            .filter(|(_, t)| check_axon(t.addr, allow).is_ok())
+            .map(|(_, t)| t.clone())
+            .collect();
+        let mut results = self
             .dendrite
             .forward(&addrs, &synapse, self.config.query_timeout)
             .await
-            .map_err(|e| StepError::Task(e.to_string()))?;
+            .map_err(|e| StepError::Task(e.to_string()))?
+            .into_iter();
         // Score off the async threads.
         let subnet = self.subnet.clone();
-        let answers: Vec<(Option<S::Synapse>, Outcome)> = results
-            .into_iter()
-            .map(|r| (r.synapse, r.outcome))
+        let answers: Vec<(Option<S::Synapse>, Outcome)> = targets
+            .iter()
+            .map(|(_, t)| match check_axon(t.addr, allow) {
+                Err(e) => (None, Outcome::NonPublicAddress(e.to_string())),
+                Ok(()) => results.next().map_or_else(
+                    || (None, Outcome::Unreachable("no result".into())),
+                    |r| (r.synapse, r.outcome),
+                ),
+            })
             .collect();
         let scored = tokio::task::spawn_blocking(move || {
             answers
@@ -566,6 +585,7 @@ fn outcome_word(o: &Outcome) -> String {
         Outcome::Blacklisted(m) => format!("blacklisted: {m}"),
         Outcome::FailedVerification(m) => format!("failed verification: {m}"),
         Outcome::Unreachable(m) => format!("unreachable: {m}"),
+        Outcome::NonPublicAddress(m) => format!("not dialled: {m}"),
         Outcome::Status { code, message } => format!("status {code}: {message}"),
     }
 }

@@ -78,9 +78,15 @@ struct RegisterKeyArgs {
     #[arg(long, value_name = "0xHEX32")]
     key: Option<String>,
     /// A node's consensus key file (hex of the ed25519 private key, as `taonet node` writes
-    /// it); its public key is registered.
+    /// it); its public key is registered, with a signature by it over the hotkey that proves
+    /// you hold it.
     #[arg(long, value_name = "PATH")]
     key_file: Option<PathBuf>,
+    /// With --key: the key's proof of possession made offline, 0x + 128 hex digits: its
+    /// ed25519 signature (commonware's format) over the hotkey's 32 bytes under the namespace
+    /// `taonet/<chain id>/<genesis hash hex>_REGISTER_KEY`.
+    #[arg(long, value_name = "0xHEX64", requires = "key")]
+    proof: Option<String>,
     /// The hotkey (default: the wallet's hotkey, --hotkey).
     #[arg(long, value_name = "SS58")]
     hotkey_ss58: Option<String>,
@@ -108,39 +114,79 @@ pub fn public_key_hex(text: &str) -> Result<[u8; 32]> {
     })
 }
 
-/// The public key of a consensus key file.
-pub fn public_key_of_file(path: &PathBuf) -> Result<[u8; 32]> {
+/// The private key of a consensus key file.
+pub fn private_key_of_file(path: &PathBuf) -> Result<PrivateKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the key file {}", path.display()))?;
     let digits = text.trim().trim_start_matches("0x");
     let bytes =
         hex::decode(digits).map_err(|e| usage!("{} is not a hex key file: {e}", path.display()))?;
-    let private = PrivateKey::decode(Copying(bytes.as_slice())).map_err(|e| {
+    PrivateKey::decode(Copying(bytes.as_slice())).map_err(|e| {
         usage!(
             "{} does not hold an ed25519 private key: {e}",
             path.display()
         )
-    })?;
-    let public = private.public_key().encode();
-    <[u8; 32]>::try_from(public.as_ref()).context("an ed25519 public key is 32 bytes")
+    })
+}
+
+/// A 64-byte signature from hex.
+fn proof_hex(text: &str) -> Result<[u8; 64]> {
+    let digits = text.trim().strip_prefix("0x").unwrap_or(text.trim());
+    let bytes = hex::decode(digits).map_err(|e| usage!("--proof is not valid hex: {e}"))?;
+    <[u8; 64]>::try_from(bytes.as_slice()).map_err(|_| {
+        usage!(
+            "--proof must be 64 bytes (128 hex digits), got {}",
+            bytes.len()
+        )
+    })
 }
 
 fn register_key(args: &ConsensusArgs, a: &RegisterKeyArgs, global: Global) -> Result<ExitCode> {
-    let key = match (&a.key, &a.key_file) {
+    let private = match (&a.key, &a.key_file) {
+        (Some(_), _) => None,
+        (None, Some(p)) => Some(private_key_of_file(p)?),
+        (None, None) => return Err(usage!("pass --key-file (or --key with --proof)")),
+    };
+    let key = match (&a.key, &private) {
         (Some(k), _) => public_key_hex(k)?,
-        (None, Some(p)) => public_key_of_file(p)?,
-        (None, None) => return Err(usage!("pass --key or --key-file")),
+        (None, Some(p)) => <[u8; 32]>::try_from(p.public_key().encode().as_ref())
+            .context("an ed25519 public key is 32 bytes")?,
+        (None, None) => return Err(usage!("pass --key-file (or --key with --proof)")),
+    };
+    let given_proof = match (&a.key, &a.proof) {
+        (Some(_), Some(p)) => Some(proof_hex(p)?),
+        (Some(_), None) => {
+            return Err(usage!(
+                "a consensus key is registered with a proof that you hold it: pass --key-file \
+                 (the node's consensus.key), or --proof with the key's signature made offline \
+                 (see `taonet consensus register-key --help`)"
+            ));
+        }
+        _ => None,
     };
     let key_hex = format!("0x{}", hex::encode(key));
     let hotkey = args.keys.target_hotkey(a.hotkey_ss58.as_deref())?;
     let signer = args.keys.coldkey(global)?;
     block_on(async {
         let s = Session::connect(&args.rpc, global).await?;
+        let domain = s.domain().await?;
+        let proof = match (given_proof, &private) {
+            (Some(p), _) => p,
+            (None, Some(private)) => {
+                let signature = private.sign(
+                    &taonet_types::tx::consensus_key_namespace(&domain),
+                    &taonet_types::tx::consensus_key_payload(&hotkey),
+                );
+                <[u8; 64]>::try_from(signature.encode().as_ref())
+                    .context("an ed25519 signature is 64 bytes")?
+            }
+            (None, None) => return Err(usage!("pass --key-file (or --key with --proof)")),
+        };
         let summary = [format!(
             "Register consensus key {key_hex} for hotkey {}",
             hotkey.to_ss58()
         )];
-        let call = Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key });
+        let call = Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key, proof });
         let outcome = s.send(&signer, call, &summary).await?;
         s.finish(
             &outcome,

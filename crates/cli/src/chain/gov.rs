@@ -188,6 +188,8 @@ pub fn parse_param(text: &str) -> Result<ParamUpdate> {
         "missed_votes_jail_ppb" => P::MissedVotesJailPpb(num(n, value)?),
         "query_miner_share_ppb" => P::QueryMinerSharePpb(num(n, value)?),
         "max_channel_duration" => P::MaxChannelDuration(num(n, value)?),
+        "max_block_bytes" => P::MaxBlockBytes(num(n, value)?),
+        "free_block_bytes_ppb" => P::FreeBlockBytesPpb(num(n, value)?),
         _ => {
             return Err(usage!(
                 "--set {name:?} is not a governance parameter; valid names: {}",

@@ -312,6 +312,58 @@ impl Session {
             .height)
     }
 
+    /// Makes sure `hotkey` has an owner before a call that needs one: if nobody owns it yet,
+    /// associates it with `signer` (`staking.associate_hotkey`), signing the ownership proof
+    /// with the wallet's hotkey `keys.hotkey`. `Ok(None)` when it already had an owner (the
+    /// runtime judges whether it is the right one); the association's outcome otherwise.
+    pub async fn associate_if_needed(
+        &self,
+        keys: &KeyOpts,
+        hotkey: &AccountId,
+        signer: &Keypair,
+    ) -> Result<Option<TxOutcome>> {
+        let owner = self
+            .client
+            .state_get_delegate(hotkey.to_ss58())
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if owner.is_some() {
+            return Ok(None);
+        }
+        let pair = keys.hotkey_pair(self.global)?;
+        if pair.account_id() != *hotkey {
+            bail!(
+                "hotkey {} is not owned by any coldkey yet, and only its holder can associate it: \
+                 use the wallet's own hotkey (--hotkey) or ask the hotkey's holder to associate it first",
+                hotkey.to_ss58()
+            );
+        }
+        let domain = self.domain().await?;
+        let proof = pair
+            .sign(&taonet_types::tx::hotkey_ownership_payload(
+                &domain,
+                &signer.account_id(),
+            ))
+            .0;
+        let outcome = self
+            .send(
+                signer,
+                Call::Staking(taonet_types::tx::StakingCall::AssociateHotkey {
+                    hotkey: *hotkey,
+                    proof,
+                }),
+                &[format!(
+                    "The hotkey {} has no owner yet: associate it with this coldkey first",
+                    hotkey.to_ss58()
+                )],
+            )
+            .await?;
+        if outcome.success && !self.global.json {
+            eprintln!("Hotkey associated.");
+        }
+        Ok(Some(outcome))
+    }
+
     /// Signs `call` with `signer`, shows `summary` and the fee, asks, submits and follows it
     /// to finality.
     pub async fn send(
@@ -326,6 +378,7 @@ impl Session {
             signer: signer.account_id(),
             nonce,
             fee_limit: Rao(u64::MAX),
+            tip: Rao::ZERO,
             call,
         };
         // The fee depends on the encoded size only, which the fee limit does not change.

@@ -70,35 +70,24 @@ fn add(args: &StakeArgs, a: &AmountArgs, global: Global) -> Result<ExitCode> {
     let signer = args.keys.coldkey(global)?;
     block_on(async {
         let s = Session::connect(&args.rpc, global).await?;
-        let delegate = s
-            .client
-            .state_get_delegate(hotkey.to_ss58())
-            .await
-            .map_err(|e| rpc_error(e.into()))?;
-        if delegate.is_none() {
-            if a.hotkey_ss58.is_some() {
+        if a.hotkey_ss58.is_some() {
+            let delegate = s
+                .client
+                .state_get_delegate(hotkey.to_ss58())
+                .await
+                .map_err(|e| rpc_error(e.into()))?;
+            if delegate.is_none() {
                 anyhow::bail!(
                     "hotkey {} is not owned by any coldkey yet; only a registered or associated hotkey can receive stake",
                     hotkey.to_ss58()
                 );
             }
-            // The wallet's own hotkey, not yet claimed: claim it first.
-            let outcome = s
-                .send(
-                    &signer,
-                    Call::Staking(StakingCall::AssociateHotkey { hotkey }),
-                    &[format!(
-                        "The hotkey {} has no owner yet: associate it with this coldkey first",
-                        hotkey.to_ss58()
-                    )],
-                )
-                .await?;
-            if !outcome.success {
-                return s.finish(&outcome, json!({ "step": "associate_hotkey" }), &[]);
-            }
-            if !global.json {
-                eprintln!("Hotkey associated.");
-            }
+        }
+        // The wallet's own hotkey, not yet claimed: claim it first.
+        if let Some(outcome) = s.associate_if_needed(&args.keys, &hotkey, &signer).await?
+            && !outcome.success
+        {
+            return s.finish(&outcome, json!({ "step": "associate_hotkey" }), &[]);
         }
         let summary = [format!(
             "Stake {} on hotkey {}",

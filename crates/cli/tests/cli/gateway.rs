@@ -162,6 +162,7 @@ fn paid_queries_through_a_gateway_settle_exactly() {
                 "5",
                 "--alpha",
                 "0.5",
+                "--allow-private-axons",
             ])
             .args([
                 "--gateway",

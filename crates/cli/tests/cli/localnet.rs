@@ -177,6 +177,7 @@ pub(crate) async fn submit_finalized(
         signer: signer.account_id(),
         nonce,
         fee_limit: Rao(1_000_000_000),
+        tip: Rao::ZERO,
         call,
     };
     let signature = signer.sign(&tx.signing_payload(domain)).0;

@@ -1,24 +1,39 @@
 //! The gateway's voucher book: the highest voucher accepted per channel and the miners'
-//! contributions not yet claimed, kept in one JSON file so vouchers survive restarts and can
-//! be claimed later (by the gateway itself or with `taonet channel claim --book`).
+//! contributions not yet claimed, kept durably so vouchers survive restarts and can be
+//! claimed later (by the gateway itself or with `taonet channel claim --book`).
+//!
+//! # Storage
+//! The running gateway keeps the book in a [`BookStore`]: a redb database (at the book's
+//! path) with one record per channel, so a paid query writes only its channel's record in
+//! one fsynced transaction (O(1) in the number of channels), run off the async executor by
+//! the gateway. An in-memory copy answers reads. A book file in the older JSON format is
+//! migrated on first open: its entries are copied into a new database, the JSON is kept
+//! next to it as `<name>.json-migrated`, and only then does the database replace it (a
+//! crash at any point leaves either the JSON or the complete database at the path).
+//! [`VoucherBook::load`] / [`VoucherBook::save`] read and write either format as a whole
+//! (what the offline `taonet channel claim --book` uses; not while a gateway runs on it:
+//! the database is locked by its process).
 //!
 //! # Rules
-//! - The file names its chain (id and genesis hash), the gateway hotkey and the subnet; a
+//! - The book names its chain (id and genesis hash), the gateway hotkey and the subnet; a
 //!   book of another chain, gateway or subnet is refused instead of mixed in.
-//! - Every change is written atomically (temporary file, fsync, rename, fsync of the
-//!   directory) before the gateway answers the query it pays for, so an answered query's
-//!   voucher is never lost.
+//! - Every change is durable before the gateway answers the query it pays for, so an
+//!   answered query's voucher is never lost.
 //! - An entry's `voucher` only ever grows; `claimed` is the highest amount known to be
 //!   claimed on chain. Contributions are units per uid (with the hotkey that earned them) since
 //!   the last claim; a claim subtracts what it paid for, so contributions recorded while a
 //!   claim was in flight are kept for the next one.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use serde::{Deserialize, Serialize};
 use taonet_types::channel::{MAX_CLAIM_MINERS, MinerShare, SignedVoucher};
+
 use taonet_types::{ChainDomain, Hash, NetUid, Rao};
 
 /// Version of the book's file format.
@@ -42,6 +57,14 @@ pub enum BookError {
         path: PathBuf,
         /// The parse error.
         reason: String,
+    },
+    /// Another process (a running gateway?) has the book open.
+    #[error(
+        "voucher book {path} is in use by another process (a running gateway?); stop it or use another --gateway-book"
+    )]
+    InUse {
+        /// The file.
+        path: PathBuf,
     },
     /// The file belongs to another chain, gateway or subnet.
     #[error("voucher book {path} belongs to {found}, not {expected}; use another --gateway-book")]
@@ -138,8 +161,16 @@ impl VoucherBook {
         }
     }
 
-    /// Reads a book file.
+    /// Reads a book file (a database or the older JSON format).
     pub fn load(path: &Path) -> Result<Self, BookError> {
+        if is_database(path)? {
+            let db = Database::open(path).map_err(|e| open_err(path, e))?;
+            return read_database(&db, path);
+        }
+        Self::load_json(path)
+    }
+
+    fn load_json(path: &Path) -> Result<Self, BookError> {
         let text = std::fs::read(path).map_err(|e| BookError::Io {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -168,30 +199,17 @@ impl VoucherBook {
             return Ok(VoucherBook::new(domain, gateway, netuid));
         }
         let book = VoucherBook::load(path)?;
-        let describe = |chain: &str, genesis: &Hash, gw: &str, n: NetUid| {
-            format!("chain {chain} ({genesis}), gateway {gw}, subnet {n}")
-        };
-        if book.chain_id != domain.chain_id
-            || book.genesis_hash != domain.genesis_hash
-            || book.gateway != gateway
-            || book.netuid != netuid
-        {
-            return Err(BookError::Mismatch {
-                path: path.to_path_buf(),
-                found: describe(
-                    &book.chain_id,
-                    &book.genesis_hash,
-                    &book.gateway,
-                    book.netuid,
-                ),
-                expected: describe(&domain.chain_id, &domain.genesis_hash, gateway, netuid),
-            });
-        }
+        check_owner(path, &book, domain, gateway, netuid)?;
         Ok(book)
     }
 
-    /// Writes the book atomically.
+    /// Writes the whole book atomically: into the database at `path` if it is one (its
+    /// records replaced by this book's), else as JSON.
     pub fn save(&self, path: &Path) -> Result<(), BookError> {
+        if path.exists() && is_database(path)? {
+            let db = Database::open(path).map_err(|e| open_err(path, e))?;
+            return write_database(&db, self, true, path);
+        }
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| BookError::Io {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -285,6 +303,384 @@ impl VoucherBook {
             .sum();
         Rao(u64::try_from(total).unwrap_or(u64::MAX))
     }
+}
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const CHANNELS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("channels");
+const HEADER_KEY: &str = "header";
+/// The first bytes of every redb file.
+const REDB_MAGIC: &[u8] = b"redb\x1a\x0a\xa9\x0d\x0a";
+
+/// What a book database says about itself (its `meta` record).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Header {
+    version: u32,
+    chain_id: String,
+    genesis_hash: Hash,
+    gateway: String,
+    netuid: NetUid,
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> BookError {
+    BookError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+fn open_err(path: &Path, e: redb::DatabaseError) -> BookError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => BookError::InUse {
+            path: path.to_path_buf(),
+        },
+        e => io_err(path, e),
+    }
+}
+
+fn corrupt(path: &Path, e: impl std::fmt::Display) -> BookError {
+    BookError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Whether the file at `path` is a redb database (rather than a JSON book).
+fn is_database(path: &Path) -> Result<bool, BookError> {
+    let mut head = [0u8; 9];
+    let mut f = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let mut read = 0;
+    while read < head.len() {
+        match f.read(&mut head[read..]).map_err(|e| io_err(path, e))? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    Ok(read == head.len() && head == REDB_MAGIC)
+}
+
+fn read_database(db: &Database, path: &Path) -> Result<VoucherBook, BookError> {
+    let tx = db.begin_read().map_err(|e| io_err(path, e))?;
+    let meta = tx.open_table(META).map_err(|e| corrupt(path, e))?;
+    let header: Header = match meta.get(HEADER_KEY).map_err(|e| io_err(path, e))? {
+        Some(v) => serde_json::from_slice(v.value()).map_err(|e| corrupt(path, e))?,
+        None => return Err(corrupt(path, "no header record")),
+    };
+    if header.version != BOOK_VERSION {
+        return Err(corrupt(path, format!("unknown version {}", header.version)));
+    }
+    let mut channels = BTreeMap::new();
+    let table = tx.open_table(CHANNELS).map_err(|e| corrupt(path, e))?;
+    for row in table.iter().map_err(|e| io_err(path, e))? {
+        let (k, v) = row.map_err(|e| io_err(path, e))?;
+        let id: [u8; 32] = k
+            .value()
+            .try_into()
+            .map_err(|_| corrupt(path, "a channel id is not 32 bytes"))?;
+        let entry: BookEntry = serde_json::from_slice(v.value()).map_err(|e| corrupt(path, e))?;
+        channels.insert(Hash(id), entry);
+    }
+    Ok(VoucherBook {
+        version: header.version,
+        chain_id: header.chain_id,
+        genesis_hash: header.genesis_hash,
+        gateway: header.gateway,
+        netuid: header.netuid,
+        channels,
+    })
+}
+
+/// Writes `book`'s header and entries (replacing every other entry when `replace`) in one
+/// durable transaction.
+fn write_database(
+    db: &Database,
+    book: &VoucherBook,
+    replace: bool,
+    path: &Path,
+) -> Result<(), BookError> {
+    let header = Header {
+        version: BOOK_VERSION,
+        chain_id: book.chain_id.clone(),
+        genesis_hash: book.genesis_hash,
+        gateway: book.gateway.clone(),
+        netuid: book.netuid,
+    };
+    let tx = db.begin_write().map_err(|e| io_err(path, e))?;
+    {
+        let mut meta = tx.open_table(META).map_err(|e| io_err(path, e))?;
+        let bytes = serde_json::to_vec(&header).map_err(|e| io_err(path, e))?;
+        meta.insert(HEADER_KEY, bytes.as_slice())
+            .map_err(|e| io_err(path, e))?;
+        let mut table = tx.open_table(CHANNELS).map_err(|e| io_err(path, e))?;
+        if replace {
+            table
+                .retain(|k, _| k.len() == 32 && book.channels.contains_key(&id_of(k)))
+                .map_err(|e| io_err(path, e))?;
+        }
+        for (id, entry) in &book.channels {
+            let bytes = serde_json::to_vec(entry).map_err(|e| io_err(path, e))?;
+            table
+                .insert(id.0.as_slice(), bytes.as_slice())
+                .map_err(|e| io_err(path, e))?;
+        }
+    }
+    tx.commit().map_err(|e| io_err(path, e))
+}
+
+fn id_of(k: &[u8]) -> Hash {
+    let mut id = [0u8; 32];
+    id.copy_from_slice(&k[..32]);
+    Hash(id)
+}
+
+/// The running gateway's book: a redb database with one record per channel and an
+/// in-memory copy for reads (see the module's "Storage"). Every method that changes it is
+/// blocking (one fsynced transaction); call them off the async executor.
+#[derive(Debug)]
+pub struct BookStore {
+    path: PathBuf,
+    db: Database,
+    /// Serialises read-modify-write of entries (redb serialises its writers anyway).
+    write: Mutex<()>,
+    book: Mutex<VoucherBook>,
+}
+
+impl BookStore {
+    /// Opens (or creates) the book at `path` for this chain, gateway and subnet, migrating a
+    /// JSON book first.
+    pub fn open(
+        path: &Path,
+        domain: &ChainDomain,
+        gateway: &str,
+        netuid: NetUid,
+    ) -> Result<Self, BookError> {
+        if path.exists() && !is_database(path)? {
+            // Checks that it is ours before anything is written.
+            let old = VoucherBook::open(path, domain, gateway, netuid)?;
+            migrate(path, &old)?;
+        }
+        let book = if path.exists() {
+            let db = Database::open(path).map_err(|e| open_err(path, e))?;
+            let book = read_database(&db, path)?;
+            check_owner(path, &book, domain, gateway, netuid)?;
+            return Ok(BookStore {
+                path: path.to_path_buf(),
+                db,
+                write: Mutex::new(()),
+                book: Mutex::new(book),
+            });
+        } else {
+            VoucherBook::new(domain, gateway, netuid)
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| io_err(path, e))?;
+        }
+        let db = Database::create(path).map_err(|e| io_err(path, e))?;
+        write_database(&db, &book, false, path)?;
+        Ok(BookStore {
+            path: path.to_path_buf(),
+            db,
+            write: Mutex::new(()),
+            book: Mutex::new(book),
+        })
+    }
+
+    /// A copy of the whole book.
+    pub fn snapshot(&self) -> VoucherBook {
+        self.lock().clone()
+    }
+
+    /// The highest amount accepted or claimed on `channel` (zero if unknown).
+    pub fn accepted(&self, channel: &Hash) -> Rao {
+        self.lock().accepted(channel)
+    }
+
+    /// Everything accepted but not claimed.
+    pub fn unclaimed(&self) -> Rao {
+        self.lock().unclaimed()
+    }
+
+    /// Channels in the book.
+    pub fn len(&self) -> usize {
+        self.lock().channels.len()
+    }
+
+    /// Whether the book holds no channel.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// [`VoucherBook::record`], durably (writes that channel's record only).
+    pub fn record(
+        &self,
+        opener: &str,
+        voucher: SignedVoucher,
+        claimed_on_chain: Rao,
+        expiry: u64,
+        contributions: &[(u16, String, u64)],
+    ) -> Result<(), BookError> {
+        self.change(&[voucher.voucher.channel], |b| {
+            b.record(opener, voucher, claimed_on_chain, expiry, contributions)
+        })
+    }
+
+    /// [`VoucherBook::mark_claimed`], durably.
+    pub fn mark_claimed(
+        &self,
+        channel: &Hash,
+        amount: Rao,
+        paid: &[MinerShare],
+    ) -> Result<(), BookError> {
+        self.change(&[*channel], |b| b.mark_claimed(channel, amount, paid))
+    }
+
+    /// Forgets `channel`, durably.
+    pub fn remove(&self, channel: &Hash) -> Result<(), BookError> {
+        self.change(&[*channel], |b| {
+            b.channels.remove(channel);
+        })
+    }
+
+    /// [`VoucherBook::prune`], durably (writes only the channels it drops).
+    pub fn prune(&self, height: u64) -> Result<(), BookError> {
+        let gone: Vec<Hash> = self
+            .lock()
+            .channels
+            .iter()
+            .filter(|(_, e)| e.unclaimed() == Rao::ZERO && height >= e.expiry)
+            .map(|(id, _)| *id)
+            .collect();
+        if gone.is_empty() {
+            return Ok(());
+        }
+        self.change(&gone, |b| b.prune(height))
+    }
+
+    /// Applies `f` to a copy of the book, writes the records of `channels` as they are
+    /// then (removed ones deleted) in one transaction, and only then keeps the change.
+    fn change(&self, channels: &[Hash], f: impl FnOnce(&mut VoucherBook)) -> Result<(), BookError> {
+        let _serial = self.write.lock().unwrap_or_else(|e| e.into_inner());
+        let mut touched: BTreeMap<Hash, Option<BookEntry>> = {
+            let book = self.lock();
+            channels
+                .iter()
+                .map(|id| (*id, book.channels.get(id).cloned()))
+                .collect()
+        };
+        let mut scratch = VoucherBook {
+            channels: touched
+                .iter()
+                .filter_map(|(id, e)| e.clone().map(|e| (*id, e)))
+                .collect(),
+            ..self.header_only()
+        };
+        f(&mut scratch);
+        for (id, e) in touched.iter_mut() {
+            *e = scratch.channels.remove(id);
+        }
+        let path = &self.path;
+        let tx = self.db.begin_write().map_err(|e| io_err(path, e))?;
+        {
+            let mut table = tx.open_table(CHANNELS).map_err(|e| io_err(path, e))?;
+            for (id, e) in &touched {
+                match e {
+                    Some(e) => {
+                        let bytes = serde_json::to_vec(e).map_err(|e| io_err(path, e))?;
+                        table
+                            .insert(id.0.as_slice(), bytes.as_slice())
+                            .map_err(|e| io_err(path, e))?;
+                    }
+                    None => {
+                        table.remove(id.0.as_slice()).map_err(|e| io_err(path, e))?;
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(|e| io_err(path, e))?;
+        let mut book = self.lock();
+        for (id, e) in touched {
+            match e {
+                Some(e) => book.channels.insert(id, e),
+                None => book.channels.remove(&id),
+            };
+        }
+        Ok(())
+    }
+
+    fn header_only(&self) -> VoucherBook {
+        let b = self.lock();
+        VoucherBook {
+            version: b.version,
+            chain_id: b.chain_id.clone(),
+            genesis_hash: b.genesis_hash,
+            gateway: b.gateway.clone(),
+            netuid: b.netuid,
+            channels: BTreeMap::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VoucherBook> {
+        self.book.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn check_owner(
+    path: &Path,
+    book: &VoucherBook,
+    domain: &ChainDomain,
+    gateway: &str,
+    netuid: NetUid,
+) -> Result<(), BookError> {
+    let describe = |chain: &str, genesis: &Hash, gw: &str, n: NetUid| {
+        format!("chain {chain} ({genesis}), gateway {gw}, subnet {n}")
+    };
+    if book.chain_id != domain.chain_id
+        || book.genesis_hash != domain.genesis_hash
+        || book.gateway != gateway
+        || book.netuid != netuid
+    {
+        return Err(BookError::Mismatch {
+            path: path.to_path_buf(),
+            found: describe(
+                &book.chain_id,
+                &book.genesis_hash,
+                &book.gateway,
+                book.netuid,
+            ),
+            expected: describe(&domain.chain_id, &domain.genesis_hash, gateway, netuid),
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the JSON book at `path` by a database holding the same entries; the JSON is
+/// kept as `<name>.json-migrated`.
+fn migrate(path: &Path, old: &VoucherBook) -> Result<(), BookError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "book".into());
+    let tmp = path.with_file_name(format!(".{name}.migrating"));
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let db = Database::create(&tmp).map_err(|e| io_err(&tmp, e))?;
+        write_database(&db, old, false, &tmp)?;
+    }
+    let json = std::fs::read(path).map_err(|e| io_err(path, e))?;
+    let kept = path.with_file_name(format!("{name}.json-migrated"));
+    write_atomic(&kept, &json).map_err(|e| io_err(&kept, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_err(path, e))?;
+    }
+    tracing::info!(
+        "voucher book {} migrated to a database ({} channels; the JSON is kept as {})",
+        path.display(),
+        old.channels.len(),
+        kept.display()
+    );
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsynced,

@@ -33,20 +33,29 @@
 //! 2. The voucher is for this channel, signed by its opener for this chain
 //!    (`taonet_crypto::voucher`), at most the deposit, and at least `accepted + price`,
 //!    where `accepted` is the highest amount the gateway accepted or saw claimed on chain.
-//!    Queries on one channel are served one at a time, so two requests cannot spend the same
-//!    increase.
+//!    Rules 1 and 2 are checked before the gateway keeps anything about the channel; then
+//!    queries on one channel are served one at a time (rule 2 checked again under the
+//!    channel's lock), so two requests cannot spend the same increase. The lock exists only
+//!    while queries hold or wait for it ([`Gateway::tracked_channels`]): random channel ids
+//!    cost no memory.
 //! 3. The answer is computed; if it fails nothing is recorded (the voucher is not taken).
-//! 4. The voucher and the contributions are written to the [`book::VoucherBook`]
-//!    atomically, then the answer is returned. The user's next voucher must exceed this one.
+//! 4. The voucher and the contributions are written to the [`BookStore`] (one redb
+//!    transaction for that channel's record, fsynced, on the blocking pool), then the answer
+//!    is returned. The user's next voucher must exceed this one.
 //!
 //! # Claims
 //! Every claim interval (and once more on shutdown) each channel with an unclaimed amount is
 //! claimed with its highest voucher, signed by the gateway hotkey's owner coldkey, listing
 //! the miners that answered (uid, units) whose uid still belongs to the hotkey that earned
 //! them. The chain pays `query_miner_share_ppb` of the increase to those miners pro rata by
-//! units. A claim the chain refuses because the channel is gone or expired drops the entry
-//! (the loss is logged); one refused as not increasing adopts the chain's claimed amount.
-//! Choose a claim interval well below `min_blocks_left` blocks.
+//! units. A claim is only sent when its fee ([`claim_fee`]: `tx_base_fee + tx_byte_fee ·`
+//! the signed transaction's size) is below what it brings the claimer ([`claim_value`]:
+//! the increase less the miners' share); the others stay in the book until later queries
+//! make them worth it (counted in [`GatewayHealth::skipped_claims`]). Claims are sent
+//! soonest expiry first, [`CLAIM_CONCURRENCY`] at a time with consecutive nonces. A claim
+//! the chain refuses because the channel is gone or expired (or whose expiry has passed)
+//! drops the entry (the loss is logged); one refused as not increasing adopts the chain's
+//! claimed amount. Choose a claim interval well below `min_blocks_left` blocks.
 //!
 //! # Contributions
 //! The [`Answerer`] reports, per miner, `units`: its share of the answer (for the text
@@ -56,7 +65,7 @@
 mod book;
 mod client;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -69,18 +78,23 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use commonware_codec::EncodeSize;
 use serde::{Deserialize, Serialize};
 use taonet_client::TaonetApiClient;
 use taonet_client::types::ChannelInfo;
 use taonet_crypto::{Keypair, Ss58};
-use taonet_types::channel::{SignedVoucher, Voucher};
+use taonet_types::channel::{MinerShare, SignedVoucher, Voucher};
+use taonet_types::gov::PPB;
 use taonet_types::tx::ChannelCall;
-use taonet_types::{AccountId, Call, ChainDomain, Hash, NetUid, Rao};
+use taonet_types::{AccountId, Call, ChainDomain, ChainParams, Hash, NetUid, Rao};
 
-pub use book::{BOOK_VERSION, BookEntry, BookError, MinerUnits, VoucherBook, write_atomic};
+pub use book::{
+    BOOK_VERSION, BookEntry, BookError, BookStore, MinerUnits, VoucherBook, write_atomic,
+};
 pub use client::{GatewayCallError, GatewayClient};
 
-use crate::chain::ChainClient;
+use crate::address::check_axon;
+use crate::chain::{ChainClient, Included};
 use crate::dendrite::AxonTarget;
 use crate::error::ChainError;
 use crate::health::{SharedHealth, update};
@@ -487,6 +501,9 @@ pub struct GatewayConfig {
     pub claim_interval: Duration,
     /// Queries on channels with fewer blocks than this before expiry are refused (300).
     pub min_blocks_left: u64,
+    /// Ask miners whose axon address is not public (loopback, private, …; see
+    /// [`crate::address`]); false: they are never candidates. Local networks only.
+    pub allow_private_axons: bool,
 }
 
 impl GatewayConfig {
@@ -500,6 +517,7 @@ impl GatewayConfig {
             book,
             claim_interval: Duration::from_secs(60),
             min_blocks_left: 300,
+            allow_private_axons: false,
         }
     }
 }
@@ -544,6 +562,10 @@ pub struct GatewayHealth {
     pub claim_fees: Rao,
     /// The last claims (at most 100).
     pub claims: Vec<ClaimRecord>,
+    /// Channels the last claim round left for later: their claim's fee was at least what
+    /// it would bring.
+    #[serde(default)]
+    pub skipped_claims: usize,
     /// The last failure, in words.
     pub last_error: Option<String>,
 }
@@ -555,8 +577,8 @@ struct Inner {
     config: GatewayConfig,
     answerer: Arc<dyn Answerer>,
     scores: ScoreSource,
-    book: tokio::sync::Mutex<VoucherBook>,
-    locks: Mutex<BTreeMap<Hash, Arc<tokio::sync::Mutex<()>>>>,
+    book: Arc<BookStore>,
+    locks: ChannelLocks,
     metagraph: tokio::sync::Mutex<Option<Metagraph>>,
     health: SharedHealth<GatewayHealth>,
 }
@@ -580,13 +602,13 @@ impl Gateway {
         scores: ScoreSource,
     ) -> Result<Self, BookError> {
         let hotkey = hotkey.to_ss58();
-        let book = VoucherBook::open(&config.book, chain.domain(), &hotkey, config.netuid)?;
+        let book = BookStore::open(&config.book, chain.domain(), &hotkey, config.netuid)?;
         let health = SharedHealth::default();
         update(&health, |h: &mut GatewayHealth| {
             h.gateway = hotkey.clone();
             h.netuid = config.netuid;
             h.unclaimed = book.unclaimed();
-            h.channels = book.channels.len();
+            h.channels = book.len();
         });
         Ok(Gateway {
             inner: Arc::new(Inner {
@@ -596,8 +618,8 @@ impl Gateway {
                 config,
                 answerer,
                 scores,
-                book: tokio::sync::Mutex::new(book),
-                locks: Mutex::new(BTreeMap::new()),
+                book: Arc::new(book),
+                locks: ChannelLocks::default(),
                 metagraph: tokio::sync::Mutex::new(None),
                 health,
             }),
@@ -646,9 +668,35 @@ impl Gateway {
         })
     }
 
-    fn channel_lock(&self, id: &Hash) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.inner.locks.lock().unwrap_or_else(|e| e.into_inner());
-        locks.entry(*id).or_default().clone()
+    /// Channels with per-channel state right now (a query in progress or waiting on
+    /// them): bounded by the queries in flight, whatever channel ids arrive.
+    pub fn tracked_channels(&self) -> usize {
+        self.inner.locks.len()
+    }
+
+    /// Runs a blocking change of the voucher book off the async executor.
+    async fn book_write(
+        &self,
+        f: impl FnOnce(&BookStore) -> Result<(), BookError> + Send + 'static,
+    ) -> Result<(), BookError> {
+        let book = self.inner.book.clone();
+        let path = self.inner.config.book.clone();
+        tokio::task::spawn_blocking(move || f(&book))
+            .await
+            .unwrap_or_else(|e| {
+                Err(BookError::Io {
+                    path,
+                    reason: format!("the writer task failed: {e}"),
+                })
+            })
+    }
+
+    fn book_health(&self) {
+        let (unclaimed, channels) = (self.inner.book.unclaimed(), self.inner.book.len());
+        update(&self.inner.health, |h: &mut GatewayHealth| {
+            h.unclaimed = unclaimed;
+            h.channels = channels;
+        });
     }
 
     /// The top miners by incentive (then by our score, then uid), without ourselves.
@@ -677,6 +725,7 @@ impl Gateway {
             .axons()
             .into_iter()
             .filter(|(_, t)| t.hotkey != self.inner.hotkey)
+            .filter(|(_, t)| check_axon(t.addr, self.inner.config.allow_private_axons).is_ok())
             .map(|(uid, target)| {
                 let incentive = m.by_uid(uid).map_or(0, |n| n.incentive);
                 let score = scores
@@ -723,26 +772,30 @@ impl Gateway {
             .ok_or_else(|| QueryError::BadRequest("price overflow".into()))?;
         let voucher = request.signed_voucher();
         let id = request.channel;
-        let lock = self.channel_lock(&id);
-        let _serial = lock.lock().await;
-        let channel = self
-            .inner
-            .chain
-            .client()
+        // Everything that can refuse the query is checked against the chain before any
+        // per-channel state exists, so unknown ids cost nothing to remember.
+        let client = self.inner.chain.client();
+        let check = |channel: &ChannelInfo, accepted: Rao| {
+            check_payment(
+                channel,
+                &self.inner.hotkey,
+                self.inner.chain.domain(),
+                &voucher,
+                accepted,
+                price,
+                c.min_blocks_left,
+            )
+        };
+        let channel = client
             .channel_get(id)
             .await
             .map_err(|e| QueryError::Chain(e.to_string()))?
             .ok_or(QueryError::UnknownChannel(id))?;
-        let accepted = self.inner.book.lock().await.accepted(&id);
-        check_payment(
-            &channel,
-            &self.inner.hotkey,
-            self.inner.chain.domain(),
-            &voucher,
-            accepted,
-            price,
-            c.min_blocks_left,
-        )?;
+        check(&channel, self.inner.book.accepted(&id))?;
+        // Queries on one channel are served one at a time: re-check what is accepted once
+        // the channel is ours.
+        let _serial = self.inner.locks.lock(id).await;
+        check(&channel, self.inner.book.accepted(&id))?;
         let miners = self.candidates().await?;
         if miners.is_empty() {
             return Err(QueryError::NoAnswer(format!(
@@ -767,29 +820,16 @@ impl Gateway {
             .filter(|m| m.units > 0)
             .map(|m| (m.uid, m.hotkey.clone(), m.units))
             .collect();
-        {
-            let mut book = self.inner.book.lock().await;
-            let before = book.clone();
-            book.record(
-                &channel.opener,
-                voucher,
-                channel.claimed,
-                channel.expiry,
-                &contributions,
-            );
-            if let Err(e) = book.save(&c.book) {
-                *book = before;
-                return Err(QueryError::Storage(e.to_string()));
-            }
-            let unclaimed = book.unclaimed();
-            let channels = book.channels.len();
-            update(&self.inner.health, |h: &mut GatewayHealth| {
-                h.answered += 1;
-                h.earned = h.earned.checked_add(price).unwrap_or(h.earned);
-                h.unclaimed = unclaimed;
-                h.channels = channels;
-            });
-        }
+        // Durable before the answer goes out.
+        let (opener, claimed, expiry) = (channel.opener.clone(), channel.claimed, channel.expiry);
+        self.book_write(move |book| book.record(&opener, voucher, claimed, expiry, &contributions))
+            .await
+            .map_err(|e| QueryError::Storage(e.to_string()))?;
+        update(&self.inner.health, |h: &mut GatewayHealth| {
+            h.answered += 1;
+            h.earned = h.earned.checked_add(price).unwrap_or(h.earned);
+        });
+        self.book_health();
         Ok(QueryResponse {
             text: String::from_utf8_lossy(&answer.bytes).into_owned(),
             bytes: format!("0x{}", hex::encode(&answer.bytes)),
@@ -802,8 +842,9 @@ impl Gateway {
         })
     }
 
-    /// Claims every channel with an unclaimed amount (see the module's rules); returns the
-    /// claims that were finalized. Without a claimer, does nothing.
+    /// Claims every channel with an unclaimed amount that is worth its fee, soonest expiry
+    /// first, [`CLAIM_CONCURRENCY`] at a time (see the module's rules); returns the claims
+    /// that were finalized. Without a claimer, does nothing.
     pub async fn claim_all(&self) -> Vec<ClaimRecord> {
         let Some(claimer) = self.inner.claimer.as_ref() else {
             return Vec::new();
@@ -819,16 +860,29 @@ impl Gateway {
                     return Vec::new();
                 }
             };
-        let due: Vec<(Hash, BookEntry)> = {
-            let book = self.inner.book.lock().await;
-            book.channels
-                .iter()
-                .filter(|(_, e)| e.unclaimed() > Rao::ZERO)
-                .map(|(id, e)| (*id, e.clone()))
-                .collect()
+        let (params, height) = match (
+            client.state_get_params().await,
+            client.chain_get_finalized_head().await,
+        ) {
+            (Ok(p), Ok(h)) => (p, h.height),
+            (Err(e), _) | (_, Err(e)) => {
+                self.note_error(format!("claims: cannot read the chain: {e}"));
+                return Vec::new();
+            }
         };
-        let mut done = Vec::new();
-        for (id, entry) in due {
+        let book = self.inner.book.snapshot();
+        let mut due = Vec::new();
+        let mut skipped = 0usize;
+        for (id, entry) in book.channels {
+            if entry.unclaimed() == Rao::ZERO {
+                continue;
+            }
+            if height >= entry.expiry {
+                // The chain refuses claims from the expiry on (channel_expired).
+                self.claim_refused(&id, &entry, Some("channel_expired"), "expired")
+                    .await;
+                continue;
+            }
             let miners = entry.claim_miners(|uid| hotkeys.get(&uid).cloned());
             let call = Call::Channels(ChannelCall::Claim {
                 channel: id,
@@ -836,83 +890,127 @@ impl Gateway {
                 netuid,
                 miners: miners.clone(),
             });
-            let amount = entry.voucher.voucher.amount;
-            match self.inner.chain.submit(claimer, call).await {
-                Ok(included) => {
-                    let record = ClaimRecord {
-                        channel: id,
-                        amount,
-                        delta: amount.saturating_sub(entry.claimed),
-                        miners: miners.iter().map(|m| (m.uid, m.units)).collect(),
-                        block: included.block_height,
-                        fee: included.fee,
-                    };
-                    tracing::info!(
-                        "claimed {} TAO on channel {id} (block #{}, {} miners)",
-                        record.delta,
-                        record.block,
-                        miners.len()
-                    );
-                    self.inner
-                        .book
-                        .lock()
-                        .await
-                        .mark_claimed(&id, amount, &miners);
-                    update(&self.inner.health, |h: &mut GatewayHealth| {
-                        h.claimed = h.claimed.checked_add(record.delta).unwrap_or(h.claimed);
-                        h.claim_fees = h.claim_fees.checked_add(record.fee).unwrap_or(h.claim_fees);
-                        h.claims.push(record.clone());
-                        if h.claims.len() > CLAIMS_KEPT {
-                            h.claims.remove(0);
+            let fee = claim_fee(&params, &call);
+            let value = claim_value(&params, entry.unclaimed(), !miners.is_empty());
+            if fee >= value {
+                tracing::debug!(
+                    "channel {id}: not claimed yet, the fee {fee} exceeds the {value} it would bring"
+                );
+                skipped += 1;
+                continue;
+            }
+            due.push((id, entry, miners, call));
+        }
+        due.sort_by_key(|(id, e, _, _)| (e.expiry, *id));
+        let mut done = Vec::new();
+        for wave in due.chunks(CLAIM_CONCURRENCY) {
+            let nonce = match self.inner.chain.next_nonce(claimer).await {
+                Ok(n) => n,
+                Err(e) => {
+                    self.note_error(format!("claims: {e}"));
+                    break;
+                }
+            };
+            let sent = wave.iter().enumerate().map(|(i, (_, _, _, call))| {
+                self.inner
+                    .chain
+                    .submit_at(claimer, call.clone(), Some(nonce + i as u64))
+            });
+            let results = futures::future::join_all(sent).await;
+            for ((id, entry, miners, _), result) in wave.iter().zip(results) {
+                match result {
+                    Ok(included) => {
+                        if let Some(record) = self.claimed(*id, entry, miners, included).await {
+                            done.push(record);
                         }
-                    });
-                    done.push(record);
+                    }
+                    Err(ChainError::Failed { kind, message, .. }) => {
+                        self.claim_refused(id, entry, kind.as_deref(), &message)
+                            .await;
+                    }
+                    Err(e) => self.note_error(format!("claim on channel {id}: {e}")),
                 }
-                Err(ChainError::Failed { kind, message, .. }) => {
-                    self.claim_refused(&id, &entry, kind.as_deref(), &message)
-                        .await;
-                }
-                Err(e) => self.note_error(format!("claim on channel {id}: {e}")),
             }
         }
-        let height = client
-            .chain_get_finalized_head()
-            .await
-            .map(|h| h.height)
-            .unwrap_or(0);
-        let mut book = self.inner.book.lock().await;
-        book.prune(height);
-        if let Err(e) = book.save(&self.inner.config.book) {
+        if let Err(e) = self.book_write(move |b| b.prune(height)).await {
             self.note_error(format!("saving the voucher book: {e}"));
         }
-        let (unclaimed, channels) = (book.unclaimed(), book.channels.len());
         update(&self.inner.health, |h: &mut GatewayHealth| {
-            h.unclaimed = unclaimed;
-            h.channels = channels;
+            h.skipped_claims = skipped;
         });
+        self.book_health();
         done
+    }
+
+    /// Books a finalized claim.
+    async fn claimed(
+        &self,
+        id: Hash,
+        entry: &BookEntry,
+        miners: &[MinerShare],
+        included: Included,
+    ) -> Option<ClaimRecord> {
+        let amount = entry.voucher.voucher.amount;
+        let record = ClaimRecord {
+            channel: id,
+            amount,
+            delta: amount.saturating_sub(entry.claimed),
+            miners: miners.iter().map(|m| (m.uid, m.units)).collect(),
+            block: included.block_height,
+            fee: included.fee,
+        };
+        tracing::info!(
+            "claimed {} TAO on channel {id} (block #{}, {} miners, fee {})",
+            record.delta,
+            record.block,
+            miners.len(),
+            record.fee
+        );
+        let paid = miners.to_vec();
+        if let Err(e) = self
+            .book_write(move |b| b.mark_claimed(&id, amount, &paid))
+            .await
+        {
+            self.note_error(format!("saving the voucher book: {e}"));
+        }
+        update(&self.inner.health, |h: &mut GatewayHealth| {
+            h.claimed = h.claimed.checked_add(record.delta).unwrap_or(h.claimed);
+            h.claim_fees = h.claim_fees.checked_add(record.fee).unwrap_or(h.claim_fees);
+            h.claims.push(record.clone());
+            if h.claims.len() > CLAIMS_KEPT {
+                h.claims.remove(0);
+            }
+        });
+        Some(record)
     }
 
     /// A claim the chain refused: adopt its state where that explains the refusal.
     async fn claim_refused(&self, id: &Hash, entry: &BookEntry, kind: Option<&str>, why: &str) {
-        match kind {
+        let id = *id;
+        let written = match kind {
             Some("unknown_channel" | "channel_expired") => {
                 tracing::warn!(
                     "channel {id}: {why}; {} TAO of vouchers can no longer be claimed",
                     entry.unclaimed()
                 );
-                self.inner.book.lock().await.channels.remove(id);
+                self.book_write(move |b| b.remove(&id)).await
             }
             Some("voucher_not_increasing") => {
-                if let Ok(Some(c)) = self.inner.chain.client().channel_get(*id).await {
-                    self.inner
-                        .book
-                        .lock()
-                        .await
-                        .mark_claimed(id, c.claimed, &[]);
+                match self.inner.chain.client().channel_get(id).await {
+                    Ok(Some(c)) => {
+                        self.book_write(move |b| b.mark_claimed(&id, c.claimed, &[]))
+                            .await
+                    }
+                    _ => Ok(()),
                 }
             }
-            _ => self.note_error(format!("claim on channel {id} failed: {why}")),
+            _ => {
+                self.note_error(format!("claim on channel {id} failed: {why}"));
+                Ok(())
+            }
+        };
+        if let Err(e) = written {
+            self.note_error(format!("saving the voucher book: {e}"));
         }
     }
 
@@ -943,6 +1041,86 @@ impl Gateway {
         }
         let claimed = self.claim_all().await;
         tracing::info!("final claims before shutdown: {}", claimed.len());
+    }
+}
+
+/// Claims in flight at once (consecutive nonces of the claimer).
+pub const CLAIM_CONCURRENCY: usize = 8;
+
+/// Bytes of a signed transaction besides its call: signer (32), nonce (8), fee limit (8),
+/// tip (8) and signature (64).
+const SIGNED_TX_OVERHEAD: usize = 32 + 8 + 8 + 8 + 64;
+
+/// The fee the chain charges for `call`: `tx_base_fee + tx_byte_fee · size` of the signed
+/// transaction.
+pub fn claim_fee(params: &ChainParams, call: &Call) -> Rao {
+    let size = (call.encode_size() + SIGNED_TX_OVERHEAD) as u128;
+    let fee = u128::from(params.tx_base_fee.0) + u128::from(params.tx_byte_fee.0) * size;
+    Rao(u64::try_from(fee).unwrap_or(u64::MAX))
+}
+
+/// What a claim of `delta` brings its claimer: the increase less the miners' share (when
+/// miners are listed).
+pub fn claim_value(params: &ChainParams, delta: Rao, with_miners: bool) -> Rao {
+    if !with_miners {
+        return delta;
+    }
+    let share =
+        u128::from(delta.0) * u128::from(params.query_miner_share_ppb.min(PPB)) / u128::from(PPB);
+    delta.saturating_sub(Rao(u64::try_from(share).unwrap_or(u64::MAX)))
+}
+
+/// Per-channel locks that exist only while a query holds or waits for them.
+#[derive(Default)]
+struct ChannelLocks {
+    map: Mutex<HashMap<Hash, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Held while a query is served on a channel; forgets the lock when nobody else wants it.
+struct ChannelGuard<'a> {
+    locks: &'a ChannelLocks,
+    id: Hash,
+    mutex: Arc<tokio::sync::Mutex<()>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl ChannelLocks {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Hash, Arc<tokio::sync::Mutex<()>>>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn len(&self) -> usize {
+        self.map().len()
+    }
+
+    async fn lock(&self, id: Hash) -> ChannelGuard<'_> {
+        let mutex = {
+            let mut map = self.map();
+            // Entries nobody holds (left by cancelled waiters) are dropped here.
+            if map.len() >= 1024 {
+                map.retain(|_, m| Arc::strong_count(m) > 1);
+            }
+            map.entry(id).or_default().clone()
+        };
+        let mut g = ChannelGuard {
+            locks: self,
+            id,
+            mutex,
+            guard: None,
+        };
+        g.guard = Some(g.mutex.clone().lock_owned().await);
+        g
+    }
+}
+
+impl Drop for ChannelGuard<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut map = self.locks.map();
+        // Only the map and this guard hold it: no other query waits on the channel.
+        if Arc::strong_count(&self.mutex) <= 2 {
+            map.remove(&self.id);
+        }
     }
 }
 

@@ -88,8 +88,17 @@ pub fn target(addr: SocketAddr) -> AxonTarget {
     }
 }
 
+/// A dendrite of the validator that may dial the test axons on 127.0.0.1.
 pub fn dendrite() -> Dendrite {
-    Dendrite::new(validator(), DendriteConfig::default())
+    Dendrite::new(validator(), local())
+}
+
+/// A dendrite configuration allowing loopback axons (every test axon is on 127.0.0.1).
+pub fn local() -> DendriteConfig {
+    DendriteConfig {
+        allow_private_axons: true,
+        ..DendriteConfig::default()
+    }
 }
 
 pub fn set(headers: &mut [(String, String)], name: &str, value: String) {

@@ -164,7 +164,15 @@ async fn network(commit_reveal: bool) {
         cfg.moving_average_alpha = 0.5;
         cfg.weights_interval = Some(5);
         cfg.master_seed = Some([i as u8; 32]);
-        let dendrite = Dendrite::new(hot.clone(), DendriteConfig::default());
+        // The miners' axons are on 127.0.0.1.
+        cfg.allow_private_axons = true;
+        let dendrite = Dendrite::new(
+            hot.clone(),
+            DendriteConfig {
+                allow_private_axons: true,
+                ..DendriteConfig::default()
+            },
+        );
         let v = Validator::new(EchoSubnet, hot.clone(), rpc.clone(), dendrite, cfg);
         let health = v.health();
         let sd = shutdown.clone();

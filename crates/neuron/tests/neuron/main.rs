@@ -4,9 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod axon_attacks;
 mod common;
 mod gateway;
 mod interop;
 mod loops;
 mod metagraph;
 mod protocol;
+mod ssrf;

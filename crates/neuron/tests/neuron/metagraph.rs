@@ -18,6 +18,7 @@ fn sign(pair: &Keypair, nonce: u64, call: Call, chain: &Chain) -> SignedTransact
         signer: pair.account_id(),
         nonce,
         fee_limit: Rao(1_000_000_000),
+        tip: Rao::ZERO,
         call,
     };
     let signature = pair.sign(&tx.signing_payload(&chain.domain())).0;

@@ -107,7 +107,10 @@ async fn the_answer_is_a_deterministic_mixture_and_credits_who_answered() {
     let (_c, off_t) = serve("GwOff", None).await;
     let dendrite = Arc::new(Dendrite::new(
         Keypair::from_uri("//GwValidator").unwrap(),
-        DendriteConfig::default(),
+        DendriteConfig {
+            allow_private_axons: true,
+            ..DendriteConfig::default()
+        },
     ));
     let answerer = TextAnswerer::new(dendrite, Duration::from_secs(5));
     let miners = vec![

@@ -66,7 +66,10 @@ async fn validators_rank_miners_by_quality_over_the_wire() {
     // Copier: relays the request to the good miner and returns its answer.
     let relay = Arc::new(Dendrite::new(
         Keypair::from_uri("//Copier").unwrap(),
-        DendriteConfig::default(),
+        DendriteConfig {
+            allow_private_axons: true,
+            ..DendriteConfig::default()
+        },
     ));
     let relay_target = good_t.clone();
     let (_a5, copier_t) = serve("Copier", move |s: NextByte| {
@@ -89,7 +92,10 @@ async fn validators_rank_miners_by_quality_over_the_wire() {
     .unwrap();
     let dendrite = Dendrite::new(
         Keypair::from_uri("//Validator").unwrap(),
-        DendriteConfig::default(),
+        DendriteConfig {
+            allow_private_axons: true,
+            ..DendriteConfig::default()
+        },
     );
     let targets = [&good_t, &weak_t, &garbage_t, &shape_t, &copier_t];
     let mut replay: Option<NextByte> = None;
