@@ -125,7 +125,7 @@ pub enum MempoolError {
     TooManyFree(usize),
     /// The signer cannot pay for all of its pooled transactions.
     #[error(
-        "the signer's free balance {free} TAO cannot pay for its pending transactions and this one ({needed} TAO in fees and amounts)"
+        "insufficient balance: the signer's free balance {free} TAO cannot pay for its pending transactions and this one ({needed} TAO in fees and amounts)"
     )]
     CannotPay {
         /// Fees and amounts of the pending transactions and this one.

@@ -585,7 +585,6 @@ impl Write for Call {
             Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key, proof }) => {
                 buf.put_slice(&[5, 0]);
                 hotkey.write(buf);
-                buf.put_slice(proof);
                 key.write(buf);
                 buf.put_slice(proof);
             }

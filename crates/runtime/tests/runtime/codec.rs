@@ -2,7 +2,7 @@
 //! (`tests/fixtures/*.hex`; regenerate deliberately with `UPDATE_FIXTURES=1`), and bounded,
 //! strict decoding: trailing bytes, truncation, oversized vectors and unknown tags fail.
 
-use commonware_codec::{Copying, Decode, DecodeExt, Encode, Error};
+use commonware_codec::{Copying, Decode, DecodeExt, Encode, EncodeSize, Error};
 use taonet_types::tx::{BalancesCall, WeightsCall};
 use taonet_types::{
     AccountId, Block, BlockLimits, Call, Hash, HyperparamUpdate, ParentVote, ParentVoteKind,
@@ -308,4 +308,29 @@ fn decoding_rejects_unknown_tags() {
     assert_eq!(bytes[at], 1);
     bytes[at] = 2;
     assert!(decode_tx(&bytes[..]).is_err());
+}
+
+/// Every call that carries a proof of possession encodes to exactly its declared size and
+/// decodes back to itself (the proof in its place, after the keys).
+#[test]
+fn calls_with_proofs_round_trip() {
+    use taonet_types::tx::{ConsensusCall, StakingCall};
+    for call in [
+        Call::Staking(StakingCall::AssociateHotkey {
+            hotkey: AccountId([5; 32]),
+            proof: [6; 64],
+        }),
+        Call::Consensus(ConsensusCall::RegisterConsensusKey {
+            hotkey: AccountId([5; 32]),
+            key: [7; 32],
+            proof: [8; 64],
+        }),
+    ] {
+        let mut t = transaction();
+        t.tx.call = call;
+        t.tx.tip = Rao(3);
+        let bytes = t.encode();
+        assert_eq!(bytes.len(), t.encode_size());
+        assert_eq!(decode_tx(&bytes).unwrap(), t);
+    }
 }
