@@ -19,18 +19,20 @@
 //! signature. Every failure is a [`BtAuthError`]; the axon answers 401.
 //!
 //! # Bounded replay cache, fair per hotkey
-//! At most `capacity` (hotkey, nonce) pairs, and at most `per_hotkey` of one hotkey. An
+//! At most `capacity` (hotkey, nonce) pairs, and at most `per_hotkey` of one hotkey
+//! ([`crate::fair::FairTable`]). An
 //! entry is dropped only once expired (dropping a live one would reopen its replay), so a
 //! hotkey over its quota is refused ([`BtAuthError::HotkeyQuotaFull`]) until its own
 //! entries expire: one caller cannot push out or lock out the others.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 use taonet_crypto::{Keypair, Signature, Ss58};
 use taonet_types::AccountId;
 use thiserror::Error;
+
+use crate::fair::{FairTable, Refused};
 
 /// Header names (lower case, as HTTP/1 libraries normalise them).
 pub mod header {
@@ -168,16 +170,8 @@ pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<BtAuthHeaders,
 #[derive(Debug)]
 pub struct BtAuthVerifier {
     own: String,
-    capacity: usize,
-    per_hotkey: usize,
-    seen: Mutex<Seen>,
-}
-
-#[derive(Debug, Default)]
-struct Seen {
     /// hotkey → nonce → expiry (ns).
-    by_hotkey: HashMap<String, HashMap<u64, u64>>,
-    len: usize,
+    seen: Mutex<FairTable<u64, u64>>,
 }
 
 impl BtAuthVerifier {
@@ -186,9 +180,7 @@ impl BtAuthVerifier {
     pub fn new(own: String, capacity: usize, per_hotkey: usize) -> Self {
         BtAuthVerifier {
             own,
-            capacity: capacity.max(1),
-            per_hotkey: per_hotkey.max(1),
-            seen: Mutex::new(Seen::default()),
+            seen: Mutex::new(FairTable::new(capacity, per_hotkey)),
         }
     }
 
@@ -205,11 +197,9 @@ impl BtAuthVerifier {
             return Err(BtAuthError::Stale);
         }
         AccountId::from_ss58(&h.hotkey).map_err(|_| BtAuthError::Malformed(header::HOTKEY))?;
-        let seen = self.lock();
-        if seen
-            .by_hotkey
-            .get(&h.hotkey)
-            .and_then(|n| n.get(&h.nonce))
+        if self
+            .lock()
+            .get(&h.hotkey, &h.nonce)
             .is_some_and(|exp| *exp > now_ns)
         {
             return Err(BtAuthError::Replayed);
@@ -234,43 +224,26 @@ impl BtAuthVerifier {
         if !taonet_crypto::verify(&account, msg.as_bytes(), &h.signature) {
             return Err(BtAuthError::BadSignature);
         }
-        let mut guard = self.lock();
-        let seen = &mut *guard;
-        if let Some(nonces) = seen.by_hotkey.get_mut(&h.hotkey) {
-            if nonces.get(&h.nonce).is_some_and(|exp| *exp > now_ns) {
-                return Err(BtAuthError::Replayed);
-            }
-            if nonces.len() >= self.per_hotkey {
-                let before = nonces.len();
-                nonces.retain(|_, exp| *exp > now_ns);
-                seen.len -= before - nonces.len();
-                if nonces.len() >= self.per_hotkey {
-                    return Err(BtAuthError::HotkeyQuotaFull(self.per_hotkey));
-                }
-            }
+        let mut seen = self.lock();
+        if seen
+            .get(&h.hotkey, &h.nonce)
+            .is_some_and(|exp| *exp > now_ns)
+        {
+            return Err(BtAuthError::Replayed);
         }
-        if seen.len >= self.capacity {
-            let mut len = 0;
-            seen.by_hotkey.retain(|_, nonces| {
-                nonces.retain(|_, exp| *exp > now_ns);
-                len += nonces.len();
-                !nonces.is_empty()
-            });
-            seen.len = len;
-            if seen.len >= self.capacity {
-                return Err(BtAuthError::CacheFull);
-            }
-        }
-        let nonces = seen.by_hotkey.entry(h.hotkey.clone()).or_default();
-        if nonces.insert(h.nonce, now_ns + REPLAY_TTL_NS).is_none() {
-            seen.len += 1;
-        }
-        Ok(())
+        let quota = seen.per_hotkey();
+        seen.insert(&h.hotkey, h.nonce, now_ns + REPLAY_TTL_NS, now_ns, |exp| {
+            *exp <= now_ns
+        })
+        .map_err(|refused| match refused {
+            Refused::HotkeyQuotaFull => BtAuthError::HotkeyQuotaFull(quota),
+            Refused::TableFull => BtAuthError::CacheFull,
+        })
     }
 
     /// Pairs held.
     pub fn len(&self) -> usize {
-        self.lock().len
+        self.lock().len()
     }
 
     /// Whether no pair is held.
@@ -278,7 +251,7 @@ impl BtAuthVerifier {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FairTable<u64, u64>> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

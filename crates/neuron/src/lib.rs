@@ -64,6 +64,7 @@ pub mod btauth;
 pub mod chain;
 pub mod dendrite;
 pub mod error;
+pub mod fair;
 pub mod gateway;
 pub mod health;
 pub mod metagraph;

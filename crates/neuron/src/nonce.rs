@@ -14,8 +14,8 @@
 //! - The nonce is recorded only after the signature verified ([`NonceTable::commit`]).
 //!
 //! # Bounded memory, fair per hotkey
-//! Python keeps every key forever. Here the table holds at most `capacity` keys, and at most
-//! `per_hotkey` keys (uuids) of one hotkey. Keys whose last nonce is older than the widest
+//! Python keeps every key forever. Here the table ([`crate::fair::FairTable`]) holds at most
+//! `capacity` keys, and at most `per_hotkey` keys (uuids) of one hotkey. Keys whose last nonce is older than the widest
 //! window (`4 s + max_timeout`) are swept when room is needed: forgetting such a key is
 //! safe, because any replay of one of its nonces is older than the window and fails the
 //! first-request check. A fresh key is never evicted (that would reopen replays): a hotkey
@@ -25,10 +25,10 @@
 //! never push out or lock out another hotkey, unless `capacity / per_hotkey` hotkeys
 //! (64 with the axon's defaults) all fill their quotas at once.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::error::VerifyError;
+use crate::fair::{FairTable, Refused};
 
 /// The reference's `ALLOWED_DELTA`: 4 seconds.
 pub const ALLOWED_DELTA_NS: u64 = 4_000_000_000;
@@ -36,20 +36,10 @@ pub const ALLOWED_DELTA_NS: u64 = 4_000_000_000;
 /// The per-endpoint-key nonce table.
 #[derive(Debug)]
 pub struct NonceTable {
-    inner: Mutex<Inner>,
-    capacity: usize,
-    per_hotkey: usize,
+    /// hotkey → uuid → last accepted nonce.
+    inner: Mutex<FairTable<String, u64>>,
     max_timeout_ns: u64,
     max_future_ns: Option<u64>,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    /// hotkey → uuid → last accepted nonce.
-    last: HashMap<String, HashMap<String, u64>>,
-    /// Keys held (sum of the inner maps' sizes).
-    len: usize,
-    last_sweep_ns: u64,
 }
 
 impl NonceTable {
@@ -63,9 +53,7 @@ impl NonceTable {
         max_future_s: Option<f64>,
     ) -> Self {
         NonceTable {
-            inner: Mutex::new(Inner::default()),
-            capacity: capacity.max(1),
-            per_hotkey: per_hotkey.max(1),
+            inner: Mutex::new(FairTable::new(capacity, per_hotkey)),
             max_timeout_ns: secs_to_ns(max_timeout_s),
             max_future_ns: max_future_s.map(secs_to_ns),
         }
@@ -87,12 +75,7 @@ impl NonceTable {
                 ahead: (nonce - now_ns) as f64 / 1e9,
             });
         }
-        let last = self
-            .lock()
-            .last
-            .get(hotkey)
-            .and_then(|keys| keys.get(uuid))
-            .copied();
+        let last = self.lock().get(hotkey, &uuid.to_string()).copied();
         match last {
             None => {
                 let window = ALLOWED_DELTA_NS + secs_to_ns(timeout_s).min(self.max_timeout_ns);
@@ -120,60 +103,33 @@ impl NonceTable {
         now_ns: u64,
     ) -> Result<(), VerifyError> {
         let horizon = now_ns.saturating_sub(ALLOWED_DELTA_NS + self.max_timeout_ns);
-        let mut guard = self.lock();
-        let inner = &mut *guard;
-        if let Some(last) = inner.last.get_mut(hotkey).and_then(|k| k.get_mut(uuid)) {
+        let mut table = self.lock();
+        let key = uuid.to_string();
+        if let Some(last) = table.get_mut(hotkey, &key) {
             if nonce <= *last {
                 return Err(VerifyError::NotNewer);
             }
             *last = nonce;
             return Ok(());
         }
-        // A new key: first this hotkey's quota (sweeping only its own stale keys) ...
-        if let Some(keys) = inner.last.get_mut(hotkey)
-            && keys.len() >= self.per_hotkey
-        {
-            let before = keys.len();
-            keys.retain(|_, n| *n > horizon);
-            inner.len -= before - keys.len();
-            if keys.len() >= self.per_hotkey {
-                return Err(VerifyError::HotkeyQuotaFull {
-                    quota: self.per_hotkey,
-                });
-            }
-        }
-        // ... then the whole table. Sweep at most every 100 ms so a full table of fresh
-        // keys is not rescanned on every request.
-        if inner.len >= self.capacity && now_ns.saturating_sub(inner.last_sweep_ns) >= 100_000_000 {
-            let mut len = 0;
-            inner.last.retain(|_, keys| {
-                keys.retain(|_, n| *n > horizon);
-                len += keys.len();
-                !keys.is_empty()
-            });
-            inner.len = len;
-            inner.last_sweep_ns = now_ns;
-        }
-        if inner.len >= self.capacity {
-            return Err(VerifyError::TableFull);
-        }
-        inner
-            .last
-            .entry(hotkey.to_string())
-            .or_default()
-            .insert(uuid.to_string(), nonce);
-        inner.len += 1;
-        Ok(())
+        // A key whose last nonce is older than the widest window is stale (module rules).
+        let quota = table.per_hotkey();
+        table
+            .insert(hotkey, key, nonce, now_ns, |last| *last <= horizon)
+            .map_err(|refused| match refused {
+                Refused::HotkeyQuotaFull => VerifyError::HotkeyQuotaFull { quota },
+                Refused::TableFull => VerifyError::TableFull,
+            })
     }
 
     /// Number of keys held.
     pub fn len(&self) -> usize {
-        self.lock().len
+        self.lock().len()
     }
 
     /// Number of keys held for `hotkey`.
     pub fn keys_of(&self, hotkey: &str) -> usize {
-        self.lock().last.get(hotkey).map_or(0, HashMap::len)
+        self.lock().entries_of(hotkey)
     }
 
     /// Whether the table is empty.
@@ -181,7 +137,7 @@ impl NonceTable {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FairTable<String, u64>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

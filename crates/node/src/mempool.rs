@@ -38,9 +38,8 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use commonware_codec::EncodeSize;
-use taonet_runtime::apply::verify_signature;
+use taonet_runtime::apply::{free_call_netuid, verify_signature};
 use taonet_runtime::{State, TxInvalid, admit_transaction, max_debit, transaction_fee};
-use taonet_types::tx::{NeuronCall, WeightsCall};
 use taonet_types::{AccountId, Call, ChainDomain, Hash, Rao, SignedTransaction};
 use tokio::sync::broadcast;
 
@@ -194,19 +193,6 @@ impl std::fmt::Debug for Mempool {
 /// Fee per byte, scaled by 10⁶ (what the pool and the block builder order by).
 pub fn priority(fee: Rao, size: usize) -> u128 {
     u128::from(fee.0) * 1_000_000 / (size.max(1) as u128)
-}
-
-/// The subnet of a free call.
-fn free_call_netuid(call: &Call) -> Option<u16> {
-    match call {
-        Call::Weights(
-            WeightsCall::SetWeights { netuid, .. }
-            | WeightsCall::CommitWeights { netuid, .. }
-            | WeightsCall::RevealWeights { netuid, .. },
-        )
-        | Call::Neurons(NeuronCall::ServeAxon { netuid, .. }) => Some(*netuid),
-        _ => None,
-    }
 }
 
 impl Mempool {
@@ -600,7 +586,7 @@ mod tests {
     use taonet_crypto::Keypair;
     use taonet_runtime::ChainSpec;
     use taonet_runtime::genesis::dev_keys;
-    use taonet_types::tx::BalancesCall;
+    use taonet_types::tx::{BalancesCall, WeightsCall};
     use taonet_types::{RAO_PER_TAO, Transaction};
 
     use super::*;

@@ -264,7 +264,9 @@ pub fn max_debit(state: &State, tx: &SignedTransaction) -> Rao {
     fee.saturating_add(spend)
 }
 
-fn free_call_netuid(call: &Call) -> Option<u16> {
+/// The subnet a free call acts on (its signer must be registered there); `None` for paying
+/// calls.
+pub fn free_call_netuid(call: &Call) -> Option<u16> {
     match call {
         Call::Weights(
             WeightsCall::SetWeights { netuid, .. }
