@@ -40,7 +40,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use commonware_codec::EncodeSize;
 use taonet_runtime::apply::{free_call_netuid, verify_signature};
 use taonet_runtime::{State, TxInvalid, admit_transaction, max_debit, transaction_fee};
-use taonet_types::{AccountId, Call, ChainDomain, Hash, Rao, SignedTransaction};
+use taonet_types::{AccountId, ChainDomain, Hash, Rao, SignedTransaction};
 use tokio::sync::broadcast;
 
 /// Limits of the pool.
@@ -587,7 +587,7 @@ mod tests {
     use taonet_runtime::ChainSpec;
     use taonet_runtime::genesis::dev_keys;
     use taonet_types::tx::{BalancesCall, WeightsCall};
-    use taonet_types::{RAO_PER_TAO, Transaction};
+    use taonet_types::{Call, RAO_PER_TAO, Transaction};
 
     use super::*;
 
