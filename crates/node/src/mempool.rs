@@ -38,8 +38,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use commonware_codec::EncodeSize;
-use taonet_runtime::apply::{free_call_netuid, verify_signature};
-use taonet_runtime::{State, TxInvalid, admit_transaction, max_debit, transaction_fee};
+use taonet_runtime::{State, TxInvalid, admit_transaction, max_debit, precheck_transaction};
 use taonet_types::{AccountId, ChainDomain, Hash, Rao, SignedTransaction};
 use tokio::sync::broadcast;
 
@@ -135,6 +134,17 @@ pub enum MempoolError {
     /// The pool is full.
     #[error("the transaction pool is full; retry later or pay a higher tip")]
     Full,
+}
+
+/// What a signer already has in the pool (besides the nonce being submitted).
+#[derive(Default)]
+struct Own {
+    count: usize,
+    free_calls: usize,
+    futures: usize,
+    debit: Rao,
+    /// Pooled nonces from the signer's next one up to the submitted one.
+    before: u64,
 }
 
 /// Eviction order: lowest priority first, the newest among equals first.
@@ -286,40 +296,15 @@ impl Mempool {
             });
         }
         let free_call = tx.tx.call.is_free();
-        if nonce == next {
+        let valid = if nonce == next {
             // Every inclusion rule, signature included (and a dry run of a free call).
             admit_transaction(&inner.state, &inner.domain, &tx, true)
-                .map_err(MempoolError::Invalid)?;
         } else {
-            let max_size = inner.state.params().max_transaction_bytes as usize;
-            if size > max_size {
-                return Err(MempoolError::Invalid(TxInvalid::TooLarge {
-                    size,
-                    max: max_size,
-                }));
-            }
-            if free_call && tx.tx.tip > Rao::ZERO {
-                return Err(MempoolError::Invalid(TxInvalid::TipOnFreeCall(tx.tx.tip)));
-            }
-            if let Some(netuid) = free_call_netuid(&tx.tx.call)
-                && inner.state.uid_of(netuid, &signer).is_none()
-            {
-                return Err(MempoolError::Invalid(TxInvalid::HotkeyNotRegistered {
-                    netuid,
-                }));
-            }
-            let fee = transaction_fee(&inner.state, &tx.tx.call, size).saturating_add(tx.tx.tip);
-            if fee > tx.tx.fee_limit {
-                return Err(MempoolError::Invalid(TxInvalid::FeeLimit {
-                    fee,
-                    limit: tx.tx.fee_limit,
-                }));
-            }
-            if !verify_signature(&tx, &inner.domain) {
-                return Err(MempoolError::Invalid(TxInvalid::BadSignature));
-            }
+            // What holds whatever comes before it (signature, size, fee limit, registration).
+            precheck_transaction(&inner.state, &inner.domain, &tx)
         }
-        let fee = transaction_fee(&inner.state, &tx.tx.call, size).saturating_add(tx.tx.tip);
+        .map_err(MempoolError::Invalid)?;
+        let fee = valid.fee;
         let debit = max_debit(&inner.state, &tx);
         let priority = if free_call { 0 } else { priority(fee, size) };
 
@@ -334,42 +319,38 @@ impl Mempool {
         {
             return Err(MempoolError::Underpriced(old_fee));
         }
-        let queue = inner.by_account.get(&signer);
-        let others = |f: &dyn Fn(&Entry) -> bool| -> usize {
-            queue.map_or(0, |q| {
-                q.values()
-                    .filter(|e| e.tx.tx.nonce != nonce && f(e))
-                    .count()
-            })
-        };
+        // The signer's other pooled transactions, in one pass: how many, how many are free
+        // calls and futures, what they may debit, and how many nonces before this one are in.
+        let mut own = Own::default();
+        for e in inner
+            .by_account
+            .get(&signer)
+            .into_iter()
+            .flat_map(|q| q.values())
+            .filter(|e| e.tx.tx.nonce != nonce)
+        {
+            own.count += 1;
+            own.free_calls += usize::from(e.free_call);
+            own.futures += usize::from(e.future);
+            own.debit = own.debit.saturating_add(e.debit);
+            own.before += u64::from(e.tx.tx.nonce >= next && e.tx.tx.nonce < nonce);
+        }
         // Payable: this and every other pooled transaction of the signer.
-        let pooled: Rao = queue.map_or(Rao::ZERO, |q| {
-            q.values()
-                .filter(|e| e.tx.tx.nonce != nonce)
-                .fold(Rao::ZERO, |sum, e| sum.saturating_add(e.debit))
-        });
-        let needed = pooled.saturating_add(debit);
+        let needed = own.debit.saturating_add(debit);
         let free = inner.state.free(&signer);
         if needed > free {
             return Err(MempoolError::CannotPay { needed, free });
         }
-        let per_account = others(&|_| true);
-        if per_account >= self.config.max_per_account {
-            return Err(MempoolError::AccountFull(per_account));
+        if own.count >= self.config.max_per_account {
+            return Err(MempoolError::AccountFull(own.count));
         }
-        if free_call {
-            let pending_free = others(&|e| e.free_call);
-            if pending_free >= self.config.max_free_per_account {
-                return Err(MempoolError::TooManyFree(pending_free));
-            }
+        if free_call && own.free_calls >= self.config.max_free_per_account {
+            return Err(MempoolError::TooManyFree(own.free_calls));
         }
         // Ready when every nonce from the next one up to it is pooled.
-        let future = (next..nonce).any(|n| queue.is_none_or(|q| !q.contains_key(&n)));
-        if future {
-            let own = others(&|e| e.future);
-            if own >= self.config.max_future_per_account {
-                return Err(MempoolError::TooManyFuture(own));
-            }
+        let future = own.before < nonce - next;
+        if future && own.futures >= self.config.max_future_per_account {
+            return Err(MempoolError::TooManyFuture(own.futures));
         }
         if let Some((old, _)) = replaced {
             inner.remove(&old);
@@ -426,7 +407,8 @@ impl Mempool {
             .or_default()
             .insert(nonce, entry);
         if !future {
-            inner.promote(&signer);
+            // It may close a gap: the signer's futures behind it become ready.
+            inner.reclassify(&signer);
         }
         drop(inner);
         // Nobody listening is fine.
@@ -549,11 +531,6 @@ impl Inner {
         for h in hashes {
             self.remove(&h);
         }
-    }
-
-    /// Marks the signer's futures that follow its ready run as ready.
-    fn promote(&mut self, account: &AccountId) {
-        self.reclassify(account);
     }
 
     /// Recomputes which of the signer's transactions are ready.

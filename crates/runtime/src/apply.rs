@@ -152,6 +152,29 @@ pub fn validate_transaction(
     tx: &SignedTransaction,
     check_signature: bool,
 ) -> Result<ValidTransaction, TxInvalid> {
+    validate(state, domain, tx, check_signature, true)
+}
+
+/// The checks of [`validate_transaction`] that hold whatever transactions come before this
+/// one: size, signature, no tip on a free call, fee within the limit, a free call's signer
+/// registered on the subnet. What a pool runs on a transaction whose nonce is ahead of the
+/// signer's next one (its nonce, balance and rate limit are judged when it is next).
+pub fn precheck_transaction(
+    state: &State,
+    domain: &ChainDomain,
+    tx: &SignedTransaction,
+) -> Result<ValidTransaction, TxInvalid> {
+    validate(state, domain, tx, true, false)
+}
+
+/// [`validate_transaction`] (`now`) or [`precheck_transaction`] (not `now`).
+fn validate(
+    state: &State,
+    domain: &ChainDomain,
+    tx: &SignedTransaction,
+    check_signature: bool,
+    now: bool,
+) -> Result<ValidTransaction, TxInvalid> {
     let size = tx.encode_size();
     let max = state.params().max_transaction_bytes as usize;
     if size > max {
@@ -162,7 +185,7 @@ pub fn validate_transaction(
     }
     let signer = &tx.tx.signer;
     let expected = state.nonce(signer);
-    if tx.tx.nonce != expected {
+    if now && tx.tx.nonce != expected {
         return Err(TxInvalid::Nonce {
             expected,
             got: tx.tx.nonce,
@@ -184,12 +207,15 @@ pub fn validate_transaction(
         });
     }
     let free = state.free(signer);
-    if free < fee {
+    if now && free < fee {
         return Err(TxInvalid::CannotPayFee { fee, free });
     }
     if let Some(netuid) = free_call_netuid(&tx.tx.call) {
         if state.uid_of(netuid, signer).is_none() {
             return Err(TxInvalid::HotkeyNotRegistered { netuid });
+        }
+        if !now {
+            return Ok(ValidTransaction { fee, size });
         }
         match &tx.tx.call {
             Call::Weights(WeightsCall::SetWeights { .. } | WeightsCall::CommitWeights { .. }) => {
@@ -266,7 +292,7 @@ pub fn max_debit(state: &State, tx: &SignedTransaction) -> Rao {
 
 /// The subnet a free call acts on (its signer must be registered there); `None` for paying
 /// calls.
-pub fn free_call_netuid(call: &Call) -> Option<u16> {
+fn free_call_netuid(call: &Call) -> Option<u16> {
     match call {
         Call::Weights(
             WeightsCall::SetWeights { netuid, .. }

@@ -80,7 +80,7 @@ pub mod weights;
 pub use apply::{
     BlockBudget, BlockOutcome, BuiltBlock, Receipt, ValidTransaction, admit_transaction,
     apply_block, apply_transaction, build_block, build_block_with_votes, max_debit,
-    transaction_fee, validate_transaction,
+    precheck_transaction, transaction_fee, validate_transaction,
 };
 pub use error::{
     BlockError, ChannelError, DispatchError, EvidenceError, GovernanceError, LivenessError,

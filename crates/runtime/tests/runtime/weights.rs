@@ -2,7 +2,7 @@
 //! commit-reveal (too early, reveal, mismatch, expiry, too many commits).
 
 use taonet_runtime::error::{DispatchError, WeightsError};
-use taonet_runtime::{ChainSpec, TxInvalid};
+use taonet_runtime::{BlockError, ChainSpec, TxInvalid};
 use taonet_types::tx::weights_commit_hash;
 use taonet_types::{Rao, SubnetHyperparams};
 
@@ -356,7 +356,6 @@ fn failing_reveals_take_no_block_space() {
         .map(|i| (o, call::reveal(1, &uids, &[1; 4], &[i; 64], 0)))
         .collect();
     let txs = c.txs(&junk);
-    let root = c.state.root();
     let nonce = c.state.nonce(&o.account_id());
     let (out, rejected) = c.try_block(&txs);
     assert!(out.receipts.is_empty());
@@ -370,9 +369,18 @@ fn failing_reveals_take_no_block_space() {
         TxInvalid::FreeCallFailed(DispatchError::Weights(WeightsError::NoMatchingCommit))
     ));
     assert_eq!(c.state.nonce(&o.account_id()), nonce);
-    assert_ne!(
-        c.state.root(),
-        root,
-        "only the block step changed the state"
+    assert!(
+        c.blocks.last().unwrap().transactions.is_empty(),
+        "the block carries none of them"
     );
+    // A block that carries one anyway is invalid on every node.
+    let mut forged = c.build(&[]).block;
+    forged.transactions = vec![c.tx(o, call::reveal(1, &uids, &[1; 4], &[0; 64], 0))];
+    assert!(matches!(
+        c.apply(&forged),
+        Err(BlockError::InvalidTransaction {
+            index: 0,
+            error: TxInvalid::FreeCallFailed(_)
+        })
+    ));
 }
