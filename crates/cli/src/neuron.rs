@@ -453,7 +453,6 @@ fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
         return Err(usage!("--weights-interval must be at least 1 block"));
     }
     config.weights_interval = a.weights_interval;
-    config.allow_private_axons = a.allow_private_axons;
     let heldout = match &a.heldout {
         Some(path) => {
             Some(Arc::new(std::fs::read(path).map_err(|e| {

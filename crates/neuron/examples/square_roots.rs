@@ -159,7 +159,6 @@ async fn run_validator(
     config.round_interval = Duration::from_secs(2);
     config.query_timeout = Duration::from_secs(2);
     // The miners publish 127.0.0.1: dial private addresses (never on a public network).
-    config.allow_private_axons = true;
     let local = DendriteConfig {
         allow_private_axons: true,
         ..DendriteConfig::default()

@@ -310,6 +310,12 @@ impl Dendrite {
         }
     }
 
+    /// `Ok` when this dendrite dials `addr`: a public address, or any with
+    /// [`DendriteConfig::allow_private_axons`].
+    pub fn check_target(&self, addr: SocketAddr) -> Result<(), crate::address::NonPublicAxon> {
+        check_axon(addr, self.config.allow_private_axons)
+    }
+
     /// Posts raw `headers` and `body` to `http://<addr><path>` through the pool; returns the
     /// status, headers and body (transport failures as a message). No deadline of its own.
     /// A non-public `addr` is refused unless [`DendriteConfig::allow_private_axons`].

@@ -5,8 +5,8 @@
 //!    uid whose hotkey changed (the neuron was replaced) are forgotten.
 //! 2. **Round**: build one challenge with [`Subnet::challenge`] from a round seed and send
 //!    it, identical, to every serving axon but our own (per-call deadline
-//!    [`ValidatorConfig::query_timeout`]); axons whose address is not public are not
-//!    dialled unless [`ValidatorConfig::allow_private_axons`] ([`crate::address`]). Each answer is scored ([`Subnet::score`]; a
+//!    [`ValidatorConfig::query_timeout`]); axons the dendrite does not dial (addresses that
+//!    are not public, unless its `allow_private_axons`; [`crate::address`]) are skipped. Each answer is scored ([`Subnet::score`]; a
 //!    timeout, refusal or error scores 0) and folded into a per-uid exponential moving
 //!    average: `score ← α·reward + (1 − α)·score`.
 //! 3. **Weights**, every [`ValidatorConfig::weights_interval`] blocks (default: the subnet's
@@ -36,7 +36,6 @@ use taonet_crypto::Keypair;
 use taonet_types::tx::{WeightsCall, weights_commit_hash};
 use taonet_types::{Call, Uid};
 
-use crate::address::check_axon;
 use crate::chain::ChainClient;
 use crate::dendrite::{AxonTarget, Dendrite, Outcome};
 use crate::error::{ChainError, MetagraphError};
@@ -61,9 +60,6 @@ pub struct ValidatorConfig {
     pub version_key: Option<u64>,
     /// Master seed for reproducible challenges; `None` = fresh randomness every epoch.
     pub master_seed: Option<[u8; 32]>,
-    /// Query miners whose axon address is not public (loopback, private, …; see
-    /// [`crate::address`]); false: they are not dialled and score 0. Local networks only.
-    pub allow_private_axons: bool,
 }
 
 impl ValidatorConfig {
@@ -77,7 +73,6 @@ impl ValidatorConfig {
             weights_interval: None,
             version_key: None,
             master_seed: None,
-            allow_private_axons: false,
         }
     }
 }
@@ -326,10 +321,9 @@ impl<S: Subnet> Validator<S> {
             .await
             .map_err(|e| StepError::Task(e.to_string()))?;
         // Non-public addresses are not dialled (SSRF); they score like a refusal.
-        let allow = self.config.allow_private_axons;
         let addrs: Vec<AxonTarget> = targets
             .iter()
-            .filter(|(_, t)| check_axon(t.addr, allow).is_ok())
+            .filter(|(_, t)| self.dendrite.check_target(t.addr).is_ok())
             .map(|(_, t)| t.clone())
             .collect();
         let mut results = self
@@ -342,7 +336,7 @@ impl<S: Subnet> Validator<S> {
         let subnet = self.subnet.clone();
         let answers: Vec<(Option<S::Synapse>, Outcome)> = targets
             .iter()
-            .map(|(_, t)| match check_axon(t.addr, allow) {
+            .map(|(_, t)| match self.dendrite.check_target(t.addr) {
                 Err(e) => (None, Outcome::NonPublicAddress(e.to_string())),
                 Ok(()) => results.next().map_or_else(
                     || (None, Outcome::Unreachable("no result".into())),

@@ -77,33 +77,10 @@ fn request_rao(channel: Hash, signer: &Keypair, amount: u64, chain: &ChainClient
     }
 }
 
-/// Makes `hotkey` owned by `coldkey` (registration needs it).
-async fn associate(rpc: &ChainClient, coldkey: &Keypair, hotkey: &Keypair) {
-    let payload = taonet_types::tx::hotkey_ownership_payload(rpc.domain(), &coldkey.account_id());
-    let call = Call::Staking(taonet_types::tx::StakingCall::AssociateHotkey {
-        hotkey: hotkey.account_id(),
-        proof: hotkey.sign(&payload).0,
-    });
-    rpc.submit(coldkey, call).await.unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn paid_queries_are_checked_recorded_and_claimed() {
-    let node = crate::common::DevNode::start(Duration::from_millis(40), Some(100_000)).await;
-    let (chain, addr, dir) = (node.chain.clone(), node.addr, &node.dir);
-    let rpc = Arc::new(
-        ChainClient::connect(&format!("http://{addr}"))
-            .await
-            .unwrap(),
-    );
-    let client = rpc.client();
-
-    // Charlie's hotkey is a miner of subnet 1 serving an axon; alice's hotkey (uid 0, a
-    // genesis validator) is the gateway; eve pays.
-    let (alice, alice_hot) = dev_keys("alice");
+/// Registers charlie's hotkey on subnet 1 and publishes its axon at 127.0.0.1:9 (a loopback
+/// address: a gateway asks it only when private axons are allowed).
+async fn charlie_serves_on_loopback(rpc: &ChainClient) {
     let (charlie, charlie_hot) = dev_keys("charlie");
-    let (eve, _) = dev_keys("eve");
-    associate(&rpc, &charlie, &charlie_hot).await;
     rpc.submit(
         &charlie,
         Call::Neurons(NeuronCall::BurnedRegister {
@@ -129,6 +106,25 @@ async fn paid_queries_are_checked_recorded_and_claimed() {
     )
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn paid_queries_are_checked_recorded_and_claimed() {
+    let node = crate::common::DevNode::start(Duration::from_millis(40), Some(100_000)).await;
+    let (chain, addr, dir) = (node.chain.clone(), node.addr, &node.dir);
+    let rpc = Arc::new(
+        ChainClient::connect(&format!("http://{addr}"))
+            .await
+            .unwrap(),
+    );
+    let client = rpc.client();
+
+    // Charlie's hotkey is a miner of subnet 1 serving an axon; alice's hotkey (uid 0, a
+    // genesis validator) is the gateway; eve pays.
+    let (alice, alice_hot) = dev_keys("alice");
+    let (charlie, charlie_hot) = dev_keys("charlie");
+    let (eve, _) = dev_keys("eve");
+    charlie_serves_on_loopback(&rpc).await;
     let open = |gateway: taonet_types::AccountId| {
         Call::Channels(ChannelCall::Open {
             gateway,
@@ -294,34 +290,8 @@ async fn gateway_state_is_bounded_durable_and_claims_are_worth_their_fee() {
     );
     let client = rpc.client();
     let (alice, alice_hot) = dev_keys("alice");
-    let (charlie, charlie_hot) = dev_keys("charlie");
     let (eve, _) = dev_keys("eve");
-    associate(&rpc, &charlie, &charlie_hot).await;
-    rpc.submit(
-        &charlie,
-        Call::Neurons(NeuronCall::BurnedRegister {
-            netuid: 1,
-            hotkey: charlie_hot.account_id(),
-            max_burn: Rao(RAO_PER_TAO),
-        }),
-    )
-    .await
-    .unwrap();
-    rpc.submit(
-        &charlie_hot,
-        Call::Neurons(NeuronCall::ServeAxon {
-            netuid: 1,
-            axon: AxonInfo {
-                version: 1,
-                ip: 0x7f00_0001,
-                port: 9,
-                ip_type: 4,
-                protocol: 4,
-            },
-        }),
-    )
-    .await
-    .unwrap();
+    charlie_serves_on_loopback(&rpc).await;
     let nonce = client.state_get_account(eve.ss58()).await.unwrap().nonce;
     rpc.submit(
         &eve,

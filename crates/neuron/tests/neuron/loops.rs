@@ -165,7 +165,6 @@ async fn network(commit_reveal: bool) {
         cfg.weights_interval = Some(5);
         cfg.master_seed = Some([i as u8; 32]);
         // The miners' axons are on 127.0.0.1.
-        cfg.allow_private_axons = true;
         let dendrite = Dendrite::new(
             hot.clone(),
             DendriteConfig {
