@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use taonet_client::{ChannelInfo, TaonetApiClient};
 use taonet_crypto::Ss58;
+use taonet_crypto::secret_file::write_secret_file;
 use taonet_crypto::wallet::Wallet;
-use taonet_neuron::gateway::{VoucherBook, write_atomic};
+use taonet_neuron::gateway::VoucherBook;
 use taonet_types::channel::{
     MinerShare, SignedVoucher, Voucher, channel_id, voucher_from_hex, voucher_to_hex,
 };
@@ -210,10 +211,10 @@ pub fn load_payments(path: &Path) -> Result<Option<Payments>> {
         .with_context(|| format!("{} is not a channel payment record", path.display()))
 }
 
-/// Writes a payment record atomically.
+/// Writes a payment record atomically, readable by its owner only (its vouchers pay).
 pub fn save_payments(path: &Path, p: &Payments) -> Result<()> {
     let bytes = serde_json::to_vec_pretty(p)?;
-    write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))
+    write_secret_file(path, &bytes, true).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Every payment record of the wallet.

@@ -82,9 +82,8 @@ fn add(args: &StakeArgs, a: &AmountArgs, global: Global) -> Result<ExitCode> {
                     hotkey.to_ss58()
                 );
             }
-        }
-        // The wallet's own hotkey, not yet claimed: claim it first.
-        if let Some(outcome) = s.associate_if_needed(&args.keys, &hotkey, &signer).await?
+        } else if let Some(outcome) = s.associate_if_needed(&args.keys, &hotkey, &signer).await?
+            // The wallet's own hotkey, not yet claimed: it was claimed first.
             && !outcome.success
         {
             return s.finish(&outcome, json!({ "step": "associate_hotkey" }), &[]);

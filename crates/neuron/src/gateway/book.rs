@@ -25,7 +25,7 @@
 //!   claim was in flight are kept for the next one.
 
 use std::collections::BTreeMap;
-use std::io::{Read as _, Write};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -34,6 +34,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use taonet_types::channel::{MAX_CLAIM_MINERS, MinerShare, SignedVoucher};
 
+use taonet_crypto::secret_file::write_secret_file;
 use taonet_types::{ChainDomain, Hash, NetUid, Rao};
 
 /// Version of the book's file format.
@@ -214,7 +215,7 @@ impl VoucherBook {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        write_atomic(path, &bytes).map_err(|e| BookError::Io {
+        write_secret_file(path, &bytes, true).map_err(|e| BookError::Io {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })
@@ -667,7 +668,7 @@ fn migrate(path: &Path, old: &VoucherBook) -> Result<(), BookError> {
     }
     let json = std::fs::read(path).map_err(|e| io_err(path, e))?;
     let kept = path.with_file_name(format!("{name}.json-migrated"));
-    write_atomic(&kept, &json).map_err(|e| io_err(&kept, e))?;
+    write_secret_file(&kept, &json, true).map_err(|e| io_err(&kept, e))?;
     std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir)
@@ -680,33 +681,6 @@ fn migrate(path: &Path, old: &VoucherBook) -> Result<(), BookError> {
         old.channels.len(),
         kept.display()
     );
-    Ok(())
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsynced,
-/// renamed over `path`, then the directory fsynced.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "book".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(&dir)?.sync_all()?;
     Ok(())
 }
 

@@ -88,9 +88,7 @@ use taonet_types::gov::PPB;
 use taonet_types::tx::ChannelCall;
 use taonet_types::{AccountId, Call, ChainDomain, ChainParams, Hash, NetUid, Rao};
 
-pub use book::{
-    BOOK_VERSION, BookEntry, BookError, BookStore, MinerUnits, VoucherBook, write_atomic,
-};
+pub use book::{BOOK_VERSION, BookEntry, BookError, BookStore, MinerUnits, VoucherBook};
 pub use client::{GatewayCallError, GatewayClient};
 
 use crate::address::check_axon;
