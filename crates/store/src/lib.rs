@@ -197,6 +197,20 @@ pub struct HistoryItem {
     pub tx_hash: Hash,
 }
 
+/// The receipt of transaction `index` of block `height` (a missing or undecodable one is
+/// corruption: every finalized transaction has one).
+fn read_receipt(
+    receipts: &redb::ReadOnlyTable<(u64, u32), &[u8]>,
+    height: u64,
+    index: u32,
+) -> Result<StoredReceipt, StoreError> {
+    let bytes = receipts
+        .get((height, index))?
+        .ok_or_else(|| StoreError::Corrupt(format!("receipt {height}/{index} missing")))?;
+    serde_json::from_slice(bytes.value())
+        .map_err(|e| StoreError::Corrupt(format!("receipt {height}/{index}: {e}")))
+}
+
 /// The durable store of a node.
 pub struct Store {
     db: Database,
@@ -491,12 +505,7 @@ impl Store {
             .get(height)?
             .map(|v| Hash(*v.value()))
             .ok_or_else(|| StoreError::Corrupt(format!("hash of block {height} missing")))?;
-        let receipts = tx.open_table(RECEIPTS)?;
-        let bytes = receipts
-            .get((height, index))?
-            .ok_or_else(|| StoreError::Corrupt(format!("receipt {height}/{index} missing")))?;
-        let receipt: StoredReceipt = serde_json::from_slice(bytes.value())
-            .map_err(|e| StoreError::Corrupt(format!("receipt {height}/{index}: {e}")))?;
+        let receipt = read_receipt(&tx.open_table(RECEIPTS)?, height, index)?;
         Ok(Some(TxReceipt {
             block_height: height,
             block_hash,
@@ -567,12 +576,7 @@ impl Store {
         entries
             .into_iter()
             .map(|entry| {
-                let (h, i) = (entry.block_height, entry.index);
-                let bytes = receipts
-                    .get((h, i))?
-                    .ok_or_else(|| StoreError::Corrupt(format!("receipt {h}/{i} missing")))?;
-                let receipt: StoredReceipt = serde_json::from_slice(bytes.value())
-                    .map_err(|e| StoreError::Corrupt(format!("receipt {h}/{i}: {e}")))?;
+                let receipt = read_receipt(&receipts, entry.block_height, entry.index)?;
                 Ok(HistoryItem {
                     entry,
                     tx_hash: receipt.tx_hash,
