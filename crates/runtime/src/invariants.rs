@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 
+use imbl::OrdSet;
 use taonet_types::gov::ProposalStatus;
 use taonet_types::{AccountId, MAX_SUPPLY};
 
@@ -29,70 +30,47 @@ use crate::state::{GovTask, Indexes, State};
 pub fn check_indexes(state: &State) -> Result<(), String> {
     let built = Indexes::build(state);
     let idx = &state.idx;
-    let mismatch = |name: &str, extra: Option<String>, missing: Option<String>| {
-        Err(format!(
-            "index {name} differs from a scan: extra {}, missing {}",
-            extra.unwrap_or_else(|| "none".into()),
-            missing.unwrap_or_else(|| "none".into())
-        ))
+    same(
+        "stakes_by_coldkey",
+        &idx.stakes_by_coldkey,
+        &built.stakes_by_coldkey,
+    )?;
+    same(
+        "hotkeys_by_owner",
+        &idx.hotkeys_by_owner,
+        &built.hotkeys_by_owner,
+    )?;
+    same(
+        "hotkeys_by_consensus_key",
+        &idx.hotkeys_by_consensus_key,
+        &built.hotkeys_by_consensus_key,
+    )?;
+    same(
+        "unbonding_by_hotkey",
+        &idx.unbonding_by_hotkey,
+        &built.unbonding_by_hotkey,
+    )
+}
+
+/// `Err` naming an entry the index has but a scan does not, and one the other way round.
+fn same<T: Ord + Clone + std::fmt::Debug>(
+    name: &str,
+    index: &OrdSet<T>,
+    scan: &OrdSet<T>,
+) -> Result<(), String> {
+    if index == scan {
+        return Ok(());
+    }
+    let first_not_in = |a: &OrdSet<T>, b: &OrdSet<T>| {
+        a.iter()
+            .find(|e| !b.contains(*e))
+            .map_or_else(|| "none".to_string(), |e| format!("{e:?}"))
     };
-    if idx.stakes_by_coldkey != built.stakes_by_coldkey {
-        return mismatch(
-            "stakes_by_coldkey",
-            idx.stakes_by_coldkey
-                .iter()
-                .find(|e| !built.stakes_by_coldkey.contains(*e))
-                .map(|(c, h)| format!("({c}, {h})")),
-            built
-                .stakes_by_coldkey
-                .iter()
-                .find(|e| !idx.stakes_by_coldkey.contains(*e))
-                .map(|(c, h)| format!("({c}, {h})")),
-        );
-    }
-    if idx.hotkeys_by_owner != built.hotkeys_by_owner {
-        return mismatch(
-            "hotkeys_by_owner",
-            idx.hotkeys_by_owner
-                .iter()
-                .find(|e| !built.hotkeys_by_owner.contains(*e))
-                .map(|(o, h)| format!("({o}, {h})")),
-            built
-                .hotkeys_by_owner
-                .iter()
-                .find(|e| !idx.hotkeys_by_owner.contains(*e))
-                .map(|(o, h)| format!("({o}, {h})")),
-        );
-    }
-    if idx.hotkeys_by_consensus_key != built.hotkeys_by_consensus_key {
-        return mismatch(
-            "hotkeys_by_consensus_key",
-            idx.hotkeys_by_consensus_key
-                .iter()
-                .find(|e| !built.hotkeys_by_consensus_key.contains(*e))
-                .map(|(k, h)| format!("(0x{}, {h})", hex::encode(k))),
-            built
-                .hotkeys_by_consensus_key
-                .iter()
-                .find(|e| !idx.hotkeys_by_consensus_key.contains(*e))
-                .map(|(k, h)| format!("(0x{}, {h})", hex::encode(k))),
-        );
-    }
-    if idx.unbonding_by_hotkey != built.unbonding_by_hotkey {
-        return mismatch(
-            "unbonding_by_hotkey",
-            idx.unbonding_by_hotkey
-                .iter()
-                .find(|e| !built.unbonding_by_hotkey.contains(*e))
-                .map(|(h, k)| format!("({h}, {k:?})")),
-            built
-                .unbonding_by_hotkey
-                .iter()
-                .find(|e| !idx.unbonding_by_hotkey.contains(*e))
-                .map(|(h, k)| format!("({h}, {k:?})")),
-        );
-    }
-    Ok(())
+    Err(format!(
+        "index {name} differs from a scan: extra {}, missing {}",
+        first_not_in(index, scan),
+        first_not_in(scan, index)
+    ))
 }
 
 fn sum(values: impl Iterator<Item = u64>) -> u128 {

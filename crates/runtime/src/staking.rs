@@ -28,19 +28,10 @@ use crate::error::StakingError;
 use crate::state::{HotkeyInfo, State, Unbonding, pairs_of};
 
 impl State {
-    /// Requires `hotkey` to be owned by `owner`, or claims it for `owner` if nobody owns it
-    /// (registrations and subnet creation, which burn or lock TAO for it, as in Bittensor).
+    /// Requires `hotkey` to be owned by `owner`, or claims it for `owner` if nobody owns it:
+    /// after the hotkey's proof (`associate_hotkey`), or for registrations and subnet creation,
+    /// which burn or lock TAO for it (as in Bittensor), and at genesis.
     pub(crate) fn ensure_hotkey_owner(
-        &mut self,
-        hotkey: &AccountId,
-        owner: &AccountId,
-    ) -> Result<(), StakingError> {
-        self.claim_hotkey(hotkey, owner)
-    }
-
-    /// Creates the hotkey record for `owner` if the hotkey is unowned (the caller has checked
-    /// the hotkey's consent, or this is genesis).
-    pub(crate) fn claim_hotkey(
         &mut self,
         hotkey: &AccountId,
         owner: &AccountId,
@@ -75,7 +66,7 @@ impl State {
         if self.hotkey_owner(hotkey) == Some(*signer) {
             return Err(StakingError::AlreadyAssociated(*hotkey));
         }
-        self.claim_hotkey(hotkey, signer)
+        self.ensure_hotkey_owner(hotkey, signer)
     }
 
     /// `staking.add_stake`.
