@@ -114,9 +114,7 @@ pub fn transaction_fee(state: &State, call: &Call, size: usize) -> Rao {
     if call.is_free() {
         return Rao::ZERO;
     }
-    let p = state.params();
-    let per_byte = u128::from(p.tx_byte_fee.0) * size as u128;
-    Rao(u64::try_from(u128::from(p.tx_base_fee.0) + per_byte).unwrap_or(u64::MAX))
+    state.params().base_fee(size)
 }
 
 /// Verifies a transaction's signature for `domain`.

@@ -590,6 +590,14 @@ impl Default for ChainParams {
 }
 
 impl ChainParams {
+    /// The base fee of a paying transaction of `size` encoded bytes: `tx_base_fee +
+    /// tx_byte_fee × size` (saturating). A transaction pays this plus its tip; free calls pay
+    /// nothing.
+    pub fn base_fee(&self, size: usize) -> Rao {
+        let fee = u128::from(self.tx_base_fee.0) + u128::from(self.tx_byte_fee.0) * size as u128;
+        Rao(u64::try_from(fee).unwrap_or(u64::MAX))
+    }
+
     /// Writes the pre-governance fields.
     pub fn write_core(&self, buf: &mut impl BufMut) {
         self.tx_base_fee.write(buf);

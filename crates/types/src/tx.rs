@@ -863,9 +863,14 @@ impl Write for Transaction {
     }
 }
 
+impl Transaction {
+    /// Encoded bytes besides the call: signer (32), nonce, fee limit and tip (8 each).
+    pub const HEADER_SIZE: usize = 32 + 8 + 8 + 8;
+}
+
 impl EncodeSize for Transaction {
     fn encode_size(&self) -> usize {
-        32 + 8 + 8 + 8 + self.call.encode_size()
+        Transaction::HEADER_SIZE + self.call.encode_size()
     }
 }
 
@@ -911,9 +916,17 @@ impl Write for SignedTransaction {
     }
 }
 
+impl SignedTransaction {
+    /// Encoded size of a signed transaction making `call` (what its fee is computed from),
+    /// known before it is signed.
+    pub fn size_of(call: &Call) -> usize {
+        Transaction::HEADER_SIZE + call.encode_size() + 64
+    }
+}
+
 impl EncodeSize for SignedTransaction {
     fn encode_size(&self) -> usize {
-        self.tx.encode_size() + 64
+        SignedTransaction::size_of(&self.tx.call)
     }
 }
 

@@ -78,7 +78,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use commonware_codec::EncodeSize;
 use serde::{Deserialize, Serialize};
 use taonet_client::TaonetApiClient;
 use taonet_client::types::ChannelInfo;
@@ -1045,16 +1044,10 @@ impl Gateway {
 /// Claims in flight at once (consecutive nonces of the claimer).
 pub const CLAIM_CONCURRENCY: usize = 8;
 
-/// Bytes of a signed transaction besides its call: signer (32), nonce (8), fee limit (8),
-/// tip (8) and signature (64).
-const SIGNED_TX_OVERHEAD: usize = 32 + 8 + 8 + 8 + 64;
-
-/// The fee the chain charges for `call`: `tx_base_fee + tx_byte_fee · size` of the signed
-/// transaction.
+/// The fee the chain charges for `call` sent without a tip: the base fee of the signed
+/// transaction's size.
 pub fn claim_fee(params: &ChainParams, call: &Call) -> Rao {
-    let size = (call.encode_size() + SIGNED_TX_OVERHEAD) as u128;
-    let fee = u128::from(params.tx_base_fee.0) + u128::from(params.tx_byte_fee.0) * size;
-    Rao(u64::try_from(fee).unwrap_or(u64::MAX))
+    params.base_fee(taonet_types::SignedTransaction::size_of(call))
 }
 
 /// What a claim of `delta` brings its claimer: the increase less the miners' share (when
