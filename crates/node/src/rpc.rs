@@ -16,9 +16,10 @@
 //!   it a call fails with `RATE_LIMITED` (a batch is refused whole) and an explorer page gets
 //!   HTTP 429, each saying the limit and when to retry. Loopback clients are exempt unless
 //!   [`RpcConfig::limit_loopback`].
-//! - Reads that could grow with the chain are paged and bounded: account history and
-//!   delegates by cursor (at most 1,000 a page, O(page) work), transaction status from the
-//!   store's indexes without decoding the block.
+//! - Reads that could grow with the chain are paged and bounded: account history by cursor
+//!   (at most 1,000 a page, O(page) index reads), delegates by cursor (at most 1,000 a page;
+//!   ordering them by stake reads one total per staked hotkey, and only the page's delegates
+//!   are built), transaction status from the store's indexes without decoding the block.
 //! - The block explorer ([`taonet_explorer`]) shares the port when [`RpcConfig::explorer`] is
 //!   set: plain HTTP `GET`/`HEAD` requests that are not WebSocket upgrades (what a browser
 //!   sends) go to the explorer's router; JSON-RPC (`POST`) and WebSocket upgrades go to the
