@@ -635,11 +635,28 @@ async fn block_transactions_are_decoded_with_their_receipts() {
 
 /// A raw HTTP GET over TCP: (status, body).
 pub(crate) async fn raw_get(ws_url: &str, path: &str, extra_headers: &str) -> (u16, String) {
+    raw_http(ws_url, "GET", path, extra_headers, "").await
+}
+
+/// A raw HTTP request over TCP (`Connection: close`): (status, the whole response).
+pub(crate) async fn raw_http(
+    ws_url: &str,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+    body: &str,
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = ws_url.trim_start_matches("ws://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req =
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra_headers}Connection: close\r\n\r\n");
+    let length = if body.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Length: {}\r\n", body.len())
+    };
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra_headers}{length}Connection: close\r\n\r\n{body}"
+    );
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut out = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out)).await;

@@ -14,26 +14,18 @@ use taonet_runtime::genesis::dev_keys;
 use taonet_types::tx::BalancesCall;
 use taonet_types::{Call, ChainDomain, Hash, Rao};
 
-use crate::rpc::{local, node, raw_get, rpc_code, sign};
+use crate::rpc::{local, node, raw_get, raw_http, rpc_code, sign};
 
-/// A raw HTTP POST over TCP: (status, whole body).
+/// A raw JSON-RPC POST over HTTP/1.1: (status, body).
 async fn post(ws_url: &str, body: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = ws_url.trim_start_matches("ws://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out)).await;
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let (status, text) = raw_http(
+        ws_url,
+        "POST",
+        "/",
+        "Content-Type: application/json\r\n",
+        body,
+    )
+    .await;
     let body = text
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
