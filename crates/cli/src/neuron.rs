@@ -388,6 +388,11 @@ fn miner_run(a: MinerRunArgs, global: Global) -> Result<ExitCode> {
         None => a.axon_ip.to_string(),
     };
     config.axon.external_port = a.external_port.unwrap_or(0);
+    if a.common.rpc.tip.is_some() {
+        return Err(usage!(
+            "--tip applies to the chain commands' paying transactions; neurons send free calls"
+        ));
+    }
     let url = neuron_rpc(a.common.rpc.rpc.as_deref());
     let rt = multi_thread_runtime()?;
     rt.block_on(async move {
@@ -478,6 +483,11 @@ fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
     } else {
         None
     };
+    if a.common.rpc.tip.is_some() {
+        return Err(usage!(
+            "--tip applies to the chain commands' paying transactions; neurons send free calls"
+        ));
+    }
     let url = neuron_rpc(a.common.rpc.rpc.as_deref());
     let rt = multi_thread_runtime()?;
     rt.block_on(async move {

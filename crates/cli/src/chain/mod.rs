@@ -46,6 +46,12 @@ pub struct RpcOpts {
     /// local network, else ws://127.0.0.1:9944].
     #[arg(long, global = true, value_name = "URL")]
     pub rpc: Option<String>,
+    /// Tip in TAO paid on top of the base fee (to the block producer and the treasury, like
+    /// the fee): pools and block producers take transactions in order of fee per byte, so a
+    /// tip moves a paying transaction ahead when blocks are full [default: 0]. Weights and
+    /// serving are free calls and take no tip.
+    #[arg(long, global = true, value_name = "TAO")]
+    pub tip: Option<String>,
 }
 
 /// The wallet flags of the chain commands (the same names as the `wallet` group's).
@@ -218,6 +224,8 @@ pub struct Session {
     pub client: Client,
     /// `--json`, `--no-prompt`.
     pub global: Global,
+    /// `--tip`, paid by every paying transaction this session sends.
+    pub tip: Rao,
 }
 
 /// What happened to a transaction.
@@ -260,8 +268,16 @@ impl Session {
     /// Connects over WebSocket to the node `--rpc` names.
     pub async fn connect(rpc: &RpcOpts, global: Global) -> Result<Session> {
         let url = crate::context::resolve_rpc(rpc.rpc.as_deref());
+        let tip = match &rpc.tip {
+            Some(t) => parse_tao("--tip", t)?,
+            None => Rao::ZERO,
+        };
         let client = Client::connect(&url).await?;
-        Ok(Session { client, global })
+        Ok(Session {
+            client,
+            global,
+            tip,
+        })
     }
 
     /// Human output goes to stdout, or to stderr with `--json`.
@@ -387,11 +403,29 @@ impl Session {
             .payment_estimate_fee(Client::encode_transaction(&sign(signer, &tx, &domain)))
             .await
             .map_err(|e| rpc_error(e.into()))?;
-        tx.fee_limit = estimate.fee;
+        if estimate.free_call && self.tip > Rao::ZERO {
+            return Err(usage!(
+                "{} is a free call: it pays no fee and takes no tip; drop --tip",
+                tx.call.name()
+            ));
+        }
+        // The tip changes the fee, not the size the estimate was made for.
+        tx.tip = self.tip;
+        tx.fee_limit = estimate
+            .fee
+            .checked_add(self.tip)
+            .ok_or_else(|| usage!("--tip {} is too large", tao(self.tip)))?;
         let signed = sign(signer, &tx, &domain);
 
         let fee_line = if estimate.free_call {
             "fee: none (free call)".to_string()
+        } else if self.tip > Rao::ZERO {
+            format!(
+                "fee: {} (base {} + tip {})",
+                tao(tx.fee_limit),
+                tao(estimate.fee),
+                tao(self.tip)
+            )
         } else {
             format!("fee: {}", tao(estimate.fee))
         };

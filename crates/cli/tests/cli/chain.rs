@@ -295,8 +295,38 @@ fn chain_commands_end_to_end() {
         &["wallet", "transfer", "--dest", &bob_cold, "--amount", "1.5"],
     );
     assert!(t["fee"].as_u64().unwrap() > 0);
+    // --tip: the same transfer pays exactly the tip more.
+    let tipped = env.tx(
+        "alice",
+        &[
+            "wallet", "transfer", "--dest", &bob_cold, "--amount", "1.5", "--tip", "0.25",
+        ],
+    );
+    assert_eq!(
+        tipped["fee"].as_u64().unwrap(),
+        t["fee"].as_u64().unwrap() + TAO / 4
+    );
+    // A free call takes no tip.
+    env.cmd(
+        "alice",
+        &[
+            "weights",
+            "set",
+            "--netuid",
+            "1",
+            "--uids",
+            "0",
+            "--weights",
+            "1",
+            "--tip",
+            "1",
+        ],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("free call"));
     let bob = env.ok("alice", &["wallet", "balance", "--ss58", &bob_cold]);
-    assert_eq!(bob["free"], 100_001 * TAO + TAO / 2);
+    assert_eq!(bob["free"], 100_003 * TAO);
     for (dest, amount) in [(&miner1_cold, "500"), (&miner2_cold, "500")] {
         env.tx(
             "alice",
@@ -317,7 +347,8 @@ fn chain_commands_end_to_end() {
         .success()
         .stdout(predicate::str::contains("500 τ"));
 
-    // A rejected transaction: included, failed, the runtime's error in words, exit 1.
+    // A transfer its signer cannot pay: refused by the node's pool (never included, no fee),
+    // the reason in words, exit 1.
     let out = env
         .cmd(
             "miner2",
@@ -332,6 +363,7 @@ fn chain_commands_end_to_end() {
         .clone();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["success"], false);
+    assert!(v["block_height"].is_null(), "{v}");
     assert!(
         v["error"]
             .as_str()
