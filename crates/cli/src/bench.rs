@@ -7,7 +7,9 @@
 //! reads each finalized block's transactions: a transaction's latency is from just before its
 //! submission to the moment its block was seen finalized. Block times come from the finalized
 //! blocks' timestamps; memory from each node's `/proc/<pid>/status`. The network is torn down
-//! at the end (unless `--keep`).
+//! at the end (unless `--keep`). `--flood KIND[,KIND…]` runs attacks beside the honest load
+//! for the whole window ([`flood`]) and reports what each sent and what the nodes refused,
+//! so the honest figures can be compared with an unflooded run.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,8 @@ use tokio::sync::{Mutex, Semaphore};
 
 use crate::context::Localnet;
 use crate::{Global, usage};
+
+mod flood;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -78,9 +82,44 @@ struct TpsArgs {
     /// First metrics port.
     #[arg(long, default_value_t = 29615)]
     metrics_port: u16,
+    /// First miner axon port (apart from a local network's 8091 on the same machine).
+    #[arg(long, default_value_t = 28091)]
+    axon_port: u16,
+    /// First neuron health port.
+    #[arg(long, default_value_t = 29700)]
+    health_port: u16,
+    /// Port of the network's paid-query gateway.
+    #[arg(long, default_value_t = 28190)]
+    gateway_port: u16,
     /// Leave the network running afterwards.
     #[arg(long)]
     keep: bool,
+    /// Only the chain: no subnet miners and validators beside the load.
+    #[arg(long)]
+    no_neurons: bool,
+    /// An attack run beside the honest load, to measure what honest transfers keep:
+    /// `future-nonce` (100 fresh keys with no balance send transfers with future nonces and
+    /// the highest fee limit), `free-calls` (a registered hotkey sends failing weights calls and
+    /// maximum-size reveals that match no commit), `rpc-batch` (one client address, 127.0.0.2,
+    /// sends batches of 100 reads to one node; the nodes run with `--rpc-rate-limit`).
+    /// Several may run at once: `--flood future-nonce,free-calls,rpc-batch`.
+    #[arg(long, value_enum, value_name = "KIND", value_delimiter = ',')]
+    flood: Vec<Flood>,
+    /// The nodes' RPC rate limit per client address, loopback included (with `--flood
+    /// rpc-batch`: 5,000 unless given).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    rpc_rate_limit: Option<u32>,
+}
+
+/// An attack `taonet bench tps` runs beside the honest load (`--flood`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Flood {
+    /// Unfunded keys, future nonces, the highest fee limit.
+    FutureNonce,
+    /// A registered hotkey's failing free calls and junk reveals.
+    FreeCalls,
+    /// Maximum-size batches of reads from one client address.
+    RpcBatch,
 }
 
 pub fn run(args: BenchArgs, global: Global) -> Result<ExitCode> {
@@ -148,21 +187,34 @@ fn tps(a: TpsArgs, global: Global) -> Result<ExitCode> {
         std::env::temp_dir().join(format!("taonet-bench-{}", std::process::id()))
     });
     eprintln!("Starting {} validators in {}…", a.validators, dir.display());
-    let up = localnet(
-        &dir,
-        &[
-            "up".into(),
-            "--reset".into(),
-            "--validators".into(),
-            a.validators.to_string(),
-            "--rpc-port".into(),
-            a.rpc_port.to_string(),
-            "--p2p-port".into(),
-            a.p2p_port.to_string(),
-            "--metrics-port".into(),
-            a.metrics_port.to_string(),
-        ],
-    )?;
+    let mut up_args: Vec<String> = vec![
+        "up".into(),
+        "--reset".into(),
+        "--validators".into(),
+        a.validators.to_string(),
+        "--rpc-port".into(),
+        a.rpc_port.to_string(),
+        "--p2p-port".into(),
+        a.p2p_port.to_string(),
+        "--metrics-port".into(),
+        a.metrics_port.to_string(),
+        "--axon-port".into(),
+        a.axon_port.to_string(),
+        "--health-port".into(),
+        a.health_port.to_string(),
+        "--gateway-port".into(),
+        a.gateway_port.to_string(),
+    ];
+    let rate_limit = a
+        .rpc_rate_limit
+        .or(a.flood.contains(&Flood::RpcBatch).then_some(5_000));
+    if let Some(limit) = rate_limit {
+        up_args.extend(["--rpc-rate-limit".into(), limit.to_string()]);
+    }
+    if a.no_neurons {
+        up_args.push("--no-neurons".into());
+    }
+    let up = localnet(&dir, &up_args)?;
     let _teardown = Teardown {
         dir: dir.clone(),
         keep: a.keep,
@@ -180,6 +232,7 @@ fn tps(a: TpsArgs, global: Global) -> Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let mut report = runtime.block_on(load(&a, &net))?;
+    report["rpc_rate_limit"] = json!(rate_limit);
     report["profile"] = json!(profile);
     report["machine"] = json!({
         "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
@@ -290,7 +343,7 @@ struct SeenBlock {
     ours: usize,
 }
 
-/// State shared by the senders and the follower.
+/// State shared by the senders, the follower and the flood.
 struct Shared {
     in_flight: Mutex<HashMap<Hash, InFlight>>,
     windows: Vec<Semaphore>,
@@ -573,9 +626,17 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
             }
         }));
     }
+    let mut floods = Vec::new();
+    for kind in &a.flood {
+        floods.push(flood::start(*kind, net, &domain, shared.clone()).await?);
+    }
     tokio::time::sleep(Duration::from_secs(a.duration)).await;
     shared.stop.store(true, Ordering::Relaxed);
     let window_end = Instant::now();
+    let mut flood_reports = Vec::new();
+    for f in floods {
+        flood_reports.push(f.finish((window_end - start).as_secs_f64()).await);
+    }
     // Release senders waiting on a window or a token.
     for w in &shared.windows {
         w.close();
@@ -654,6 +715,7 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
         "transactions_per_block": txs_per_block,
         "finality_latency_s": latency,
         "memory": memory,
+        "floods": flood_reports,
         "goals": goals,
     }))
 }
@@ -731,6 +793,19 @@ fn print_report(r: &Value) {
                 text(&s["p99"]),
                 text(&s["max"]),
                 s["count"]
+            ),
+        ]);
+    }
+    for f in r["floods"].as_array().into_iter().flatten() {
+        table.add_row(vec![
+            format!("flood {}", text(&f["kind"])),
+            format!(
+                "{} sent ({}/s), {} refused, {} accepted; first refusal: {}",
+                text(&f["sent"]),
+                text(&f["sent_per_s"]),
+                text(&f["refused"]),
+                text(&f["accepted"]),
+                text(&f["first_refusal"])
             ),
         ]);
     }

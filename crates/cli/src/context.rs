@@ -87,6 +87,10 @@ pub struct Localnet {
     /// Subnet neurons (miners and subnet validators).
     #[serde(default)]
     pub neurons: Vec<LocalnetNeuron>,
+    /// The nodes' `--rpc-rate-limit` (calls/s per client address, loopback included); none:
+    /// loopback clients are not limited.
+    #[serde(default)]
+    pub rpc_rate_limit: Option<u32>,
 }
 
 /// The default local network directory: `TAONET_LOCALNET_DIR` or `~/.taonet/localnet`.

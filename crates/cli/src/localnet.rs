@@ -95,6 +95,10 @@ struct UpArgs {
     /// Bytes of synthetic text the miners' models are trained on.
     #[arg(long, default_value_t = 1_000_000)]
     train_bytes: usize,
+    /// The nodes' RPC rate limit, calls per second per client address with loopback included
+    /// (`taonet node run --rpc-rate-limit`) [default: loopback clients are not limited].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    rpc_rate_limit: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -196,9 +200,13 @@ fn spawn_node(net: &Localnet, index: usize) -> Result<u32> {
         .arg(&node.metrics)
         .arg("--allow-private-ips")
         // Generous RPC limits: the local network's tools talk to it over loopback, which is
-        // not rate-limited without --rpc-rate-limit (deliberately not passed), and may batch.
+        // not rate-limited without --rpc-rate-limit (passed only when `up` was given one),
+        // and may batch.
         .arg("--rpc-max-batch")
         .arg("10000");
+    if let Some(limit) = net.rpc_rate_limit {
+        cmd.arg("--rpc-rate-limit").arg(limit.to_string());
+    }
     // Validator i is the dev account DEV_NAMES[i] of the chain spec; its (unencrypted, public)
     // coldkey signs and pays for the evidence reports of its node.
     if let Some(name) = DEV_NAMES.get(index) {
@@ -322,6 +330,7 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
                 chain_spec,
                 nodes,
                 neurons: Vec::new(),
+                rpc_rate_limit: a.rpc_rate_limit,
             }
         }
     };

@@ -8,7 +8,9 @@
 //!   registration and rate limit, and for a free call a dry run: one that would fail is
 //!   refused). Rejections are typed ([`MempoolError`]).
 //! - **Everything pooled is payable.** A transaction's *debit* is its fee (base fee plus tip)
-//!   and the most its call takes from the free balance (`taonet_runtime::max_debit`). The
+//!   and the most its call takes from the free balance (`taonet_runtime::max_debit`). One
+//!   whose debit alone exceeds the free balance is refused before its signature is checked
+//!   (the cheapest refusal of a flood from keys with no balance). The
 //!   debits of all of a signer's pooled transactions, future nonces included, must fit in its
 //!   free balance, or the new one is refused (`CannotPay`). After each finalized block the
 //!   check is run again and a signer's last transactions are dropped until it holds.
@@ -296,6 +298,17 @@ impl Mempool {
             });
         }
         let free_call = tx.tx.call.is_free();
+        // The cheapest refusal first: a paying transaction its signer's balance cannot cover
+        // on its own is refused before its signature is verified (a flood from keys with no
+        // balance costs one map lookup each).
+        let debit = max_debit(&inner.state, &tx);
+        let free = inner.state.free(&signer);
+        if !free_call && debit > free {
+            return Err(MempoolError::CannotPay {
+                needed: debit,
+                free,
+            });
+        }
         let valid = if nonce == next {
             // Every inclusion rule, signature included (and a dry run of a free call).
             admit_transaction(&inner.state, &inner.domain, &tx, true)
@@ -305,7 +318,6 @@ impl Mempool {
         }
         .map_err(MempoolError::Invalid)?;
         let fee = valid.fee;
-        let debit = max_debit(&inner.state, &tx);
         let priority = if free_call { 0 } else { priority(fee, size) };
 
         // Replacement of the same (signer, nonce): it must pay strictly more.
@@ -337,7 +349,6 @@ impl Mempool {
         }
         // Payable: this and every other pooled transaction of the signer.
         let needed = own.debit.saturating_add(debit);
-        let free = inner.state.free(&signer);
         if needed > free {
             return Err(MempoolError::CannotPay { needed, free });
         }
@@ -632,7 +643,7 @@ mod tests {
         let rich_tip = transfer(&domain, &alice, 0, u64::MAX / 2);
         assert!(matches!(
             pool.submit(rich_tip),
-            Err(MempoolError::Invalid(TxInvalid::CannotPayFee { .. }))
+            Err(MempoolError::CannotPay { .. })
         ));
         // Ready transactions whose amounts add up past the balance: the last is refused.
         let free = pool.lock().state.free(&alice.account_id());

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 mod chain;
 mod explorer;
+mod flood;
 mod gateway;
 mod guide;
 mod localnet;
