@@ -268,7 +268,8 @@ struct GatewayOpts {
     /// Miners asked per query: the top by incentive.
     #[arg(long, default_value_t = 3)]
     top_miners: usize,
-    /// The voucher book [default: <wallet>/gateway/<hotkey>-netuid<N>.json].
+    /// The voucher book, a database (a JSON book of an earlier version is migrated in place)
+    /// [default: <wallet>/gateway/<hotkey>-netuid<N>.json].
     #[arg(long, value_name = "PATH")]
     gateway_book: Option<PathBuf>,
     /// Seconds between claims of the vouchers held.
