@@ -273,6 +273,21 @@ fn memory_mib(pid: u32) -> Option<(f64, f64)> {
     Some((kib("VmRSS:")? / 1024.0, kib("VmHWM:")? / 1024.0))
 }
 
+/// Bytes of the files under `dir` (0 for what cannot be read).
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
 /// The `p`-th percentile (0..=100) of sorted values.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -659,7 +674,13 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
         .iter()
         .map(|n| {
             let (rss, hwm) = memory_mib(n.pid).unwrap_or((f64::NAN, f64::NAN));
-            json!({ "node": n.name, "rss_mib": round3(rss), "peak_rss_mib": round3(hwm) })
+            let disk = dir_bytes(&n.data_dir) as f64 / (1024.0 * 1024.0);
+            json!({
+                "node": n.name,
+                "rss_mib": round3(rss),
+                "peak_rss_mib": round3(hwm),
+                "data_dir_mib": round3(disk),
+            })
         })
         .collect();
 
@@ -813,9 +834,10 @@ fn print_report(r: &Value) {
         table.add_row(vec![
             format!("memory {}", text(&m["node"])),
             format!(
-                "RSS {} MiB (peak {} MiB)",
+                "RSS {} MiB (peak {} MiB), data directory {} MiB",
                 text(&m["rss_mib"]),
-                text(&m["peak_rss_mib"])
+                text(&m["peak_rss_mib"]),
+                text(&m["data_dir_mib"])
             ),
         ]);
     }
