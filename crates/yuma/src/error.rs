@@ -1,4 +1,4 @@
-//! Typed errors for the epoch and the scenario runner.
+//! Typed errors for the epoch.
 
 use thiserror::Error;
 

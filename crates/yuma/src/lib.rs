@@ -1,6 +1,6 @@
 //! Yuma Consensus for one subnet epoch, as a pure, deterministic, fixed-point function —
-//! bit for bit subtensor's production *sparse* epoch (`epoch_mechanism`) — plus a
-//! multi-epoch scenario runner.
+//! bit for bit subtensor's production *sparse* epoch (`epoch_mechanism`). Multi-epoch
+//! scenarios (`taonet sim yuma`) are the separate crate `taonet-yuma-sim`.
 //!
 //! ```text
 //!  EpochInput (stake, weights, bonds, last_update, registered_at, old permits, params)
@@ -13,8 +13,10 @@
 //!  EpochOutput (u16 terms, rao emissions, new permits, new bonds)
 //! ```
 //!
-//! The rules, step by step, are the documentation of [`epoch`](mod@epoch); the scenario
-//! format is the documentation of [`scenario`] (and `docs/sim-yuma.md`).
+//! The rules, step by step, are the documentation of [`epoch`](mod@epoch), which is also the
+//! table of contents of [`epoch_with`] (one function per step); the fixed-point operations
+//! and their rounding are the documentation of the private `math` modules (`scalar`,
+//! `sparse`, `median`, `liquid_alpha`, `exp`).
 //!
 //! # Usage
 //!
@@ -43,21 +45,10 @@
 //! # Ok::<(), taonet_yuma::YumaError>(())
 //! ```
 //!
-//! Scenarios (what `taonet sim yuma` runs):
+//! What the chain stores from `set_weights` is the row max-upscaled ([`max_upscale`]):
 //!
 //! ```
-//! use taonet_yuma::scenario::Scenario;
-//!
-//! let text = r#"{"neurons": [{"stake": 10}, {"stake": 0}],
-//!                "steps": [{"epoch": {}}, {"advance_to": 2},
-//!                          {"set_weights": {"uid": 0, "weights": {"1": 65535}}},
-//!                          {"epochs": {"count": 2}}]}"#;
-//! let scenario = Scenario::from_json_str(text)?;
-//! scenario.run_with(|report| println!("{}", report.to_json_line()))?;
-//! for report in scenario.run()? {
-//!     print!("{}", report.summary_table());
-//! }
-//! # Ok::<(), taonet_yuma::scenario::ScenarioError>(())
+//! assert_eq!(taonet_yuma::max_upscale(&[1, 2]), [32768, 65535]);
 //! ```
 //!
 //! # Public API
@@ -70,10 +61,8 @@
 //!   machine's cores for large epochs), `Sequential` (never spawns a thread) or
 //!   `Threads(k)`. The output is the same bits for every choice.
 //! * [`Hyperparams`] / [`LiquidAlpha`] — `Default` is a newly registered subnet.
-//! * [`scenario::Scenario::from_json_str`]`(&str) -> Result<Scenario, ScenarioError>`,
-//!   [`scenario::Scenario::run`]`() -> Result<Vec<EpochReport>, ScenarioError>`,
-//!   [`scenario::Scenario::run_with`]`(FnMut(&EpochReport))` (streaming), and per report
-//!   [`scenario::EpochReport::to_json_line`] / [`scenario::EpochReport::summary_table`].
+//! * [`max_upscale`]`(&[u16]) -> Vec<u16>` — the chain's weight normalisation on
+//!   `set_weights` ([`weights`]).
 //!
 //! # Invariants
 //!
@@ -86,10 +75,10 @@
 //!   saturating sums of terms that are all ≥ 0 (`min(exact sum, MAX)` in any grouping). So
 //!   the thread count and the split never change a bit (tested against the sequential
 //!   path on random subnets).
-//! * No floats in the epoch math (`#![deny(clippy::float_arithmetic)]` on those modules):
+//! * No floats (`#![deny(clippy::float_arithmetic)]` on every module that computes):
 //!   I32F32 / I64F64 / I96F32 from the `fixed` crate, whose multiply (floor) and divide
-//!   (truncate) match substrate-fixed's for every operation used. The only floats in the
-//!   crate convert liquid-alpha bounds written as decimals in scenario files.
+//!   (truncate) match substrate-fixed's for every operation used. No serde either: parsing
+//!   scenario files is `taonet-yuma-sim`'s.
 //! * Never panics on any input: inconsistent input (length mismatch, uid out of range,
 //!   duplicate uid, owner out of range, total stake beyond I64F64) is a [`YumaError`];
 //!   arithmetic saturates like the reference.
@@ -106,9 +95,10 @@ pub mod error;
 mod math;
 mod par;
 pub mod params;
-pub mod scenario;
+pub mod weights;
 
 pub use epoch::{EpochInput, EpochOutput, EpochScratch, epoch, epoch_with};
 pub use error::YumaError;
 pub use par::Parallelism;
 pub use params::{Hyperparams, LiquidAlpha};
+pub use weights::max_upscale;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use taonet_yuma::Hyperparams;
-use taonet_yuma::scenario::{NeuronSpec, Scenario, Step};
+use taonet_yuma_sim::{NeuronSpec, Scenario, Step};
 
 /// A scenario built in Rust (exact u16 hyperparameters, no JSON rounding).
 pub fn scenario(params: Hyperparams, stakes: &[u64], registered_at: u64, start: u64) -> Scenario {

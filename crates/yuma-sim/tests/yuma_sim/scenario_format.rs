@@ -1,7 +1,7 @@
 //! The scenario file format: defaults, errors with JSON paths, the JSON-lines output.
 
-use taonet_yuma::Hyperparams;
-use taonet_yuma::scenario::{Scenario, ScenarioError, max_upscale};
+use taonet_yuma::{Hyperparams, max_upscale};
+use taonet_yuma_sim::{Scenario, ScenarioError};
 
 fn err(text: &str) -> String {
     Scenario::from_json_str(text).unwrap_err().to_string()

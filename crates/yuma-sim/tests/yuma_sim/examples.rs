@@ -1,7 +1,7 @@
 //! Runs every scenario under examples/yuma and checks the behaviour its description claims.
 //! Set `YUMA_PRINT=1` to print each epoch's summary table.
 
-use taonet_yuma::scenario::{EpochReport, Scenario};
+use taonet_yuma_sim::{EpochReport, Scenario};
 
 fn load(name: &str) -> Vec<EpochReport> {
     let path = format!("{}/../../examples/yuma/{name}", env!("CARGO_MANIFEST_DIR"));

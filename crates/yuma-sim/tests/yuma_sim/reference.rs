@@ -9,8 +9,8 @@
 //! dividends, like the reference effectively does.
 
 use crate::common::{bond, scenario, set_weights};
-use taonet_yuma::scenario::{EpochReport, Scenario, Step};
 use taonet_yuma::{Hyperparams, LiquidAlpha};
+use taonet_yuma_sim::{EpochReport, Scenario, Step};
 
 fn run(s: &Scenario) -> Vec<EpochReport> {
     s.run().expect("scenario runs")
