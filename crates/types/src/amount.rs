@@ -13,8 +13,9 @@ pub const MAX_SUPPLY: Rao = Rao(21_000_000 * RAO_PER_TAO);
 
 /// An amount of TAO in its base unit, the rao (1 TAO = 10⁹ rao).
 ///
-/// `Display` prints the amount in TAO with all 9 decimals (`"1.500000000"`); `FromStr`
-/// parses a decimal TAO string (`"1.5"`, `"0.000000001"`, `"21000000"`).
+/// `Display` prints the amount in TAO with all 9 decimals (`"1.500000000"`); every other
+/// text form comes from [`Rao::to_tao_string`] with a [`TaoFormat`]. `FromStr` parses a
+/// decimal TAO string (`"1.5"`, `"0.000000001"`, `"21000000"`).
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -52,21 +53,148 @@ impl Rao {
         (self.0 / RAO_PER_TAO, self.0 % RAO_PER_TAO)
     }
 
-    /// The amount in TAO with trailing zero decimals removed (`"1.5"`, `"2"`).
+    /// The amount in TAO with trailing zero decimals removed (`"1.5"`, `"2"`):
+    /// [`TaoFormat::COMPACT`].
     pub fn to_tao_compact(self) -> String {
-        let (tao, rao) = self.split();
-        if rao == 0 {
-            return tao.to_string();
-        }
-        let decimals = format!("{rao:09}");
-        format!("{tao}.{}", decimals.trim_end_matches('0'))
+        self.to_tao_string(TaoFormat::COMPACT)
     }
+
+    /// The amount in TAO as text, written as `format` says: the one TAO formatter behind
+    /// `Display`, the CLI and the explorer.
+    ///
+    /// ```
+    /// use taonet_types::{Rao, TaoFormat};
+    ///
+    /// let r = Rao(1_234_567_890_123);
+    /// assert_eq!(r.to_tao_string(TaoFormat::FIXED), "1234.567890123");
+    /// assert_eq!(r.to_tao_string(TaoFormat::COMPACT.with_symbol()), "1234.567890123 τ");
+    /// assert_eq!(r.to_tao_string(TaoFormat::COMPACT.grouped()), "1,234.567890123");
+    /// assert_eq!(r.to_tao_string(TaoFormat::COMPACT.grouped().at_most(4)), "1,234.5678");
+    /// assert_eq!(Rao(10).to_tao_string(TaoFormat::COMPACT.at_most(4)), "< 0.0001");
+    /// ```
+    pub fn to_tao_string(self, format: TaoFormat) -> String {
+        let (whole, rao) = self.split();
+        let whole_text = if format.grouped {
+            group_thousands(whole)
+        } else {
+            whole.to_string()
+        };
+        let mut out = match format.decimals {
+            Decimals::All => format!("{whole_text}.{rao:09}"),
+            Decimals::Exact => with_decimals(whole_text, rao, 9),
+            Decimals::AtMost(n) => {
+                let n = usize::from(n.min(9));
+                // 10^(9 - n) rao per unit of the last decimal shown (at most 10⁹).
+                let step = (n..9).fold(1u64, |acc, _| acc * 10);
+                let kept = rao / step;
+                if kept == 0 && rao != 0 && whole == 0 {
+                    let smallest = if n == 0 {
+                        "1".to_string()
+                    } else {
+                        format!("0.{:0>n$}", 1)
+                    };
+                    format!("< {smallest}")
+                } else {
+                    with_decimals(whole_text, kept, n)
+                }
+            }
+        };
+        if format.symbol {
+            out.push_str(" τ");
+        }
+        out
+    }
+}
+
+/// How [`Rao::to_tao_string`] writes an amount: which decimals, whether thousands are
+/// grouped, whether the `τ` symbol follows. Every form is exact or rounds down, never up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaoFormat {
+    /// Which decimals are written.
+    pub decimals: Decimals,
+    /// Separate thousands of whole TAO with commas (`1,234.5`).
+    pub grouped: bool,
+    /// Follow the number with ` τ`.
+    pub symbol: bool,
+}
+
+/// The decimals of a [`TaoFormat`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decimals {
+    /// All nine, trailing zeros kept (`1.500000000`): the fixed-width exact form.
+    All,
+    /// As many as the amount needs, trailing zeros removed (`1.5`, `2`): exact.
+    Exact,
+    /// At most this many (0 to 9), rounded down, trailing zeros removed; a non-zero amount
+    /// below one unit of the last decimal is written `< 0.0001` (for 4).
+    AtMost(u8),
+}
+
+impl TaoFormat {
+    /// `1234.500000000`: all nine decimals (what `Display` writes).
+    pub const FIXED: TaoFormat = TaoFormat {
+        decimals: Decimals::All,
+        grouped: false,
+        symbol: false,
+    };
+    /// `1234.5`: exact, trailing zeros removed.
+    pub const COMPACT: TaoFormat = TaoFormat {
+        decimals: Decimals::Exact,
+        grouped: false,
+        symbol: false,
+    };
+
+    /// The same with thousands grouped by commas (`1,234.5`).
+    pub const fn grouped(self) -> TaoFormat {
+        TaoFormat {
+            grouped: true,
+            ..self
+        }
+    }
+
+    /// The same followed by ` τ`.
+    pub const fn with_symbol(self) -> TaoFormat {
+        TaoFormat {
+            symbol: true,
+            ..self
+        }
+    }
+
+    /// The same rounded down to at most `decimals` decimals ([`Decimals::AtMost`]).
+    pub const fn at_most(self, decimals: u8) -> TaoFormat {
+        TaoFormat {
+            decimals: Decimals::AtMost(decimals),
+            ..self
+        }
+    }
+}
+
+/// `1234567` → `"1,234,567"`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `whole_text` followed by the `width`-digit fraction `frac` without its trailing zeros
+/// (nothing when `frac` is zero).
+fn with_decimals(whole_text: String, frac: u64, width: usize) -> String {
+    if frac == 0 {
+        return whole_text;
+    }
+    let decimals = format!("{frac:0width$}");
+    format!("{whole_text}.{}", decimals.trim_end_matches('0'))
 }
 
 impl fmt::Display for Rao {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (tao, rao) = self.split();
-        write!(f, "{tao}.{rao:09}")
+        f.write_str(&self.to_tao_string(TaoFormat::FIXED))
     }
 }
 
@@ -181,6 +309,29 @@ mod tests {
         assert_eq!(Rao(1).to_string(), "0.000000001");
         assert_eq!(Rao(1_500_000_000).to_tao_compact(), "1.5");
         assert_eq!(Rao(3_000_000_000).to_tao_compact(), "3");
+        let grouped = TaoFormat::COMPACT.grouped().with_symbol();
+        assert_eq!(Rao(1_234_500_000_000).to_tao_string(grouped), "1,234.5 τ");
+        assert_eq!(Rao(1).to_tao_string(grouped), "0.000000001 τ");
+        assert_eq!(Rao(0).to_tao_string(grouped), "0 τ");
+        assert_eq!(Rao(u64::MAX).to_string(), "18446744073.709551615");
+        let short = grouped.at_most(4);
+        assert_eq!(Rao(1_234_567_890_123).to_tao_string(short), "1,234.5678 τ");
+        assert_eq!(Rao(10).to_tao_string(short), "< 0.0001 τ");
+        assert_eq!(Rao(2_000_000_000).to_tao_string(short), "2 τ");
+        assert_eq!(Rao(2_000_000_010).to_tao_string(short), "2 τ");
+        assert_eq!(Rao(0).to_tao_string(short), "0 τ");
+        assert_eq!(Rao(1).to_tao_string(TaoFormat::COMPACT.at_most(0)), "< 1");
+        assert_eq!(
+            Rao(1).to_tao_string(TaoFormat::COMPACT.at_most(9)),
+            "0.000000001"
+        );
+        assert_eq!(
+            Rao(1).to_tao_string(TaoFormat::COMPACT.at_most(12)),
+            "0.000000001"
+        );
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(1_000), "1,000");
+        assert_eq!(group_thousands(u64::MAX), "18,446,744,073,709,551,615");
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //!   (`taonet_runtime::liveness`). Decoding allows at most [`MAX_SEATS`] votes.
 //! - The block hash is SHA-256 of the header encoding, where the transactions are represented
 //!   by `tx_root` = SHA-256 of the concatenated transaction hashes; the parent votes follow
-//!   the seats when present.
+//!   the seats, and only when present, so blocks without votes (the genesis block among
+//!   them) keep the hashes they had before votes existed.
 //! - Decoding is bounded by [`BlockLimits`].
 
 use bytes::BufMut;
@@ -185,7 +186,9 @@ impl Default for BlockLimits {
     }
 }
 
-/// A block.
+/// A block as proposed, voted on and stored: its place in the chain, its proposer, the
+/// transactions it applies, the state root they lead to and, at a consensus epoch's end, the
+/// seats elected.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     /// Hash of the parent block.

@@ -15,6 +15,10 @@
 //!   channel, another chain, or a re-started chain; and the tag keeps it apart from
 //!   transaction signatures (`"taonet/tx/v1"`). Signing and checking live in
 //!   `taonet_crypto::voucher`, used by the runtime, the gateway and `taonet query` alike.
+//! - A [`SignedVoucher`] encodes as channel id (32 bytes) ‖ amount (u64 BE) ‖ signature (64)
+//!   = 104 bytes; `taonet channel voucher` prints it as `0x`-hex ([`voucher_to_hex`]). The
+//!   signing payload and a claim transaction are pinned by the runtime's fixtures
+//!   `tests/fixtures/voucher_payload.hex` and `claim_transaction.hex`.
 //! - A claim names the miners that answered the paid queries: a subnet and at most
 //!   [`MAX_CLAIM_MINERS`] distinct `(uid, units)` pairs, units > 0. The runtime pays
 //!   `query_miner_share_ppb` of the claimed amount to those miners pro rata by units, exactly
@@ -44,7 +48,7 @@ pub fn channel_id(opener: &AccountId, nonce: u64) -> Hash {
 /// A cumulative payment through a channel (signed by the channel's opener).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Voucher {
-    /// The channel.
+    /// Id of the channel it draws on ([`channel_id`]).
     pub channel: Hash,
     /// Everything paid through the channel so far (not the increment).
     pub amount: Rao,
@@ -70,7 +74,7 @@ impl Voucher {
 /// A voucher with the opener's 64-byte sr25519 signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedVoucher {
-    /// The voucher.
+    /// The payment the opener signed.
     pub voucher: Voucher,
     /// Signature over [`Voucher::signing_payload`].
     #[serde(with = "crate::codec::hex_array")]
@@ -98,7 +102,7 @@ plain_codec!(MinerShare {
 
 /// An open payment channel (a state record, removed when the opener reclaims it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Channel {
+pub struct PaymentChannel {
     /// The coldkey that opened it (signs vouchers, reclaims the rest).
     pub opener: AccountId,
     /// The gateway hotkey; its owner coldkey claims.
@@ -115,7 +119,7 @@ pub struct Channel {
     pub opened_at: BlockNumber,
 }
 
-plain_codec!(Channel {
+plain_codec!(PaymentChannel {
     opener: AccountId,
     gateway: AccountId,
     deposit: Rao,
@@ -125,7 +129,7 @@ plain_codec!(Channel {
     opened_at: BlockNumber,
 });
 
-impl Channel {
+impl PaymentChannel {
     /// What is still locked in the channel: `deposit − claimed`.
     pub fn remaining(&self) -> Rao {
         self.deposit.saturating_sub(self.claimed)
@@ -281,7 +285,7 @@ mod tests {
         assert!(SignedVoucher::decode(Copying(&long)).is_err());
         let json = serde_json::to_string(&v).unwrap();
         assert_eq!(serde_json::from_str::<SignedVoucher>(&json).unwrap(), v);
-        let c = Channel {
+        let c = PaymentChannel {
             opener: AccountId([1; 32]),
             gateway: AccountId([2; 32]),
             deposit: Rao(10),
@@ -290,7 +294,7 @@ mod tests {
             expiry: 99,
             opened_at: 3,
         };
-        assert_eq!(Channel::decode(c.encode()).unwrap(), c);
+        assert_eq!(PaymentChannel::decode(c.encode()).unwrap(), c);
         assert_eq!(c.remaining(), Rao(6));
     }
 

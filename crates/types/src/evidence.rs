@@ -14,6 +14,11 @@
 //! - The offence id is SHA-256 of `"taonet/offence/equivocation/v1" ‖ kind ‖ epoch ‖ view ‖
 //!   key` ([`Equivocation::offence_id`]): the same offence reported with another pair of
 //!   signatures has the same id and is refused as a duplicate.
+//! - Encoding (after the call tag `[5, 2]` of `consensus.report_equivocation`): kind (u8),
+//!   epoch and view (u64 each), key (32 bytes), then per vote an optional proposal (commonware
+//!   `Option`: a bool tag, then the u64 parent view and the 32-byte payload) and the 64-byte
+//!   signature. Fixed-size fields only, so decoding is bounded: at most
+//!   49 + 2·(1 + 8 + 32 + 64) = 259 bytes.
 
 use bytes::BufMut;
 use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};

@@ -1,11 +1,13 @@
 //! Core value types of taonet, shared by every other crate.
 //!
 //! - [`Rao`]: an amount of TAO in its base unit (1 TAO = 10⁹ rao), with exact, checked
-//!   arithmetic and parsing/formatting of decimal TAO strings such as `"1.5"`.
+//!   arithmetic and parsing of decimal TAO strings such as `"1.5"`; [`Rao::to_tao_string`]
+//!   with a [`TaoFormat`] is the one TAO formatter, and [`abbreviate`] the one rule for
+//!   shortening addresses and hashes for display.
 //! - [`AccountId`]: the 32-byte public key that identifies a coldkey or hotkey account
 //!   (rendered as SS58 by `taonet-crypto`, as `0x…` hex here).
 //! - Identifiers: [`NetUid`] (a subnet), [`Uid`] (a neuron slot in a subnet), [`BlockNumber`].
-//! - [`Hash`]: SHA-256 digests (block and transaction hashes, state roots).
+//! - [`Hash`](struct@Hash): SHA-256 digests (block and transaction hashes, state roots).
 //! - The chain's data: [`tx`] (signed transactions and every call), [`block`] (blocks and
 //!   consensus seats), [`params`] (chain parameters and subnet hyperparameters), [`gov`]
 //!   (governance proposals, parameter updates, the treasury account), [`channel`] (payment
@@ -33,6 +35,7 @@
 //! - Binary decoding is bounded (every vector and string has a maximum) and must consume the
 //!   whole input; encodings of transactions and blocks are consensus-critical.
 
+mod abbrev;
 mod account;
 mod amount;
 pub mod block;
@@ -44,8 +47,9 @@ mod hash;
 pub mod params;
 pub mod tx;
 
+pub use abbrev::abbreviate;
 pub use account::{AccountId, AccountIdError};
-pub use amount::{AmountError, MAX_SUPPLY, RAO_PER_TAO, Rao};
+pub use amount::{AmountError, Decimals, MAX_SUPPLY, RAO_PER_TAO, Rao, TaoFormat, group_thousands};
 pub use block::{Block, BlockLimits, ParentVote, ParentVoteKind, ParentVotes, Seat, SeatSet};
 pub use hash::Hash;
 pub use params::{ChainParams, HyperparamUpdate, SubnetHyperparams};

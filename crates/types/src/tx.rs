@@ -96,9 +96,9 @@ impl AxonInfo {
 pub enum BalancesCall {
     /// Send `amount` of the signer's free balance to `dest`.
     Transfer {
-        /// Recipient.
+        /// The account credited; its resulting free balance must reach the existential deposit.
         dest: AccountId,
-        /// Amount.
+        /// Rao taken from the signer's free balance (more than zero).
         amount: Rao,
     },
 }
@@ -110,7 +110,7 @@ pub enum StakingCall {
     /// Claim an unowned hotkey for the signing coldkey. The hotkey proves it agrees:
     /// `proof` is its sr25519 signature over [`hotkey_ownership_payload`] for the signer.
     AssociateHotkey {
-        /// The hotkey.
+        /// The unowned hotkey the signer claims.
         hotkey: AccountId,
         /// The hotkey's signature over [`hotkey_ownership_payload`]`(domain, signer)`.
         #[serde(with = "crate::codec::hex_array")]
@@ -118,16 +118,17 @@ pub enum StakingCall {
     },
     /// Stake `amount` of free balance on `hotkey` (own or a delegate's).
     AddStake {
-        /// The hotkey.
+        /// The owned hotkey to stake on.
         hotkey: AccountId,
-        /// Amount.
+        /// Rao moved from the signer's free balance into stake (at least `min_stake`).
         amount: Rao,
     },
     /// Unstake `amount` from `hotkey`: it enters the unbonding queue.
     RemoveStake {
-        /// The hotkey.
+        /// The hotkey the signer has stake on.
         hotkey: AccountId,
-        /// Amount.
+        /// Rao to unstake: at most the signer's stake on `hotkey`, and at least `min_stake`
+        /// unless it is the whole position.
         amount: Rao,
     },
     /// Raise the hotkey's delegate take (rate-limited).
@@ -157,9 +158,9 @@ pub enum SubnetCall {
     },
     /// Set the subnet's identity.
     SetIdentity {
-        /// The subnet.
+        /// The subnet to describe (owned by the signer).
         netuid: NetUid,
-        /// Name.
+        /// Display name (at most [`MAX_TEXT`] bytes, as `url` and `description`).
         name: String,
         /// Web or repository address.
         url: String,
@@ -168,9 +169,9 @@ pub enum SubnetCall {
     },
     /// Change one owner-settable hyperparameter.
     SetHyperparameter {
-        /// The subnet.
+        /// The subnet to change (owned by the signer; not root).
         netuid: NetUid,
-        /// The change.
+        /// Which hyperparameter gets which value (checked against its bounds).
         update: HyperparamUpdate,
     },
 }
@@ -182,7 +183,7 @@ pub enum NeuronCall {
     /// Register `hotkey` on `netuid` by burning the current registration price (coldkey
     /// signs and pays); fails if the price is above `max_burn`.
     BurnedRegister {
-        /// The subnet.
+        /// The subnet to join (not root: that is [`NeuronCall::RootRegister`]).
         netuid: NetUid,
         /// The neuron's hotkey.
         hotkey: AccountId,
@@ -191,14 +192,14 @@ pub enum NeuronCall {
     },
     /// Join the root subnet (coldkey signs; the hotkey needs stake).
     RootRegister {
-        /// The hotkey.
+        /// The hotkey to seat on the root subnet (unowned or owned by the signer).
         hotkey: AccountId,
     },
     /// Publish the axon address (free; hotkey signs).
     ServeAxon {
-        /// The subnet.
+        /// The subnet the signing hotkey is registered on.
         netuid: NetUid,
-        /// The address.
+        /// Where the axon listens (IPv4 or IPv6, non-zero address and port).
         axon: AxonInfo,
     },
 }
@@ -209,7 +210,7 @@ pub enum NeuronCall {
 pub enum WeightsCall {
     /// Set weights directly.
     SetWeights {
-        /// The subnet.
+        /// The subnet the signing hotkey is registered on.
         netuid: NetUid,
         /// Destination uids.
         uids: Vec<Uid>,
@@ -220,14 +221,14 @@ pub enum WeightsCall {
     },
     /// Commit to weights by hash (commit-reveal subnets).
     CommitWeights {
-        /// The subnet.
+        /// The subnet the signing hotkey is registered on.
         netuid: NetUid,
         /// `weights_commit_hash(hotkey, netuid, uids, weights, salt, version_key)`.
         commit_hash: Hash,
     },
     /// Reveal committed weights.
     RevealWeights {
-        /// The subnet.
+        /// The subnet the weights were committed on.
         netuid: NetUid,
         /// Destination uids.
         uids: Vec<Uid>,
@@ -235,7 +236,7 @@ pub enum WeightsCall {
         weights: Vec<u16>,
         /// The salt used in the commit.
         salt: Vec<u16>,
-        /// Version key.
+        /// Version key of the validator software, as committed.
         version_key: u64,
     },
 }
@@ -247,7 +248,7 @@ pub enum ConsensusCall {
     /// Register (or replace) the ed25519 key `hotkey` votes with if elected to a seat.
     /// Signed by the hotkey's owner coldkey; `proof` shows possession of the key.
     RegisterConsensusKey {
-        /// The hotkey.
+        /// The hotkey (owned by the signer) whose seat votes with `key`.
         hotkey: AccountId,
         /// ed25519 public key.
         key: [u8; 32],
@@ -259,7 +260,7 @@ pub enum ConsensusCall {
     /// Take a jailed hotkey out of jail once its jail period has passed, so it can be
     /// elected to a seat again. Signed by the hotkey's owner coldkey.
     Unjail {
-        /// The hotkey.
+        /// The jailed hotkey (owned by the signer).
         hotkey: AccountId,
     },
     /// Report two conflicting consensus votes of one seat (signed by anyone, pays the fee).
@@ -287,7 +288,7 @@ pub enum GovernanceCall {
     Vote {
         /// The proposal id.
         proposal: u64,
-        /// The vote.
+        /// Aye, nay or abstain; it counts with the voter's stake at the tally.
         vote: VoteKind,
     },
     /// Withdraw one's own proposal before anyone has voted on it (the deposit is returned).
@@ -316,7 +317,7 @@ pub enum ChannelCall {
     /// Add `amount` to an open channel's deposit and/or move its expiry later (opener only,
     /// before expiry).
     TopUp {
-        /// The channel.
+        /// Id of the open channel (opened by the signer).
         channel: Hash,
         /// Added deposit (may be zero when only the expiry moves).
         amount: Rao,
@@ -327,7 +328,7 @@ pub enum ChannelCall {
     /// the increase over the last claim, `query_miner_share_ppb` of it to the listed miners
     /// of `netuid` pro rata by units, the rest to the signer.
     Claim {
-        /// The channel.
+        /// Id of the channel the voucher draws on (its gateway is a hotkey the signer owns).
         channel: Hash,
         /// The highest voucher the gateway holds.
         voucher: SignedVoucher,
@@ -338,7 +339,7 @@ pub enum ChannelCall {
     },
     /// Close an expired channel and return what was not claimed (opener only).
     Reclaim {
-        /// The channel.
+        /// Id of the expired channel (opened by the signer).
         channel: Hash,
     },
 }
@@ -347,19 +348,19 @@ pub enum ChannelCall {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Call {
-    /// Balances.
+    /// `balances.*`: transfers of free TAO.
     Balances(BalancesCall),
     /// Staking and delegation.
     Staking(StakingCall),
-    /// Subnets.
+    /// `subnets.*`: subnet creation, identity and hyperparameters.
     Subnets(SubnetCall),
-    /// Neurons.
+    /// `neurons.*`: neuron registration and axon serving.
     Neurons(NeuronCall),
-    /// Weights.
+    /// `weights.*`: setting, committing and revealing weights (free calls).
     Weights(WeightsCall),
     /// Consensus seats.
     Consensus(ConsensusCall),
-    /// Governance.
+    /// `governance.*`: proposals, votes and cancellations.
     Governance(GovernanceCall),
     /// Payment channels.
     Channels(ChannelCall),
@@ -902,7 +903,7 @@ impl Transaction {
 /// A transaction with its signer's 64-byte sr25519 signature.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedTransaction {
-    /// The transaction.
+    /// The signed content: signer, nonce, fee limit, tip and call.
     pub tx: Transaction,
     /// Signature over [`Transaction::signing_payload`].
     #[serde(with = "crate::codec::hex_array")]
