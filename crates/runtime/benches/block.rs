@@ -214,8 +214,9 @@ fn parent_votes(c: &mut Criterion) {
     use commonware_codec::Encode;
     use commonware_cryptography::Signer;
     use commonware_cryptography::ed25519::PrivateKey;
+    use taonet_runtime::VoteNamespaces;
     use taonet_runtime::build_block_with_votes;
-    use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
+    use taonet_runtime::evidence::{VoteKind, vote_message};
     use taonet_types::evidence::VoteProposal;
     use taonet_types::{ParentVote, ParentVoteKind, ParentVotes};
 
@@ -253,13 +254,20 @@ fn parent_votes(c: &mut Criterion) {
         subnets: vec![],
     };
     let genesis = spec.build().unwrap();
+    // The runtime verifies votes under the namespaces its domain carries (the node supplies
+    // the engine's); the bench signs under its own.
+    let domain = genesis.domain.clone().with_votes(VoteNamespaces {
+        notarize: b"bench/notarize".to_vec(),
+        finalize: b"bench/finalize".to_vec(),
+        nullify: b"bench/nullify".to_vec(),
+    });
     let seats = genesis.state.seats(0).unwrap().clone();
     assert_eq!(seats.seats.len(), SEATS);
     let proposer = seats.seats[0].hotkey;
     // Block 1 (its parent is genesis: no votes), then block 2 carrying every seat's vote.
-    let first = build_block(&genesis.state, &genesis.domain, proposer, 1_000, &[]).unwrap();
+    let first = build_block(&genesis.state, &domain, proposer, 1_000, &[]).unwrap();
     let mut state = genesis.state.clone();
-    apply_block(&mut state, &genesis.domain, &first.block).unwrap();
+    apply_block(&mut state, &domain, &first.block).unwrap();
     let parent = first.block.hash();
     let message = vote_message(
         0,
@@ -269,7 +277,7 @@ fn parent_votes(c: &mut Criterion) {
             payload: parent,
         }),
     );
-    let ns = vote_namespace(&genesis.domain, VoteKind::Notarize);
+    let ns = domain.vote_namespace(VoteKind::Notarize).unwrap();
     let votes: Vec<ParentVote> = seats
         .seats
         .iter()
@@ -280,7 +288,7 @@ fn parent_votes(c: &mut Criterion) {
                 .find(|k| k.public_key().encode().as_ref() == seat.consensus_key)
                 .unwrap();
             let mut signature = [0u8; 64];
-            signature.copy_from_slice(&key.sign(&ns, &message).encode());
+            signature.copy_from_slice(&key.sign(ns, &message).encode());
             ParentVote {
                 seat: i as u16,
                 kind: ParentVoteKind::Notarize,
@@ -293,8 +301,7 @@ fn parent_votes(c: &mut Criterion) {
         parent_view: 1,
         votes,
     };
-    let built =
-        build_block_with_votes(&state, &genesis.domain, proposer, 2_000, &[], Some(votes)).unwrap();
+    let built = build_block_with_votes(&state, &domain, proposer, 2_000, &[], Some(votes)).unwrap();
     assert_eq!(
         built.block.parent_votes.as_ref().unwrap().votes.len(),
         SEATS
@@ -306,7 +313,7 @@ fn parent_votes(c: &mut Criterion) {
         b.iter_batched(
             || state.clone(),
             |mut s: State| {
-                apply_block(&mut s, &genesis.domain, black_box(&built.block)).unwrap();
+                apply_block(&mut s, &domain, black_box(&built.block)).unwrap();
                 s
             },
             BatchSize::SmallInput,

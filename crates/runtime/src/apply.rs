@@ -42,9 +42,12 @@ use taonet_types::{
     SignedTransaction,
 };
 
+use crate::domain::Domain;
 use crate::emission::EpochRecord;
-use crate::error::{BlockError, ConsensusError, DispatchError, StakingError, TxInvalid};
+use crate::error::{BlockError, DispatchError, TxInvalid};
 use crate::governance::GovEvent;
+use crate::seats::ConsensusError;
+use crate::staking::StakingError;
 use crate::state::{Account, RecordChange, State, SubnetIdentity};
 
 /// The outcome of one included transaction.
@@ -52,7 +55,7 @@ use crate::state::{Account, RecordChange, State, SubnetIdentity};
 pub struct Receipt {
     /// Transaction hash.
     pub tx_hash: Hash,
-    /// Signer.
+    /// The account that signed the transaction.
     pub signer: AccountId,
     /// Nonce used.
     pub nonce: u64,
@@ -252,7 +255,7 @@ fn validate(
 /// it. What a transaction pool runs on the signer's next transaction.
 pub fn admit_transaction(
     state: &State,
-    domain: &ChainDomain,
+    domain: &Domain,
     tx: &SignedTransaction,
     check_signature: bool,
 ) -> Result<ValidTransaction, TxInvalid> {
@@ -306,7 +309,7 @@ fn free_call_netuid(call: &Call) -> Option<u16> {
 /// pipeline).
 fn dispatch(
     state: &mut State,
-    domain: &ChainDomain,
+    domain: &Domain,
     signer: &AccountId,
     nonce: u64,
     call: &Call,
@@ -445,7 +448,7 @@ fn dispatch(
 /// `fee_to` receives the fee. On `Err` the state is unchanged.
 pub fn apply_transaction(
     state: &mut State,
-    domain: &ChainDomain,
+    domain: &Domain,
     tx: &SignedTransaction,
     fee_to: &AccountId,
     check_signature: bool,
@@ -646,7 +649,7 @@ fn begin_block(state: &mut State, height: BlockNumber, timestamp_ms: u64) {
 /// Applies `block` to `state`. On error `state` is unchanged.
 pub fn apply_block(
     state: &mut State,
-    domain: &ChainDomain,
+    domain: &Domain,
     block: &Block,
 ) -> Result<BlockOutcome, BlockError> {
     check_header(state, block)?;
@@ -701,7 +704,7 @@ pub fn apply_block(
 /// A block built by [`build_block`], with what it did and the transactions left out.
 #[derive(Clone, Debug)]
 pub struct BuiltBlock {
-    /// The block.
+    /// The built block, header (state root included) and body.
     pub block: Block,
     /// What applying it did.
     pub outcome: BlockOutcome,
@@ -715,7 +718,7 @@ pub struct BuiltBlock {
 /// and reported), carrying no parent votes. `state` itself is not modified.
 pub fn build_block(
     state: &State,
-    domain: &ChainDomain,
+    domain: &Domain,
     proposer: AccountId,
     timestamp_ms: u64,
     candidates: &[SignedTransaction],
@@ -728,7 +731,7 @@ pub fn build_block(
 /// checks are left out (the block then carries none) rather than making the block invalid.
 pub fn build_block_with_votes(
     state: &State,
-    domain: &ChainDomain,
+    domain: &Domain,
     proposer: AccountId,
     timestamp_ms: u64,
     candidates: &[SignedTransaction],

@@ -12,10 +12,45 @@
 //!   deposits and slashing; moving TAO between free, staked, unbonding, locked, treasury and
 //!   deposits or payment channels never changes it.
 
+use serde::Serialize;
 use taonet_types::{AccountId, Rao};
 
-use crate::error::{BalancesError, StakingError};
+use crate::staking::StakingError;
 use crate::state::{Account, State};
+
+/// Why a transfer, or a credit/debit made on behalf of another module, was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum BalancesError {
+    /// The account's free balance is smaller than the amount to take from it.
+    #[error("insufficient balance: {needed} TAO needed, {available} TAO available")]
+    InsufficientBalance {
+        /// The amount the call takes from the free balance.
+        needed: Rao,
+        /// The account's free balance before the call.
+        available: Rao,
+    },
+    /// A transfer of zero TAO.
+    #[error("amount must be greater than zero")]
+    ZeroAmount,
+    /// The transfer would leave the recipient below the existential deposit (dust accounts
+    /// are never created).
+    #[error(
+        "the recipient would hold {balance} TAO, below the existential deposit of {minimum} TAO"
+    )]
+    BelowExistentialDeposit {
+        /// The recipient's free balance after the transfer.
+        balance: Rao,
+        /// The chain's existential deposit.
+        minimum: Rao,
+    },
+    /// The signer named itself as the recipient.
+    #[error("sender and recipient are the same account")]
+    SelfTransfer,
+    /// A balance would exceed `u64` (more than the supply: a bug elsewhere).
+    #[error("balance overflow")]
+    Overflow,
+}
 
 impl State {
     /// Adds `amount` to `who`'s free balance (creating the account).

@@ -43,12 +43,168 @@
 
 use serde::Serialize;
 use taonet_types::channel::{
-    Channel, MAX_CLAIM_MINERS, MinerShare, SignedVoucher, channel_id, split_payment,
+    MAX_CLAIM_MINERS, MinerShare, PaymentChannel, SignedVoucher, channel_id, split_payment,
 };
 use taonet_types::{AccountId, BlockNumber, ChainDomain, Hash, NetUid, Rao, Uid};
 
-use crate::error::ChannelError;
 use crate::state::State;
+
+/// Why a payment-channel call (open, top up, claim, reclaim) was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelError {
+    /// A channel opened (or topped up) with nothing.
+    #[error("the deposit must be greater than zero")]
+    ZeroDeposit,
+    /// A deposit below the existential deposit (dust channels are refused).
+    #[error(
+        "the deposit {deposit} TAO is below the minimum of {minimum} TAO (the existential deposit)"
+    )]
+    DepositBelowMinimum {
+        /// The deposit offered.
+        deposit: Rao,
+        /// The existential deposit.
+        minimum: Rao,
+    },
+    /// The signer's free balance cannot pay the deposit or top-up.
+    #[error("the deposit is {needed} TAO but only {available} TAO is free")]
+    InsufficientBalance {
+        /// The amount to move into the channel.
+        needed: Rao,
+        /// The signer's free balance.
+        available: Rao,
+    },
+    /// The gateway hotkey (the field) has no owner coldkey.
+    #[error(
+        "gateway hotkey {0} has no owner: a gateway must be registered on a subnet, associated with a coldkey or staked on"
+    )]
+    UnknownGateway(AccountId),
+    /// An expiry that is not in the future.
+    #[error("expiry block {expiry} is not after the current block {height}")]
+    ExpiryInPast {
+        /// The expiry given.
+        expiry: BlockNumber,
+        /// The height of the block being applied.
+        height: BlockNumber,
+    },
+    /// An expiry beyond `max_channel_duration`.
+    #[error(
+        "expiry block {expiry} is too far ahead: channels may last at most {max_duration} blocks (expiry ≤ {latest})"
+    )]
+    ExpiryTooFar {
+        /// The expiry given.
+        expiry: BlockNumber,
+        /// `max_channel_duration`.
+        max_duration: u64,
+        /// The latest expiry allowed now.
+        latest: BlockNumber,
+    },
+    /// A top-up that would bring the expiry forward.
+    #[error("the new expiry {requested} is before the channel's current expiry {current}")]
+    ExpiryShortened {
+        /// The channel's expiry.
+        current: BlockNumber,
+        /// The expiry given.
+        requested: BlockNumber,
+    },
+    /// A top-up that adds nothing and keeps the expiry.
+    #[error("the top-up changes nothing: add an amount or move the expiry later")]
+    NothingToChange,
+    /// The id is taken (cannot happen: ids hash the signer's nonce).
+    #[error("channel {0} already exists")]
+    AlreadyExists(Hash),
+    /// No open channel has this id.
+    #[error("channel {0} does not exist (never opened, or already reclaimed)")]
+    UnknownChannel(Hash),
+    /// A top-up or reclaim signed by someone other than the opener.
+    #[error("only the coldkey that opened channel {0} may do this")]
+    NotOpener(Hash),
+    /// The claim is signed by someone other than the gateway hotkey's owner.
+    #[error("channel {channel} pays gateway {gateway}; only that hotkey's owner coldkey may claim")]
+    NotGatewayOwner {
+        /// The channel's id.
+        channel: Hash,
+        /// Its gateway hotkey.
+        gateway: AccountId,
+    },
+    /// A claim or top-up at or after the expiry.
+    #[error("channel {channel} expired at block {expiry} (now {height}); it can only be reclaimed")]
+    ChannelExpired {
+        /// The channel's id.
+        channel: Hash,
+        /// The channel's expiry: the first block at which it can no longer be claimed.
+        expiry: BlockNumber,
+        /// The height of the block being applied.
+        height: BlockNumber,
+    },
+    /// A reclaim before the expiry.
+    #[error("channel {channel} can be reclaimed from block {expiry} (now {height})")]
+    NotYetExpired {
+        /// The channel's id.
+        channel: Hash,
+        /// The channel's expiry: the first block at which it can be reclaimed.
+        expiry: BlockNumber,
+        /// The height of the block being applied.
+        height: BlockNumber,
+    },
+    /// The voucher names a different channel.
+    #[error("the voucher is for channel {voucher}, not channel {channel}")]
+    VoucherForAnotherChannel {
+        /// The channel in the voucher.
+        voucher: Hash,
+        /// The channel claimed.
+        channel: Hash,
+    },
+    /// The voucher is not signed by the channel's opener for this chain.
+    #[error(
+        "the voucher's signature does not verify: it must be signed by the channel's opener for this chain"
+    )]
+    BadVoucherSignature,
+    /// A voucher for more than the deposit.
+    #[error("the voucher for {amount} TAO overspends the channel's deposit of {deposit} TAO")]
+    Overspend {
+        /// The voucher's cumulative amount.
+        amount: Rao,
+        /// The channel's deposit.
+        deposit: Rao,
+    },
+    /// A voucher not above what was already claimed.
+    #[error("the voucher for {amount} TAO is not above the {claimed} TAO already claimed")]
+    VoucherNotIncreasing {
+        /// The voucher's cumulative amount.
+        amount: Rao,
+        /// What the gateway has claimed from the channel so far.
+        claimed: Rao,
+    },
+    /// The miners' subnet does not exist.
+    #[error("subnet {0} does not exist")]
+    SubnetNotFound(NetUid),
+    /// A miner uid that is not on the subnet.
+    #[error("uid {uid} does not exist on subnet {netuid}")]
+    UnknownMiner {
+        /// The subnet the miners are on.
+        netuid: NetUid,
+        /// The uid that is not on it.
+        uid: Uid,
+    },
+    /// A miner uid (the field) listed twice.
+    #[error("miner uid {0} is listed more than once")]
+    DuplicateMiner(Uid),
+    /// A miner uid (the field) with zero units.
+    #[error("miner uid {0} has zero units; list only miners that contributed")]
+    ZeroUnits(Uid),
+    /// Too many miners (the decoder already refuses more).
+    #[error("{count} miners listed; at most {max}")]
+    TooManyMiners {
+        /// The number of miners listed.
+        count: usize,
+        /// The most a claim may list.
+        max: usize,
+    },
+    /// Arithmetic overflow (a balance above the supply).
+    #[error("channel arithmetic overflow")]
+    Overflow,
+}
 
 /// What a claim paid.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -63,12 +219,12 @@ pub struct ClaimPayout {
 
 impl State {
     /// A channel by id.
-    pub fn channel(&self, id: &Hash) -> Option<&Channel> {
+    pub fn channel(&self, id: &Hash) -> Option<&PaymentChannel> {
         self.channels.get(id)
     }
 
     /// Every open channel `who` opened or whose gateway hotkey `who` is (or owns), by id.
-    pub fn channels_of(&self, who: &AccountId) -> Vec<(Hash, Channel)> {
+    pub fn channels_of(&self, who: &AccountId) -> Vec<(Hash, PaymentChannel)> {
         self.channels
             .iter()
             .filter(|(_, c)| {
@@ -156,7 +312,7 @@ impl State {
         let opened_at = self.globals.height;
         self.channels.insert(
             id,
-            Channel {
+            PaymentChannel {
                 opener: *signer,
                 gateway: *gateway,
                 deposit,
@@ -170,14 +326,18 @@ impl State {
     }
 
     /// Open channel `id` (`UnknownChannel` if there is none).
-    fn existing_channel(&self, id: &Hash) -> Result<Channel, ChannelError> {
+    fn existing_channel(&self, id: &Hash) -> Result<PaymentChannel, ChannelError> {
         self.channel(id)
             .cloned()
             .ok_or(ChannelError::UnknownChannel(*id))
     }
 
     /// Open channel `id`, which `signer` must have opened (`NotOpener`).
-    fn opened_channel(&self, signer: &AccountId, id: &Hash) -> Result<Channel, ChannelError> {
+    fn opened_channel(
+        &self,
+        signer: &AccountId,
+        id: &Hash,
+    ) -> Result<PaymentChannel, ChannelError> {
         let c = self.existing_channel(id)?;
         if c.opener != *signer {
             return Err(ChannelError::NotOpener(*id));

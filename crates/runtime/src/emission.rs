@@ -15,7 +15,7 @@
 //! - **Subnet epochs**: a subnet runs its epoch when `block ≥ last_epoch + tempo` (new subnets
 //!   are staggered by `netuid mod tempo`). Of the pending amount `P`, the owner's cut
 //!   `⌊P · subnet_owner_cut / 65535⌋` is paid to the owner coldkey's free balance; the rest is
-//!   the Yuma epoch's emission ([`taonet_yuma::epoch`]), which splits it 50/50 into miner
+//!   the Yuma epoch's emission ([`taonet_yuma::epoch()`]), which splits it 50/50 into miner
 //!   incentive and validator dividends (with the reference's fallbacks).
 //! - **Miner incentive** is added as stake of the miner hotkey's owner on that hotkey.
 //!   **Validator dividends** pay the hotkey's take (`⌊d · take / 65535⌋`) as stake to the
@@ -63,7 +63,7 @@ pub fn block_emission(issued: Rao) -> Rao {
 /// What one subnet epoch did.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct EpochRecord {
-    /// The subnet.
+    /// The subnet whose epoch ran.
     pub netuid: NetUid,
     /// Pending emission consumed.
     pub pending: Rao,

@@ -13,10 +13,12 @@
 //!      still be stored (`UnknownEpoch`) and contain `key` (`NotASeat`); the seat gives the
 //!      offending hotkey.
 //!   4. Signatures: both messages are rebuilt byte for byte as commonware simplex signs
-//!      them — ed25519 over `varint(len(ns)) ‖ ns ‖ msg`, `ns` = [`consensus_namespace`] ‖
-//!      `_NOTARIZE`/`_FINALIZE`/`_NULLIFY`, `msg` = `varint(epoch) ‖ varint(view)` for a
-//!      nullify, followed by `varint(parent) ‖ payload (32 bytes)` for a notarize or
-//!      finalize — and verified against `key` with commonware-cryptography's ed25519 (the
+//!      them — ed25519 over `varint(len(ns)) ‖ ns ‖ msg`, `ns` = the namespace of the vote's
+//!      kind, which the runtime does not define but takes from the [`Domain`]'s vote
+//!      namespaces (supplied by the node from the engine's own derivation, see
+//!      [`crate::domain`]; without them no vote verifies), `msg` = `varint(epoch) ‖
+//!      varint(view)` for a nullify, followed by `varint(parent) ‖ payload (32 bytes)` for a
+//!      notarize or finalize — and verified against `key` with commonware-cryptography's ed25519 (the
 //!      very verifier the engine uses, so the runtime accepts exactly what the engine
 //!      accepts). `InvalidKey` / `BadSignature` otherwise.
 //!   5. One slash per seat per view: the offence is the seat's double voting in round
@@ -42,26 +44,72 @@
 //!   than the oldest block still in the unbonding window (unbonding entries that started
 //!   before it have been paid out, so nothing is lost by the clamp, and the offence is not
 //!   refused as stale while part of its epoch is still in the window).
+//!   With the development chain's parameters (consensus epochs of 50 blocks, unbonding of 20)
+//!   evidence must be reported within 20 blocks after the end of its epoch; production
+//!   parameters should keep `unbonding_period` well above `consensus_epoch_length`.
 
 use commonware_codec::varint::UInt;
 use commonware_codec::{Copying, DecodeExt, Write};
 use commonware_cryptography::Verifier;
 use commonware_cryptography::ed25519::{PublicKey, Signature};
-use taonet_types::evidence::{
-    Equivocation, EquivocationKind, SignedVote, VoteProposal, consensus_namespace,
-};
-use taonet_types::{BlockNumber, ChainDomain, Hash};
+use serde::Serialize;
+use taonet_types::evidence::{Equivocation, EquivocationKind, SignedVote, VoteProposal};
+use taonet_types::{BlockNumber, Hash};
 
-use crate::error::{EvidenceError, SlashingError};
+use crate::domain::Domain;
 use crate::slashing::SlashReport;
+use crate::slashing::SlashingError;
 use crate::state::State;
 
-/// Suffix of the notarize vote namespace (commonware simplex).
-pub const NOTARIZE_SUFFIX: &[u8] = b"_NOTARIZE";
-/// Suffix of the finalize vote namespace (commonware simplex).
-pub const FINALIZE_SUFFIX: &[u8] = b"_FINALIZE";
-/// Suffix of the nullify vote namespace (commonware simplex).
-pub const NULLIFY_SUFFIX: &[u8] = b"_NULLIFY";
+/// Why equivocation evidence was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceError {
+    /// The votes do not have the shape the evidence kind requires; the text says how.
+    #[error("malformed evidence: {0}")]
+    Malformed(&'static str),
+    /// The two votes are for the same proposal.
+    #[error("the two votes are for the same proposal: no conflict")]
+    NotAConflict,
+    /// The seat set of the epoch (the field) is not, or no longer, stored.
+    #[error("the seats of consensus epoch {0} are not known")]
+    UnknownEpoch(u64),
+    /// The key held no seat in the epoch.
+    #[error("key 0x{} held no seat in consensus epoch {epoch}", hex::encode(key))]
+    NotASeat {
+        /// The consensus epoch of the votes.
+        epoch: u64,
+        /// The offender's consensus key.
+        key: [u8; 32],
+    },
+    /// The key is not a valid ed25519 public key.
+    #[error("the offender key is not a valid ed25519 public key")]
+    InvalidKey,
+    /// A vote's signature does not verify; the field names the vote (`a` or `b`).
+    #[error("the signature of vote `{0}` does not verify")]
+    BadSignature(&'static str),
+    /// The seat was already slashed for this view (under evidence of another kind): a seat
+    /// is slashed at most once per view.
+    #[error(
+        "key 0x{} was already slashed for consensus epoch {epoch} view {view} (on {reported} evidence, at block {slashed_at}); a seat is slashed at most once per view",
+        hex::encode(key)
+    )]
+    SeatAlreadySlashedInView {
+        /// The consensus epoch of the votes.
+        epoch: u64,
+        /// The view of the votes.
+        view: u64,
+        /// The seat's consensus key.
+        key: [u8; 32],
+        /// The kind of the evidence that was slashed.
+        reported: &'static str,
+        /// Block of that slash.
+        slashed_at: BlockNumber,
+    },
+    /// The offence cannot be slashed (duplicate, stale, future, unknown hotkey).
+    #[error(transparent)]
+    Slashing(#[from] SlashingError),
+}
 
 /// The kind of one vote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,17 +120,6 @@ pub enum VoteKind {
     Finalize,
     /// A nullify vote.
     Nullify,
-}
-
-/// The namespace a vote of `kind` is signed under on the chain of `domain`.
-pub fn vote_namespace(domain: &ChainDomain, kind: VoteKind) -> Vec<u8> {
-    let mut ns = consensus_namespace(domain);
-    ns.extend_from_slice(match kind {
-        VoteKind::Notarize => NOTARIZE_SUFFIX,
-        VoteKind::Finalize => FINALIZE_SUFFIX,
-        VoteKind::Nullify => NULLIFY_SUFFIX,
-    });
-    ns
 }
 
 /// The message a vote signs: the round (`varint(epoch) ‖ varint(view)`), followed for a
@@ -129,7 +166,7 @@ fn check_conflict(
 }
 
 fn verify_vote(
-    domain: &ChainDomain,
+    domain: &Domain,
     key: &PublicKey,
     e: &Equivocation,
     kind: VoteKind,
@@ -139,9 +176,11 @@ fn verify_vote(
 ) -> Result<(), EvidenceError> {
     let signature = Signature::decode(Copying(&vote.signature[..]))
         .map_err(|_| EvidenceError::BadSignature(which))?;
-    let ns = vote_namespace(domain, kind);
+    let ns = domain
+        .vote_namespace(kind)
+        .ok_or(EvidenceError::BadSignature(which))?;
     let msg = vote_message(e.epoch, e.view, proposal);
-    if key.verify(&ns, &msg, &signature) {
+    if key.verify(ns, &msg, &signature) {
         Ok(())
     } else {
         Err(EvidenceError::BadSignature(which))
@@ -196,7 +235,7 @@ impl State {
     /// On error nothing changed.
     pub fn report_equivocation(
         &mut self,
-        domain: &ChainDomain,
+        domain: &Domain,
         e: &Equivocation,
     ) -> Result<SlashReport, EvidenceError> {
         let [(kind_a, prop_a), (kind_b, prop_b)] = check_conflict(e)?;

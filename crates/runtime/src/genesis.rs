@@ -33,7 +33,8 @@ use taonet_types::{
 
 use taonet_types::gov::ParamUpdate;
 
-use crate::state::{State, SubnetIdentity, SubnetInfo};
+use crate::domain::Domain;
+use crate::state::{State, SubnetIdentity, SubnetRecord};
 
 /// An SS58 address in a chain spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +95,7 @@ impl<'de> Deserialize<'de> for Key32 {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisBalance {
-    /// The account.
+    /// The account credited.
     pub account: Address,
     /// Free balance.
     pub amount: Tao,
@@ -106,7 +107,7 @@ pub struct GenesisBalance {
 pub struct GenesisValidator {
     /// Owner coldkey.
     pub coldkey: Address,
-    /// Hotkey.
+    /// The validator's hotkey, owned by `coldkey` from genesis.
     pub hotkey: Address,
     /// Stake of the coldkey on the hotkey.
     pub stake: Tao,
@@ -128,13 +129,13 @@ pub struct GenesisSubnet {
     /// Hyperparameters (defaults from `params.default_hyperparams`).
     #[serde(default)]
     pub hyperparams: Option<SubnetHyperparams>,
-    /// Name.
+    /// Display name of the subnet's identity (empty if not given).
     #[serde(default)]
     pub name: String,
-    /// Address.
+    /// Web or repository address of the subnet (empty if not given).
     #[serde(default)]
     pub url: String,
-    /// Description.
+    /// What the subnet does (empty if not given).
     #[serde(default)]
     pub description: String,
 }
@@ -148,16 +149,16 @@ pub struct ChainSpec {
     /// Timestamp of the genesis block.
     #[serde(default)]
     pub genesis_timestamp_ms: u64,
-    /// Parameters.
+    /// Chain parameters; fields left out keep their defaults.
     #[serde(default)]
     pub params: ChainParams,
     /// Funded accounts.
     #[serde(default)]
     pub balances: Vec<GenesisBalance>,
-    /// Validators.
+    /// Staked validators; the seats of the first two consensus epochs are elected from them.
     #[serde(default)]
     pub validators: Vec<GenesisValidator>,
-    /// Subnets.
+    /// Subnets to create, given netuids 1, 2, … in this order.
     #[serde(default)]
     pub subnets: Vec<GenesisSubnet>,
 }
@@ -314,7 +315,7 @@ impl ChainSpec {
         root_params.registration_allowed = false;
         state.subnets.insert(
             0,
-            SubnetInfo {
+            SubnetRecord {
                 owner: AccountId::default(),
                 owner_hotkey: AccountId::default(),
                 hyperparams: root_params,
@@ -408,10 +409,10 @@ impl ChainSpec {
         let hash = block.hash();
         state.head = hash;
         Ok(Genesis {
-            domain: ChainDomain {
+            domain: Domain::new(ChainDomain {
                 chain_id: self.chain_id.clone(),
                 genesis_hash: hash,
-            },
+            }),
             block,
             state,
         })
@@ -421,8 +422,9 @@ impl ChainSpec {
 /// The genesis state and block of a chain spec.
 #[derive(Clone, Debug)]
 pub struct Genesis {
-    /// The signing domain (chain id + genesis hash).
-    pub domain: ChainDomain,
+    /// The signing domain (chain id + genesis hash), without vote namespaces: whoever runs
+    /// a consensus engine adds its namespaces ([`Domain::with_votes`]).
+    pub domain: Domain,
     /// The genesis block.
     pub block: Block,
     /// The state after genesis.

@@ -39,6 +39,13 @@
 //!   recorded as `Failed(reason)` and changes nothing else; a text proposal just becomes
 //!   `Executed`.
 //! - Proposals and votes stay in the state after they close (the governance history).
+//!
+//! # Cost
+//! No call scans every stake position. Proposing and voting read the signer's own positions
+//! and hotkeys through the state's derived indexes (O(k log n)); a tally reads the voters'
+//! side only ([`State::gov_vote_weights`]: each voter's own positions, plus per hotkey it
+//! owns the hotkey's total less the positions of coldkeys that voted themselves), which is
+//! the per-position rule above in O((voters' positions + voters' hotkeys) · log n).
 
 use std::collections::BTreeMap;
 
@@ -49,13 +56,90 @@ use taonet_types::gov::{
 };
 use taonet_types::{AccountId, BlockNumber, ChainParams, Rao};
 
-use crate::error::GovernanceError;
 use crate::state::{GovTask, State, pairs_of};
+
+/// Why a governance call (propose, vote, cancel) was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum GovernanceError {
+    /// The proposal description is longer than its limit.
+    #[error("the proposal description is {len} bytes; the limit is {max}")]
+    DescriptionTooLong {
+        /// The description's length in bytes.
+        len: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// The proposer owns less stake than `gov_min_proposer_stake`.
+    #[error("proposing needs {required} TAO of stake owned by the coldkey; it owns {stake} TAO")]
+    InsufficientStake {
+        /// Stake owned by the signer (all hotkeys).
+        stake: Rao,
+        /// `gov_min_proposer_stake`.
+        required: Rao,
+    },
+    /// The proposer's free balance cannot pay `gov_proposal_deposit`.
+    #[error("the proposal deposit is {needed} TAO but only {available} TAO is free")]
+    InsufficientBalance {
+        /// The deposit, `gov_proposal_deposit`.
+        needed: Rao,
+        /// The signer's free balance.
+        available: Rao,
+    },
+    /// `gov_max_active_proposals` proposals are already voting; the field is that limit.
+    #[error("{0} proposals are already being voted on (the limit); wait for one to close")]
+    TooManyActiveProposals(u16),
+    /// A parameter change outside its bounds; the text says which.
+    #[error("invalid parameter change: {0}")]
+    InvalidParameter(String),
+    /// A parameter proposal with no changes, or with more than the limit.
+    #[error("a parameter proposal needs 1 to {max} changes; it has {count}")]
+    BadUpdateCount {
+        /// The number of changes in the proposal.
+        count: usize,
+        /// The most changes one proposal may carry.
+        max: usize,
+    },
+    /// A treasury spend of zero.
+    #[error("a treasury spend must be greater than zero")]
+    ZeroSpend,
+    /// A treasury spend larger than the treasury holds now.
+    #[error("the spend of {amount} TAO exceeds the treasury balance of {treasury} TAO")]
+    SpendExceedsTreasury {
+        /// The amount the proposal would spend.
+        amount: Rao,
+        /// Treasury balance now.
+        treasury: Rao,
+    },
+    /// No proposal has this id.
+    #[error("proposal {0} does not exist")]
+    UnknownProposal(u64),
+    /// A vote or cancel on a proposal that is no longer voting.
+    #[error("voting on proposal {proposal} is closed (status: {status})")]
+    VotingClosed {
+        /// The proposal's id.
+        proposal: u64,
+        /// Its status, as its text form (`passed`, `rejected`, ...).
+        status: &'static str,
+    },
+    /// The signer owns no stake and no hotkey with nominators, so it has nothing to vote with.
+    #[error("this coldkey has no voting weight: it owns no stake and no hotkey with nominators")]
+    NoVotingWeight,
+    /// A cancel signed by someone other than the proposer.
+    #[error("only the proposer may cancel proposal {0}")]
+    NotProposer(u64),
+    /// A cancel of a proposal that already has votes.
+    #[error("proposal {0} already has votes and can no longer be cancelled")]
+    AlreadyVoted(u64),
+    /// A governance counter or deposit total would exceed its integer type (a bug).
+    #[error("governance arithmetic overflow")]
+    Overflow,
+}
 
 /// What governance did in a block's end step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GovEvent {
-    /// The proposal.
+    /// The id of the proposal whose status changed.
     pub proposal: u64,
     /// Its new status.
     pub status: ProposalStatus,

@@ -15,8 +15,11 @@
 //! ```
 //!
 //! Modules, each documented with its rules: [`balances`], [`staking`], [`subnets`],
-//! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`liveness`], [`governance`],
-//! [`channels`], [`genesis`], [`apply`], [`invariants`], [`state`], [`merkle`].
+//! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`evidence`],
+//! [`liveness`], [`governance`], [`channels`], [`genesis`], [`apply`], [`invariants`],
+//! [`state`], [`merkle`]. A module that refuses calls owns the error enum of its rules (e.g.
+//! [`staking::StakingError`]); [`error`] composes them into the transaction, dispatch and
+//! block errors.
 //!
 //! ```
 //! use taonet_crypto::Keypair;
@@ -60,6 +63,7 @@
 pub mod apply;
 pub mod balances;
 pub mod channels;
+pub mod domain;
 pub mod emission;
 pub mod error;
 pub mod evidence;
@@ -82,6 +86,7 @@ pub use apply::{
     apply_block, apply_transaction, build_block, build_block_with_votes, max_debit,
     precheck_transaction, transaction_fee, validate_transaction,
 };
+pub use domain::{Domain, VoteNamespaces};
 pub use error::{
     BlockError, ChannelError, DispatchError, EvidenceError, GovernanceError, LivenessError,
     SlashingError, TxInvalid,

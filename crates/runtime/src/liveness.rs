@@ -11,7 +11,9 @@
 //!      (`UnknownSeat`) whose key is a valid ed25519 key (`InvalidKey`);
 //!   3. each signature verifies — the message commonware simplex signs for a notarize
 //!      (resp. finalize) vote of the proposal `(E, view, parent_view, parent hash)` under the
-//!      chain's consensus namespace (`BadSignature`);
+//!      engine's namespace for that kind of vote, which the node supplies in the
+//!      [`Domain`] (`BadSignature`; a domain without vote namespaces verifies no vote, see
+//!      [`crate::domain`]);
 //!   4. there are at least `q = n − ⌊(n − 1) / 3⌋` votes, `n` the number of seats of `E`
 //!      with a valid key — the quorum every notarization has, so an honest proposer always
 //!      has that many (`BelowQuorum`).
@@ -21,8 +23,8 @@
 //!   share of blocks it proposes.
 //! - Participation of epoch `E` ([`Participation`], a state record): `counted` = blocks of
 //!   `E` whose votes were carried by their child, and per seat of `E` (same order as
-//!   [`SeatSet::seats`]) the number of those blocks it voted for (a notarize or a finalize).
-//!   A block without votes counts for nobody.
+//!   [`SeatSet::seats`](taonet_types::SeatSet::seats)) the number of those blocks it voted
+//!   for (a notarize or a finalize). A block without votes counts for nobody.
 //! - At the end of epoch `E` (its last block, before the seats of `E + 2` are elected), a seat
 //!   that missed more than `missed_votes_jail_ppb` of the counted blocks —
 //!   `(counted − voted) · 10⁹ > missed_votes_jail_ppb · counted` — is jailed for `jail_epochs`
@@ -41,13 +43,52 @@ use serde::Serialize;
 use taonet_types::block::MAX_SEATS;
 use taonet_types::evidence::VoteProposal;
 use taonet_types::gov::PPB;
-use taonet_types::{AccountId, BlockNumber, ChainDomain, Hash, ParentVoteKind, ParentVotes};
+use taonet_types::{AccountId, BlockNumber, Hash, ParentVoteKind, ParentVotes};
 
-use crate::error::LivenessError;
-use crate::evidence::{VoteKind, vote_message, vote_namespace};
+use crate::domain::Domain;
+use crate::evidence::{VoteKind, vote_message};
 use crate::seats::SEAT_SETS_KEPT;
 use crate::slashing::JailReason;
 use crate::state::State;
+
+/// Why the parent votes a block carries are refused (numbered as the checks in the module
+/// doc); any of them makes the block invalid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum LivenessError {
+    /// Votes in a block whose parent is never voted on (heights 0 and 1); the field is the
+    /// block's height.
+    #[error("block {0} cannot carry parent votes: its parent is the genesis block")]
+    Unexpected(BlockNumber),
+    /// The seat set of the parent's epoch (the field) is not stored.
+    #[error("the seats of consensus epoch {0} are not known")]
+    UnknownEpoch(u64),
+    /// Fewer votes than a quorum of the parent epoch's seats.
+    #[error("the block carries {got} parent votes; a quorum is {needed}")]
+    BelowQuorum {
+        /// The number of votes the block carries.
+        got: usize,
+        /// The quorum `q` of the parent epoch's seats with a valid key.
+        needed: usize,
+    },
+    /// Seat indices not strictly increasing.
+    #[error("parent votes must be sorted by seat index without repeats")]
+    NotSorted,
+    /// A seat index outside the epoch's seat set.
+    #[error("parent vote names seat {seat}, which consensus epoch {epoch} does not have")]
+    UnknownSeat {
+        /// The parent's consensus epoch.
+        epoch: u64,
+        /// The seat index the vote names.
+        seat: u16,
+    },
+    /// The key of the seat (the field, a seat index) is not a valid ed25519 key.
+    #[error("seat {0} has no valid ed25519 key")]
+    InvalidKey(u16),
+    /// The vote of the seat (the field, a seat index) does not verify.
+    #[error("the parent vote of seat {0} does not verify")]
+    BadSignature(u16),
+}
 
 /// How the seats of one consensus epoch voted (module rules).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -113,7 +154,7 @@ impl State {
     /// rules), on the state of the parent. Returns the parent's consensus epoch.
     pub fn check_parent_votes(
         &self,
-        domain: &ChainDomain,
+        domain: &Domain,
         height: BlockNumber,
         parent: &Hash,
         votes: &ParentVotes,
@@ -143,8 +184,6 @@ impl State {
             payload: *parent,
         };
         let message = vote_message(epoch, votes.view, Some(&proposal));
-        let notarize_ns = vote_namespace(domain, VoteKind::Notarize);
-        let finalize_ns = vote_namespace(domain, VoteKind::Finalize);
         let mut previous: Option<u16> = None;
         for vote in &votes.votes {
             if previous.is_some_and(|p| vote.seat <= p) {
@@ -161,10 +200,13 @@ impl State {
                 .ok_or(LivenessError::InvalidKey(vote.seat))?;
             let signature = Signature::decode(Copying(&vote.signature[..]))
                 .map_err(|_| LivenessError::BadSignature(vote.seat))?;
-            let ns = match vote.kind {
-                ParentVoteKind::Notarize => &notarize_ns,
-                ParentVoteKind::Finalize => &finalize_ns,
+            let kind = match vote.kind {
+                ParentVoteKind::Notarize => VoteKind::Notarize,
+                ParentVoteKind::Finalize => VoteKind::Finalize,
             };
+            let ns = domain
+                .vote_namespace(kind)
+                .ok_or(LivenessError::BadSignature(vote.seat))?;
             if !key.verify(ns, &message, &signature) {
                 return Err(LivenessError::BadSignature(vote.seat));
             }
@@ -175,7 +217,7 @@ impl State {
     /// Checks and counts the parent votes of the block at `height` (module rules).
     pub(crate) fn record_parent_votes(
         &mut self,
-        domain: &ChainDomain,
+        domain: &Domain,
         height: BlockNumber,
         parent: &Hash,
         votes: Option<&ParentVotes>,

@@ -19,11 +19,73 @@
 //! - `serve_axon(netuid, axon)` (hotkey signs, free, rate-limited by `serving_rate_limit`):
 //!   ip type 4 or 6, a non-zero port and address, IPv4 fitting in 32 bits (`InvalidAxon`).
 
+use serde::Serialize;
 use taonet_types::tx::AxonInfo;
 use taonet_types::{AccountId, BlockNumber, NetUid, Rao, Uid};
 
-use crate::error::NeuronError;
-use crate::state::{Neuron, State, SubnetInfo};
+use crate::state::{Neuron, State, SubnetRecord};
+
+/// Why a neuron registration (burned or root) or an axon announcement was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum NeuronError {
+    /// No subnet has this netuid.
+    #[error("subnet {0} does not exist")]
+    SubnetNotFound(NetUid),
+    /// The subnet's owner has turned registration off.
+    #[error("registration is disabled on subnet {0}")]
+    RegistrationDisabled(NetUid),
+    /// The hotkey already holds a uid on the subnet.
+    #[error("hotkey is already registered on subnet {netuid} as uid {uid}")]
+    AlreadyRegistered {
+        /// The subnet registered on.
+        netuid: NetUid,
+        /// The uid the hotkey already holds there.
+        uid: Uid,
+    },
+    /// The hotkey belongs to a coldkey other than the signer.
+    #[error("hotkey {0} is owned by another coldkey")]
+    HotkeyNotOwned(AccountId),
+    /// The current registration price is above the signer's `max_burn`.
+    #[error("the registration burn is {burn} TAO, above your limit of {limit} TAO")]
+    PriceLimitExceeded {
+        /// The registration price now.
+        burn: Rao,
+        /// The most the signer agreed to burn.
+        limit: Rao,
+    },
+    /// The signer's free balance cannot pay the registration price.
+    #[error("the registration burn is {burn} TAO but only {available} TAO is free")]
+    CannotAffordBurn {
+        /// The registration price now.
+        burn: Rao,
+        /// The signer's free balance.
+        available: Rao,
+    },
+    /// The subnet is full and every neuron in it is immune (or the owner's hotkey).
+    #[error("subnet {0} is full and every neuron is immune; try again later")]
+    NoSlotAvailable(NetUid),
+    /// `burned_register` on the root subnet, which is joined with `root_register`.
+    #[error("use root_register to join the root subnet")]
+    UseRootRegister,
+    /// The root subnet is full and the hotkey does not have strictly more stake than its
+    /// weakest member.
+    #[error(
+        "root subnet is full and the hotkey's stake {stake} TAO does not exceed the lowest member's {lowest} TAO"
+    )]
+    RootStakeTooLow {
+        /// The joining hotkey's total stake.
+        stake: Rao,
+        /// The total stake of the root member with the least.
+        lowest: Rao,
+    },
+    /// The signing hotkey holds no uid on the subnet.
+    #[error("hotkey is not registered on subnet {0}")]
+    NotRegistered(NetUid),
+    /// An axon that cannot be served; the text says which rule it breaks.
+    #[error("invalid axon address: {0}")]
+    InvalidAxon(&'static str),
+}
 
 /// `2^(−r/h)` scaled by 10¹², for `0 ≤ r < h`.
 fn pow2_neg_fraction(r: u64, h: u64) -> u128 {
@@ -38,7 +100,7 @@ fn pow2_neg_fraction(r: u64, h: u64) -> u128 {
 }
 
 /// The registration price of a subnet at block `now`.
-pub fn current_burn(info: &SubnetInfo, now: BlockNumber) -> Rao {
+pub fn current_burn(info: &SubnetRecord, now: BlockNumber) -> Rao {
     let p = &info.hyperparams;
     let h = p.burn_half_life.max(1);
     let elapsed = now.saturating_sub(info.burn_block);

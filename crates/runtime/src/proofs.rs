@@ -12,6 +12,9 @@
 //!   block its owner from registering it (`KeyInUse`).
 //! - Both payloads include the chain (id and genesis hash), so a proof made for one chain is
 //!   worthless on another.
+//! - Registering a neuron (`neurons.burned_register`) or a subnet still claims an unowned
+//!   hotkey without its signature, as in Bittensor; such a claim burns the registration
+//!   price or locks the subnet cost, which is what a squat costs there.
 
 use commonware_codec::{Copying, DecodeExt};
 use commonware_cryptography::Verifier;

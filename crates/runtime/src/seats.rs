@@ -24,10 +24,30 @@
 //! - BFT safety holds while fewer than one third of the *seats* are Byzantine; stake only
 //!   decides who holds them.
 
+use serde::Serialize;
 use taonet_types::{AccountId, BlockNumber, Seat, SeatSet};
 
-use crate::error::ConsensusError;
 use crate::state::State;
+
+/// Why a `register_consensus_key` call was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsensusError {
+    /// The hotkey is not owned by the signing coldkey.
+    #[error("hotkey {0} is not owned by the signing coldkey")]
+    NotHotkeyOwner(AccountId),
+    /// The consensus key is already registered by another hotkey (named in the field).
+    #[error("this consensus key is already registered by hotkey {0}")]
+    KeyInUse(AccountId),
+    /// The key is not a valid ed25519 public key (the all-zero key, for one).
+    #[error("the consensus key is not a valid ed25519 public key")]
+    InvalidKey,
+    /// The consensus key's signature over the hotkey does not verify for this chain.
+    #[error(
+        "the proof of possession does not verify: it must be the consensus key's signature over the hotkey for this chain (taonet consensus register-key --key-file makes it)"
+    )]
+    InvalidKeyProof,
+}
 
 /// The fewest seat sets kept in the state, whatever the unbonding window (liveness needs
 /// the recent ones; see [`State::seat_sets_kept`]).

@@ -1,7 +1,8 @@
 //! Slashing and jailing: what an offence costs a hotkey and its nominators.
 //!
 //! # Rules
-//! - [`State::slash`]`(hotkey, offence_id, fraction_ppb, offence_block)` (called once
+//! - [`State::slash`]`(hotkey, offence_id, fraction_ppb, offence_block)` (called, as
+//!   [`State::slash_offence`] with the governance parameter `slash_fraction_ppb`, once
 //!   `consensus.report_equivocation` has verified its evidence, [`crate::evidence`]; never
 //!   directly by a transaction) burns `fraction_ppb` parts per billion of
 //!   - every stake position on the hotkey — its owner's own and each nominator's — each
@@ -42,8 +43,67 @@ use serde::Serialize;
 use taonet_types::gov::PPB;
 use taonet_types::{AccountId, BlockNumber, Hash, Rao, plain_codec};
 
-use crate::error::SlashingError;
 use crate::state::{State, Unbonding};
+
+/// Slashing and jailing errors: the offence refusals of [`State::slash`] and the refusals
+/// of `consensus.unjail`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashingError {
+    /// The hotkey has no owner (it never staked or registered).
+    #[error("hotkey {0} is not associated with any coldkey")]
+    UnknownHotkey(AccountId),
+    /// A slash fraction above 100%; the field is the fraction in ppb.
+    #[error("slash fraction {0} ppb is above 1,000,000,000 ppb (100%)")]
+    InvalidFraction(u32),
+    /// The offence was already slashed.
+    #[error("offence {offence_id} was already slashed (at block {slashed_at})")]
+    AlreadyProcessed {
+        /// The offence id.
+        offence_id: Hash,
+        /// Block of the earlier slash.
+        slashed_at: BlockNumber,
+    },
+    /// The offence is older than the unbonding window.
+    #[error(
+        "offence at block {offence_block} is stale: only offences at or after block {oldest} (the unbonding window) can be slashed"
+    )]
+    StaleOffence {
+        /// Block of the offence.
+        offence_block: BlockNumber,
+        /// Oldest block still slashable.
+        oldest: BlockNumber,
+    },
+    /// The offence block is after the current height.
+    #[error("offence at block {offence_block} is in the future (height {height})")]
+    FutureOffence {
+        /// Block of the offence.
+        offence_block: BlockNumber,
+        /// The height of the block being applied.
+        height: BlockNumber,
+    },
+    /// Unjail signed by someone other than the hotkey's owner.
+    #[error("hotkey {0} is not owned by the signing coldkey")]
+    NotHotkeyOwner(AccountId),
+    /// Unjail of a hotkey that is not jailed.
+    #[error("hotkey {0} is not jailed")]
+    NotJailed(AccountId),
+    /// Unjail before the jail period has passed.
+    #[error(
+        "hotkey {hotkey} is jailed until consensus epoch {until_epoch}; the current epoch is {current_epoch}"
+    )]
+    StillJailed {
+        /// The jailed hotkey.
+        hotkey: AccountId,
+        /// First epoch it may be unjailed.
+        until_epoch: u64,
+        /// The current consensus epoch.
+        current_epoch: u64,
+    },
+    /// Arithmetic overflow (a bug: slashed amounts never exceed what is held).
+    #[error("slashing arithmetic overflow")]
+    Overflow,
+}
 
 /// Why a hotkey was jailed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -102,7 +162,7 @@ pub struct Jail {
     pub until_epoch: u64,
     /// Block it was (last) jailed.
     pub jailed_at: BlockNumber,
-    /// Why.
+    /// What it was jailed for: equivocation or missed votes.
     pub reason: JailReason,
 }
 
@@ -116,7 +176,7 @@ plain_codec!(Jail {
 /// after the unbonding window).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SlashRecord {
-    /// The offender.
+    /// The offending hotkey.
     pub hotkey: AccountId,
     /// Block of the offence.
     pub offence_block: BlockNumber,
@@ -155,7 +215,7 @@ pub struct UnbondingLoss {
 /// What a slash did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SlashReport {
-    /// The offender.
+    /// The offending hotkey.
     pub hotkey: AccountId,
     /// The offence id.
     pub offence_id: Hash,

@@ -22,10 +22,86 @@
 //!   increase must be higher and ≤ `max_take`, and at most one per `take_increase_rate_limit`
 //!   blocks (`TakeRateLimited`).
 
+use serde::Serialize;
 use taonet_types::{AccountId, BlockNumber, Rao};
 
-use crate::error::StakingError;
 use crate::state::{HotkeyInfo, State, Unbonding, pairs_of};
+
+/// Why a staking call (associate, add or remove stake, change take) was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum StakingError {
+    /// The hotkey has no owner coldkey yet (it never registered nor was associated).
+    #[error("hotkey {0} is not associated with any coldkey; register it or associate it first")]
+    HotkeyNotFound(AccountId),
+    /// The hotkey is owned by a coldkey other than the signer.
+    #[error("hotkey {0} is owned by another coldkey")]
+    NotHotkeyOwner(AccountId),
+    /// The signer already owns the hotkey it tries to associate.
+    #[error("hotkey {0} is already associated with this coldkey")]
+    AlreadyAssociated(AccountId),
+    /// The hotkey's signature over the claiming coldkey does not verify for this chain.
+    #[error(
+        "the ownership proof does not verify: it must be hotkey {0}'s signature over the claiming coldkey for this chain"
+    )]
+    InvalidOwnershipProof(AccountId),
+    /// The amount is below `min_stake` (and, for an unstake, is not the whole position).
+    #[error("amount {amount} TAO is below the minimum stake operation of {minimum} TAO")]
+    AmountTooLow {
+        /// The amount to stake or unstake.
+        amount: Rao,
+        /// The chain's `min_stake`.
+        minimum: Rao,
+    },
+    /// The signer's free balance is smaller than the amount to stake.
+    #[error("insufficient balance to stake: {needed} TAO needed, {available} TAO free")]
+    InsufficientBalance {
+        /// The amount to stake.
+        needed: Rao,
+        /// The signer's free balance.
+        available: Rao,
+    },
+    /// The signer's stake on the hotkey is smaller than the amount to unstake.
+    #[error(
+        "insufficient stake: {requested} TAO requested, {staked} TAO staked by this coldkey on the hotkey"
+    )]
+    InsufficientStake {
+        /// The amount to unstake.
+        requested: Rao,
+        /// What the signer has staked on the hotkey.
+        staked: Rao,
+    },
+    /// A delegate take outside the chain's bounds.
+    #[error("take {take} is outside [{min}, {max}] (u16 proportions)")]
+    TakeOutOfBounds {
+        /// The take asked for, as a `u16` proportion.
+        take: u16,
+        /// The chain's `min_take`.
+        min: u16,
+        /// The chain's `max_take`.
+        max: u16,
+    },
+    /// A take increase that is not higher than the current take, or a decrease that is not
+    /// lower.
+    #[error("take {requested} must be {direction} than the current take {current}")]
+    TakeNotChanged {
+        /// The take asked for.
+        requested: u16,
+        /// The hotkey's take now.
+        current: u16,
+        /// How the take had to move: "higher" (increase) or "lower" (decrease).
+        direction: &'static str,
+    },
+    /// A take increase within `take_increase_rate_limit` blocks of the previous one.
+    #[error("take increases are rate-limited: next allowed at block {next}")]
+    TakeRateLimited {
+        /// The first block at which the hotkey may raise its take again.
+        next: BlockNumber,
+    },
+    /// A stake total would exceed `u64` (more than the supply: a bug elsewhere).
+    #[error("stake overflow")]
+    Overflow,
+}
 
 impl State {
     /// Requires `hotkey` to be owned by `owner`, or claims it for `owner` if nobody owns it:

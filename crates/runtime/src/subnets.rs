@@ -18,11 +18,63 @@
 //!   [`HyperparamUpdate::apply`] states plus `max_allowed_uids ≥` current size; at most one
 //!   change per two tempos (`HyperparamRateLimited`).
 
+use serde::Serialize;
 use taonet_types::tx::MAX_TEXT;
-use taonet_types::{AccountId, HyperparamUpdate, NetUid, Rao};
+use taonet_types::{AccountId, BlockNumber, HyperparamUpdate, NetUid, Rao};
 
-use crate::error::SubnetError;
-use crate::state::{Neuron, State, SubnetIdentity, SubnetInfo};
+use crate::state::{Neuron, State, SubnetIdentity, SubnetRecord};
+
+/// Why a subnet call (register a network, set its identity or a hyperparameter) was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum SubnetError {
+    /// No subnet has this netuid.
+    #[error("subnet {0} does not exist")]
+    NotFound(NetUid),
+    /// The signer is not the subnet's owner coldkey.
+    #[error("only the owner of subnet {0} may do this")]
+    NotOwner(NetUid),
+    /// `subnet_limit` subnets (besides root) already exist; the field is that limit.
+    #[error("the subnet limit ({0}) is reached")]
+    LimitReached(u16),
+    /// A subnet was registered less than `network_rate_limit` blocks ago (network-wide).
+    #[error("subnet registration is rate-limited: next allowed at block {next}")]
+    RateLimited {
+        /// The first block at which a subnet may be registered again.
+        next: BlockNumber,
+    },
+    /// The signer's free balance cannot pay the lock cost.
+    #[error("the lock cost is {cost} TAO but only {available} TAO is free")]
+    CannotAffordLock {
+        /// The lock cost now.
+        cost: Rao,
+        /// The signer's free balance.
+        available: Rao,
+    },
+    /// The owner hotkey belongs to a coldkey other than the signer.
+    #[error("hotkey {0} is owned by another coldkey")]
+    HotkeyNotOwned(AccountId),
+    /// A hyperparameter value out of its bounds; the text says which bound.
+    #[error("{0}")]
+    Hyperparam(String),
+    /// The subnet's hyperparameters changed less than two tempos ago.
+    #[error("hyperparameter changes are rate-limited: next allowed at block {next}")]
+    HyperparamRateLimited {
+        /// The first block at which the owner may change a hyperparameter again.
+        next: BlockNumber,
+    },
+    /// The call does not apply to the root subnet (netuid 0).
+    #[error("the root subnet cannot be changed by this call")]
+    RootSubnet,
+    /// An identity text longer than its limit.
+    #[error("{field} is longer than {max} bytes")]
+    TextTooLong {
+        /// Which identity field: name, url or description.
+        field: &'static str,
+        /// The limit in bytes.
+        max: usize,
+    },
+}
 
 impl State {
     /// The lock cost a subnet registration would pay now.
@@ -57,7 +109,7 @@ impl State {
         let now = self.globals.height;
         let hyperparams = self.params().default_hyperparams.clone();
         let tempo = u64::from(hyperparams.tempo.max(1));
-        let info = SubnetInfo {
+        let info = SubnetRecord {
             owner: *owner,
             owner_hotkey: *owner_hotkey,
             n: 1,
@@ -119,7 +171,11 @@ impl State {
         self.create_subnet(signer, hotkey, netuid, cost)
     }
 
-    fn owned_subnet(&self, signer: &AccountId, netuid: NetUid) -> Result<&SubnetInfo, SubnetError> {
+    fn owned_subnet(
+        &self,
+        signer: &AccountId,
+        netuid: NetUid,
+    ) -> Result<&SubnetRecord, SubnetError> {
         let info = self
             .subnets
             .get(&netuid)

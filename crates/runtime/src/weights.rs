@@ -36,14 +36,108 @@
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
 use taonet_types::tx::weights_commit_hash;
-use taonet_types::{AccountId, Hash, NetUid, Uid};
+use taonet_types::{AccountId, BlockNumber, Hash, NetUid, Rao, Uid};
 
-use crate::error::WeightsError;
 use crate::state::{Commits, MAX_UNREVEALED_COMMITS, State, WeightCommit};
 
+/// Why a `set_weights`, `commit_weights` or `reveal_weights` call was refused (numbered as
+/// the checks in the module doc).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightsError {
+    /// No subnet has this netuid.
+    #[error("subnet {0} does not exist")]
+    SubnetNotFound(NetUid),
+    /// `uids` and `weights` have different lengths.
+    #[error("{uids} uids but {weights} weights: the two lists must have the same length")]
+    LengthMismatch {
+        /// The length of `uids`.
+        uids: usize,
+        /// The length of `weights`.
+        weights: usize,
+    },
+    /// More weights than the subnet has neurons.
+    #[error("{given} weights but the subnet has only {n} neurons")]
+    TooManyWeights {
+        /// The number of weights given.
+        given: usize,
+        /// The number of neurons on the subnet.
+        n: u16,
+    },
+    /// Fewer weights than `min(min_allowed_weights, n)`, and not a single self-weight.
+    #[error("{given} weights given; at least {min} are required")]
+    TooFewWeights {
+        /// The number of weights given.
+        given: usize,
+        /// The fewest the subnet accepts from this neuron.
+        min: usize,
+    },
+    /// A uid listed twice.
+    #[error("uid {0} appears more than once")]
+    DuplicateUid(Uid),
+    /// A uid the subnet does not have (`u16::MAX` when the signer itself holds no uid).
+    #[error("uid {uid} does not exist (the subnet has {n} neurons)")]
+    InvalidUid {
+        /// The uid that does not exist.
+        uid: Uid,
+        /// The number of neurons on the subnet.
+        n: u16,
+    },
+    /// A root weight on a netuid that is not an existing non-root subnet.
+    #[error("root weight on subnet {0}, which does not exist")]
+    InvalidSubnetWeight(NetUid),
+    /// The hotkey's stake is below the subnet's `stake_threshold` (the owner is exempt).
+    #[error(
+        "stake {stake} TAO is below the subnet's threshold {threshold} TAO for setting weights"
+    )]
+    NotEnoughStake {
+        /// The hotkey's total stake.
+        stake: Rao,
+        /// The subnet's `stake_threshold`.
+        threshold: Rao,
+    },
+    /// The version key is below the subnet's non-zero `weights_version_key`.
+    #[error("weights version key {given} is below the subnet's {required}; upgrade the validator")]
+    IncorrectVersionKey {
+        /// The version key in the call.
+        given: u64,
+        /// The subnet's `weights_version_key`.
+        required: u64,
+    },
+    /// The neuron holds no validator permit (and the call is neither a single self-weight
+    /// nor from the owner's hotkey).
+    #[error("the neuron has no validator permit on this subnet")]
+    NoValidatorPermit,
+    /// `set_weights` on a subnet with commit-reveal on: commit, then reveal.
+    #[error("commit-reveal is enabled on subnet {0}: commit a hash, then reveal")]
+    CommitRevealEnabled(NetUid),
+    /// `commit_weights` or `reveal_weights` on a subnet with commit-reveal off.
+    #[error("commit-reveal is disabled on subnet {0}: set weights directly")]
+    CommitRevealDisabled(NetUid),
+    /// The hotkey already has the most unrevealed commits allowed; the field is how many.
+    #[error("{0} unrevealed commits already; reveal or wait for them to expire")]
+    TooManyCommits(usize),
+    /// No stored commit has the hash of the revealed weights.
+    #[error("no commit matches this reveal (check uids, weights, salt and version key)")]
+    NoMatchingCommit,
+    /// A reveal before the commit's reveal epoch.
+    #[error("this commit can be revealed from block {from} (subnet epoch {epoch})")]
+    RevealTooEarly {
+        /// First block whose transactions fall in the reveal epoch (exact while the tempo
+        /// stays the same).
+        from: BlockNumber,
+        /// The epoch in which to reveal.
+        epoch: u64,
+    },
+    /// A reveal after the commit's reveal epoch; the field is that epoch.
+    #[error("this commit expired in subnet epoch {0}")]
+    CommitExpired(u64),
+}
+
 impl State {
-    fn weights_subnet(&self, netuid: NetUid) -> Result<&crate::state::SubnetInfo, WeightsError> {
+    fn weights_subnet(&self, netuid: NetUid) -> Result<&crate::state::SubnetRecord, WeightsError> {
         self.subnets
             .get(&netuid)
             .ok_or(WeightsError::SubnetNotFound(netuid))
@@ -125,7 +219,7 @@ impl State {
                 });
             }
         }
-        let upscaled = taonet_yuma::scenario::max_upscale(weights);
+        let upscaled = taonet_yuma::max_upscale(weights);
         let mut row: Vec<(Uid, u16)> = uids.iter().copied().zip(upscaled).collect();
         row.sort_unstable_by_key(|(u, _)| *u);
         Ok(row)

@@ -116,9 +116,9 @@ db_err!(
 pub struct StoredReceipt {
     /// Transaction hash.
     pub tx_hash: Hash,
-    /// Signer.
+    /// The account that signed the transaction (a coldkey, or a hotkey for free calls).
     pub signer: AccountId,
-    /// Nonce.
+    /// The signer's nonce the transaction used.
     pub nonce: u64,
     /// `module.call`.
     pub call: String,
@@ -160,9 +160,9 @@ pub struct StoredTransaction {
     pub block_hash: Hash,
     /// Index in the block.
     pub index: u32,
-    /// The transaction.
+    /// The transaction as included, with its signature.
     pub transaction: SignedTransaction,
-    /// Its receipt.
+    /// What applying it did: fee paid, success or the error.
     pub receipt: StoredReceipt,
 }
 
@@ -184,7 +184,7 @@ pub struct TxReceipt {
     pub block_hash: Hash,
     /// Index in the block.
     pub index: u32,
-    /// Its receipt.
+    /// What applying it did: fee paid, success or the error.
     pub receipt: StoredReceipt,
 }
 
@@ -406,10 +406,10 @@ impl Store {
                 block.state_root
             )));
         }
-        if state.globals.height != height {
+        if state.height() != height {
             return Err(StoreError::Corrupt(format!(
                 "state is at height {} but committed height is {height}",
-                state.globals.height
+                state.height()
             )));
         }
         Ok(state)

@@ -363,7 +363,7 @@ fn claims_are_refused_for_every_broken_rule() {
     );
     let elsewhere = ChainDomain {
         chain_id: "another-chain".into(),
-        ..domain.clone()
+        ..domain.chain.clone()
     };
     let wrong_chain = pay(&elsewhere, eve, id, tao(1));
     assert_eq!(

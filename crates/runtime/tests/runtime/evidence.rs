@@ -7,13 +7,15 @@ use commonware_codec::{DecodeExt, Encode};
 use commonware_cryptography::Signer;
 use commonware_cryptography::ed25519::PrivateKey;
 use taonet_runtime::error::{DispatchError, EvidenceError, SlashingError};
-use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
+use taonet_runtime::evidence::{VoteKind, vote_message};
 use taonet_runtime::slashing::JailReason;
 use taonet_types::evidence::{Equivocation, EquivocationKind, SignedVote, VoteProposal};
 use taonet_types::tx::ConsensusCall;
 use taonet_types::{AccountId, Call, ChainDomain, Hash};
 
-use crate::support::{Chain, chain_with_seats as chain_with, cold, hot, key_bytes, seat_key};
+use crate::support::{
+    Chain, chain_with_seats as chain_with, cold, hot, key_bytes, seat_key, test_votes,
+};
 
 fn chain() -> Chain {
     chain_with(|_| {})
@@ -35,7 +37,7 @@ fn vote(
     view: u64,
     proposal: Option<VoteProposal>,
 ) -> SignedVote {
-    let ns = vote_namespace(domain, kind);
+    let ns = test_votes(domain).of(kind).to_vec();
     let msg = vote_message(epoch, view, proposal.as_ref());
     let sig = key.sign(&ns, &msg).encode();
     let mut signature = [0u8; 64];

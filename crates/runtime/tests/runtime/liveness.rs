@@ -5,7 +5,7 @@ use commonware_codec::Encode;
 use commonware_cryptography::Signer;
 use commonware_cryptography::ed25519::PrivateKey;
 use taonet_runtime::error::LivenessError;
-use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
+use taonet_runtime::evidence::{VoteKind, vote_message};
 use taonet_runtime::liveness::quorum;
 use taonet_runtime::slashing::JailReason;
 use taonet_runtime::{BlockError, BlockOutcome, ChainSpec, apply_block, build_block_with_votes};
@@ -39,20 +39,20 @@ fn seat_index(c: &Chain, i: usize) -> u16 {
 /// in round (parent epoch, `view`) on parent view `view − 1`.
 fn vote(c: &Chain, i: usize, kind: ParentVoteKind, view: u64) -> ParentVote {
     let epoch = c.state.consensus_epoch(c.height());
-    let ns = vote_namespace(
-        &c.domain,
-        match kind {
+    let ns = c
+        .domain
+        .vote_namespace(match kind {
             ParentVoteKind::Notarize => VoteKind::Notarize,
             ParentVoteKind::Finalize => VoteKind::Finalize,
-        },
-    );
+        })
+        .unwrap();
     let proposal = VoteProposal {
         parent: view - 1,
         payload: c.state.head,
     };
     let msg = vote_message(epoch, view, Some(&proposal));
     let mut signature = [0u8; 64];
-    signature.copy_from_slice(&seat_key(i).sign(&ns, &msg).encode());
+    signature.copy_from_slice(&seat_key(i).sign(ns, &msg).encode());
     ParentVote {
         seat: seat_index(c, i),
         kind,

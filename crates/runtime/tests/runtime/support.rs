@@ -7,7 +7,8 @@ use taonet_crypto::Keypair;
 use taonet_runtime::error::DispatchError;
 use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 use taonet_runtime::{
-    BlockOutcome, ChainSpec, Receipt, State, TxInvalid, apply_block, build_block, invariants,
+    BlockOutcome, ChainSpec, Domain, Receipt, State, TxInvalid, VoteNamespaces, apply_block,
+    build_block, invariants,
 };
 use taonet_types::{
     AccountId, Block, Call, ChainDomain, Hash, RAO_PER_TAO, Rao, SignedTransaction, Transaction,
@@ -149,13 +150,27 @@ pub fn sign(domain: &ChainDomain, signer: &Keypair, tx: Transaction) -> SignedTr
     SignedTransaction { tx, signature }
 }
 
+/// The vote namespaces the tests' "consensus engine" signs under on the chain of `domain`:
+/// the chain's consensus namespace with suffixes of the tests' own. The runtime verifies
+/// votes under whatever namespaces its [`Domain`] carries (the node supplies the real
+/// engine's); these differ from commonware's on purpose.
+pub fn test_votes(domain: &ChainDomain) -> VoteNamespaces {
+    let base = taonet_types::evidence::consensus_namespace(domain);
+    let with = |suffix: &[u8]| [&base[..], suffix].concat();
+    VoteNamespaces {
+        notarize: with(b"/test-notarize"),
+        finalize: with(b"/test-finalize"),
+        nullify: with(b"/test-nullify"),
+    }
+}
+
 /// A chain under test.
 #[derive(Clone)]
 pub struct Chain {
     /// The current state.
     pub state: State,
-    /// The signing domain.
-    pub domain: ChainDomain,
+    /// The signing domain, with the test vote namespaces ([`test_votes`]).
+    pub domain: Domain,
     /// The genesis state (for replays).
     pub genesis: State,
     /// Every block applied since genesis.
@@ -171,7 +186,7 @@ impl Chain {
         Chain {
             genesis: g.state.clone(),
             state: g.state,
-            domain: g.domain,
+            domain: g.domain.clone().with_votes(test_votes(&g.domain)),
             blocks: Vec::new(),
             time_ms: spec.genesis_timestamp_ms + 1_000,
         }
