@@ -2,7 +2,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), taonet_client::ClientError> {
-//! use taonet_client::{Client, TaonetApiClient};
+//! use taonet_client::prelude::*;
 //!
 //! let client = Client::connect("ws://127.0.0.1:9944").await?;
 //! let head = client.chain_get_finalized_head().await?;
@@ -10,9 +10,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The API is one trait ([`api::TaonetApiClient`]) generated from the same definition the
-//! node implements, so client and server cannot drift apart. Response shapes are in
-//! [`types`]. [`Client::submit_and_watch`] signs nothing: it takes a signed transaction and
+//! The API is one trait per namespace ([`api`]: `system`, `chain`, `state`, `gov`, `channel`,
+//! `author`, `payment`), each generated from the same definition the node implements, so
+//! client and server cannot drift apart; [`prelude`] brings every client trait into scope.
+//! Response shapes are in [`types`]. [`Client::submit_and_watch`] signs nothing: it takes a signed transaction and
 //! follows it to finality over a WebSocket subscription.
 //!
 //! # Invariants
@@ -21,6 +22,7 @@
 
 pub mod api;
 pub mod codes;
+pub mod prelude;
 pub mod types;
 
 use std::time::Duration;
@@ -31,7 +33,7 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use taonet_types::SignedTransaction;
 
-pub use api::{TaonetApiClient, TaonetApiServer};
+use api::AuthorApiClient;
 pub use types::*;
 
 /// Default RPC port.
@@ -45,9 +47,9 @@ pub enum ClientError {
         "cannot reach the node at {url}: {reason} (is a node running? start one with `taonet localnet up`)"
     )]
     Connect {
-        /// The URL.
+        /// The URL it tried, normalised (see [`ws_url`]).
         url: String,
-        /// Why.
+        /// The transport's error, in words.
         reason: String,
     },
     /// The node answered with an error.
@@ -86,9 +88,9 @@ impl ClientError {
 
 /// A connected client: WebSocket (subscriptions available) or HTTP.
 pub enum Client {
-    /// WebSocket.
+    /// Over WebSocket: calls and subscriptions.
     Ws(WsClient),
-    /// HTTP.
+    /// Over HTTP: calls only (subscriptions fail; [`Client::submit_and_watch`] polls).
     Http(HttpClient),
 }
 
@@ -174,7 +176,7 @@ impl Client {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         };
-        let mut sub = TaonetApiClient::author_submit_and_watch_transaction(
+        let mut sub = AuthorApiClient::author_submit_and_watch_transaction(
             ws,
             Client::encode_transaction(tx),
         )

@@ -9,7 +9,7 @@ use taonet_types::{Hash, Rao, SeatSet, SubnetHyperparams};
 /// A block's identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadInfo {
-    /// Height.
+    /// The block's height (genesis is 0).
     pub height: u64,
     /// Block hash.
     pub hash: Hash,
@@ -22,11 +22,11 @@ pub struct HeadInfo {
 /// A transaction inside a block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxSummary {
-    /// Hash.
+    /// The transaction's hash (of its signed encoding).
     pub hash: Hash,
     /// Signer (SS58).
     pub signer: String,
-    /// Nonce.
+    /// The signer's nonce the transaction used.
     pub nonce: u64,
     /// `module.call`.
     pub call: String,
@@ -34,12 +34,13 @@ pub struct TxSummary {
     pub success: Option<bool>,
 }
 
-/// A block.
+/// A block as the node serves it: header fields, a summary of each transaction and the
+/// seats it elected.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockInfo {
-    /// Height.
+    /// The block's height (genesis is 0).
     pub height: u64,
-    /// Hash.
+    /// The block's hash.
     pub hash: Hash,
     /// Parent hash.
     pub parent: Hash,
@@ -51,7 +52,7 @@ pub struct BlockInfo {
     pub state_root: Hash,
     /// Whether it is finalized.
     pub finalized: bool,
-    /// Its transactions.
+    /// Its transactions in block order (their outcome only once the block is finalized).
     pub transactions: Vec<TxSummary>,
     /// Seats elected in it.
     pub seats: Option<SeatSet>,
@@ -60,7 +61,7 @@ pub struct BlockInfo {
 /// A finalized transaction, decoded, with its receipt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionInfo {
-    /// Hash.
+    /// The transaction's hash (of its signed encoding).
     pub hash: Hash,
     /// Height of its block.
     pub block_height: u64,
@@ -68,7 +69,7 @@ pub struct TransactionInfo {
     pub index: u32,
     /// Signer (SS58).
     pub signer: String,
-    /// Nonce.
+    /// The signer's nonce the transaction used.
     pub nonce: u64,
     /// The most the signer agreed to pay.
     pub fee_limit: Rao,
@@ -89,7 +90,7 @@ pub struct TransactionInfo {
 /// An account's balances.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountInfo {
-    /// SS58.
+    /// The account's SS58 address.
     pub address: String,
     /// Free balance.
     pub free: Rao,
@@ -106,7 +107,7 @@ pub struct AccountInfo {
 pub struct StakeInfo {
     /// Hotkey (SS58).
     pub hotkey: String,
-    /// Amount.
+    /// Stake the coldkey holds on this hotkey.
     pub amount: Rao,
 }
 
@@ -115,7 +116,7 @@ pub struct StakeInfo {
 pub struct UnbondingInfo {
     /// Hotkey it left (SS58).
     pub hotkey: String,
-    /// Amount.
+    /// Amount being unbonded, paid out as free balance at `release_block`.
     pub amount: Rao,
     /// Block it was unstaked.
     pub started_at: u64,
@@ -126,19 +127,19 @@ pub struct UnbondingInfo {
 /// A subnet summary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubnetInfo {
-    /// Netuid.
+    /// The subnet's id.
     pub netuid: u16,
-    /// Name.
+    /// The subnet's name, as its owner set it (may be empty).
     pub name: String,
     /// Owner coldkey (SS58).
     pub owner: String,
     /// Owner hotkey (SS58).
     pub owner_hotkey: String,
-    /// Neurons.
+    /// Neurons registered now.
     pub n: u16,
-    /// Capacity.
+    /// Most neurons the subnet admits (its `max_allowed_uids`).
     pub max_n: u16,
-    /// Tempo.
+    /// Blocks between the subnet's epochs.
     pub tempo: u16,
     /// Emission share, parts per billion.
     pub emission_share_ppb: u64,
@@ -156,17 +157,17 @@ pub struct SubnetInfo {
     pub locked: Rao,
     /// Web or repository address.
     pub url: String,
-    /// Description.
+    /// What the subnet does, as its owner described it (may be empty).
     pub description: String,
 }
 
 /// A subnet with its hyperparameters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubnetDetail {
-    /// Summary.
+    /// The subnet's summary (flattened into this object on the wire).
     #[serde(flatten)]
     pub info: SubnetInfo,
-    /// Hyperparameters.
+    /// The subnet's hyperparameters in force.
     pub hyperparams: SubnetHyperparams,
 }
 
@@ -177,14 +178,14 @@ pub struct AxonAddress {
     pub address: String,
     /// Axon version.
     pub version: u32,
-    /// Protocol.
+    /// Protocol identifier the neuron announced (4 = HTTP, as in bittensor).
     pub protocol: u8,
 }
 
 /// One neuron of a metagraph.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NeuronInfo {
-    /// Uid.
+    /// The neuron's uid in its subnet.
     pub uid: u16,
     /// Hotkey (SS58).
     pub hotkey: String,
@@ -224,8 +225,8 @@ pub struct NeuronInfo {
 
 /// A subnet's metagraph.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Metagraph {
-    /// Netuid.
+pub struct MetagraphInfo {
+    /// The subnet's id.
     pub netuid: u16,
     /// Finalized block it was read at.
     pub block: u64,
@@ -342,9 +343,9 @@ pub struct Health {
 pub struct Properties {
     /// "TAO".
     pub token_symbol: String,
-    /// 9.
+    /// Decimal places of one TAO: always 9 (1 TAO = 10⁹ rao).
     pub token_decimals: u8,
-    /// 42.
+    /// SS58 address prefix: always 42 (the generic Substrate prefix).
     pub ss58_format: u16,
     /// Chain id.
     pub chain_id: String,
@@ -376,7 +377,7 @@ pub struct Supply {
 /// one (counted over the stake as it is now).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalInfo {
-    /// Id.
+    /// The proposal's id (consecutive from 0).
     pub id: u64,
     /// Proposer coldkey (SS58).
     pub proposer: String,
@@ -384,7 +385,7 @@ pub struct ProposalInfo {
     pub action: taonet_types::gov::ProposalAction,
     /// The action in words (addresses SS58, amounts TAO).
     pub summary: Vec<String>,
-    /// Description.
+    /// The proposer's description of the proposal.
     pub description: String,
     /// Deposit reserved by the proposer.
     pub deposit: Rao,
@@ -396,7 +397,8 @@ pub struct ProposalInfo {
     pub voting_ends: u64,
     /// Execution block if passed.
     pub execute_at: u64,
-    /// Status.
+    /// Where the proposal is: voting, passed (awaiting execution), executed, failed, rejected,
+    /// expired or cancelled.
     pub status: taonet_types::gov::ProposalStatus,
     /// The tally (final, or live while voting).
     pub tally: taonet_types::gov::Tally,
@@ -421,7 +423,7 @@ pub struct ProposalInfo {
 pub struct VoteInfo {
     /// Voting coldkey (SS58).
     pub voter: String,
-    /// The vote.
+    /// Aye, nay or abstain.
     pub vote: taonet_types::gov::VoteKind,
     /// Block cast (or last changed).
     pub block: u64,
@@ -429,12 +431,13 @@ pub struct VoteInfo {
     pub weight: Rao,
 }
 
-/// The treasury.
+/// The treasury (its address, balance and fee share) and the proposals now being voted on
+/// with the deposits they reserve.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TreasuryInfo {
     /// Its well-known address (SS58): SHA-256 of `"taonet/treasury"`.
     pub account: String,
-    /// Balance.
+    /// The treasury's free balance.
     pub balance: Rao,
     /// Share of every fee it receives, ppb.
     pub fee_share_ppb: u32,
@@ -532,7 +535,7 @@ pub struct SlashInfo {
 /// An open payment channel (pay-per-query access to a gateway).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelInfo {
-    /// Its id.
+    /// The channel's id (`channel_id(opener, nonce of the opening transaction)`).
     pub id: Hash,
     /// The coldkey that opened it (SS58): signs vouchers, reclaims the rest.
     pub opener: String,

@@ -22,11 +22,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use taonet_runtime::apply::BlockOutcome;
-use taonet_runtime::{ChainSpec, State, apply_block, build_block_with_votes};
+use taonet_runtime::{ChainSpec, Domain, State, apply_block, build_block_with_votes};
 use taonet_store::{Store, StoreError};
 use taonet_types::{AccountId, Block, ChainDomain, Hash, ParentVotes, SeatSet};
 use tokio::sync::broadcast;
 
+use crate::consensus::vote_namespaces;
 use crate::mempool::{Mempool, MempoolConfig};
 
 /// Most unfinalized states kept (older ones are dropped first).
@@ -35,7 +36,7 @@ const MAX_FORK_STATES: usize = 1_024;
 /// A block's identity and time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Head {
-    /// Height.
+    /// Block number (genesis is 0).
     pub height: u64,
     /// Block hash.
     pub hash: Hash,
@@ -86,7 +87,7 @@ pub enum ChainError {
     /// A different block is already finalized at this height.
     #[error("block {got} conflicts with the finalized block {finalized} at height {height}")]
     Conflict {
-        /// Height.
+        /// The contested height.
         height: u64,
         /// Finalized hash.
         finalized: Hash,
@@ -141,7 +142,8 @@ struct Shared {
     /// Outside the lock: redb serves concurrent readers (MVCC), so RPC reads never hold up
     /// consensus; writes happen only in `finalize`, under the lock.
     store: Store,
-    domain: ChainDomain,
+    /// The chain's domain, with the consensus engine's vote namespaces.
+    domain: Domain,
     genesis: Block,
     mempool: Mempool,
     events: broadcast::Sender<ChainEvent>,
@@ -182,20 +184,24 @@ impl Chain {
                 return Err(ChainError::WrongChain {
                     found_id: id,
                     found: hash,
-                    expected_id: genesis.domain.chain_id,
-                    expected: genesis.domain.genesis_hash,
+                    expected_id: genesis.domain.chain.chain_id,
+                    expected: genesis.domain.chain.genesis_hash,
                 });
             }
             Some(_) => {}
         }
         let finalized = store.load_state()?;
-        let height = finalized.globals.height;
+        let height = finalized.height();
         let block = store
             .block(height)?
             .ok_or_else(|| StoreError::Corrupt(format!("block {height} missing")))?;
         let head = Head::of(&block);
         let (events, _) = broadcast::channel(1024);
-        let mempool = Mempool::new(genesis.domain.clone(), finalized.clone(), mempool);
+        let domain = genesis
+            .domain
+            .clone()
+            .with_votes(vote_namespaces(&genesis.domain));
+        let mempool = Mempool::new(domain.clone(), finalized.clone(), mempool);
         Ok(Chain {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner {
@@ -205,7 +211,7 @@ impl Chain {
                     forks: HashMap::new(),
                 }),
                 store,
-                domain: genesis.domain,
+                domain,
                 genesis: genesis.block,
                 mempool,
                 events,
@@ -225,7 +231,13 @@ impl Chain {
 
     /// The signing domain (chain id + genesis hash).
     pub fn domain(&self) -> ChainDomain {
-        self.shared.domain.clone()
+        self.shared.domain.chain.clone()
+    }
+
+    /// The domain blocks and transactions are executed in: the signing domain and the
+    /// consensus engine's vote namespaces ([`vote_namespaces`]).
+    pub fn runtime_domain(&self) -> &Domain {
+        &self.shared.domain
     }
 
     /// The genesis block.
@@ -248,7 +260,7 @@ impl Chain {
         self.lock().finalized.clone()
     }
 
-    /// The mempool.
+    /// The pool of transactions waiting for a block (checked against the finalized state).
     pub fn mempool(&self) -> &Mempool {
         &self.shared.mempool
     }

@@ -40,8 +40,10 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use commonware_codec::EncodeSize;
-use taonet_runtime::{State, TxInvalid, admit_transaction, max_debit, precheck_transaction};
-use taonet_types::{AccountId, ChainDomain, Hash, Rao, SignedTransaction};
+use taonet_runtime::{
+    Domain, State, TxInvalid, admit_transaction, max_debit, precheck_transaction,
+};
+use taonet_types::{AccountId, Hash, Rao, SignedTransaction};
 use tokio::sync::broadcast;
 
 /// Limits of the pool.
@@ -101,7 +103,7 @@ pub enum MempoolError {
         got: u64,
         /// The next unused nonce.
         next: u64,
-        /// The window.
+        /// How far past the next nonce the pool accepts (`max_future_nonces`).
         max: u64,
     },
     /// Already in the pool.
@@ -178,7 +180,7 @@ impl Entry {
 }
 
 struct Inner {
-    domain: ChainDomain,
+    domain: Domain,
     state: State,
     by_account: BTreeMap<AccountId, BTreeMap<u64, Entry>>,
     by_hash: HashMap<Hash, (AccountId, u64)>,
@@ -209,7 +211,7 @@ pub fn priority(fee: Rao, size: usize) -> u128 {
 
 impl Mempool {
     /// An empty pool validating against `state` (the finalized state) for `domain`.
-    pub fn new(domain: ChainDomain, state: State, config: MempoolConfig) -> Mempool {
+    pub fn new(domain: Domain, state: State, config: MempoolConfig) -> Mempool {
         let (announce, _) = broadcast::channel(4096);
         Mempool {
             inner: Arc::new(Mutex::new(Inner {
@@ -393,7 +395,7 @@ impl Mempool {
         }
         let seq = inner.seq;
         inner.seq += 1;
-        let added_at = inner.state.globals.height;
+        let added_at = inner.state.height();
         let entry = Entry {
             tx: tx.clone(),
             hash,
@@ -481,7 +483,7 @@ impl Mempool {
     pub fn on_finalized(&self, state: &State) {
         let mut inner = self.lock();
         inner.state = state.clone();
-        let height = state.globals.height;
+        let height = state.height();
         let max_age = self.config.max_age_blocks;
         let mut stale = Vec::new();
         for (account, q) in &inner.by_account {
@@ -575,13 +577,16 @@ mod tests {
     use taonet_runtime::ChainSpec;
     use taonet_runtime::genesis::dev_keys;
     use taonet_types::tx::{BalancesCall, WeightsCall};
-    use taonet_types::{Call, RAO_PER_TAO, Transaction};
+    use taonet_types::{Call, ChainDomain, RAO_PER_TAO, Transaction};
 
     use super::*;
 
     fn pool(config: MempoolConfig) -> (Mempool, ChainDomain) {
         let g = ChainSpec::dev(&[]).build().unwrap();
-        (Mempool::new(g.domain.clone(), g.state, config), g.domain)
+        (
+            Mempool::new(g.domain.clone(), g.state, config),
+            g.domain.chain,
+        )
     }
 
     fn transfer(domain: &ChainDomain, who: &Keypair, nonce: u64, tip: u64) -> SignedTransaction {

@@ -46,9 +46,9 @@ pub enum ServiceError {
     Bind {
         /// "RPC" or "metrics".
         what: &'static str,
-        /// The address.
+        /// The address it tried to listen on.
         addr: SocketAddr,
-        /// The error.
+        /// Why binding failed (in use, permission denied, …).
         source: std::io::Error,
     },
     /// The background runtime could not start.
@@ -59,9 +59,9 @@ pub enum ServiceError {
 /// Addresses the node serves on (reported once they are bound).
 #[derive(Clone, Copy, Debug)]
 pub struct Bound {
-    /// RPC.
+    /// Where the JSON-RPC (and explorer) server listens.
     pub rpc: SocketAddr,
-    /// Metrics.
+    /// Where the Prometheus metrics server listens, if enabled.
     pub metrics: Option<SocketAddr>,
 }
 

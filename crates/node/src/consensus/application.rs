@@ -9,7 +9,11 @@
 //!   ([`super::votes`]; from height 2 on, when there are any). While a seat's vote for the
 //!   parent is missing, the proposal waits for it up to `vote_grace` past the block interval
 //!   (`parent timestamp + block_interval + vote_grace`), so a seat that votes on time is
-//!   counted even when the parent was notarized without it. No block is proposed when this node holds no seat in the epoch, when the
+//!   counted even when the parent was notarized without it (a far-away validator that votes
+//!   after the notarizing quorum would otherwise look offline). The price: while a seat is
+//!   down, blocks come `vote_grace` slower; and liveness assumes `block_interval +
+//!   vote_grace` covers vote latency — a later vote is, for the chain, a missed vote (as
+//!   with Cosmos' `timeout_commit`). No block is proposed when this node holds no seat in the epoch, when the
 //!   chain cannot build (for example while it is still catching up) or when the block would
 //!   not fit [`BlockCodec::max_bytes`]: consensus then nullifies the view.
 //! - **Verify**: the block's proposer must be the hotkey whose seat's consensus key leads the

@@ -63,7 +63,7 @@ impl ConsensusBlock {
         }
     }
 
-    /// The block.
+    /// The runtime block this consensus block wraps.
     pub fn block(&self) -> &Block {
         &self.block
     }

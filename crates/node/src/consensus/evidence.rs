@@ -12,9 +12,12 @@
 //! - [`equivocation`] converts a conflict activity into the runtime's
 //!   `taonet_types::evidence::Equivocation` (what `consensus.report_equivocation` carries):
 //!   round, the offender's key, each vote's proposal (parent view, payload) and its 64-byte
-//!   signature, taken from the engine's own votes. Records keep it (`equivocation`), so the
-//!   evidence can be submitted as is ([`super::report`] does, when the node has a reporter
-//!   account).
+//!   signature, taken from the engine's own votes. Records keep it (`equivocation`, optional
+//!   in the JSON lines, so records written before it existed still load), so the evidence
+//!   can be submitted as is ([`super::report`] does, when the node has a reporter account).
+//!   A test signs conflicting votes with the engine's own scheme (`Notarize::sign`,
+//!   `Finalize::sign`, `Nullify::sign`), converts them and has the runtime accept them: the
+//!   byte-level check that guards a commonware upgrade.
 //! - Records are deduplicated by (kind, epoch, view, key). The newest `capacity` are kept in
 //!   memory; with a file, every new record is also appended to it as one JSON line, and the
 //!   file is read back on open, so evidence survives restarts.
@@ -79,9 +82,9 @@ pub enum EvidenceError {
     /// Reading or creating the file failed.
     #[error("evidence log {path}: {source}")]
     Io {
-        /// The file.
+        /// The evidence log (JSON lines).
         path: PathBuf,
-        /// The error.
+        /// Why reading or creating it failed.
         source: std::io::Error,
     },
 }
@@ -380,7 +383,7 @@ mod tests {
     use taonet_types::evidence::consensus_namespace;
 
     use super::*;
-    use crate::consensus::provider::participants;
+    use crate::consensus::provider::{participants, vote_namespaces};
 
     /// Votes signed by the engine's own scheme (as the provider builds it for a seat) are
     /// converted into runtime evidence that the runtime verifies and slashes: the message
@@ -397,6 +400,12 @@ mod tests {
         let genesis = ChainSpec::dev(&key_bytes).build().unwrap();
         let mut state = genesis.state;
         let namespace = consensus_namespace(&genesis.domain);
+        // The runtime knows no engine namespace: it verifies under the node's, derived from
+        // commonware's own (`vote_namespaces`). Without them, no vote verifies.
+        let domain = genesis
+            .domain
+            .clone()
+            .with_votes(vote_namespaces(&genesis.domain));
         let seats = state.seats(0).unwrap().clone();
         let set = participants(&seats);
         let scheme = |i: usize| Scheme::signer(&namespace, set.clone(), keys[i].clone()).unwrap();
@@ -420,12 +429,17 @@ mod tests {
         let ev = equivocation(&activity, &keys[0].public_key()).unwrap();
         assert_eq!(ev.kind, EquivocationKind::Notarize);
         assert_eq!((ev.epoch, ev.view, ev.key), (0, 3, key_bytes[0]));
-        let report = state.report_equivocation(&genesis.domain, &ev).unwrap();
+        // A runtime domain without the engine's namespaces verifies no vote.
+        assert!(matches!(
+            state.report_equivocation(&genesis.domain, &ev),
+            Err(taonet_runtime::EvidenceError::BadSignature("a"))
+        ));
+        let report = state.report_equivocation(&domain, &ev).unwrap();
         assert_eq!(report.hotkey, hotkey(0));
         assert!(report.total_burned > Rao::ZERO);
         assert!(state.is_jailed(&hotkey(0)));
         // Converted again from the same votes: the same offence, refused as a duplicate.
-        assert!(state.report_equivocation(&genesis.domain, &ev).is_err());
+        assert!(state.report_equivocation(&domain, &ev).is_err());
 
         // A nullify and a finalize of seat 1 in one round (the nullify signs the round only).
         let signer1 = scheme(1);
@@ -434,11 +448,11 @@ mod tests {
         let activity = Activity::NullifyFinalize(NullifyFinalize::new(nullify, finalize));
         let ev = equivocation(&activity, &keys[1].public_key()).unwrap();
         assert_eq!(ev.kind, EquivocationKind::NullifyFinalize);
-        state.report_equivocation(&genesis.domain, &ev).unwrap();
+        state.report_equivocation(&domain, &ev).unwrap();
         assert!(state.is_jailed(&hotkey(1)));
 
         // Under another chain's namespace the same kind of votes do not verify.
-        let mut other = genesis.domain.clone();
+        let mut other = genesis.domain.chain.clone();
         other.chain_id = "another-chain".into();
         let foreign = Scheme::signer(&consensus_namespace(&other), set, keys[2].clone()).unwrap();
         let n1 = Notarize::sign(
@@ -454,7 +468,7 @@ mod tests {
         let activity = Activity::ConflictingNotarize(ConflictingNotarize::new(n1, n2));
         let ev = equivocation(&activity, &keys[2].public_key()).unwrap();
         assert!(matches!(
-            state.report_equivocation(&genesis.domain, &ev),
+            state.report_equivocation(&domain, &ev),
             Err(taonet_runtime::EvidenceError::BadSignature("a"))
         ));
         assert!(!state.is_jailed(&hotkey(2)));

@@ -54,8 +54,8 @@ pub mod votes;
 pub use block::{BlockCodec, ConsensusBlock};
 pub use evidence::{Evidence, EvidenceError, EvidenceKind, EvidenceLog};
 pub use orchestrator::{
-    ConsensusHandle, ConsensusParams, ConsensusStatus, NetworkChannels, NodeContext, StartError,
+    ConsensusHandle, ConsensusParams, ConsensusStatus, NodeContext, P2pChannels, StartError,
     peer_set, start,
 };
-pub use provider::{Scheme, SeatProvider};
+pub use provider::{Scheme, SeatProvider, vote_namespaces};
 pub use run::{NodeConfig, NodeError, Peer, load_or_create_key, run_validator};

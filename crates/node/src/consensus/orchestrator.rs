@@ -143,7 +143,7 @@ impl Default for ConsensusParams {
 }
 
 /// The six p2p channels the consensus stack uses.
-pub struct NetworkChannels<S, R> {
+pub struct P2pChannels<S, R> {
     /// [`CHANNEL_VOTES`].
     pub votes: (S, R),
     /// [`CHANNEL_CERTIFICATES`].
@@ -297,7 +297,7 @@ pub async fn start<E, S, R, M, B>(
     chain: Chain,
     signer: PrivateKey,
     peers: Vec<PublicKey>,
-    channels: NetworkChannels<S, R>,
+    p2p: P2pChannels<S, R>,
     manager: M,
     blocker: B,
     params: ConsensusParams,
@@ -375,7 +375,7 @@ where
             priority_requests: false,
             priority_responses: false,
         },
-        channels.backfill,
+        p2p.backfill,
     );
     let (broadcast, buffer) = buffered::Engine::new(
         context.child("broadcast"),
@@ -389,7 +389,7 @@ where
             strategy: Sequential,
         },
     );
-    broadcast.start(channels.blocks);
+    broadcast.start(p2p.blocks);
 
     let (actor, marshal_mailbox, _floor) =
         MarshalActor::init(context.child("marshal"), finalizations, blocks, config).await;
@@ -420,11 +420,7 @@ where
         epocher.clone(),
     );
 
-    super::gossip::start(
-        context.child("gossip"),
-        chain.clone(),
-        channels.transactions,
-    );
+    super::gossip::start(context.child("gossip"), chain.clone(), p2p.transactions);
 
     if let Some(reporter) = params.evidence_reporter.clone() {
         let mut submitter = EvidenceSubmitter::new(chain.clone(), evidence.clone(), reporter);
@@ -455,9 +451,9 @@ where
         page_cache,
         status: status.clone(),
     };
-    let votes = channels.votes;
-    let certificates = channels.certificates;
-    let simplex_resolver = channels.resolver;
+    let votes = p2p.votes;
+    let certificates = p2p.certificates;
+    let simplex_resolver = p2p.resolver;
     context
         .child("orchestrator")
         .spawn(move |_| orchestrator.run(receiver, votes, certificates, simplex_resolver));
@@ -721,7 +717,7 @@ where
             channel(&mut muxes.certificates).await,
             channel(&mut muxes.resolver).await,
         ) else {
-            tracing::error!(epoch, "cannot open the epoch's channels");
+            tracing::error!(epoch, "cannot open the epoch's p2p channels");
             return None;
         };
 

@@ -8,8 +8,11 @@
 //!   verifier (it checks certificates and follows). An epoch whose seats are not known yet (or
 //!   were pruned) has no scheme: marshal ignores certificates of it until it is known.
 //! - Votes are signed under the namespace `taonet/<chain_id>/<genesis hash>`
-//!   (`taonet_types::evidence::consensus_namespace`, shared with the runtime's evidence
-//!   check), so no vote of one chain is valid on another.
+//!   (`taonet_types::evidence::consensus_namespace`), so no vote of one chain is valid on
+//!   another. The engine derives one namespace per kind of vote from it; [`vote_namespaces`]
+//!   takes them from commonware's own derivation and the node hands them to the runtime
+//!   (`taonet_runtime::Domain`), which verifies parent votes and equivocation evidence under
+//!   them and knows no engine namespace itself.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -20,8 +23,9 @@ use commonware_consensus::types::Epoch;
 use commonware_cryptography::certificate::{Provider, Scoped};
 use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_utils::ordered::Set;
+use taonet_runtime::VoteNamespaces;
 use taonet_types::evidence::consensus_namespace;
-use taonet_types::{AccountId, SeatSet};
+use taonet_types::{AccountId, ChainDomain, SeatSet};
 
 use crate::chain::Chain;
 
@@ -35,6 +39,19 @@ const CACHED_EPOCHS: usize = 16;
 /// function the runtime verifies equivocation evidence with.
 pub fn namespace(chain: &Chain) -> Vec<u8> {
     consensus_namespace(&chain.domain())
+}
+
+/// The namespaces the engine signs notarize, finalize and nullify votes under on the chain of
+/// `domain`: commonware simplex's derivation from the chain's [`consensus_namespace`] (the
+/// namespace the schemes of [`SeatProvider`] are built with), for the runtime's vote checks.
+pub fn vote_namespaces(domain: &ChainDomain) -> VoteNamespaces {
+    let derived =
+        commonware_consensus::simplex::scheme::Namespace::new(&consensus_namespace(domain));
+    VoteNamespaces {
+        notarize: derived.notarize,
+        finalize: derived.finalize,
+        nullify: derived.nullify,
+    }
 }
 
 /// The ed25519 public key of a seat, if its bytes are a valid key.

@@ -2,8 +2,9 @@
 //!
 //! # Rules
 //! - Runs only when the node has a reporter account ([`super::ConsensusParams`]'s
-//!   `evidence_reporter`): any funded sr25519 account. It signs each report and pays the
-//!   normal transaction fee.
+//!   `evidence_reporter`; `taonet node run --evidence-keyfile FILE`, and `localnet up` gives
+//!   each validator node its development coldkey): any funded sr25519 account. It signs each
+//!   report and pays the normal transaction fee.
 //! - Every [`REPORT_INTERVAL`] the [`EvidenceSubmitter`] walks the evidence log. A record with
 //!   runtime evidence (`Evidence::equivocation`) is reported when
 //!   1. a dry run of the report on a copy of the finalized state succeeds (the offence is not
@@ -16,6 +17,11 @@
 //!   it and every node verifies it again while applying the block. Two nodes may still report
 //!   one offence in the same block: the first slashes, the second is refused as a duplicate
 //!   (and pays its fee).
+//! - End to end (node test `a_double_voting_seat_is_slashed_and_jailed_on_every_node`): in a
+//!   deterministic 4-seat simulation one seat signs a second, conflicting notarize once; the
+//!   honest nodes detect it, block it on p2p, report it, and all apply the same single slash
+//!   and jail (same blocks, same state roots) while finalizing past the epoch boundary on
+//!   three seats; the offender is not in the seats of epoch 2.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -91,9 +97,9 @@ impl EvidenceSubmitter {
     /// One pass over the log (module rules). Returns the hashes of the reports sent.
     pub fn tick(&mut self) -> Vec<Hash> {
         let state = self.chain.finalized_state();
-        let height = state.globals.height;
-        let domain = self.chain.domain();
-        self.sent.retain(|id, _| !state.offences.contains_key(id));
+        let height = state.height();
+        let domain = self.chain.runtime_domain();
+        self.sent.retain(|id, _| state.offence(id).is_none());
         let in_pool: Vec<Hash> = self
             .chain
             .mempool()
@@ -118,7 +124,7 @@ impl EvidenceSubmitter {
                 continue;
             }
             let mut dry_run = state.clone();
-            if let Err(e) = dry_run.report_equivocation(&domain, &evidence) {
+            if let Err(e) = dry_run.report_equivocation(domain, &evidence) {
                 tracing::debug!(epoch = evidence.epoch, view = evidence.view, error = %e,
                     "evidence not reportable");
                 continue;

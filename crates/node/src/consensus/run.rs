@@ -33,7 +33,7 @@ use commonware_stream::sake::{self, Sake};
 use super::evidence::{EvidenceError, EvidenceLog};
 use super::orchestrator::{
     CHANNEL_BACKFILL, CHANNEL_BLOCKS, CHANNEL_CERTIFICATES, CHANNEL_RESOLVER, CHANNEL_TRANSACTIONS,
-    CHANNEL_VOTES, ConsensusParams, NetworkChannels, StartError, start,
+    CHANNEL_VOTES, ConsensusParams, P2pChannels, StartError, start,
 };
 use super::provider::namespace;
 use crate::chain::Chain;
@@ -140,7 +140,7 @@ pub enum NodeError {
     /// The key file could not be read, written or parsed.
     #[error("consensus key {path}: {reason}")]
     Key {
-        /// The file.
+        /// The consensus key file (hex ed25519 secret).
         path: PathBuf,
         /// What went wrong.
         reason: String,
@@ -148,9 +148,9 @@ pub enum NodeError {
     /// The data directory could not be created.
     #[error("data directory {path}: {source}")]
     DataDir {
-        /// The directory.
+        /// The node's data directory.
         path: PathBuf,
-        /// The error.
+        /// Why creating it failed.
         source: std::io::Error,
     },
     /// The evidence log could not be opened.
@@ -253,7 +253,7 @@ pub fn run_validator(
         let (mut network, oracle) = discovery::Network::new(context.child("network"), p2p);
         let rate = NonZeroU32::new(config.messages_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_second(rate);
-        let channels = NetworkChannels {
+        let p2p = P2pChannels {
             votes: network.register(CHANNEL_VOTES, quota),
             certificates: network.register(CHANNEL_CERTIFICATES, quota),
             resolver: network.register(CHANNEL_RESOLVER, quota),
@@ -280,7 +280,7 @@ pub fn run_validator(
             chain,
             key,
             peers,
-            channels,
+            p2p,
             oracle.clone(),
             oracle,
             config.params,

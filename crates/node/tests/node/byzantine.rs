@@ -16,8 +16,8 @@ use commonware_cryptography::ed25519::{PrivateKey, PublicKey, Signature};
 use commonware_cryptography::{Hasher, Sha256, Signer, sha256};
 use commonware_p2p::{CheckedSender, LimitedSender, Recipients};
 use commonware_runtime::{IoBuf, IoBufs};
-use taonet_node::consensus::Scheme;
-use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
+use taonet_node::consensus::{Scheme, vote_namespaces};
+use taonet_runtime::evidence::vote_message;
 use taonet_types::ChainDomain;
 use taonet_types::evidence::VoteProposal;
 
@@ -73,7 +73,7 @@ fn conflicting(plan: &Plan, bytes: &[u8]) -> Option<Vec<u8>> {
             payload: taonet_types::Hash(payload.0),
         }),
     );
-    let ns = vote_namespace(&plan.domain, VoteKind::Notarize);
+    let ns = vote_namespaces(&plan.domain).notarize;
     let signature: Signature = plan.key.sign(&ns, &message);
     let vote = Vote::<Scheme, sha256::Digest>::Notarize(Notarize {
         proposal,

@@ -15,7 +15,7 @@ use commonware_utils::{NZUsize, probability};
 use taonet_crypto::Keypair;
 use taonet_node::chain::Chain;
 use taonet_node::consensus::{
-    BlockCodec, ConsensusHandle, ConsensusParams, EvidenceLog, NetworkChannels, start,
+    BlockCodec, ConsensusHandle, ConsensusParams, EvidenceLog, P2pChannels, start,
 };
 use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
@@ -191,7 +191,7 @@ impl Sim {
         });
         let mut next = || regs.next().unwrap();
         let (votes, votes_rx) = next();
-        let channels = NetworkChannels {
+        let p2p = P2pChannels {
             votes: (MaybeByzantine { plan, ..votes }, votes_rx),
             certificates: next(),
             resolver: next(),
@@ -218,7 +218,7 @@ impl Sim {
                         chain2,
                         key,
                         peers,
-                        channels,
+                        p2p,
                         manager,
                         control,
                         params(i),

@@ -255,7 +255,7 @@ fn a_double_voting_seat_is_slashed_and_jailed_on_every_node() {
 
     run(11, 10 * MINUTE, |ctx| async move {
         let epoch_length = 40;
-        let domain = harness::spec(4, epoch_length).build().unwrap().domain;
+        let domain = harness::spec(4, epoch_length).build().unwrap().domain.chain;
         let plan = byzantine::Plan {
             key: harness::node_key(3),
             domain,
@@ -278,7 +278,11 @@ fn a_double_voting_seat_is_slashed_and_jailed_on_every_node() {
             .chain()
             .finalized_state()
             .total_hotkey_stake(&dave);
-        let burned_before = sim.nodes[0].chain().finalized_state().globals.total_burned;
+        let burned_before = sim.nodes[0]
+            .chain()
+            .finalized_state()
+            .globals()
+            .total_burned;
 
         // Wait until every honest node has finalized the slash.
         let honest = [0, 1, 2];
@@ -342,7 +346,7 @@ fn a_double_voting_seat_is_slashed_and_jailed_on_every_node() {
         assert!(record.stake_burned.0 > 0);
         // The slash is burned, and nothing else was.
         assert_eq!(
-            state.globals.total_burned.0 - burned_before.0,
+            state.globals().total_burned.0 - burned_before.0,
             record.stake_burned.0 + record.unbonding_burned.0
         );
         // Out of the election at the end of epoch 0: epoch 2 has three seats, none of them dave.
@@ -350,7 +354,7 @@ fn a_double_voting_seat_is_slashed_and_jailed_on_every_node() {
         assert_eq!(seats.seats.len(), 3);
         assert!(seats.seats.iter().all(|s| s.hotkey != dave));
         // Reported once (other reports of the same offence, if any, were refused).
-        assert_eq!(state.offences.len(), 1);
+        assert_eq!(state.offences().count(), 1);
     });
 }
 
@@ -398,7 +402,7 @@ fn an_offline_seat_is_jailed_for_liveness() {
                 .all(|s| s.hotkey != dave)
         );
         // The same, as the RPC reports it.
-        use taonet_client::api::TaonetApiServer;
+        use taonet_client::api::StateApiServer;
         use taonet_crypto::Ss58;
         let api = taonet_node::rpc::RpcApi::new(
             sim.nodes[0].chain().clone(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use commonware_codec::Encode;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
-use taonet_client::{Client, TaonetApiClient, TxStatus, codes};
+use taonet_client::{TxStatus, codes, prelude::*};
 use taonet_crypto::{Keypair, Ss58};
 use taonet_node::chain::Chain;
 use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
@@ -834,4 +834,74 @@ async fn channel_reads_follow_a_channel_from_open_to_reclaim() {
         client.state_get_supply().await.unwrap().total_channels,
         Rao::ZERO
     );
+}
+
+/// The server's full method list (methods, subscriptions and their unsubscribes), sorted,
+/// equals the checked-in `rpc_methods.txt`: splitting or renaming the API cannot drop or rename
+/// a wire method unnoticed (the Python interop tests and the explorer call them by name).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_method_list_is_the_checked_in_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[3u8; 32]])).unwrap();
+    let api = RpcApi::new(chain, NetworkStatus::default());
+    let module = api.into_module().unwrap();
+    let mut names: Vec<&str> = module.method_names().collect();
+    names.sort_unstable();
+    let listed: Vec<&str> = include_str!("rpc_methods.txt").lines().collect();
+    assert_eq!(names, listed, "the RPC method list changed");
+}
+
+/// Subscriptions notify under their checked-in method names (`chain_newHead`,
+/// `chain_finalizedHead`, `author_transactionStatus`): a client matching notifications by name
+/// (the Python interop tests do) keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_notify_under_their_checked_in_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Chain::open(dir.path(), &ChainSpec::dev(&[[3u8; 32]])).unwrap();
+    let module = RpcApi::new(chain.clone(), NetworkStatus::default())
+        .into_module()
+        .unwrap();
+    let request = |method: &str, params: String| {
+        format!(r#"{{"jsonrpc":"2.0","id":0,"method":"{method}","params":{params}}}"#)
+    };
+    let subscribe = |method: &str, params: String| {
+        let module = &module;
+        let request = request(method, params);
+        async move { module.raw_json_request(&request, 16).await.unwrap().1 }
+    };
+    let mut new_heads = subscribe("chain_subscribeNewHeads", "[]".into()).await;
+    let mut finalized = subscribe("chain_subscribeFinalizedHeads", "[]".into()).await;
+    let (alice, alice_hot) = dev_keys("alice");
+    let tx = sign(
+        &alice,
+        0,
+        Call::Balances(BalancesCall::Transfer {
+            dest: dev_keys("bob").0.account_id(),
+            amount: Rao(1),
+        }),
+        &chain.domain(),
+    );
+    let params = format!(r#"["{}"]"#, Client::encode_transaction(&tx));
+    let mut status = subscribe("author_submitAndWatchTransaction", params).await;
+    let head = chain.finalized();
+    let block = chain
+        .propose(
+            &head.hash,
+            &alice_hot.account_id(),
+            head.timestamp_ms + 1_000,
+        )
+        .unwrap();
+    chain.finalize(&block).unwrap();
+    for (notifications, name) in [
+        (&mut new_heads, "chain_newHead"),
+        (&mut finalized, "chain_finalizedHead"),
+        (&mut status, "author_transactionStatus"),
+    ] {
+        let raw = tokio::time::timeout(Duration::from_secs(10), notifications.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let notification: serde_json::Value = serde_json::from_str(raw.get()).unwrap();
+        assert_eq!(notification["method"], name, "{notification}");
+    }
 }

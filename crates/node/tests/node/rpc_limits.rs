@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
 use serde_json::Value;
-use taonet_client::{Client, TaonetApiClient, TxStatus, codes};
+use taonet_client::{TxStatus, codes, prelude::*};
 use taonet_node::rpc::RpcConfig;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::tx::BalancesCall;
