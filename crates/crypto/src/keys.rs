@@ -382,11 +382,11 @@ pub fn verify(account: &AccountId, message: &[u8], signature: &Signature) -> boo
 /// One item of a batch: who signed, what, and the signature.
 #[derive(Clone, Copy, Debug)]
 pub struct SignedMessage<'a> {
-    /// The signer.
+    /// The account whose sr25519 key made `signature`.
     pub account: &'a AccountId,
     /// The message as signed (or as it would be before `<Bytes>` wrapping).
     pub message: &'a [u8],
-    /// The signature.
+    /// The 64-byte sr25519 signature to check.
     pub signature: &'a Signature,
 }
 

@@ -12,8 +12,10 @@
 //!   transaction signatures).
 //! - [`wallet`]: the `~/.bittensor/wallets/<name>/{coldkey,coldkeypub.txt,hotkeys/…}` layout,
 //!   with atomic, no-clobber, 0600/0700 writes.
-//! - [`secret_file`]: the one atomic secret-file writer (0600 from creation, fsync, rename,
-//!   directory fsync) behind wallet keyfiles and node consensus keys.
+//! - [`atomic_file`]: the one atomic file writer (temporary file in the same directory,
+//!   fsync, rename or no-clobber link, directory fsync), used by every crate that replaces a
+//!   file in place; [`secret_file`] is its 0600 form behind wallet keyfiles, node consensus
+//!   keys and voucher books.
 //!
 //! ```
 //! use taonet_crypto::{Keypair, Ss58, verify};
@@ -37,6 +39,7 @@
 //! - Decoding of addresses, signatures and keyfiles is bounded and returns typed errors; no
 //!   input makes it panic.
 
+pub mod atomic_file;
 pub mod keyfile;
 pub mod keys;
 pub mod secret_file;

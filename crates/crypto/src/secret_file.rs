@@ -1,30 +1,22 @@
-//! Atomic writes of secret files (wallet keyfiles, a node's consensus key).
+//! Atomic writes of secret files (wallet keyfiles, a node's consensus key, voucher books).
 //!
 //! # Rules
-//! - The bytes go to a temporary file in the target's own directory (so the rename cannot
-//!   cross file systems), created with `O_EXCL` and mode 0600 from the start: the secret is
-//!   never readable by others, not even for an instant, and never written through a link.
-//! - The temporary file is fsynced, then renamed over the target (`overwrite`) or hard-linked
-//!   to it (create-if-absent: fails with `AlreadyExists` if the target exists, without
-//!   touching it), then the directory is fsynced so the new name survives a crash.
-//! - Readers see either the old file or the whole new one, never a partial file; no temporary
-//!   file is left behind, on success or failure.
+//! - A secret file is written by [`crate::atomic_file`] with mode 0600 from creation: the
+//!   secret is never readable by others, not even for an instant, and never written through
+//!   a link; readers see the old file or the whole new one; no temporary file is left.
+//! - An existing file is replaced only with `overwrite`; otherwise the write fails with
+//!   `AlreadyExists` without touching it.
 //! - A missing directory is created with mode 0700.
 
 use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
 
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
-/// The directory `path` is in (`.` for a bare file name).
-fn parent_of(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
+use crate::atomic_file::{WriteOptions, parent_of, write_atomic_with};
 
 /// Creates `dir` and missing parents with mode 0700 (existing ones are left as they are).
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -34,45 +26,11 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
         .create(dir)
 }
 
-/// A fresh temporary path next to `path` (hidden, random suffix).
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    parent_of(path).join(format!(".{name}.tmp-{:016x}", OsRng.next_u64()))
-}
-
 /// Writes `bytes` to `path` atomically with mode 0600 (see the module rules). With
 /// `overwrite` false an existing `path` is an `AlreadyExists` error and is left untouched.
 pub fn write_secret_file(path: &Path, bytes: &[u8], overwrite: bool) -> io::Result<()> {
-    let dir = parent_of(path);
-    create_private_dir(dir)?;
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        if overwrite {
-            fs::rename(&tmp, path)?;
-        } else {
-            // `link` fails if the target exists: an atomic create-if-absent.
-            fs::hard_link(&tmp, path)?;
-        }
-        // Make the new name durable (best effort: some file systems cannot sync a directory).
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    // Gone after a rename; after a failure (or a failed unlink of the link's source) remove it.
-    let _ = fs::remove_file(&tmp);
-    result
+    create_private_dir(parent_of(path))?;
+    write_atomic_with(path, bytes, WriteOptions::secret(overwrite))
 }
 
 /// Creates `path` holding the hex of 32 fresh random bytes (a node's consensus key seed),

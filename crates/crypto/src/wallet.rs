@@ -57,11 +57,11 @@ pub enum WalletError {
     /// The keyfile is bigger than any real keyfile.
     #[error("keyfile {path} is {size} bytes, larger than the {max} bytes a keyfile may have")]
     TooLarge {
-        /// The file.
+        /// The keyfile's path.
         path: PathBuf,
-        /// Its size.
+        /// The file's size in bytes.
         size: u64,
-        /// The limit.
+        /// The largest keyfile accepted, in bytes ([`MAX_KEYFILE_BYTES`]).
         max: u64,
     },
     /// The keyfile is encrypted and no password was given.
@@ -78,7 +78,7 @@ pub enum WalletError {
     /// The keyfile content is invalid or cannot be decrypted.
     #[error("keyfile {path}: {source}")]
     Keyfile {
-        /// The file.
+        /// The keyfile's path.
         path: PathBuf,
         /// What is wrong.
         source: KeyfileError,
@@ -136,7 +136,7 @@ impl Keyfile {
         Keyfile { path: path.into() }
     }
 
-    /// Its path.
+    /// Where the keyfile is (or would be) on disk.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -221,7 +221,7 @@ impl Keyfile {
             })?),
             None => json,
         };
-        write_atomic(&self.path, &bytes, overwrite)
+        write_secret(&self.path, &bytes, overwrite)
     }
 }
 
@@ -231,10 +231,10 @@ pub fn create_private_dir(dir: &Path) -> Result<(), WalletError> {
         .map_err(|e| WalletError::io("cannot create directory", dir, e))
 }
 
-/// Writes `bytes` to `path` (mode 0600 from creation) through a synced temporary file in the
-/// same directory and a rename, then syncs the directory
-/// ([`crate::secret_file::write_secret_file`]).
-pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), WalletError> {
+/// Writes the secret `bytes` to `path` atomically with mode 0600
+/// ([`crate::secret_file::write_secret_file`]), in the wallet's errors: an existing file
+/// without `overwrite` is [`WalletError::Exists`].
+pub fn write_secret(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), WalletError> {
     crate::secret_file::write_secret_file(path, bytes, overwrite).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists && !overwrite {
             WalletError::Exists(path.to_path_buf())
@@ -435,7 +435,7 @@ mod tests {
         assert_eq!(fs::read(kf.path()).unwrap(), before);
         // The no-clobber link itself refuses an existing target.
         assert!(matches!(
-            write_atomic(kf.path(), b"x", false),
+            write_secret(kf.path(), b"x", false),
             Err(WalletError::Exists(_))
         ));
         assert_eq!(fs::read(kf.path()).unwrap(), before);

@@ -13,9 +13,9 @@ pub enum ExplorerError {
     /// The RPC URL is not usable.
     #[error("bad RPC URL {url:?}: {reason}")]
     BadRpcUrl {
-        /// The URL.
+        /// The URL as configured.
         url: String,
-        /// Why.
+        /// Why the client refused it.
         reason: String,
     },
     /// Serving failed.
@@ -42,7 +42,7 @@ pub enum PageError {
     Unreachable {
         /// RPC URL.
         url: String,
-        /// Why.
+        /// The transport error.
         reason: String,
     },
     /// The node answered with an error (502).
@@ -50,7 +50,7 @@ pub enum PageError {
     Node {
         /// RPC URL.
         url: String,
-        /// Its message.
+        /// The node's error message and code, or why its answer could not be decoded.
         message: String,
     },
     /// The node did not answer in time (504).
@@ -58,7 +58,7 @@ pub enum PageError {
     Timeout {
         /// RPC URL.
         url: String,
-        /// The limit.
+        /// The request timeout that ran out, in seconds (at least 1).
         secs: u64,
     },
     /// Too many live-update requests are waiting (503).

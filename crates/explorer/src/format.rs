@@ -2,50 +2,28 @@
 //! hashes. Every function returns text (not markup); callers escape it with
 //! [`crate::html::esc`] like any other string.
 
-use taonet_types::{RAO_PER_TAO, Rao};
+use taonet_types::{RAO_PER_TAO, Rao, TaoFormat, abbreviate, group_thousands};
 
-/// `1234567` → `"1,234,567"`.
+/// `1234567` → `"1,234,567"` ([`taonet_types::group_thousands`]).
 pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    group_thousands(n)
 }
 
 /// An amount in TAO, exact, with thousands separators and trailing zero decimals removed:
 /// `Rao(1_234_500_000_000)` → `"1,234.5 τ"`, `Rao(1)` → `"0.000000001 τ"`.
 pub fn tao(amount: Rao) -> String {
-    format!("{} τ", tao_number(amount))
+    amount.to_tao_string(TaoFormat::COMPACT.grouped().with_symbol())
 }
 
 /// [`tao`] without the unit.
 pub fn tao_number(amount: Rao) -> String {
-    let (whole, rao) = (amount.0 / RAO_PER_TAO, amount.0 % RAO_PER_TAO);
-    if rao == 0 {
-        return group(whole);
-    }
-    let decimals = format!("{rao:09}");
-    format!("{}.{}", group(whole), decimals.trim_end_matches('0'))
+    amount.to_tao_string(TaoFormat::COMPACT.grouped())
 }
 
 /// An amount in TAO rounded down to at most 4 decimals, for dense tables:
-/// `Rao(1_234_567_890_123)` → `"1,234.5678 τ"`.
+/// `Rao(1_234_567_890_123)` → `"1,234.5678 τ"`, `Rao(10)` → `"< 0.0001 τ"`.
 pub fn tao_short(amount: Rao) -> String {
-    let (whole, rao) = (amount.0 / RAO_PER_TAO, amount.0 % RAO_PER_TAO);
-    let four = rao / 100_000;
-    if four == 0 {
-        if rao != 0 && whole == 0 {
-            return "< 0.0001 τ".into();
-        }
-        return format!("{} τ", group(whole));
-    }
-    let decimals = format!("{four:04}");
-    format!("{}.{} τ", group(whole), decimals.trim_end_matches('0'))
+    amount.to_tao_string(TaoFormat::COMPACT.grouped().at_most(4).with_symbol())
 }
 
 /// A u16 proportion (`u16::MAX` = 1) as a decimal with 4 places: `32768` → `"0.5000"`.
@@ -67,25 +45,19 @@ pub fn percent_ppb(ppb: u64) -> String {
     format!("{}.{:02}%", basis / 100, basis % 100)
 }
 
-/// `0x1234…cdef` (the first and last 4 hex digits) of a `0x`-hex string; shorter strings are
-/// returned unchanged.
+/// `0x1234…cdef` (the first and last 4 hex digits) of a `0x`-hex string
+/// ([`taonet_types::abbreviate`] on the digits); short strings are returned unchanged.
 pub fn short_hex(s: &str) -> String {
-    let digits = s.strip_prefix("0x").unwrap_or(s);
-    if digits.len() <= 12 || !digits.is_ascii() {
-        return s.to_string();
+    match s.strip_prefix("0x") {
+        Some(digits) => format!("0x{}", abbreviate(digits, 4, 4)),
+        None => abbreviate(s, 4, 4),
     }
-    format!("0x{}…{}", &digits[..4], &digits[digits.len() - 4..])
 }
 
-/// `5GrwvaEF…utQY`: the first 8 and last 4 characters of an SS58 address (or any id).
+/// `5GrwvaEF…utQY`: the first 8 and last 4 characters of an SS58 address (or any id;
+/// [`taonet_types::abbreviate`]).
 pub fn short_address(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 14 {
-        return s.to_string();
-    }
-    let head: String = chars[..8].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
+    abbreviate(s, 8, 4)
 }
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS UTC`.

@@ -49,7 +49,7 @@ impl Default for HistoryLimits {
 /// The chain's figures at one finalized block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainSample {
-    /// Height.
+    /// The finalized block's height.
     pub height: u64,
     /// Block time (ms).
     pub timestamp_ms: u64,
@@ -81,7 +81,7 @@ impl ChainSample {
 /// One neuron's figures at a subnet epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NeuronSample {
-    /// Uid.
+    /// The neuron's uid on the subnet.
     pub uid: u16,
     /// Incentive (u16 proportion).
     pub incentive: u16,
@@ -120,7 +120,7 @@ impl History {
         }
     }
 
-    /// Its limits.
+    /// The bounds this history keeps to.
     pub fn limits(&self) -> &HistoryLimits {
         &self.limits
     }

@@ -260,7 +260,7 @@ impl Column {
 pub struct Sort {
     /// The column's key.
     pub key: String,
-    /// Direction.
+    /// Ascending or descending.
     pub dir: Dir,
 }
 
@@ -271,7 +271,7 @@ pub struct Sort {
 pub struct Table {
     /// Its name (the `data-table` attribute).
     pub name: &'static str,
-    /// Columns.
+    /// The columns, left to right; their keys are what `?sort=` may name.
     pub columns: Vec<Column>,
     /// Rows of cells, one per column.
     pub rows: Vec<Vec<Cell>>,
@@ -428,13 +428,13 @@ pub enum Nav {
     Overview,
     /// Blocks and transactions.
     Blocks,
-    /// Subnets.
+    /// `/subnets` and each subnet's page.
     Subnets,
     /// Validators and delegation.
     Validators,
-    /// Governance.
+    /// `/governance` and each proposal's page.
     Governance,
-    /// Charts.
+    /// `/charts`.
     Charts,
     /// None (accounts, errors).
     None,
@@ -449,7 +449,8 @@ pub struct Section {
     pub id: &'static str,
     /// Minimum seconds between live refreshes (`None`: static).
     pub refresh: Option<u32>,
-    /// Markup.
+    /// The section's inner HTML, written into the page as is (chain data in it must already
+    /// be escaped with [`esc`]).
     pub html: String,
 }
 

@@ -41,13 +41,17 @@
 //! - **Escaping**: every string that comes from the chain or the request (names, descriptions,
 //!   URLs, addresses, error messages) is HTML/XML-escaped before it reaches a page or an SVG;
 //!   links to chain-supplied URLs are only made for `http(s)://` addresses. Pages are served
-//!   with a Content-Security-Policy that allows scripts from the explorer's own origin only.
+//!   with a Content-Security-Policy that allows scripts from the explorer's own origin only
+//!   (no inline script or style anywhere), `X-Content-Type-Options: nosniff` and
+//!   `Referrer-Policy: no-referrer`.
 //! - **Bounded memory**: the chart history keeps at most [`HistoryLimits`] samples; at most
-//!   `max_waiting` live-update requests wait at once; every node call has a timeout.
+//!   `max_waiting` live-update requests wait at once (503 beyond); every node call has a
+//!   timeout.
 //! - **Read-only**: the explorer only calls the node's read methods; it holds no keys and
 //!   submits nothing.
 //! - **No panics on input**: malformed addresses, hashes, numbers and sort columns are 400
-//!   pages, missing items 404, an unreachable node 502 naming the RPC URL.
+//!   pages, missing items 404, an unreachable node 502 naming the RPC URL, a slow one 504;
+//!   while the node is down every page shows a banner, and pages recover by themselves.
 
 mod error;
 pub mod format;

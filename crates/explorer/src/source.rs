@@ -66,7 +66,7 @@ impl Source {
 /// error mapping (`Result<_, PageError>`).
 macro_rules! call {
     ($app:expr, $method:ident ( $($arg:expr),* $(,)? )) => {{
-        use ::taonet_client::TaonetApiClient as _;
+        use ::taonet_client::prelude::*;
         let source = &$app.source;
         source.call(source.client().$method($($arg),*))
     }};

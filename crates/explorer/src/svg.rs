@@ -34,7 +34,7 @@ pub const PALETTE: [&str; 10] = [
 pub enum Unit {
     /// A plain number (block heights, counts).
     Count,
-    /// TAO.
+    /// An amount in TAO, written compactly with a `τ` suffix.
     Tao,
     /// A fraction 0..1 shown as is (incentive, consensus).
     Fraction,
@@ -185,7 +185,7 @@ pub struct LineChart {
     pub y_unit: Unit,
     /// Whether the y axis starts at zero.
     pub y_from_zero: bool,
-    /// Series.
+    /// The lines drawn, one per series, with a legend entry each.
     pub series: Vec<Series>,
     /// What to say when there are no points.
     pub empty: String,

@@ -20,7 +20,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
 use taonet_crypto::Keypair;
 use taonet_neuron::{
     AllowAll, Axon, AxonConfig, AxonHandle, AxonTarget, Dendrite, DendriteConfig, Metagraph,
@@ -193,12 +193,12 @@ fn populate(chain: &Chain) {
     }
     let included = produce(chain);
     let state = chain.finalized_state();
-    let n = state.subnets.get(&NETUID).unwrap().n as usize;
+    let n = state.subnet(NETUID).unwrap().n as usize;
     assert_eq!(n, UIDS, "{included} transactions in the registration block");
     eprintln!(
         "metagraph setup: {} BurnedRegister transactions in block {} ({:.1} s)",
         UIDS - 1,
-        state.globals.height,
+        state.height(),
         t0.elapsed().as_secs_f64()
     );
 
@@ -223,7 +223,7 @@ fn populate(chain: &Chain) {
         validators.iter().all(|h| {
             state
                 .uid_of(NETUID, &h.account_id())
-                .and_then(|uid| state.neurons.get(&(NETUID, uid)))
+                .and_then(|uid| state.neuron(NETUID, uid))
                 .is_some_and(|n| n.validator_permit)
         })
     };
@@ -261,15 +261,12 @@ fn populate(chain: &Chain) {
     let state = chain.finalized_state();
     for hot in validators {
         let uid = state.uid_of(NETUID, &hot.account_id()).unwrap();
-        assert_eq!(
-            state.neurons.get(&(NETUID, uid)).unwrap().weights.len(),
-            UIDS
-        );
+        assert_eq!(state.neuron(NETUID, uid).unwrap().weights.len(), UIDS);
     }
     eprintln!(
         "metagraph setup: {VALIDATORS} validators staked, permitted after {blocks} blocks, \
          weights set on {UIDS} uids; head {} ({:.1} s total)",
-        state.globals.height,
+        state.height(),
         t0.elapsed().as_secs_f64()
     );
 }

@@ -24,8 +24,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use taonet_crypto::Keypair;
 use taonet_crypto::wallet::Wallet;
-use taonet_neuron::chain::ChainClient;
 use taonet_neuron::miner::{Miner, MinerConfig};
+use taonet_neuron::tx::TxSender;
 use taonet_neuron::validator::{Validator, ValidatorConfig};
 use taonet_neuron::{Dendrite, DendriteConfig, ForwardError, MinerModel, Score, Subnet, Synapse};
 
@@ -135,7 +135,7 @@ impl Subnet for SquareRootSubnet {
 
 /// Serves the model on `netuid` until Ctrl-C. The hotkey must be registered on the subnet
 /// (`taonet subnet register`); the loop publishes the axon's address on chain by itself.
-async fn run_miner(args: &Args, hotkey: Keypair, chain: ChainClient) -> Result<(), Box<dyn Error>> {
+async fn run_miner(args: &Args, hotkey: Keypair, chain: TxSender) -> Result<(), Box<dyn Error>> {
     let mut config = MinerConfig::new(args.netuid()?);
     // The address validators dial: your public IP on a real network.
     config.axon.external_ip = "127.0.0.1".into();
@@ -153,7 +153,7 @@ async fn run_miner(args: &Args, hotkey: Keypair, chain: ChainClient) -> Result<(
 async fn run_validator(
     args: &Args,
     hotkey: Keypair,
-    chain: ChainClient,
+    chain: TxSender,
 ) -> Result<(), Box<dyn Error>> {
     let mut config = ValidatorConfig::new(args.netuid()?);
     config.round_interval = Duration::from_secs(2);
@@ -190,7 +190,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let hotkey = load_hotkey(&args)?;
     let rpc = args.get("rpc", "http://127.0.0.1:9944").to_string();
     tokio::runtime::Runtime::new()?.block_on(async {
-        let chain = ChainClient::connect(&rpc).await?;
+        let chain = TxSender::connect(&rpc).await?;
         match args.role.as_str() {
             "miner" => run_miner(&args, hotkey, chain).await,
             "validator" => run_validator(&args, hotkey, chain).await,

@@ -27,7 +27,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
     "refusing to dial axon {addr}: {range} addresses are not public (an axon on chain may not point validators at private networks); set allow_private_axons (CLI: --allow-private-axons) only on a local network"
 )]
 pub struct NonPublicAxon {
-    /// The address.
+    /// The axon address that was refused.
     pub addr: SocketAddr,
     /// Which range it is in.
     pub range: &'static str,

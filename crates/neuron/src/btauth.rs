@@ -42,7 +42,7 @@ pub mod header {
     pub const HOTKEY: &str = "x-bittensor-hotkey";
     /// Nonce (ns).
     pub const NONCE: &str = "x-bittensor-nonce";
-    /// Signature.
+    /// Sender's sr25519 signature over [`payload`](super::payload), `0x`-hex.
     pub const SIGNATURE: &str = "x-bittensor-signature";
     /// Receiver hotkey.
     pub const RECEIVER: &str = "x-bittensor-receiver";
@@ -88,9 +88,10 @@ pub enum BtAuthError {
 pub struct BtAuthHeaders {
     /// Sender hotkey ss58.
     pub hotkey: String,
-    /// Nonce.
+    /// The sender's clock in nanoseconds since the Unix epoch (checked for freshness and
+    /// replay).
     pub nonce: u64,
-    /// Signature.
+    /// The sender's sr25519 signature over [`payload`].
     pub signature: Signature,
     /// Receiver ss58 (`None` when absent).
     pub receiver: Option<String>,

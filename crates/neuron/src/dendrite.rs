@@ -98,7 +98,8 @@ impl<S> CallResult<S> {
 /// An axon to call: its address and the hotkey we believe it has.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AxonTarget {
-    /// Address.
+    /// Where the axon listens; a non-public address is refused unless
+    /// [`DendriteConfig::allow_private_axons`] is set.
     pub addr: SocketAddr,
     /// Hotkey (SS58).
     pub hotkey: String,
@@ -129,7 +130,7 @@ impl Default for DendriteConfig {
     }
 }
 
-/// The client.
+/// A dendrite: signs calls with our hotkey and sends them to axons over pooled connections.
 #[derive(Debug)]
 pub struct Dendrite {
     keypair: Keypair,

@@ -105,7 +105,7 @@ pub enum AxonError {
 
 /// Sending a transaction failed.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum ChainError {
+pub enum TxError {
     /// The node could not be reached or answered with an error.
     #[error("node RPC failed: {0} (is the node running and --rpc right?)")]
     Rpc(String),
@@ -140,7 +140,7 @@ pub enum MinerError {
     Axon(#[from] AxonError),
     /// Registration failed.
     #[error("registration failed: {0}")]
-    Register(ChainError),
+    Register(TxError),
     /// Bad configuration.
     #[error("{0}")]
     Config(String),

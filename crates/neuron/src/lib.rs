@@ -61,7 +61,6 @@
 pub mod address;
 pub mod axon;
 pub mod btauth;
-pub mod chain;
 pub mod dendrite;
 pub mod error;
 pub mod fair;
@@ -74,6 +73,7 @@ pub mod priority;
 pub mod rate;
 pub mod subnet;
 pub mod synapse;
+pub mod tx;
 pub mod validator;
 
 pub use address::NonPublicAxon;

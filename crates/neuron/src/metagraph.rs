@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
-use taonet_client::types::{Metagraph as RpcMetagraph, NeuronInfo, SubnetInfo};
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
+use taonet_client::types::{MetagraphInfo, NeuronInfo, SubnetInfo};
 
 use crate::axon::{Blacklist, Priority};
 use crate::dendrite::AxonTarget;
@@ -27,7 +27,7 @@ pub struct Metagraph {
 
 impl Metagraph {
     /// A metagraph from an RPC snapshot.
-    pub fn from_rpc(m: RpcMetagraph) -> Self {
+    pub fn from_rpc(m: MetagraphInfo) -> Self {
         let by_hotkey = m
             .neurons
             .iter()
@@ -126,7 +126,7 @@ pub type SharedMetagraph = Arc<RwLock<Metagraph>>;
 /// `require_validator_permit`, registered hotkeys without a validator permit.
 #[derive(Clone, Debug)]
 pub struct MetagraphBlacklist {
-    /// The metagraph.
+    /// The subnet's metagraph, kept current by a refresher; read on every request.
     pub metagraph: SharedMetagraph,
     /// Refuse neurons without a validator permit.
     pub require_validator_permit: bool,

@@ -27,12 +27,12 @@ use taonet_types::{Call, Rao};
 use tokio::net::TcpListener;
 
 use crate::axon::{Axon, AxonConfig, AxonHandle, ForwardError};
-use crate::chain::ChainClient;
 use crate::error::MinerError;
 use crate::health::{SharedHealth, update};
 use crate::metagraph::{Metagraph, MetagraphBlacklist, SharedMetagraph, StakePriority};
 use crate::subnet::MinerModel;
 use crate::synapse::Synapse;
+use crate::tx::TxSender;
 
 /// Burned registration settings.
 #[derive(Debug)]
@@ -46,7 +46,7 @@ pub struct Register {
 /// Miner settings.
 #[derive(Debug)]
 pub struct MinerConfig {
-    /// The subnet.
+    /// The subnet the miner registers on, serves and reads its metagraph from.
     pub netuid: u16,
     /// Axon settings; `external_ip`/`external_port` are what gets published.
     pub axon: AxonConfig,
@@ -77,7 +77,7 @@ impl MinerConfig {
 /// What the miner is doing, for `GET /health` and logs.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct MinerHealth {
-    /// The subnet.
+    /// The subnet the miner serves.
     pub netuid: u16,
     /// Our hotkey.
     pub hotkey: String,
@@ -104,7 +104,7 @@ pub struct MinerHealth {
 /// A miner serving model `M` for synapse `S`.
 pub struct Miner<S: Synapse, M: MinerModel<S>> {
     hotkey: Keypair,
-    chain: Arc<ChainClient>,
+    chain: Arc<TxSender>,
     model: Arc<M>,
     config: MinerConfig,
     health: SharedHealth<MinerHealth>,
@@ -115,7 +115,7 @@ pub struct Miner<S: Synapse, M: MinerModel<S>> {
 
 impl<S: Synapse, M: MinerModel<S>> Miner<S, M> {
     /// A miner answering with `model`, its axon signing as `hotkey`.
-    pub fn new(hotkey: Keypair, chain: Arc<ChainClient>, model: M, config: MinerConfig) -> Self {
+    pub fn new(hotkey: Keypair, chain: Arc<TxSender>, model: M, config: MinerConfig) -> Self {
         let health = SharedHealth::default();
         update(&health, |h: &mut MinerHealth| {
             h.netuid = config.netuid;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-/// The gate.
+/// The gate itself: hands out up to `max` [`Permit`]s and queues the rest by priority.
 #[derive(Debug)]
 pub struct PriorityGate {
     max: usize,

@@ -17,7 +17,7 @@ pub struct RateLimit {
     pub burst: f64,
 }
 
-/// The buckets.
+/// One token bucket per caller hotkey, at most `capacity` of them.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: RateLimit,

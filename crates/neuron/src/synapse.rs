@@ -45,7 +45,7 @@ pub struct TerminalInfo {
     pub process_time: Option<f64>,
     /// IP address.
     pub ip: Option<String>,
-    /// Port.
+    /// TCP port of that end.
     pub port: Option<u16>,
     /// bittensor version int.
     pub version: Option<u64>,
@@ -71,9 +71,10 @@ pub struct SynapseBase {
     pub total_size: Option<u64>,
     /// Python-side size estimate (informational).
     pub header_size: Option<u64>,
-    /// The caller.
+    /// The calling end (the dendrite); the axon records its verified hotkey, nonce and
+    /// address.
     pub dendrite: Option<TerminalInfo>,
-    /// The server.
+    /// The serving end (the axon), with the status and processing time it answers with.
     pub axon: Option<TerminalInfo>,
     /// Always `""` in bodies; the real hash travels in a header.
     pub computed_body_hash: Option<String>,

@@ -31,22 +31,22 @@ use std::time::Duration;
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use taonet_client::TaonetApiClient;
+use taonet_client::prelude::*;
 use taonet_crypto::Keypair;
 use taonet_types::tx::{WeightsCall, weights_commit_hash};
 use taonet_types::{Call, Uid};
 
-use crate::chain::ChainClient;
 use crate::dendrite::{AxonTarget, Dendrite, Outcome};
-use crate::error::{ChainError, MetagraphError};
+use crate::error::{MetagraphError, TxError};
 use crate::health::{SharedHealth, update};
 use crate::metagraph::Metagraph;
 use crate::subnet::Subnet;
+use crate::tx::TxSender;
 
 /// Validator settings.
 #[derive(Clone, Debug)]
 pub struct ValidatorConfig {
-    /// The subnet.
+    /// The subnet whose miners the validator queries and sets weights on.
     pub netuid: u16,
     /// Time between query rounds (12 s).
     pub round_interval: Duration,
@@ -80,7 +80,7 @@ impl ValidatorConfig {
 /// One miner as the validator sees it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct MinerScore {
-    /// uid.
+    /// The miner's uid on the subnet.
     pub uid: u16,
     /// Its hotkey when scored.
     pub hotkey: String,
@@ -99,7 +99,7 @@ pub struct MinerScore {
 /// What the validator is doing, for `GET /health` and logs.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ValidatorHealth {
-    /// The subnet.
+    /// The subnet the validator works on.
     pub netuid: u16,
     /// Our hotkey.
     pub hotkey: String,
@@ -137,7 +137,7 @@ struct PendingReveal {
 pub struct Validator<S: Subnet> {
     subnet: Arc<S>,
     hotkey: Keypair,
-    chain: Arc<ChainClient>,
+    chain: Arc<TxSender>,
     dendrite: Dendrite,
     config: ValidatorConfig,
     health: SharedHealth<ValidatorHealth>,
@@ -158,7 +158,7 @@ impl<S: Subnet> Validator<S> {
     pub fn new(
         subnet: S,
         hotkey: Keypair,
-        chain: Arc<ChainClient>,
+        chain: Arc<TxSender>,
         dendrite: Dendrite,
         config: ValidatorConfig,
     ) -> Self {
@@ -446,7 +446,7 @@ impl<S: Subnet> Validator<S> {
             .client()
             .state_get_subnet(self.config.netuid)
             .await
-            .map_err(|e| StepError::Chain(ChainError::Rpc(e.to_string())))?
+            .map_err(|e| StepError::Tx(TxError::Rpc(e.to_string())))?
             .ok_or(StepError::Metagraph(MetagraphError::NoSubnet(
                 self.config.netuid,
             )))?;
@@ -553,13 +553,13 @@ impl<S: Subnet> Validator<S> {
                         h.weights_transactions += 1;
                     });
                 }
-                Err(ChainError::Failed { kind, .. })
+                Err(TxError::Failed { kind, .. })
                     if kind.as_deref() == Some("reveal_too_early") =>
                 {
                     // Our epoch estimate ran ahead of the chain's; try again next step.
                     i += 1;
                 }
-                Err(ChainError::Failed { message, .. }) => {
+                Err(TxError::Failed { message, .. }) => {
                     tracing::warn!(netuid, "validator: reveal dropped: {message}");
                     self.pending.remove(i);
                 }
@@ -592,7 +592,7 @@ pub enum StepError {
     Metagraph(#[from] MetagraphError),
     /// A transaction failed.
     #[error(transparent)]
-    Chain(#[from] ChainError),
+    Tx(#[from] TxError),
     /// Our hotkey is not registered on the subnet.
     #[error(
         "hotkey {1} is not registered on subnet {0}; register it (taonet subnet register --netuid {0})"

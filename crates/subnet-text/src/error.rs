@@ -18,7 +18,7 @@ pub enum TextError {
     /// A model file could not be read or written.
     #[error("model file {}: {source}", path.display())]
     Io {
-        /// The file.
+        /// The model file's path.
         path: PathBuf,
         /// The I/O error.
         #[source]
@@ -38,7 +38,7 @@ pub enum TextError {
         path.display()
     )]
     UnsupportedModel {
-        /// The file.
+        /// The model file's path.
         path: PathBuf,
         /// The kind found in the file's metadata.
         kind: String,

@@ -50,8 +50,9 @@ pub(crate) fn with_path(path: &Path, e: TextError) -> TextError {
     }
 }
 
-/// Writes `bytes` to `path` through `path.tmp` and a rename, so a crash never leaves a
-/// half-written model under the final name.
+/// Writes `bytes` to `path` atomically ([`taonet_crypto::atomic_file::write_atomic`]),
+/// creating missing directories, so a crash never leaves a half-written model under the
+/// final name.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TextError> {
     let io = |source| TextError::Io {
         path: path.to_path_buf(),
@@ -60,9 +61,5 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TextErro
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    taonet_crypto::atomic_file::write_atomic(path, bytes).map_err(io)
 }

@@ -107,7 +107,7 @@ impl Language {
         }
     }
 
-    /// The vocabulary.
+    /// The vocabulary: every word the language can draw, in the order of [`WORDS`].
     pub fn words(&self) -> &[&'static str] {
         &self.words
     }

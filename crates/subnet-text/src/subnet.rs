@@ -95,7 +95,7 @@ impl TextSubnet {
         })
     }
 
-    /// The settings.
+    /// The validator settings this subnet was built with.
     pub fn config(&self) -> &TextSubnetConfig {
         &self.config
     }

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use taonet_client::{Metagraph, SubnetInfo};
+use taonet_client::{MetagraphInfo, SubnetInfo};
 
 use super::{AppState, Params, PathText, parse_u64, respond, sort_param};
 use crate::error::PageError;
@@ -98,7 +98,7 @@ pub(crate) async fn list(
     Ok(respond(&app, page, &params))
 }
 
-fn metagraph_table(m: &Metagraph) -> Table {
+fn metagraph_table(m: &MetagraphInfo) -> Table {
     Table {
         name: "metagraph",
         columns: vec![

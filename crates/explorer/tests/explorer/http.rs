@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use taonet_client::{Client, TaonetApiClient, TxStatus};
+use taonet_client::{TxStatus, prelude::*};
 use taonet_crypto::Ss58;
 
 use crate::net::{HOSTILE_DESCRIPTION, HOSTILE_NAME, keys, net};

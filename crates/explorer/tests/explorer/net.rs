@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use commonware_codec::Encode;
 use commonware_cryptography::Signer;
-use taonet_client::{Client, TaonetApiClient, TxStatus};
+use taonet_client::{TxStatus, prelude::*};
 use taonet_crypto::Keypair;
 use taonet_explorer::ExplorerConfig;
 use taonet_node::consensus::{NodeConfig, load_or_create_key};

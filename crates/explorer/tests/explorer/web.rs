@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// A response.
+/// What [`get`] read back: status, headers and body.
 #[derive(Debug)]
 pub struct Response {
     /// Status code.

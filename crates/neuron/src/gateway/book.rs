@@ -47,7 +47,7 @@ pub enum BookError {
     /// Reading or writing the file failed.
     #[error("voucher book {path}: {reason}")]
     Io {
-        /// The file.
+        /// The book's path.
         path: PathBuf,
         /// What failed.
         reason: String,
@@ -55,7 +55,7 @@ pub enum BookError {
     /// The file is not a voucher book.
     #[error("voucher book {path} is damaged: {reason}")]
     Corrupt {
-        /// The file.
+        /// The book's path.
         path: PathBuf,
         /// The parse error.
         reason: String,
@@ -65,15 +65,15 @@ pub enum BookError {
         "voucher book {path} is in use by another process (a running gateway?); stop it or use another --gateway-book"
     )]
     InUse {
-        /// The file.
+        /// The book's path.
         path: PathBuf,
     },
     /// The file belongs to another chain, gateway or subnet.
     #[error("voucher book {path} belongs to {found}, not {expected}; use another --gateway-book")]
     Mismatch {
-        /// The file.
+        /// The book's path.
         path: PathBuf,
-        /// What it says.
+        /// The chain, gateway and subnet the book names.
         found: String,
         /// What this gateway is.
         expected: String,
@@ -133,7 +133,9 @@ impl BookEntry {
     }
 }
 
-/// The book.
+/// The whole voucher book as one value: whose it is (chain, gateway, subnet) and one entry
+/// per channel. What [`VoucherBook::load`] reads and [`VoucherBook::save`] writes; a running
+/// gateway keeps it in a [`BookStore`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoucherBook {
     /// [`BOOK_VERSION`].

@@ -25,7 +25,7 @@ pub enum GatewayCallError {
     /// Connecting or transferring failed.
     #[error("cannot reach the gateway at {url}: {reason}")]
     Transport {
-        /// The URL.
+        /// The gateway URL that was called.
         url: String,
         /// What failed.
         reason: String,

@@ -79,7 +79,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use taonet_client::TaonetApiClient;
+use taonet_client::prelude::*;
 use taonet_client::types::ChannelInfo;
 use taonet_crypto::{Keypair, Ss58};
 use taonet_types::channel::{MinerShare, SignedVoucher, Voucher};
@@ -91,11 +91,11 @@ pub use book::{BOOK_VERSION, BookEntry, BookError, BookStore, MinerUnits, Vouche
 pub use client::{GatewayCallError, GatewayClient};
 
 use crate::address::check_axon;
-use crate::chain::{ChainClient, Included};
 use crate::dendrite::AxonTarget;
-use crate::error::ChainError;
+use crate::error::TxError;
 use crate::health::{SharedHealth, update};
 use crate::metagraph::Metagraph;
+use crate::tx::{Included, TxSender};
 
 /// Longest prompt, in bytes.
 pub const MAX_PROMPT_BYTES: usize = 4096;
@@ -161,7 +161,7 @@ pub struct VoucherPayment {
 pub struct QueryRequest {
     /// The channel that pays.
     pub channel: Hash,
-    /// The voucher.
+    /// The opener's voucher for this channel, covering this query's price.
     pub voucher: VoucherPayment,
     /// The prompt (UTF-8).
     pub prompt: String,
@@ -188,7 +188,7 @@ impl QueryRequest {
 /// A miner that contributed to an answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContributingMiner {
-    /// Its uid.
+    /// The miner's uid on the gateway's subnet.
     pub uid: u16,
     /// Its hotkey (SS58).
     pub hotkey: String,
@@ -213,7 +213,7 @@ pub struct QueryResponse {
     pub total_paid: Rao,
     /// The channel's deposit minus `total_paid`.
     pub remaining: Rao,
-    /// The channel.
+    /// The channel that paid.
     pub channel: Hash,
     /// Its expiry block.
     pub expiry: u64,
@@ -246,11 +246,11 @@ pub enum QueryError {
     /// The channel pays another gateway.
     #[error("channel {channel} pays gateway {gateway}, not this gateway ({ours})")]
     WrongGateway {
-        /// The channel.
+        /// The channel the voucher names.
         channel: Hash,
-        /// Its gateway.
+        /// The gateway hotkey the channel pays (SS58).
         gateway: String,
-        /// Ours.
+        /// This gateway's hotkey (SS58).
         ours: String,
     },
     /// The channel expires too soon for a claim.
@@ -258,9 +258,9 @@ pub enum QueryError {
         "channel {channel} expires at block {expiry} (now {height}); this gateway needs at least {min_blocks_left} blocks left to claim: top it up or open a new one"
     )]
     Expiring {
-        /// The channel.
+        /// The channel the voucher names.
         channel: Hash,
-        /// Its expiry.
+        /// The channel's expiry block.
         expiry: u64,
         /// The current height.
         height: u64,
@@ -277,7 +277,7 @@ pub enum QueryError {
     Overspend {
         /// The voucher amount.
         amount: Rao,
-        /// The deposit.
+        /// The channel's deposit.
         deposit: Rao,
     },
     /// The voucher does not pay for this query.
@@ -435,7 +435,7 @@ pub fn check_payment(
 /// A miner the gateway may ask.
 #[derive(Clone, Debug)]
 pub struct Candidate {
-    /// Its uid.
+    /// The miner's uid on the gateway's subnet.
     pub uid: u16,
     /// Its hotkey (SS58).
     pub hotkey: String,
@@ -450,7 +450,7 @@ pub struct Candidate {
 /// What an [`Answerer`] is asked.
 #[derive(Clone, Debug)]
 pub struct AnswerRequest {
-    /// The prompt.
+    /// The prompt's bytes (UTF-8, at most [`MAX_PROMPT_BYTES`]).
     pub prompt: Vec<u8>,
     /// Most bytes to produce.
     pub max_bytes: usize,
@@ -484,9 +484,9 @@ pub type ScoreSource = Arc<dyn Fn() -> BTreeMap<u16, (String, f64)> + Send + Syn
 /// Gateway settings.
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
-    /// The subnet.
+    /// The subnet whose miners answer queries and share in the claims.
     pub netuid: NetUid,
-    /// Prices.
+    /// What a query costs (rao); see [`Prices::price`].
     pub prices: Prices,
     /// Largest `max_bytes` (256).
     pub max_bytes: u32,
@@ -522,7 +522,7 @@ impl GatewayConfig {
 /// One claim the gateway made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimRecord {
-    /// The channel.
+    /// The channel claimed from.
     pub channel: Hash,
     /// The voucher amount claimed.
     pub amount: Rao,
@@ -541,7 +541,7 @@ pub struct ClaimRecord {
 pub struct GatewayHealth {
     /// Our hotkey.
     pub gateway: String,
-    /// The subnet.
+    /// The subnet the gateway serves.
     pub netuid: NetUid,
     /// Queries answered.
     pub answered: u64,
@@ -569,7 +569,7 @@ pub struct GatewayHealth {
 
 struct Inner {
     hotkey: String,
-    chain: Arc<ChainClient>,
+    chain: Arc<TxSender>,
     claimer: Option<Keypair>,
     config: GatewayConfig,
     answerer: Arc<dyn Answerer>,
@@ -592,7 +592,7 @@ impl Gateway {
     /// --book`). Opens (or creates) the voucher book.
     pub fn new(
         hotkey: &AccountId,
-        chain: Arc<ChainClient>,
+        chain: Arc<TxSender>,
         claimer: Option<Keypair>,
         config: GatewayConfig,
         answerer: Arc<dyn Answerer>,
@@ -921,7 +921,7 @@ impl Gateway {
                             done.push(record);
                         }
                     }
-                    Err(ChainError::Failed { kind, message, .. }) => {
+                    Err(TxError::Failed { kind, message, .. }) => {
                         self.claim_refused(id, entry, kind.as_deref(), &message)
                             .await;
                     }

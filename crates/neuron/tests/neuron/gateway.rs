@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use taonet_client::TaonetApiClient;
+use taonet_client::prelude::*;
 use taonet_crypto::{Keypair, voucher};
-use taonet_neuron::chain::ChainClient;
 use taonet_neuron::gateway::{
     Answer, AnswerRequest, Answerer, BookError, BoxFuture, ContributingMiner, Gateway,
     GatewayCallError, GatewayClient, GatewayConfig, Prices, QueryError, QueryRequest, VoucherBook,
     VoucherPayment,
 };
+use taonet_neuron::tx::TxSender;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::channel::{Voucher, channel_id};
 use taonet_types::tx::{AxonInfo, ChannelCall, NeuronCall};
@@ -51,12 +51,12 @@ impl Answerer for Scripted {
 const U: u64 = 10_000;
 
 /// A query paying `amount` units of [`U`] in total.
-fn request(channel: Hash, signer: &Keypair, amount: u64, chain: &ChainClient) -> QueryRequest {
+fn request(channel: Hash, signer: &Keypair, amount: u64, chain: &TxSender) -> QueryRequest {
     request_rao(channel, signer, amount * U, chain)
 }
 
 /// A query paying `amount` rao in total.
-fn request_rao(channel: Hash, signer: &Keypair, amount: u64, chain: &ChainClient) -> QueryRequest {
+fn request_rao(channel: Hash, signer: &Keypair, amount: u64, chain: &TxSender) -> QueryRequest {
     let v = voucher::sign(
         signer,
         Voucher {
@@ -79,7 +79,7 @@ fn request_rao(channel: Hash, signer: &Keypair, amount: u64, chain: &ChainClient
 
 /// Registers charlie's hotkey on subnet 1 and publishes its axon at 127.0.0.1:9 (a loopback
 /// address: a gateway asks it only when private axons are allowed).
-async fn charlie_serves_on_loopback(rpc: &ChainClient) {
+async fn charlie_serves_on_loopback(rpc: &TxSender) {
     let (charlie, charlie_hot) = dev_keys("charlie");
     rpc.submit(
         &charlie,
@@ -112,11 +112,7 @@ async fn charlie_serves_on_loopback(rpc: &ChainClient) {
 async fn paid_queries_are_checked_recorded_and_claimed() {
     let node = crate::common::DevNode::start(Duration::from_millis(40), Some(100_000)).await;
     let (chain, addr, dir) = (node.chain.clone(), node.addr, &node.dir);
-    let rpc = Arc::new(
-        ChainClient::connect(&format!("http://{addr}"))
-            .await
-            .unwrap(),
-    );
+    let rpc = Arc::new(TxSender::connect(&format!("http://{addr}")).await.unwrap());
     let client = rpc.client();
 
     // Charlie's hotkey is a miner of subnet 1 serving an axon; alice's hotkey (uid 0, a
@@ -283,11 +279,7 @@ async fn paid_queries_are_checked_recorded_and_claimed() {
 async fn gateway_state_is_bounded_durable_and_claims_are_worth_their_fee() {
     let node = crate::common::DevNode::start(Duration::from_millis(40), Some(1_000_000)).await;
     let (chain, addr, dir) = (node.chain.clone(), node.addr, &node.dir);
-    let rpc = Arc::new(
-        ChainClient::connect(&format!("http://{addr}"))
-            .await
-            .unwrap(),
-    );
+    let rpc = Arc::new(TxSender::connect(&format!("http://{addr}")).await.unwrap());
     let client = rpc.client();
     let (alice, alice_hot) = dev_keys("alice");
     let (eve, _) = dev_keys("eve");

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
 use taonet_crypto::Keypair;
-use taonet_neuron::chain::ChainClient;
 use taonet_neuron::health::read;
 use taonet_neuron::miner::{Miner, MinerConfig, Register};
+use taonet_neuron::tx::TxSender;
 use taonet_neuron::validator::{Validator, ValidatorConfig};
 use taonet_neuron::{Dendrite, DendriteConfig, ForwardError, Score, Subnet};
 use taonet_runtime::genesis::dev_keys;
@@ -78,7 +78,7 @@ async fn network(commit_reveal: bool) {
     let node = crate::common::DevNode::start(Duration::from_millis(40), Some(100_000)).await;
     let addr = node.addr;
     let url = format!("http://{addr}");
-    let rpc = Arc::new(ChainClient::connect(&url).await.unwrap());
+    let rpc = Arc::new(TxSender::connect(&url).await.unwrap());
 
     if commit_reveal {
         let (alice, _) = dev_keys("alice");

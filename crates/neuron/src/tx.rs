@@ -6,18 +6,19 @@
 
 use std::time::Duration;
 
-use taonet_client::{Client, TaonetApiClient, TxStatus};
+use taonet_client::{TxStatus, prelude::*};
 use taonet_crypto::Keypair;
 use taonet_types::{Call, ChainDomain, Rao, SignedTransaction, Transaction};
 
-use crate::error::ChainError;
+use crate::error::TxError;
 
-/// How long [`ChainClient::submit`] follows a transaction before giving up on it.
+/// How long [`TxSender::submit`] follows a transaction before giving up on it.
 pub const FINALITY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A node connection that can send transactions.
+/// A neuron's connection to a node that signs, submits and follows its transactions to
+/// finality (and lends its RPC client, [`TxSender::client`], for reads).
 #[derive(Debug)]
-pub struct ChainClient {
+pub struct TxSender {
     client: Client,
     domain: ChainDomain,
 }
@@ -25,27 +26,27 @@ pub struct ChainClient {
 /// A transaction that made it into a finalized block and succeeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Included {
-    /// Its block.
+    /// Height of the finalized block that includes it.
     pub block_height: u64,
     /// The fee paid.
     pub fee: Rao,
 }
 
-impl ChainClient {
+impl TxSender {
     /// An HTTP client for the node at `url` (`http://`, `ws://` or `host:port`); reads the
     /// chain's signing domain.
-    pub async fn connect(url: &str) -> Result<Self, ChainError> {
-        let client = Client::http(url).map_err(|e| ChainError::Rpc(e.to_string()))?;
+    pub async fn connect(url: &str) -> Result<Self, TxError> {
+        let client = Client::http(url).map_err(|e| TxError::Rpc(e.to_string()))?;
         Self::new(client).await
     }
 
     /// Wraps a connected client.
-    pub async fn new(client: Client) -> Result<Self, ChainError> {
+    pub async fn new(client: Client) -> Result<Self, TxError> {
         let p = client
             .system_properties()
             .await
-            .map_err(|e| ChainError::Rpc(e.to_string()))?;
-        Ok(ChainClient {
+            .map_err(|e| TxError::Rpc(e.to_string()))?;
+        Ok(TxSender {
             client,
             domain: ChainDomain {
                 chain_id: p.chain_id,
@@ -65,9 +66,9 @@ impl ChainClient {
     }
 
     /// Signs `call` with `signer` at its next nonce, submits it and waits until it is
-    /// finalized. A call that fails on chain is [`ChainError::Failed`] with the runtime's
+    /// finalized. A call that fails on chain is [`TxError::Failed`] with the runtime's
     /// words.
-    pub async fn submit(&self, signer: &Keypair, call: Call) -> Result<Included, ChainError> {
+    pub async fn submit(&self, signer: &Keypair, call: Call) -> Result<Included, TxError> {
         self.submit_at(signer, call, None).await
     }
 
@@ -78,19 +79,19 @@ impl ChainClient {
         signer: &Keypair,
         call: Call,
         at: Option<u64>,
-    ) -> Result<Included, ChainError> {
+    ) -> Result<Included, TxError> {
         let name = call.name();
         let rpc = |e: taonet_client::ClientError| match e.rpc_error() {
             // A free call that would fail is refused before inclusion; report it like a
             // failed call, with the runtime's typed error kind.
-            Some((_, msg)) if e.rpc_error_data().is_some() => ChainError::Failed {
+            Some((_, msg)) if e.rpc_error_data().is_some() => TxError::Failed {
                 call: name,
                 block: 0,
                 kind: e.rpc_error_data().as_ref().and_then(error_kind),
                 message: msg,
             },
-            Some((_, msg)) => ChainError::Refused(msg),
-            None => ChainError::Rpc(e.to_string()),
+            Some((_, msg)) => TxError::Refused(msg),
+            None => TxError::Rpc(e.to_string()),
         };
         let nonce = match at {
             Some(n) => n,
@@ -113,7 +114,7 @@ impl ChainClient {
         let signed = self.sign(signer, &tx);
         let watch = self.client.submit_and_watch(&signed, |_| {});
         match tokio::time::timeout(FINALITY_TIMEOUT, watch).await {
-            Err(_) => Err(ChainError::Timeout(FINALITY_TIMEOUT)),
+            Err(_) => Err(TxError::Timeout(FINALITY_TIMEOUT)),
             Ok(Err(e)) => Err(rpc(e)),
             Ok(Ok(TxStatus::Finalized {
                 block_height,
@@ -126,7 +127,7 @@ impl ChainClient {
                 if success {
                     Ok(Included { block_height, fee })
                 } else {
-                    Err(ChainError::Failed {
+                    Err(TxError::Failed {
                         call: name,
                         block: block_height,
                         message: error_message.unwrap_or_else(|| "the call failed".into()),
@@ -134,17 +135,17 @@ impl ChainClient {
                     })
                 }
             }
-            Ok(Ok(_)) => Err(ChainError::Dropped),
+            Ok(Ok(_)) => Err(TxError::Dropped),
         }
     }
 
     /// The signer's next unused nonce in the finalized state.
-    pub async fn next_nonce(&self, signer: &Keypair) -> Result<u64, ChainError> {
+    pub async fn next_nonce(&self, signer: &Keypair) -> Result<u64, TxError> {
         self.client
             .state_get_account(signer.ss58())
             .await
             .map(|a| a.nonce)
-            .map_err(|e| ChainError::Rpc(e.to_string()))
+            .map_err(|e| TxError::Rpc(e.to_string()))
     }
 
     fn sign(&self, signer: &Keypair, tx: &Transaction) -> SignedTransaction {
