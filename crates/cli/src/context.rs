@@ -44,7 +44,7 @@ pub struct LocalnetNode {
 pub struct LocalnetNeuron {
     /// Name (`miner-0`, `subnet-validator-0`, …).
     pub name: String,
-    /// Its subnet.
+    /// The subnet it mines or validates on.
     pub netuid: u16,
     /// `miner` or `validator`.
     pub role: String,
@@ -82,7 +82,7 @@ pub struct Localnet {
     pub wallet_path: PathBuf,
     /// The chain spec file every node uses.
     pub chain_spec: PathBuf,
-    /// Nodes.
+    /// The validator nodes (`validator-0`, …), one per genesis consensus key.
     pub nodes: Vec<LocalnetNode>,
     /// Subnet neurons (miners and subnet validators).
     #[serde(default)]
@@ -141,10 +141,8 @@ impl Localnet {
     pub fn save(&self) -> Result<()> {
         let json = serde_json::to_vec_pretty(self)?;
         let file = Localnet::file(&self.dir);
-        let tmp = file.with_extension("json.tmp");
-        std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &file).with_context(|| format!("writing {}", file.display()))?;
-        Ok(())
+        taonet_crypto::atomic_file::write_atomic(&file, &json)
+            .with_context(|| format!("writing {}", file.display()))
     }
 
     /// The running local network in the default directory, if one is up.
@@ -180,7 +178,7 @@ pub fn resolve_rpc(flag: Option<&str>) -> String {
 
 /// The wallet root for `name` (see the module rules).
 pub fn resolve_wallet_root(flag: Option<&Path>, name: &str) -> Result<PathBuf> {
-    let root = crate::wallet::wallet_root(flag)?;
+    let root = crate::cmd::wallet::wallet_root(flag)?;
     if flag.is_some() || root.join(name).exists() {
         return Ok(root);
     }

@@ -8,19 +8,13 @@
 //! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
 //! 2 malformed input (bad arguments, addresses, hex).
 
-mod bench;
-mod chain;
+mod args;
+mod cmd;
 mod context;
-mod explorer_cmd;
-mod localnet;
-mod localnet_neurons;
-mod neuron;
-mod node_cmd;
+mod output;
 mod password;
 mod progress;
-mod query;
-mod sim;
-mod wallet;
+mod session;
 
 use std::process::ExitCode;
 
@@ -37,6 +31,13 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+impl UsageError {
+    /// Whether `err` is (or wraps) a usage error, which exits with status 2.
+    pub fn is(err: &anyhow::Error) -> bool {
+        err.downcast_ref::<UsageError>().is_some()
+    }
+}
 
 /// Shorthand to fail with a [`UsageError`].
 #[macro_export]
@@ -68,40 +69,40 @@ struct Cli {
 enum Command {
     /// Create, restore, list and use coldkey/hotkey wallets (bittensor-compatible).
     #[command(visible_alias = "w")]
-    Wallet(wallet::WalletArgs),
+    Wallet(cmd::wallet::WalletArgs),
     /// Offline simulations of the chain's mechanisms.
-    Sim(sim::SimArgs),
+    Sim(cmd::sim::SimArgs),
     /// Run a node; create its keys and chain spec.
-    Node(node_cmd::NodeArgs),
+    Node(cmd::node::NodeArgs),
     /// A whole local network on this machine: up, status, stop/start a node, down.
-    Localnet(localnet::LocalnetArgs),
+    Localnet(cmd::localnet::LocalnetArgs),
     /// Benchmarks of a local network (`bench tps`: throughput, latency, memory).
-    Bench(bench::BenchArgs),
+    Bench(cmd::bench::BenchArgs),
     /// Stake and unstake TAO on hotkeys; unbonding.
-    Stake(chain::stake::StakeArgs),
+    Stake(cmd::stake::StakeArgs),
     /// Delegate takes and the list of delegates.
-    Delegate(chain::delegate::DelegateArgs),
+    Delegate(cmd::delegate::DelegateArgs),
     /// Create, inspect and tune subnets; register neurons; metagraphs.
     #[command(visible_alias = "s")]
-    Subnet(chain::subnet::SubnetArgs),
+    Subnet(cmd::subnet::SubnetArgs),
     /// Set, commit and reveal weights (signed by the hotkey).
-    Weights(chain::weights::WeightsArgs),
+    Weights(cmd::weights::WeightsArgs),
     /// Publish a neuron's axon address.
-    Axon(chain::axon::AxonArgs),
+    Axon(cmd::axon::AxonArgs),
     /// Block-producer consensus keys.
-    Consensus(chain::consensus::ConsensusArgs),
+    Consensus(cmd::consensus::ConsensusArgs),
     /// On-chain governance: propose, vote, list and show proposals; the treasury.
-    Gov(chain::gov::GovArgs),
+    Gov(cmd::gov::GovArgs),
     /// Serve the block explorer (web pages and charts) for a node: --rpc URL.
-    Explorer(explorer_cmd::ExplorerArgs),
+    Explorer(cmd::explorer::ExplorerArgs),
     /// Payment channels: pay a gateway per query (open, top up, vouchers, claim, reclaim).
-    Channel(chain::channel::ChannelArgs),
+    Channel(cmd::channel::ChannelArgs),
     /// Ask a subnet through a gateway, paying per query from a payment channel.
-    Query(query::QueryArgs),
+    Query(cmd::query::QueryArgs),
     /// Run a miner of the text subnet; train and evaluate miner models.
-    Miner(neuron::MinerArgs),
+    Miner(cmd::neuron::MinerArgs),
     /// Run a validator of the text subnet.
-    Validator(neuron::ValidatorArgs),
+    Validator(cmd::neuron::ValidatorArgs),
 }
 
 /// Options every command can read.
@@ -120,29 +121,29 @@ fn main() -> ExitCode {
         no_prompt: cli.no_prompt,
     };
     let result = match cli.command {
-        Command::Wallet(args) => wallet::run(args, global),
-        Command::Sim(args) => sim::run(args, global),
-        Command::Node(args) => node_cmd::run_cmd(args, global),
-        Command::Localnet(args) => localnet::run(args, global),
-        Command::Bench(args) => bench::run(args, global),
-        Command::Stake(args) => chain::stake::run(args, global),
-        Command::Delegate(args) => chain::delegate::run(args, global),
-        Command::Subnet(args) => chain::subnet::run(args, global),
-        Command::Weights(args) => chain::weights::run(args, global),
-        Command::Axon(args) => chain::axon::run(args, global),
-        Command::Consensus(args) => chain::consensus::run(args, global),
-        Command::Gov(args) => chain::gov::run(args, global),
-        Command::Explorer(args) => explorer_cmd::run(args, global),
-        Command::Channel(args) => chain::channel::run(args, global),
-        Command::Query(args) => query::run(args, global),
-        Command::Miner(args) => neuron::run_miner(args, global),
-        Command::Validator(args) => neuron::run_validator(args, global),
+        Command::Wallet(args) => cmd::wallet::run(args, global),
+        Command::Sim(args) => cmd::sim::run(args, global),
+        Command::Node(args) => cmd::node::run_cmd(args, global),
+        Command::Localnet(args) => cmd::localnet::run(args, global),
+        Command::Bench(args) => cmd::bench::run(args, global),
+        Command::Stake(args) => cmd::stake::run(args, global),
+        Command::Delegate(args) => cmd::delegate::run(args, global),
+        Command::Subnet(args) => cmd::subnet::run(args, global),
+        Command::Weights(args) => cmd::weights::run(args, global),
+        Command::Axon(args) => cmd::axon::run(args, global),
+        Command::Consensus(args) => cmd::consensus::run(args, global),
+        Command::Gov(args) => cmd::gov::run(args, global),
+        Command::Explorer(args) => cmd::explorer::run(args, global),
+        Command::Channel(args) => cmd::channel::run(args, global),
+        Command::Query(args) => cmd::query::run(args, global),
+        Command::Miner(args) => cmd::neuron::run_miner(args, global),
+        Command::Validator(args) => cmd::neuron::run_validator(args, global),
     };
     match result {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
-            if err.downcast_ref::<UsageError>().is_some() {
+            if UsageError::is(&err) {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

@@ -1,9 +1,26 @@
-//! Start-up progress of `taonet localnet up`: one bar per stage on a terminal, one line per
-//! finished stage otherwise (logs, pipes, `--json`, which keeps stdout clean).
+//! Progress on stderr: the spinner of a command waiting on the network ([`spinner`]) and the
+//! start-up stages of `taonet localnet up` ([`Stages`]: one bar per stage on a terminal, one
+//! line per finished stage otherwise: logs, pipes, `--json`, which keeps stdout clean).
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::Global;
+
+/// A spinner on stderr, hidden with `--json` or when stderr is not a terminal.
+pub fn spinner(global: Global) -> ProgressBar {
+    if global.json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        pb.set_style(style);
+    }
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
 
 /// The stages of one start-up.
 pub struct Stages {
@@ -24,7 +41,7 @@ impl Stages {
     /// Bars on stderr when it is a terminal and `quiet` is false; plain lines when it is not a
     /// terminal; nothing when `quiet`.
     pub fn new(quiet: bool) -> Stages {
-        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let terminal = std::io::stderr().is_terminal();
         Stages {
             multi: (!quiet && terminal).then(MultiProgress::new),
             lines: !quiet && !terminal,

@@ -9,7 +9,8 @@ use serde_json::json;
 use taonet_types::Call;
 use taonet_types::tx::{AxonInfo, NeuronCall};
 
-use super::{KeyOpts, RpcOpts, Session, block_on};
+use crate::args::{KeyOpts, RpcOpts};
+use crate::session::{Session, block_on};
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -30,7 +31,7 @@ enum AxonCommand {
 
 #[derive(Args, Debug)]
 struct ServeArgs {
-    /// The subnet.
+    /// The subnet to serve on (netuid; the hotkey must be registered there).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
     /// Public IP address (IPv4 or IPv6).
@@ -96,4 +97,23 @@ fn serve(args: &AxonArgs, a: &ServeArgs, global: Global) -> Result<ExitCode> {
             &[format!("  axon {address} published for {}", signer.ss58())],
         )
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::UsageError;
+
+    #[test]
+    fn axon_addresses() {
+        let v4 = axon_info("10.0.0.1", 8091, 4, 1).unwrap();
+        assert_eq!((v4.ip, v4.ip_type), (0x0a00_0001, 4));
+        assert_eq!(v4.socket_addr().unwrap().to_string(), "10.0.0.1:8091");
+        let v6 = axon_info("::1", 1, 4, 0).unwrap();
+        assert_eq!((v6.ip, v6.ip_type), (1, 6));
+        assert!(UsageError::is(
+            &axon_info("300.0.0.1", 1, 4, 0).unwrap_err()
+        ));
+    }
 }

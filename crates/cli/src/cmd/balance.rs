@@ -9,8 +9,10 @@ use taonet_crypto::Ss58;
 use taonet_types::Call;
 use taonet_types::tx::BalancesCall;
 
-use super::{KeyOpts, RpcOpts, Session, block_on, parse_ss58, parse_tao, table, tao};
 use crate::Global;
+use crate::args::{KeyOpts, RpcOpts, parse_ss58, parse_tao};
+use crate::output::{print_json, table, tao};
+use crate::session::{Session, block_on};
 
 /// `wallet balance`.
 #[derive(Args, Debug)]
@@ -45,7 +47,7 @@ pub fn balance(keys: &KeyOpts, a: &BalanceArgs, global: Global) -> Result<ExitCo
         let s = Session::connect(&a.rpc, global).await?;
         let info = s.account(&who).await?;
         if global.json {
-            super::print_json(&info)?;
+            print_json(&info)?;
             return Ok(ExitCode::SUCCESS);
         }
         let total = info

@@ -22,7 +22,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Value, json};
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
 use taonet_crypto::Keypair;
 use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 use taonet_types::tx::BalancesCall;

@@ -27,7 +27,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use taonet_client::{ChannelInfo, TaonetApiClient};
+use taonet_client::{ChannelInfo, prelude::*};
 use taonet_crypto::Ss58;
 use taonet_crypto::secret_file::write_secret_file;
 use taonet_crypto::wallet::Wallet;
@@ -38,10 +38,9 @@ use taonet_types::channel::{
 use taonet_types::tx::ChannelCall;
 use taonet_types::{AccountId, Call, ChainDomain, Hash, NetUid, Rao};
 
-use super::{
-    KeyOpts, RpcOpts, Session, block_on, parse_ss58, parse_tao, print_json, rpc_error, short,
-    table, tao,
-};
+use crate::args::{KeyOpts, RpcOpts, parse_ss58, parse_tao};
+use crate::output::{print_json, short, table, tao};
+use crate::session::{Session, TxOutcome, block_on, rpc_error};
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -178,7 +177,7 @@ fn parse_miner(s: &str) -> Result<MinerShare> {
 /// What the wallet has signed through one channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payments {
-    /// The channel.
+    /// The channel's id.
     pub channel: Hash,
     /// The chain's id.
     pub chain_id: String,
@@ -258,7 +257,7 @@ pub async fn open_channel(
     gateway: AccountId,
     amount: Rao,
     blocks: u64,
-) -> Result<(Option<Hash>, super::TxOutcome)> {
+) -> Result<(Option<Hash>, TxOutcome)> {
     let params = s.params().await?;
     if blocks < 2 || blocks > params.max_channel_duration {
         return Err(usage!(
@@ -647,7 +646,7 @@ async fn send_claim(
     v: SignedVoucher,
     netuid: NetUid,
     miners: &[MinerShare],
-) -> Result<super::TxOutcome> {
+) -> Result<TxOutcome> {
     if v.voucher.channel != c.id {
         bail!(
             "the voucher is for channel {}, not {}",

@@ -14,12 +14,14 @@ use commonware_codec::{Copying, DecodeExt, Encode};
 use commonware_cryptography::Signer;
 use commonware_cryptography::ed25519::PrivateKey;
 use serde_json::json;
-use taonet_client::TaonetApiClient;
+use taonet_client::prelude::*;
 use taonet_crypto::Ss58;
 use taonet_types::Call;
 use taonet_types::tx::ConsensusCall;
 
-use super::{KeyOpts, RpcOpts, Session, block_on, print_json, rpc_error, tao};
+use crate::args::{KeyOpts, RpcOpts};
+use crate::output::{print_json, tao};
+use crate::session::{Session, block_on, rpc_error};
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -351,4 +353,19 @@ fn unjail(args: &ConsensusArgs, a: &HotkeyArgs, global: Global) -> Result<ExitCo
             )],
         )
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::UsageError;
+
+    #[test]
+    fn consensus_public_keys() {
+        let k = public_key_hex(&format!("0x{}", "ab".repeat(32))).unwrap();
+        assert_eq!(k, [0xab; 32]);
+        assert!(UsageError::is(&public_key_hex("0xabcd").unwrap_err()));
+        assert!(UsageError::is(&public_key_hex("zz").unwrap_err()));
+    }
 }

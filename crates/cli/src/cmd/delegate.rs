@@ -5,14 +5,14 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use taonet_client::TaonetApiClient;
+use taonet_client::prelude::*;
 use taonet_crypto::Ss58;
 use taonet_types::Call;
 use taonet_types::tx::StakingCall;
 
-use super::{
-    KeyOpts, RpcOpts, Session, block_on, percent, print_json, rpc_error, short, table, tao,
-};
+use crate::args::{KeyOpts, RpcOpts};
+use crate::output::{percent, print_json, short, table, tao};
+use crate::session::{Session, block_on, rpc_error};
 use crate::{Global, usage};
 
 /// Highest take a delegate may set, in percent.
@@ -165,4 +165,24 @@ fn list(args: &DelegateArgs, global: Global) -> Result<ExitCode> {
         println!("{t}");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::UsageError;
+
+    #[test]
+    fn take_percent_to_u16() {
+        assert_eq!(take_from_percent("0").unwrap(), 0);
+        assert_eq!(take_from_percent("10").unwrap(), 6554);
+        assert_eq!(take_from_percent("18%").unwrap(), 11_796);
+        for bad in ["18.01", "-1", "abc", "NaN", "inf"] {
+            assert!(
+                UsageError::is(&take_from_percent(bad).unwrap_err()),
+                "{bad}"
+            );
+        }
+    }
 }

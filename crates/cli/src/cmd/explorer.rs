@@ -23,7 +23,7 @@ pub struct ExplorerArgs {
 
 pub fn run(args: ExplorerArgs, global: Global) -> Result<ExitCode> {
     let rpc = crate::context::resolve_rpc(args.rpc.as_deref());
-    crate::node_cmd::init_logging(None);
+    crate::cmd::node::init_logging(None);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -20,18 +20,18 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use taonet_client::{ProposalInfo, TaonetApiClient};
+use taonet_client::{ProposalInfo, prelude::*};
 use taonet_types::gov::{
-    MAX_DESCRIPTION, MAX_PARAM_UPDATES, PARAM_NAMES, PPB, ParamUpdate, ProposalAction,
-    ProposalStatus, VoteKind, apply_all,
+    MAX_DESCRIPTION, MAX_PARAM_UPDATES, PPB, ParamUpdate, ProposalAction, ProposalStatus, VoteKind,
+    apply_all,
 };
+use taonet_types::params::ParamParseError;
 use taonet_types::tx::GovernanceCall;
 use taonet_types::{Call, ChainParams};
 
-use super::{
-    KeyOpts, RpcOpts, Session, block_on, parse_ss58, parse_tao, print_json, rpc_error, short,
-    table, tao,
-};
+use crate::args::{KeyOpts, RpcOpts, parse_ss58, parse_tao};
+use crate::output::{print_json, short, table, tao};
+use crate::session::{Session, block_on, rpc_error};
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -133,69 +133,19 @@ pub fn run(args: GovArgs, global: Global) -> Result<ExitCode> {
     }
 }
 
-fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
-    v.trim()
-        .replace('_', "")
-        .parse()
-        .map_err(|_| usage!("--set {name}={v}: {v:?} is not a valid value for {name}"))
-}
-
-/// Parses one `--set NAME=VALUE`.
+/// Parses one `--set NAME=VALUE` with the parameter table's parser (amounts in TAO, other
+/// values as plain numbers or `true`/`false`, `default_hyperparams.NAME` for a new subnet's
+/// defaults).
 pub fn parse_param(text: &str) -> Result<ParamUpdate> {
-    use ParamUpdate as P;
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| usage!("--set {text:?}: expected NAME=VALUE"))?;
-    let key = name.trim().to_ascii_lowercase().replace('-', "_");
-    let n = key.as_str();
-    let amount = |v: &str| parse_tao(&format!("--set {n}"), v.trim());
-    if let Some(h) = n.strip_prefix("default_hyperparams.") {
-        return Ok(P::DefaultHyperparam(super::subnet::parse_update(h, value)?));
-    }
-    Ok(match n {
-        "tx_base_fee" => P::TxBaseFee(amount(value)?),
-        "tx_byte_fee" => P::TxByteFee(amount(value)?),
-        "existential_deposit" => P::ExistentialDeposit(amount(value)?),
-        "min_stake" => P::MinStake(amount(value)?),
-        "unbonding_period" => P::UnbondingPeriod(num(n, value)?),
-        "subnet_owner_cut" => P::SubnetOwnerCut(num(n, value)?),
-        "default_take" => P::DefaultTake(num(n, value)?),
-        "min_take" => P::MinTake(num(n, value)?),
-        "max_take" => P::MaxTake(num(n, value)?),
-        "take_increase_rate_limit" => P::TakeIncreaseRateLimit(num(n, value)?),
-        "network_min_lock" => P::NetworkMinLock(amount(value)?),
-        "network_lock_reduction_interval" => P::NetworkLockReductionInterval(num(n, value)?),
-        "network_rate_limit" => P::NetworkRateLimit(num(n, value)?),
-        "subnet_limit" => P::SubnetLimit(num(n, value)?),
-        "initial_burn" => P::InitialBurn(amount(value)?),
-        "seat_count" => P::SeatCount(num(n, value)?),
-        "min_seat_stake" => P::MinSeatStake(amount(value)?),
-        "root_max_uids" => P::RootMaxUids(num(n, value)?),
-        "root_tempo" => P::RootTempo(num(n, value)?),
-        "max_block_transactions" => P::MaxBlockTransactions(num(n, value)?),
-        "max_transaction_bytes" => P::MaxTransactionBytes(num(n, value)?),
-        "gov_min_proposer_stake" => P::GovMinProposerStake(amount(value)?),
-        "gov_proposal_deposit" => P::GovProposalDeposit(amount(value)?),
-        "gov_voting_period" => P::GovVotingPeriod(num(n, value)?),
-        "gov_execution_delay" => P::GovExecutionDelay(num(n, value)?),
-        "gov_quorum" => P::GovQuorum(num(n, value)?),
-        "gov_approval_threshold" => P::GovApprovalThreshold(num(n, value)?),
-        "gov_burn_below_ppb" => P::GovBurnBelowPpb(num(n, value)?),
-        "treasury_fee_share" => P::TreasuryFeeShare(num(n, value)?),
-        "gov_max_active_proposals" => P::GovMaxActiveProposals(num(n, value)?),
-        "slash_fraction_ppb" => P::SlashFractionPpb(num(n, value)?),
-        "jail_epochs" => P::JailEpochs(num(n, value)?),
-        "missed_votes_jail_ppb" => P::MissedVotesJailPpb(num(n, value)?),
-        "query_miner_share_ppb" => P::QueryMinerSharePpb(num(n, value)?),
-        "max_channel_duration" => P::MaxChannelDuration(num(n, value)?),
-        "max_block_bytes" => P::MaxBlockBytes(num(n, value)?),
-        "free_block_bytes_ppb" => P::FreeBlockBytesPpb(num(n, value)?),
-        _ => {
-            return Err(usage!(
-                "--set {name:?} is not a governance parameter; valid names: {}",
-                PARAM_NAMES.join(", ")
-            ));
-        }
+    ParamUpdate::parse(name, value).map_err(|e| match e {
+        ParamParseError::UnknownName { name, valid } => usage!(
+            "--set {name:?} is not a governance parameter; valid names: {}",
+            valid.join(", ")
+        ),
+        e => usage!("--set {}: {e}", text.trim()),
     })
 }
 

@@ -6,7 +6,7 @@
 //! `<dir>/wallets`), then starts one `taonet node run` process per validator on 127.0.0.1,
 //! and returns once blocks are finalizing. Unless `--no-neurons`, it then brings up the text
 //! subnet (netuid 1): miners of different quality and two subnet validators, each its own
-//! process ([`crate::localnet_neurons`]), and waits until the miners are registered and
+//! process ([`crate::cmd::localnet_neurons`]), and waits until the miners are registered and
 //! serving. `status`, `stop NAME`, `start NAME` and `down` manage nodes and neurons alike;
 //! everything is recorded in `<dir>/localnet.json`.
 
@@ -19,15 +19,15 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
 use taonet_crypto::keyfile::KeyfileData;
 use taonet_crypto::wallet::Wallet;
 use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 
+use crate::cmd::localnet_neurons::{self as neurons, NeuronPlan};
+use crate::cmd::node::consensus_public_key;
 use crate::context::{Localnet, LocalnetNode, default_localnet_dir, pid_alive};
-use crate::localnet_neurons::{self as neurons, NeuronPlan};
-use crate::node_cmd::consensus_public_key;
 use crate::progress::Stages;
 use crate::{Global, usage};
 
@@ -732,7 +732,7 @@ fn status(dir: &Path, global: Global) -> Result<ExitCode> {
     );
     println!("{table}");
     if !neuron_rows.is_empty() {
-        use crate::chain::{table as new_table, tao, unit};
+        use crate::output::{table as new_table, tao, unit};
         let mut table = new_table(vec![
             "neuron",
             "state",

@@ -19,11 +19,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
 use taonet_crypto::Keypair;
 use taonet_crypto::keyfile::KeyfileData;
 use taonet_crypto::wallet::Wallet;
-use taonet_neuron::chain::ChainClient;
+use taonet_neuron::tx::TxSender;
 use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 use taonet_subnet_text::{Language, NgramModel};
 use taonet_types::tx::NeuronCall;
@@ -143,7 +143,7 @@ pub fn plan(
 
 /// The `http://` form of a node's RPC URL (neurons use stateless HTTP requests).
 fn http_rpc(url: &str) -> String {
-    crate::neuron::http_url(url)
+    crate::cmd::neuron::http_url(url)
 }
 
 /// Writes hotkey `miner` of development wallet `name` (derived `//Name//miner`).
@@ -190,7 +190,7 @@ pub fn check_ports(neurons: &[LocalnetNeuron]) -> Result<()> {
 /// Registers bob's hotkey on the subnet (alice's is the owner's, uid 0) if it is not.
 pub async fn register_validators(net: &Localnet) -> Result<()> {
     let rpc = http_rpc(&net.nodes[0].rpc);
-    let chain = ChainClient::connect(&rpc)
+    let chain = TxSender::connect(&rpc)
         .await
         .map_err(|e| anyhow::anyhow!("connecting to {rpc}: {e}"))?;
     let (bob, bob_hot) = dev_keys("bob");
@@ -272,7 +272,7 @@ pub fn spawn(net: &Localnet, index: usize) -> Result<u32> {
         .arg(&n.rpc)
         .arg("--health-addr")
         .arg(&n.health);
-    crate::localnet::spawn_logged(cmd, &n.log, &n.name)
+    crate::cmd::localnet::spawn_logged(cmd, &n.log, &n.name)
 }
 
 /// `GET http://addr/health` (a small blocking HTTP/1.0 request), parsed as JSON.

@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use taonet_neuron::chain::ChainClient;
 use taonet_neuron::gateway::{Gateway, GatewayConfig, Prices, ScoreSource};
 use taonet_neuron::health::serve_health;
 use taonet_neuron::miner::{Miner, MinerConfig, Register};
+use taonet_neuron::tx::TxSender;
 use taonet_neuron::validator::{Validator, ValidatorConfig};
 use taonet_neuron::{Dendrite, DendriteConfig};
 use taonet_subnet_text::gateway::TextAnswerer;
@@ -41,7 +41,7 @@ use taonet_subnet_text::{
     Language, Model, TextSubnet, TextSubnetConfig, evaluate_on_language, evaluate_on_text,
 };
 
-use crate::chain::{KeyOpts, RpcOpts, parse_tao};
+use crate::args::{KeyOpts, RpcOpts, parse_tao};
 use crate::context::resolve_rpc;
 use crate::{Global, usage};
 
@@ -111,7 +111,7 @@ struct NeuronOpts {
 
 #[derive(Args, Debug)]
 struct MinerRunArgs {
-    /// The subnet.
+    /// The subnet to mine on (netuid).
     #[arg(long, default_value_t = 1)]
     netuid: u16,
     /// The model file (`taonet miner train --out PATH`).
@@ -215,7 +215,7 @@ enum ValidatorCommand {
 
 #[derive(Args, Debug)]
 struct ValidatorRunArgs {
-    /// The subnet.
+    /// The subnet to validate on (netuid).
     #[arg(long, default_value_t = 1)]
     netuid: u16,
     /// Seconds between query rounds.
@@ -348,11 +348,11 @@ pub(crate) fn http_url(url: &str) -> String {
     }
 }
 
-async fn connect_chain(url: &str) -> Result<Arc<ChainClient>> {
+async fn connect_chain(url: &str) -> Result<Arc<TxSender>> {
     // The node may still be starting: retry for a while, then fail in words.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        match ChainClient::connect(url).await {
+        match TxSender::connect(url).await {
             Ok(c) => return Ok(Arc::new(c)),
             Err(e) if Instant::now() > deadline => {
                 return Err(anyhow::anyhow!(
@@ -368,7 +368,7 @@ async fn connect_chain(url: &str) -> Result<Arc<ChainClient>> {
 }
 
 fn miner_run(a: MinerRunArgs, global: Global) -> Result<ExitCode> {
-    crate::node_cmd::init_logging(a.common.log.as_deref());
+    crate::cmd::node::init_logging(a.common.log.as_deref());
     let model = load_model(&a.model)?;
     tracing::info!("model {}: {}", a.model.display(), model.describe());
     let hotkey = a.common.keys.hotkey_pair(global)?;
@@ -438,7 +438,7 @@ where
 }
 
 fn validator_run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
-    crate::node_cmd::init_logging(a.common.log.as_deref());
+    crate::cmd::node::init_logging(a.common.log.as_deref());
     let seconds = |flag: &str, v: f64| -> Result<Duration> {
         if v.is_finite() && v > 0.0 && v <= 3600.0 {
             Ok(Duration::from_secs_f64(v))
@@ -554,7 +554,7 @@ fn gateway_plan(a: &ValidatorRunArgs, global: Global) -> Result<GatewayPlan> {
     }
     let wallet = a.common.keys.wallet()?;
     let book = g.gateway_book.clone().unwrap_or_else(|| {
-        crate::chain::channel::default_book_path(&wallet, &a.common.keys.hotkey, a.netuid)
+        crate::cmd::channel::default_book_path(&wallet, &a.common.keys.hotkey, a.netuid)
     });
     let mut config = GatewayConfig::new(a.netuid, prices, book);
     config.max_bytes = g.gateway_max_bytes;
@@ -580,11 +580,11 @@ fn gateway_plan(a: &ValidatorRunArgs, global: Global) -> Result<GatewayPlan> {
 async fn start_gateway(
     plan: GatewayPlan,
     hotkey: &taonet_crypto::Keypair,
-    chain: Arc<ChainClient>,
+    chain: Arc<TxSender>,
     validator: taonet_neuron::health::SharedHealth<taonet_neuron::validator::ValidatorHealth>,
     netuid: u16,
 ) -> Result<Gateway> {
-    use taonet_client::TaonetApiClient;
+    use taonet_client::prelude::*;
     if let Some(claimer) = &plan.claimer {
         let owner = chain
             .client()

@@ -264,7 +264,7 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
         None => Some(SocketAddr::from(([127, 0, 0, 1], 9615))),
     };
     let evidence_reporter = match flags.evidence_keyfile.or(file.evidence_keyfile) {
-        Some(path) => Some(crate::wallet::load_keypair(
+        Some(path) => Some(crate::cmd::wallet::load_keypair(
             global.no_prompt,
             &taonet_crypto::wallet::Keyfile::new(path),
             "evidence reporter key",

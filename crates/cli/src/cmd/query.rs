@@ -20,18 +20,20 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::Args;
 use serde_json::json;
-use taonet_client::{ChannelInfo, TaonetApiClient};
+use taonet_client::{ChannelInfo, prelude::*};
 use taonet_crypto::Ss58;
 use taonet_neuron::gateway::{
     GatewayCallError, GatewayClient, PriceInfo, QueryRequest, VoucherPayment,
 };
 use taonet_types::{AccountId, NetUid, Rao};
 
-use crate::chain::channel::{
+use crate::args::{KeyOpts, RpcOpts, parse_tao};
+use crate::cmd::channel::{
     Payments, all_payments, load_payments, open_channel, parse_channel_id, payments_path,
     save_payments, sign_voucher,
 };
-use crate::chain::{KeyOpts, RpcOpts, Session, block_on, parse_tao, rpc_error, tao};
+use crate::output::{print_json, tao};
+use crate::session::{Session, block_on, rpc_error};
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -235,7 +237,7 @@ pub fn run(a: QueryArgs, global: Global) -> Result<ExitCode> {
                     r.paid = r.paid.max(amount);
                     save_payments(&path, &r)?;
                     if global.json {
-                        crate::chain::print_json(&json!({
+                        print_json(&json!({
                             "prompt": a.prompt,
                             "gateway": gateway.url(),
                             "answer": answer,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use taonet_yuma::scenario::Scenario;
+use taonet_yuma_sim::Scenario;
 
 use crate::{Global, usage};
 
@@ -39,7 +39,7 @@ enum SimCommand {
 
 #[derive(Args, Debug)]
 struct RecordArgs {
-    /// The subnet.
+    /// The subnet whose epochs are recorded (netuid).
     #[arg(long, default_value_t = 1)]
     netuid: u16,
     /// Subnet epochs to record.
@@ -58,7 +58,7 @@ struct RecordArgs {
     #[arg(long)]
     force: bool,
     #[command(flatten)]
-    rpc: crate::chain::RpcOpts,
+    rpc: crate::args::RpcOpts,
 }
 
 #[derive(Args, Debug)]
@@ -152,7 +152,7 @@ struct RecordedNeuron {
 }
 
 fn record(a: &RecordArgs, global: Global) -> Result<ExitCode> {
-    use taonet_client::{Client, TaonetApiClient};
+    use taonet_client::prelude::*;
     if a.epochs == 0 || a.epochs > 10_000 {
         return Err(usage!("--epochs must be 1 to 10000"));
     }
@@ -164,7 +164,7 @@ fn record(a: &RecordArgs, global: Global) -> Result<ExitCode> {
     }
     let url = crate::context::resolve_rpc(a.rpc.rpc.as_deref());
     let netuid = a.netuid;
-    let (detail, epochs) = crate::chain::block_on(async {
+    let (detail, epochs) = crate::session::block_on(async {
         let client = Client::connect(&url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot reach the node at {url}: {e}"))?;
@@ -173,11 +173,11 @@ fn record(a: &RecordArgs, global: Global) -> Result<ExitCode> {
             .await
             .map_err(|e| anyhow::anyhow!("reading subnet {netuid}: {e}"))?
             .ok_or_else(|| usage!("subnet {netuid} does not exist"))?;
-        let spinner = crate::chain::spinner(global);
+        let spinner = crate::progress::spinner(global);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(a.timeout);
         let mut epochs: Vec<Recorded> = Vec::new();
         let mut last_height = 0;
-        let mut prev: Option<taonet_client::types::Metagraph> = None;
+        let mut prev: Option<taonet_client::types::MetagraphInfo> = None;
         while epochs.len() < a.epochs as usize {
             if std::time::Instant::now() > deadline {
                 anyhow::bail!(

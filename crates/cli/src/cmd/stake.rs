@@ -5,15 +5,15 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use taonet_client::TaonetApiClient;
+use taonet_client::prelude::*;
 use taonet_crypto::Ss58;
 use taonet_types::tx::StakingCall;
 use taonet_types::{Call, Rao};
 
-use super::{
-    KeyOpts, RpcOpts, Session, block_on, parse_tao, print_json, rpc_error, short, table, tao,
-};
 use crate::Global;
+use crate::args::{KeyOpts, RpcOpts, parse_ss58, parse_tao};
+use crate::output::{print_json, short, table, tao};
+use crate::session::{Session, block_on, rpc_error};
 
 #[derive(Args, Debug)]
 pub struct StakeArgs {
@@ -136,7 +136,7 @@ fn remove(args: &StakeArgs, a: &AmountArgs, global: Global) -> Result<ExitCode> 
 
 fn list(args: &StakeArgs, a: &ListArgs, global: Global) -> Result<ExitCode> {
     let coldkey = match &a.ss58 {
-        Some(s) => super::parse_ss58("--ss58", s)?,
+        Some(s) => parse_ss58("--ss58", s)?,
         None => args.keys.coldkey_account()?,
     };
     block_on(async {
@@ -169,7 +169,7 @@ fn list(args: &StakeArgs, a: &ListArgs, global: Global) -> Result<ExitCode> {
 
 fn unbonding(args: &StakeArgs, a: &ListArgs, global: Global) -> Result<ExitCode> {
     let coldkey = match &a.ss58 {
-        Some(s) => super::parse_ss58("--ss58", s)?,
+        Some(s) => parse_ss58("--ss58", s)?,
         None => args.keys.coldkey_account()?,
     };
     block_on(async {

@@ -6,14 +6,15 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use taonet_client::{Metagraph, NeuronInfo, SubnetDetail, TaonetApiClient};
+use taonet_client::{MetagraphInfo, NeuronInfo, SubnetDetail, prelude::*};
 use taonet_crypto::Ss58;
+use taonet_types::params::{ParamParseError, Unit};
 use taonet_types::tx::{NeuronCall, SubnetCall};
-use taonet_types::{Call, HyperparamUpdate, Rao};
+use taonet_types::{Call, HyperparamUpdate, Rao, SubnetHyperparams};
 
-use super::{
-    KeyOpts, RpcOpts, Session, block_on, parse_tao, print_json, rpc_error, short, table, tao, unit,
-};
+use crate::args::{KeyOpts, RpcOpts, parse_tao};
+use crate::output::{print_json, short, table, tao, unit};
+use crate::session::{Session, block_on, rpc_error};
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
@@ -60,14 +61,14 @@ struct CreateArgs {
 
 #[derive(Args, Debug)]
 struct NetuidArgs {
-    /// The subnet.
+    /// The subnet's id (netuid).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
 }
 
 #[derive(Args, Debug)]
 struct SetHyperparamArgs {
-    /// The subnet.
+    /// The subnet to change (netuid; you must own it).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
     /// Hyperparameter name (e.g. tempo, max_allowed_validators, alpha_values).
@@ -80,7 +81,7 @@ struct SetHyperparamArgs {
 
 #[derive(Args, Debug)]
 struct RegisterArgs {
-    /// The subnet.
+    /// The subnet to register on (netuid).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
     /// Highest burn accepted, in TAO [default: the current price + 10%].
@@ -93,7 +94,7 @@ struct RegisterArgs {
 
 #[derive(Args, Debug)]
 struct MetagraphArgs {
-    /// The subnet.
+    /// The subnet to show (netuid).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
     /// Also show each neuron's weights.
@@ -298,88 +299,14 @@ fn show(args: &SubnetArgs, netuid: u16, global: Global) -> Result<ExitCode> {
     })
 }
 
-/// Hyperparameters the owner may set, and what their value looks like.
-const SETTABLE: &[(&str, &str)] = &[
-    ("tempo", "u16"),
-    ("immunity_period", "u64"),
-    ("min_allowed_weights", "u16"),
-    ("max_allowed_uids", "u16"),
-    ("max_allowed_validators", "u16"),
-    ("activity_cutoff", "u64"),
-    ("weights_version_key", "u64"),
-    ("weights_rate_limit", "u64"),
-    ("commit_reveal_enabled", "bool"),
-    ("reveal_period_epochs", "u16"),
-    ("bonds_moving_average", "u64"),
-    ("bonds_penalty", "u16"),
-    ("yuma3", "bool"),
-    ("liquid_alpha_enabled", "bool"),
-    ("alpha_values", "LOW,HIGH (u16)"),
-    ("registration_allowed", "bool"),
-    ("min_burn", "TAO"),
-    ("max_burn", "TAO"),
-    ("burn_half_life", "u64"),
-    ("serving_rate_limit", "u64"),
-];
-
-fn settable(name: &str) -> bool {
-    SETTABLE.iter().any(|(n, _)| *n == name) || name == "alpha_low" || name == "alpha_high"
-}
-
-fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
-    v.trim()
-        .parse()
-        .map_err(|_| usage!("--value {v:?} is not a valid value for {name}"))
-}
-
-fn boolean(name: &str, v: &str) -> Result<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(usage!("--value {v:?} for {name} must be true or false")),
-    }
-}
-
-/// Parses `--name` / `--value` into an update.
+/// Parses `--name` / `--value` into an update with the hyperparameter table's parser.
 pub fn parse_update(name: &str, value: &str) -> Result<HyperparamUpdate> {
-    use HyperparamUpdate as H;
-    let key = name.trim().to_ascii_lowercase().replace('-', "_");
-    let n = key.as_str();
-    Ok(match n {
-        "tempo" => H::Tempo(num(n, value)?),
-        "immunity_period" => H::ImmunityPeriod(num(n, value)?),
-        "min_allowed_weights" => H::MinAllowedWeights(num(n, value)?),
-        "max_allowed_uids" => H::MaxAllowedUids(num(n, value)?),
-        "max_allowed_validators" => H::MaxAllowedValidators(num(n, value)?),
-        "activity_cutoff" => H::ActivityCutoff(num(n, value)?),
-        "weights_version_key" => H::WeightsVersionKey(num(n, value)?),
-        "weights_rate_limit" => H::WeightsRateLimit(num(n, value)?),
-        "commit_reveal_enabled" | "commit_reveal_weights_enabled" => {
-            H::CommitRevealEnabled(boolean(n, value)?)
-        }
-        "reveal_period_epochs" => H::RevealPeriodEpochs(num(n, value)?),
-        "bonds_moving_average" => H::BondsMovingAverage(num(n, value)?),
-        "bonds_penalty" => H::BondsPenalty(num(n, value)?),
-        "yuma3" | "yuma3_enabled" => H::Yuma3(boolean(n, value)?),
-        "liquid_alpha_enabled" => H::LiquidAlphaEnabled(boolean(n, value)?),
-        "alpha_values" => {
-            let (lo, hi) = value
-                .split_once(',')
-                .ok_or_else(|| usage!("--value for alpha_values is LOW,HIGH (two u16 numbers)"))?;
-            H::AlphaValues(num(n, lo)?, num(n, hi)?)
-        }
-        "registration_allowed" => H::RegistrationAllowed(boolean(n, value)?),
-        "min_burn" => H::MinBurn(parse_tao("--value", value)?),
-        "max_burn" => H::MaxBurn(parse_tao("--value", value)?),
-        "burn_half_life" => H::BurnHalfLife(num(n, value)?),
-        "serving_rate_limit" => H::ServingRateLimit(num(n, value)?),
-        _ => {
-            let names: Vec<&str> = SETTABLE.iter().map(|(n, _)| *n).collect();
-            return Err(usage!(
-                "--name {name:?} is not a settable hyperparameter; valid names: {}",
-                names.join(", ")
-            ));
-        }
+    HyperparamUpdate::parse(name, value).map_err(|e| match e {
+        ParamParseError::UnknownName { name, valid } => usage!(
+            "--name {name:?} is not a settable hyperparameter; valid names: {}",
+            valid.join(", ")
+        ),
+        e => usage!("--value: {e}"),
     })
 }
 
@@ -395,17 +322,19 @@ fn hyperparams(args: &SubnetArgs, netuid: u16, global: Global) -> Result<ExitCod
         let mut t = table(vec!["hyperparameter", "value", "owner-settable"]);
         if let Value::Object(map) = value {
             for (k, v) in map {
-                let shown = match (&*k, &v) {
-                    ("min_burn" | "max_burn" | "stake_threshold", Value::Number(n)) => n
+                let field = SubnetHyperparams::FIELDS.iter().find(|f| f.name == k);
+                let shown = match (field.map(|f| f.unit), &v) {
+                    (Some(Unit::Tao), Value::Number(n)) => n
                         .as_u64()
                         .map(|r| tao(Rao(r)))
                         .unwrap_or_else(|| v.to_string()),
                     _ => v.to_string(),
                 };
+                let settable = field.is_some_and(|f| f.settable);
                 t.add_row(vec![
                     k.clone(),
                     shown,
-                    if settable(&k) { "yes" } else { "" }.to_string(),
+                    if settable { "yes" } else { "" }.to_string(),
                 ]);
             }
         }
@@ -556,7 +485,7 @@ fn pairs(list: &[(u16, u16)]) -> String {
 fn metagraph(args: &SubnetArgs, a: &MetagraphArgs, global: Global) -> Result<ExitCode> {
     block_on(async {
         let s = Session::connect(&args.rpc, global).await?;
-        let meta: Metagraph = s
+        let meta: MetagraphInfo = s
             .client
             .state_get_metagraph(a.netuid, a.weights, a.bonds)
             .await
@@ -605,4 +534,39 @@ fn metagraph(args: &SubnetArgs, a: &MetagraphArgs, global: Global) -> Result<Exi
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use taonet_types::{HyperparamUpdate, Rao};
+
+    use super::*;
+    use crate::UsageError;
+
+    #[test]
+    fn hyperparam_names_and_values() {
+        assert_eq!(
+            parse_update("tempo", "20").unwrap(),
+            HyperparamUpdate::Tempo(20)
+        );
+        assert_eq!(
+            parse_update("alpha-values", "2000, 60000").unwrap(),
+            HyperparamUpdate::AlphaValues(2000, 60000)
+        );
+        assert_eq!(
+            parse_update("commit_reveal_enabled", "yes").unwrap(),
+            HyperparamUpdate::CommitRevealEnabled(true)
+        );
+        assert_eq!(
+            parse_update("min_burn", "0.001").unwrap(),
+            HyperparamUpdate::MinBurn(Rao(1_000_000))
+        );
+        let e = parse_update("kappa", "1").unwrap_err();
+        assert!(UsageError::is(&e) && e.to_string().contains("serving_rate_limit"));
+        assert!(UsageError::is(&parse_update("tempo", "70000").unwrap_err()));
+        assert!(UsageError::is(
+            &parse_update("alpha_values", "1").unwrap_err()
+        ));
+    }
 }

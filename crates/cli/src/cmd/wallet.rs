@@ -32,7 +32,7 @@ pub struct WalletArgs {
 pub struct WalletOpts {
     /// Which wallet and hotkey.
     #[command(flatten)]
-    pub keys: crate::chain::KeyOpts,
+    pub keys: crate::args::KeyOpts,
     /// Store new keys unencrypted (no password).
     #[arg(long, global = true)]
     pub no_password: bool,
@@ -64,9 +64,9 @@ enum WalletCommand {
     /// Verify a signature.
     Verify(VerifyArgs),
     /// Free, staked and unbonding balance of the coldkey (or --ss58), from a node.
-    Balance(crate::chain::balance::BalanceArgs),
+    Balance(crate::cmd::balance::BalanceArgs),
     /// Send TAO from the coldkey to another address.
-    Transfer(crate::chain::balance::TransferArgs),
+    Transfer(crate::cmd::balance::TransferArgs),
 }
 
 #[derive(Args, Debug)]
@@ -204,11 +204,11 @@ pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
         WalletCommand::Verify(a) => verify_cmd(&ctx, &a),
         WalletCommand::Balance(a) => {
             let keys = ctx.opts.keys.clone();
-            crate::chain::balance::balance(&keys, &a, global)
+            crate::cmd::balance::balance(&keys, &a, global)
         }
         WalletCommand::Transfer(a) => {
             let keys = ctx.opts.keys.clone();
-            crate::chain::balance::transfer(&keys, &a, global)
+            crate::cmd::balance::transfer(&keys, &a, global)
         }
     }
 }

@@ -5,7 +5,7 @@
 //! version key and the first block it may be revealed at) in
 //! `<wallet>/weight_commits/netuid-<N>-<hotkey>.json`, so `reveal` needs only `--netuid`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -13,13 +13,16 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use taonet_client::TaonetApiClient;
+use taonet_client::prelude::*;
 use taonet_crypto::Ss58;
 use taonet_crypto::wallet::create_private_dir;
 use taonet_types::tx::{WeightsCall, weights_commit_hash};
 use taonet_types::{Call, Hash};
 
-use super::{KeyOpts, RpcOpts, Session, block_on, rpc_error, spinner, unit};
+use crate::args::{KeyOpts, RpcOpts};
+use crate::output::unit;
+use crate::progress::spinner;
+use crate::session::{Session, block_on, rpc_error};
 use crate::{Global, usage};
 
 /// Salt words generated for a commit.
@@ -47,7 +50,7 @@ enum WeightsCommand {
 
 #[derive(Args, Debug)]
 struct WeightValues {
-    /// The subnet.
+    /// The subnet to set weights on (netuid; the hotkey must be registered there).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
     /// Destination uids, comma-separated: 1,2,3.
@@ -81,7 +84,7 @@ struct CommitArgs {
 
 #[derive(Args, Debug)]
 struct RevealArgs {
-    /// The subnet.
+    /// The subnet the weights were committed on (netuid).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
     /// Uids (with --weights and --salt: reveal these instead of a stored commit).
@@ -109,17 +112,17 @@ struct RevealArgs {
 pub struct StoredCommit {
     /// The commit hash.
     pub commit_hash: Hash,
-    /// Subnet.
+    /// The subnet the weights are committed on.
     pub netuid: u16,
     /// Hotkey (SS58).
     pub hotkey: String,
-    /// Uids.
+    /// Destination uids, as committed.
     pub uids: Vec<u16>,
     /// Weights (u16).
     pub weights: Vec<u16>,
-    /// Salt.
+    /// The salt words hashed into the commit (needed to reveal it).
     pub salt: Vec<u16>,
-    /// Version key.
+    /// Version key hashed into the commit.
     pub version_key: u64,
     /// Block the commit was finalized in.
     pub block: u64,
@@ -238,7 +241,7 @@ fn store_path(keys: &KeyOpts, netuid: u16) -> Result<PathBuf> {
         .join(format!("netuid-{netuid}-{}.json", keys.hotkey)))
 }
 
-fn load_store(path: &PathBuf) -> Result<Vec<StoredCommit>> {
+fn load_store(path: &Path) -> Result<Vec<StoredCommit>> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not a weight-commit file", path.display())),
@@ -247,15 +250,12 @@ fn load_store(path: &PathBuf) -> Result<Vec<StoredCommit>> {
     }
 }
 
-fn save_store(path: &PathBuf, commits: &[StoredCommit]) -> Result<()> {
+fn save_store(path: &Path, commits: &[StoredCommit]) -> Result<()> {
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(commits)?)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    taonet_crypto::atomic_file::write_atomic(path, &serde_json::to_vec_pretty(commits)?)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn commit(args: &WeightsArgs, a: &CommitArgs, global: Global) -> Result<ExitCode> {
@@ -443,4 +443,32 @@ fn reveal(args: &WeightsArgs, a: &RevealArgs, global: Global) -> Result<ExitCode
             &[format!("  weights revealed by {hotkey}")],
         )
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::UsageError;
+
+    #[test]
+    fn weights_scale_to_max_or_stay_raw() {
+        assert_eq!(
+            to_u16_weights("0.5,0.25,0", false).unwrap(),
+            vec![65535, 32768, 0]
+        );
+        assert_eq!(to_u16_weights("3, 1", false).unwrap(), vec![65535, 21845]);
+        assert_eq!(to_u16_weights("100,65535", true).unwrap(), vec![100, 65535]);
+        for (bad, raw) in [
+            ("0,0", false),
+            ("-1,2", false),
+            ("x", false),
+            ("70000", true),
+        ] {
+            assert!(
+                UsageError::is(&to_u16_weights(bad, raw).unwrap_err()),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -40,7 +40,8 @@ fn seat_key(i: usize) -> commonware_cryptography::ed25519::PrivateKey {
 fn votes_for_head(chain: &Chain, voters: &[usize]) -> Option<taonet_types::ParentVotes> {
     use commonware_codec::Encode;
     use commonware_cryptography::Signer;
-    use taonet_runtime::evidence::{VoteKind, vote_message, vote_namespace};
+    use taonet_node::consensus::vote_namespaces;
+    use taonet_runtime::evidence::vote_message;
     let head = chain.finalized();
     if head.height == 0 {
         return None;
@@ -54,7 +55,7 @@ fn votes_for_head(chain: &Chain, voters: &[usize]) -> Option<taonet_types::Paren
         payload: head.hash,
     };
     let message = vote_message(epoch, view, Some(&proposal));
-    let ns = vote_namespace(&chain.domain(), VoteKind::Notarize);
+    let ns = vote_namespaces(&chain.domain()).notarize;
     let mut votes: Vec<taonet_types::ParentVote> = voters
         .iter()
         .filter_map(|i| {

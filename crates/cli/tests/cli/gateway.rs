@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
 use taonet_crypto::Keypair;
 use taonet_neuron::gateway::{GatewayCallError, GatewayClient, QueryRequest, VoucherPayment};
 use taonet_runtime::genesis::dev_keys;

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use taonet_client::{Client, TaonetApiClient, TxStatus};
+use taonet_client::{TxStatus, prelude::*};
 use taonet_crypto::Keypair;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::tx::{BalancesCall, ChainDomain, StakingCall};

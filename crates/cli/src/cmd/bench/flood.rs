@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use serde_json::{Value, json};
-use taonet_client::{Client, TaonetApiClient};
+use taonet_client::prelude::*;
 use taonet_crypto::Keypair;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::tx::{BalancesCall, WeightsCall};
