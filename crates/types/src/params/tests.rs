@@ -425,7 +425,7 @@ fn updates_round_trip_their_tagged_encoding() {
         Err(Error::InvalidEnum(99))
     ));
     assert!(matches!(
-        ParamUpdate::decode(Copying(&[38u8])),
-        Err(Error::InvalidEnum(38))
+        ParamUpdate::decode(Copying(&[255u8])),
+        Err(Error::InvalidEnum(255))
     ));
 }
