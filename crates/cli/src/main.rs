@@ -8,6 +8,10 @@
 //! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
 //! 2 malformed input (bad arguments, addresses, hex).
 
+// Doc comments on arguments are clap's help text, where `<wallet>`-style placeholders are
+// plain text, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod args;
 mod cmd;
 mod context;

@@ -20,7 +20,6 @@ pub mod delegate;
 pub mod explorer;
 pub mod gov;
 pub mod localnet;
-pub mod localnet_neurons;
 pub mod neuron;
 pub mod node;
 pub mod query;

@@ -28,9 +28,10 @@ use taonet_neuron::gateway::{
 use taonet_types::{AccountId, NetUid, Rao};
 
 use crate::args::{KeyOpts, RpcOpts, parse_tao};
-use crate::cmd::channel::{
-    Payments, all_payments, load_payments, open_channel, parse_channel_id, payments_path,
-    save_payments, sign_voucher,
+use crate::cmd::channel::parse_channel_id;
+use crate::cmd::channel::tx::open_channel;
+use crate::cmd::channel::voucher::{
+    Payments, all_payments, load_payments, payments_path, save_payments, sign_voucher,
 };
 use crate::output::{print_json, tao};
 use crate::session::{Session, block_on, rpc_error};

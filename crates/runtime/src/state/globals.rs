@@ -11,7 +11,7 @@
 use taonet_types::{BlockNumber, ChainParams, Rao};
 
 /// Network-wide scalars (one record).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Globals {
     /// Governance parameters.
     pub params: ChainParams,
@@ -55,22 +55,7 @@ impl Globals {
     pub fn new(params: ChainParams) -> Globals {
         Globals {
             params,
-            height: 0,
-            last_timestamp_ms: 0,
-            total_issuance: Rao::ZERO,
-            total_stake: Rao::ZERO,
-            total_unbonding: Rao::ZERO,
-            total_locked: Rao::ZERO,
-            treasury: Rao::ZERO,
-            total_pending_emission: Rao::ZERO,
-            total_burned: Rao::ZERO,
-            next_unbonding_id: 0,
-            last_network_registration: 0,
-            last_lock_cost: Rao::ZERO,
-            last_root_epoch: 0,
-            next_proposal_id: 0,
-            total_deposits: Rao::ZERO,
-            total_channels: Rao::ZERO,
+            ..Globals::default()
         }
     }
 }

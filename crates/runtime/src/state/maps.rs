@@ -245,7 +245,7 @@ mod tests {
         assert!(loaded.participation.contains_key(&4));
 
         let globals = records[0].clone();
-        for key in [vec![18u8, 0], vec![0u8, 1]] {
+        for key in [vec![255u8, 0], vec![0u8, 1]] {
             let bad = [
                 (globals.0.as_slice(), globals.1.as_slice()),
                 (&key, &[][..]),

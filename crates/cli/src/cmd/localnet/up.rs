@@ -1,61 +1,35 @@
-//! `taonet localnet …`: a whole multi-validator network on this machine.
+//! `taonet localnet up`: create (or restart) the network, wait until it finalizes, then
+//! bring up the text subnet's neurons.
 //!
-//! `up` creates (or restarts) the network under a directory (default `~/.taonet/localnet`):
-//! one data directory and consensus key per validator, a development chain spec with those
-//! validators, the development wallets (`alice`, `bob`, … in bittensor's layout under
-//! `<dir>/wallets`), then starts one `taonet node run` process per validator on 127.0.0.1,
-//! and returns once blocks are finalizing. Unless `--no-neurons`, it then brings up the text
-//! subnet (netuid 1): miners of different quality and two subnet validators, each its own
-//! process ([`crate::cmd::localnet_neurons`]), and waits until the miners are registered and
-//! serving. `status`, `stop NAME`, `start NAME` and `down` manage nodes and neurons alike;
-//! everything is recorded in `<dir>/localnet.json`.
+//! A network already running in the directory is refused; `--reset` deletes a stopped one
+//! first. Every node port is checked free before anything starts. Progress is shown in
+//! stages on stderr; a node or neuron that exits during start-up fails the command with the
+//! end of its log. With `--foreground` it stays attached and Ctrl-C runs `down`.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::path::Path;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand};
+use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use serde_json::json;
 use taonet_client::prelude::*;
 use taonet_crypto::keyfile::KeyfileData;
 use taonet_crypto::wallet::Wallet;
 use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
 
-use crate::cmd::localnet_neurons::{self as neurons, NeuronPlan};
+use super::neurons::{self, NeuronPlan};
+use super::process::{spawn_node, tail};
+use super::{members, runtime};
 use crate::cmd::node::consensus_public_key;
-use crate::context::{Localnet, LocalnetNode, default_localnet_dir, pid_alive};
+use crate::context::{Localnet, LocalnetNode, pid_alive};
 use crate::progress::Stages;
 use crate::{Global, usage};
 
 #[derive(Args, Debug)]
-pub struct LocalnetArgs {
-    /// The local network's directory [default: ~/.taonet/localnet, or TAONET_LOCALNET_DIR].
-    #[arg(long, global = true, value_name = "DIR")]
-    dir: Option<PathBuf>,
-    #[command(subcommand)]
-    command: LocalnetCommand,
-}
-
-#[derive(Subcommand, Debug)]
-enum LocalnetCommand {
-    /// Start a local network (or restart a stopped one) and wait until it finalizes blocks.
-    Up(UpArgs),
-    /// Show every node's heights and roots, and the subnet's neurons.
-    Status(StatusArgs),
-    /// Stop one node or neuron (SIGTERM, then SIGKILL after 10 s).
-    Stop(NodeName),
-    /// Start one stopped node (on its data) or neuron again.
-    Start(NodeName),
-    /// Stop every node and neuron.
-    Down(DownArgs),
-}
-
-#[derive(Args, Debug)]
-struct UpArgs {
+pub(super) struct UpArgs {
     /// Number of validators (1 to 8).
     #[arg(long, default_value_t = 4)]
     validators: usize,
@@ -101,60 +75,6 @@ struct UpArgs {
     rpc_rate_limit: Option<u32>,
 }
 
-#[derive(Args, Debug)]
-struct StatusArgs {
-    /// Keep refreshing every SECS seconds until Ctrl-C (with --json: one JSON line per
-    /// refresh).
-    #[arg(long, value_name = "SECS")]
-    watch: Option<u64>,
-}
-
-#[derive(Args, Debug)]
-struct NodeName {
-    /// Node or neuron name, e.g. validator-1 or miner-0 (see `taonet localnet status`).
-    name: String,
-}
-
-#[derive(Args, Debug)]
-struct DownArgs {
-    /// Also delete the network's directory.
-    #[arg(long)]
-    purge: bool,
-}
-
-pub fn run(args: LocalnetArgs, global: Global) -> Result<ExitCode> {
-    let dir = match args.dir {
-        Some(d) => d,
-        None => default_localnet_dir()?,
-    };
-    match args.command {
-        LocalnetCommand::Up(a) => up(&dir, &a, global),
-        LocalnetCommand::Status(a) => match a.watch {
-            None => status(&dir, global),
-            Some(secs) => watch(&dir, secs, global),
-        },
-        LocalnetCommand::Stop(n) => stop_one(&dir, &n.name, global),
-        LocalnetCommand::Start(n) => start_one(&dir, &n.name, global),
-        LocalnetCommand::Down(a) => down(&dir, a.purge, global),
-    }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-fn load(dir: &Path) -> Result<Localnet> {
-    Localnet::load(dir)?.ok_or_else(|| {
-        usage!(
-            "no local network in {}; start one with `taonet localnet up`",
-            dir.display()
-        )
-    })
-}
-
 /// Writes the development wallets (unencrypted: these keys are public knowledge).
 fn write_dev_wallets(root: &Path) -> Result<()> {
     for name in DEV_NAMES {
@@ -178,84 +98,12 @@ fn write_dev_wallets(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether nothing listens on `addr` yet.
 fn port_free(addr: SocketAddr) -> bool {
     std::net::TcpListener::bind(addr).is_ok()
 }
 
-fn spawn_node(net: &Localnet, index: usize) -> Result<u32> {
-    let node = &net.nodes[index];
-    let exe = std::env::current_exe().context("finding the taonet binary")?;
-    let mut cmd = Command::new(exe);
-    cmd.arg("node")
-        .arg("run")
-        .arg("--data-dir")
-        .arg(&node.data_dir)
-        .arg("--chain-spec")
-        .arg(&net.chain_spec)
-        .arg("--listen")
-        .arg(&node.p2p)
-        .arg("--rpc-addr")
-        .arg(node.rpc.trim_start_matches("ws://"))
-        .arg("--metrics-addr")
-        .arg(&node.metrics)
-        .arg("--allow-private-ips")
-        // Generous RPC limits: the local network's tools talk to it over loopback, which is
-        // not rate-limited without --rpc-rate-limit (passed only when `up` was given one),
-        // and may batch.
-        .arg("--rpc-max-batch")
-        .arg("10000");
-    if let Some(limit) = net.rpc_rate_limit {
-        cmd.arg("--rpc-rate-limit").arg(limit.to_string());
-    }
-    // Validator i is the dev account DEV_NAMES[i] of the chain spec; its (unencrypted, public)
-    // coldkey signs and pays for the evidence reports of its node.
-    if let Some(name) = DEV_NAMES.get(index) {
-        let coldkey = Wallet::new(&net.wallet_path, name)?.coldkey();
-        if coldkey.exists() {
-            cmd.arg("--evidence-keyfile").arg(coldkey.path());
-        }
-    }
-    for (j, other) in net.nodes.iter().enumerate() {
-        if j != index {
-            cmd.arg("--bootstrap").arg(format!(
-                "{}@{}",
-                other.consensus_key.trim_start_matches("0x"),
-                other.p2p
-            ));
-        }
-    }
-    spawn_logged(cmd, &node.log, &node.name)
-}
-
-/// Starts `cmd` in its own process group (a Ctrl-C in the terminal that ran `up` does not
-/// reach it) with stdin closed and stdout/stderr appended to `log`; returns its pid.
-pub(crate) fn spawn_logged(mut cmd: Command, log: &Path, name: &str) -> Result<u32> {
-    use std::os::unix::process::CommandExt;
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .with_context(|| format!("opening {}", log.display()))?;
-    let err = out.try_clone()?;
-    cmd.process_group(0);
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .with_context(|| format!("starting {name}"))?;
-    Ok(child.id())
-}
-
-fn tail(path: &Path, lines: usize) -> String {
-    std::fs::read_to_string(path)
-        .map(|s| {
-            let all: Vec<&str> = s.lines().collect();
-            all[all.len().saturating_sub(lines)..].join("\n")
-        })
-        .unwrap_or_default()
-}
-
+/// The finalized height the node at `rpc` reports (none if it does not answer in 2 s).
 async fn finalized_height(rpc: &str) -> Option<u64> {
     let client = tokio::time::timeout(Duration::from_secs(2), Client::connect(rpc))
         .await
@@ -268,7 +116,8 @@ async fn finalized_height(rpc: &str) -> Option<u64> {
         .map(|h| h.height)
 }
 
-fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
+/// `localnet up`: the network, its neurons, then a summary of both.
+pub(super) fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
     if !(1..=DEV_NAMES.len()).contains(&a.validators) {
         return Err(usage!(
             "--validators must be between 1 and {}",
@@ -444,13 +293,11 @@ fn up(dir: &Path, a: &UpArgs, global: Global) -> Result<ExitCode> {
         rt.block_on(async {
             let _ = tokio::signal::ctrl_c().await;
         });
-        return down(dir, false, global);
+        return members::down(dir, false, global);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Plans (first time), registers and starts the subnet's neurons, then waits until every
-/// miner is registered with its axon published (or the timeout passes: a warning).
 /// Waits until every validator's RPC reports a finalized height of at least 2.
 fn wait_for_validators(
     net: &Localnet,
@@ -505,6 +352,8 @@ fn wait_for_validators(
     }
 }
 
+/// Plans (first time), registers and starts the subnet's neurons, then waits until every
+/// miner is registered with its axon published (or the timeout passes: a warning).
 fn start_neurons(
     net: &mut Localnet,
     a: &UpArgs,
@@ -610,306 +459,4 @@ fn start_neurons(
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-}
-
-/// `status --watch`: the summary again every `secs` seconds (the screen is cleared between
-/// refreshes on a terminal), until interrupted.
-fn watch(dir: &Path, secs: u64, global: Global) -> Result<ExitCode> {
-    if secs == 0 {
-        return Err(usage!("--watch needs a period of at least 1 second"));
-    }
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    loop {
-        if terminal && !global.json {
-            print!("\x1b[2J\x1b[H");
-        }
-        status(dir, global)?;
-        if !global.json {
-            println!("(refreshing every {secs} s; Ctrl-C to stop)");
-        }
-        std::io::Write::flush(&mut std::io::stdout())?;
-        std::thread::sleep(Duration::from_secs(secs));
-    }
-}
-
-fn status(dir: &Path, global: Global) -> Result<ExitCode> {
-    let net = load(dir)?;
-    let rt = runtime()?;
-    let mut rows = Vec::new();
-    for n in &net.nodes {
-        let alive = pid_alive(n.pid);
-        let info = if alive {
-            rt.block_on(async {
-                let client = tokio::time::timeout(Duration::from_secs(2), Client::connect(&n.rpc))
-                    .await
-                    .ok()?
-                    .ok()?;
-                let best = client.chain_get_head().await.ok()?;
-                let fin = client.chain_get_finalized_head().await.ok()?;
-                let peers = client.system_health().await.ok().map(|h| h.peers);
-                Some((best, fin, peers))
-            })
-        } else {
-            None
-        };
-        rows.push(json!({
-            "name": n.name,
-            "rpc": n.rpc,
-            "p2p": n.p2p,
-            "pid": if alive { n.pid } else { 0 },
-            "running": alive,
-            "height": info.as_ref().map(|i| i.0.height),
-            "finalized_height": info.as_ref().map(|i| i.1.height),
-            "state_root": info.as_ref().map(|i| i.1.state_root),
-            "finalized_hash": info.as_ref().map(|i| i.1.hash),
-            "peers": info.as_ref().and_then(|i| i.2),
-        }));
-    }
-    let neuron_rows = rt.block_on(async {
-        let client = match net.first_rpc() {
-            Some(rpc) => tokio::time::timeout(Duration::from_secs(2), Client::connect(&rpc))
-                .await
-                .ok()
-                .and_then(Result::ok),
-            None => None,
-        };
-        neurons::status_rows(&net, client.as_ref()).await
-    });
-    if global.json {
-        println!(
-            "{}",
-            json!({
-                "chain_id": net.chain_id,
-                "dir": net.dir,
-                "wallet_path": net.wallet_path,
-                "nodes": rows,
-                "neurons": neuron_rows,
-            })
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec![
-        "node",
-        "state",
-        "pid",
-        "height",
-        "finalized",
-        "state root",
-        "rpc",
-    ]);
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::Null => "-".to_string(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let state = |running: &serde_json::Value| {
-        if running == true {
-            "running"
-        } else {
-            "stopped"
-        }
-        .to_string()
-    };
-    for r in &rows {
-        let root = text(&r["state_root"]);
-        table.add_row(vec![
-            text(&r["name"]),
-            state(&r["running"]),
-            text(&r["pid"]),
-            text(&r["height"]),
-            text(&r["finalized_height"]),
-            root.chars().take(18).collect::<String>(),
-            text(&r["rpc"]),
-        ]);
-    }
-    println!(
-        "{} in {} (wallets: {})",
-        net.chain_id,
-        net.dir.display(),
-        net.wallet_path.display()
-    );
-    println!("{table}");
-    if !neuron_rows.is_empty() {
-        use crate::output::{table as new_table, tao, unit};
-        let mut table = new_table(vec![
-            "neuron",
-            "state",
-            "uid",
-            "axon",
-            "stake",
-            "incentive",
-            "dividends",
-            "emission",
-            "last weights",
-            "last error",
-        ]);
-        let rao = |v: &serde_json::Value| {
-            v.as_u64()
-                .map(|r| tao(taonet_types::Rao(r)))
-                .unwrap_or_else(|| "-".into())
-        };
-        let proportion = |v: &serde_json::Value| {
-            v.as_u64()
-                .and_then(|x| u16::try_from(x).ok())
-                .map(unit)
-                .unwrap_or_else(|| "-".into())
-        };
-        for r in &neuron_rows {
-            table.add_row(vec![
-                text(&r["name"]),
-                state(&r["running"]),
-                text(&r["uid"]),
-                text(&r["axon"]),
-                rao(&r["stake"]),
-                proportion(&r["incentive"]),
-                proportion(&r["dividends"]),
-                rao(&r["emission"]),
-                text(&r["last_weights_block"]),
-                text(&r["last_error"]).chars().take(40).collect(),
-            ]);
-        }
-        println!("Subnet neurons:");
-        println!("{table}");
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Sends a signal with `kill(1)` (keeps this crate free of `unsafe`).
-fn signal(pid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(pid.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn stop_pid(pid: u32) {
-    if !pid_alive(pid) {
-        return;
-    }
-    signal(pid, "TERM");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pid_alive(pid) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    if pid_alive(pid) {
-        signal(pid, "KILL");
-    }
-}
-
-/// A node or a neuron of the network, by index.
-enum Member {
-    Node(usize),
-    Neuron(usize),
-}
-
-fn find(net: &Localnet, name: &str) -> Result<Member> {
-    if let Some(i) = net.nodes.iter().position(|n| n.name == name) {
-        return Ok(Member::Node(i));
-    }
-    if let Some(i) = net.neurons.iter().position(|n| n.name == name) {
-        return Ok(Member::Neuron(i));
-    }
-    let names: Vec<&str> = net
-        .nodes
-        .iter()
-        .map(|n| n.name.as_str())
-        .chain(net.neurons.iter().map(|n| n.name.as_str()))
-        .collect();
-    Err(usage!(
-        "no node or neuron {name:?}; there are {}",
-        names.join(", ")
-    ))
-}
-
-fn stop_one(dir: &Path, name: &str, global: Global) -> Result<ExitCode> {
-    let mut net = load(dir)?;
-    let pid = match find(&net, name)? {
-        Member::Node(i) => &mut net.nodes[i].pid,
-        Member::Neuron(i) => &mut net.neurons[i].pid,
-    };
-    stop_pid(*pid);
-    *pid = 0;
-    net.save()?;
-    if global.json {
-        println!("{}", json!({ "name": name, "running": false }));
-    } else {
-        println!("Stopped {name}.");
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn start_one(dir: &Path, name: &str, global: Global) -> Result<ExitCode> {
-    let mut net = load(dir)?;
-    let member = find(&net, name)?;
-    let old = match member {
-        Member::Node(i) => net.nodes[i].pid,
-        Member::Neuron(i) => net.neurons[i].pid,
-    };
-    if pid_alive(old) {
-        bail!("{name} is already running (pid {old})");
-    }
-    let pid = match member {
-        Member::Node(i) => {
-            let pid = spawn_node(&net, i)?;
-            net.nodes[i].pid = pid;
-            pid
-        }
-        Member::Neuron(i) => {
-            let pid = neurons::spawn(&net, i)?;
-            net.neurons[i].pid = pid;
-            pid
-        }
-    };
-    net.save()?;
-    if global.json {
-        println!("{}", json!({ "name": name, "running": true, "pid": pid }));
-    } else {
-        match member {
-            Member::Node(_) => {
-                println!("Started {name} (pid {pid}); it catches up from its data directory.")
-            }
-            Member::Neuron(_) => println!("Started {name} (pid {pid})."),
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn down(dir: &Path, purge: bool, global: Global) -> Result<ExitCode> {
-    let mut net = load(dir)?;
-    // Neurons first: they would only log errors once the nodes are gone.
-    for n in &mut net.neurons {
-        stop_pid(n.pid);
-        n.pid = 0;
-    }
-    for n in &mut net.nodes {
-        stop_pid(n.pid);
-        n.pid = 0;
-    }
-    if purge {
-        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
-    } else {
-        net.save()?;
-    }
-    if global.json {
-        println!(
-            "{}",
-            json!({ "stopped": net.nodes.len(), "stopped_neurons": net.neurons.len(), "purged": purge })
-        );
-    } else {
-        println!(
-            "Stopped {} nodes and {} neurons{}.",
-            net.nodes.len(),
-            net.neurons.len(),
-            if purge {
-                " and deleted the network"
-            } else {
-                "; `taonet localnet up` restarts them"
-            }
-        );
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -272,7 +272,7 @@ pub fn spawn(net: &Localnet, index: usize) -> Result<u32> {
         .arg(&n.rpc)
         .arg("--health-addr")
         .arg(&n.health);
-    crate::cmd::localnet::spawn_logged(cmd, &n.log, &n.name)
+    super::process::spawn_logged(cmd, &n.log, &n.name)
 }
 
 /// `GET http://addr/health` (a small blocking HTTP/1.0 request), parsed as JSON.
