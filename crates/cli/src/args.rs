@@ -28,8 +28,8 @@ pub struct RpcOpts {
     pub rpc: Option<String>,
     /// Tip in TAO paid on top of the base fee (to the block producer and the treasury, like
     /// the fee): pools and block producers take transactions in order of fee per byte, so a
-    /// tip moves a paying transaction ahead when blocks are full [default: 0]. Weights and
-    /// serving are free calls and take no tip.
+    /// tip moves a paying transaction ahead when blocks are full [default: 0]. Weights,
+    /// serving and commitments are free calls and take no tip.
     #[arg(long, global = true, value_name = "TAO")]
     pub tip: Option<String>,
 }

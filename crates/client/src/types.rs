@@ -221,6 +221,25 @@ pub struct NeuronInfo {
     /// Bonds (uid, u16), when requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonds: Option<Vec<(u16, u16)>>,
+    /// The uid's commitment data (`0x`-hex), if it has one (see `state_getCommitment` for
+    /// its block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
+}
+
+/// The newest commitment of a uid (`commitments.set`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentInfo {
+    /// The subnet.
+    pub netuid: u16,
+    /// The uid that committed.
+    pub uid: u16,
+    /// The hotkey holding the uid, which signed the commitment (SS58).
+    pub hotkey: String,
+    /// The block that included the commitment.
+    pub block: u64,
+    /// The data committed, `0x`-hex (1 to 1,024 bytes).
+    pub data: String,
 }
 
 /// A subnet's metagraph.

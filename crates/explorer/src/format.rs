@@ -60,6 +60,43 @@ pub fn short_address(s: &str) -> String {
     abbreviate(s, 8, 4)
 }
 
+/// Commitment data as shown: its text when it is UTF-8 without control characters, else
+/// `0x`-hex: `b"sha256:ab"` → `"sha256:ab"`, `[0, 1]` → `"0x0001"`.
+pub fn commitment(data: &[u8]) -> String {
+    match std::str::from_utf8(data) {
+        Ok(text) if !text.is_empty() && !text.chars().any(char::is_control) => text.to_string(),
+        _ => {
+            let mut out = String::with_capacity(2 + 2 * data.len());
+            out.push_str("0x");
+            for b in data {
+                out.push_str(&format!("{b:02x}"));
+            }
+            out
+        }
+    }
+}
+
+/// The bytes of a `0x`-hex string (as the RPC sends commitment data); `None` if it is not
+/// hex.
+pub fn from_hex(s: &str) -> Option<Vec<u8>> {
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    if !digits.len().is_multiple_of(2) || !digits.is_ascii() {
+        return None;
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// `s` cut to its first `max` characters, with `…` when it was longer.
+pub fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn utc(ms: u64) -> String {
     let secs = ms / 1000;

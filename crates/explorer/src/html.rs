@@ -112,6 +112,18 @@ pub fn tao_cell(amount: taonet_types::Rao) -> String {
     )
 }
 
+/// Commitment data ([`format::commitment`]: text, or hex when not printable), cut to 40
+/// characters; the whole of it in the title.
+pub fn commitment_cell(data: &[u8]) -> String {
+    let full = format::commitment(data);
+    format!(
+        r#"<code class="commitment" title="{} ({} bytes)">{}</code>"#,
+        esc(&full),
+        data.len(),
+        esc(&format::truncate(&full, 40))
+    )
+}
+
 /// A yes/no badge.
 pub fn yes_no(v: bool) -> &'static str {
     if v {

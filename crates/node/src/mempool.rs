@@ -21,9 +21,9 @@
 //!   up to it is pooled (it can go into the next block); otherwise it is a *future*
 //!   transaction. Futures are bounded per signer ([`MempoolConfig::max_future_per_account`])
 //!   and in total ([`MempoolConfig::max_future`]), and a future never evicts a ready one.
-//! - **Free calls** (weights, serving) are signed by a hotkey that must be registered on the
-//!   subnet (checked for every nonce) and at most [`MempoolConfig::max_free_per_account`] of
-//!   them per signer are pooled.
+//! - **Free calls** (weights, serving, commitments) are signed by a hotkey that must be
+//!   registered on the subnet (checked for every nonce) and at most
+//!   [`MempoolConfig::max_free_per_account`] of them per signer are pooled.
 //! - Limits: at most `max_transactions` in total, `max_bytes` of encoded transactions and
 //!   `max_per_account` per signer. When full, a new transaction evicts the lowest-priority one
 //!   (with the signer's later nonces, which could no longer run) only if it pays strictly more
@@ -123,7 +123,9 @@ pub enum MempoolError {
     )]
     TooManyFuture(usize),
     /// The signer has too many pending free calls.
-    #[error("the hotkey already has {0} pending free calls (weights, serving); wait for them")]
+    #[error(
+        "the hotkey already has {0} pending free calls (weights, serving, commitments); wait for them"
+    )]
     TooManyFree(usize),
     /// The signer cannot pay for all of its pooled transactions.
     #[error(

@@ -34,8 +34,8 @@ use commonware_codec::EncodeSize;
 use serde::Serialize;
 use taonet_crypto::{Signature, SignedMessage, verify, verify_batch};
 use taonet_types::tx::{
-    BalancesCall, ChannelCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall,
-    WeightsCall,
+    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, NeuronCall,
+    StakingCall, SubnetCall, WeightsCall,
 };
 use taonet_types::{
     AccountId, Block, BlockNumber, Call, ChainDomain, Hash, ParentVotes, Rao, SeatSet,
@@ -244,6 +244,14 @@ fn validate(
                     }
                 }
             }
+            Call::Commitments(CommitmentCall::Set { .. }) => {
+                state.commitment_rate_ok(netuid, signer).map_err(|next| {
+                    TxInvalid::RateLimited {
+                        what: "committing data",
+                        next,
+                    }
+                })?;
+            }
             _ => {}
         }
     }
@@ -300,7 +308,8 @@ fn free_call_netuid(call: &Call) -> Option<u16> {
             | WeightsCall::CommitWeights { netuid, .. }
             | WeightsCall::RevealWeights { netuid, .. },
         )
-        | Call::Neurons(NeuronCall::ServeAxon { netuid, .. }) => Some(*netuid),
+        | Call::Neurons(NeuronCall::ServeAxon { netuid, .. })
+        | Call::Commitments(CommitmentCall::Set { netuid, .. }) => Some(*netuid),
         _ => None,
     }
 }
@@ -440,6 +449,9 @@ fn dispatch(
                 state.reclaim_channel(signer, channel)?;
             }
         },
+        Call::Commitments(CommitmentCall::Set { netuid, data }) => {
+            state.set_commitment(signer, *netuid, data)?
+        }
     }
     Ok(())
 }

@@ -5,8 +5,8 @@
 //! [`crate::subnets`], [`NeuronError`] in [`crate::neurons`], [`WeightsError`] in
 //! [`crate::weights`], [`ConsensusError`] in [`crate::seats`], [`GovernanceError`] in
 //! [`crate::governance`], [`SlashingError`] in [`crate::slashing`], [`EvidenceError`] in
-//! [`crate::evidence`], [`LivenessError`] in [`crate::liveness`] and [`ChannelError`] in
-//! [`crate::channels`]. They are re-exported here, so `taonet_runtime::error::*` names every
+//! [`crate::evidence`], [`LivenessError`] in [`crate::liveness`], [`ChannelError`] in
+//! [`crate::channels`] and [`CommitmentError`] in [`crate::commitments`]. They are re-exported here, so `taonet_runtime::error::*` names every
 //! error. This module keeps only the envelopes that compose them:
 //!
 //! - [`TxInvalid`]: a transaction that may not be included in a block at all (bad signature,
@@ -22,6 +22,7 @@ use taonet_types::{AccountId, BlockNumber, Hash, NetUid, Rao};
 
 pub use crate::balances::BalancesError;
 pub use crate::channels::ChannelError;
+pub use crate::commitments::CommitmentError;
 pub use crate::evidence::EvidenceError;
 pub use crate::governance::GovernanceError;
 pub use crate::liveness::LivenessError;
@@ -82,13 +83,16 @@ pub enum TxInvalid {
     /// A free call over its rate limit.
     #[error("{what} is rate-limited: next allowed at block {next}")]
     RateLimited {
-        /// What the signer tried to do too often ("setting weights", "serving the axon").
+        /// What the signer tried to do too often ("setting weights", "serving the axon",
+        /// "committing data").
         what: &'static str,
         /// First block at which it is allowed.
         next: BlockNumber,
     },
     /// Free calls pay no fee, so they carry no tip.
-    #[error("a free call (weights, serving) carries a tip of {0} TAO; free calls must have tip 0")]
+    #[error(
+        "a free call (weights, serving, commitments) carries a tip of {0} TAO; free calls must have tip 0"
+    )]
     TipOnFreeCall(Rao),
     /// A free call whose call fails is never included (it would take block space for free).
     #[error("free call refused: {0}")]
@@ -129,6 +133,9 @@ pub enum DispatchError {
     /// Refused by a payment-channel rule ([`crate::channels`]).
     #[error(transparent)]
     Channels(#[from] ChannelError),
+    /// Refused by a commitment rule ([`crate::commitments`]).
+    #[error(transparent)]
+    Commitments(#[from] CommitmentError),
 }
 
 /// Why a block was rejected.

@@ -217,6 +217,7 @@ impl ChainSpec {
             activity_cutoff: 200,
             weights_rate_limit: 2,
             serving_rate_limit: 2,
+            commitment_rate_limit: 2,
             min_burn: Rao(500_000),
             ..SubnetHyperparams::default()
         };

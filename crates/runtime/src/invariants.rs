@@ -17,6 +17,9 @@
 //! 9. The derived indexes ([`crate::state::Indexes`]: stakes by coldkey, hotkeys by owner,
 //!    hotkeys by consensus key, unbonding entries by hotkey) equal what a scan of their maps
 //!    gives ([`check_indexes`]).
+//! 10. Every commitment belongs to a neuron that holds its uid, was made no earlier than that
+//!     neuron registered (a new hotkey never inherits one), and has 1 to
+//!     `MAX_COMMITMENT_BYTES` bytes.
 
 use std::collections::BTreeMap;
 
@@ -208,6 +211,25 @@ pub fn check(state: &State) -> Result<(), String> {
             return Err(format!(
                 "offence {id} against hotkey {} that has no owner",
                 record.hotkey
+            ));
+        }
+    }
+    for ((netuid, uid), c) in state.commitments.iter() {
+        let Some(neuron) = state.neurons.get(&(*netuid, *uid)) else {
+            return Err(format!(
+                "commitment of subnet {netuid} uid {uid} without a neuron"
+            ));
+        };
+        if c.block < neuron.registered_at {
+            return Err(format!(
+                "commitment of subnet {netuid} uid {uid} (block {}) predates its neuron (block {})",
+                c.block, neuron.registered_at
+            ));
+        }
+        if c.data.is_empty() || c.data.len() > taonet_types::tx::MAX_COMMITMENT_BYTES {
+            return Err(format!(
+                "commitment of subnet {netuid} uid {uid} has {} bytes",
+                c.data.len()
             ));
         }
     }

@@ -16,7 +16,7 @@
 //!
 //! Modules, each documented with its rules: [`balances`], [`staking`], [`subnets`],
 //! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`evidence`],
-//! [`liveness`], [`governance`], [`channels`], [`genesis`], [`apply`], [`invariants`],
+//! [`liveness`], [`governance`], [`channels`], [`commitments`], [`genesis`], [`apply`], [`invariants`],
 //! [`state`], [`merkle`]. A module that refuses calls owns the error enum of its rules (e.g.
 //! [`staking::StakingError`]); [`error`] composes them into the transaction, dispatch and
 //! block errors.
@@ -63,6 +63,7 @@
 pub mod apply;
 pub mod balances;
 pub mod channels;
+pub mod commitments;
 pub mod domain;
 pub mod emission;
 pub mod error;
@@ -88,8 +89,8 @@ pub use apply::{
 };
 pub use domain::{Domain, VoteNamespaces};
 pub use error::{
-    BlockError, ChannelError, DispatchError, EvidenceError, GovernanceError, LivenessError,
-    SlashingError, TxInvalid,
+    BlockError, ChannelError, CommitmentError, DispatchError, EvidenceError, GovernanceError,
+    LivenessError, SlashingError, TxInvalid,
 };
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

@@ -16,6 +16,8 @@
 //! - `root_register(hotkey)`: joins the root subnet (netuid 0, whose members' weights set
 //!   subnet emission shares); when full, the member with the least stake is replaced if the
 //!   newcomer has strictly more (`RootStakeTooLow`).
+//! - A replaced neuron's uid loses its weight commits and its commitment
+//!   ([`crate::commitments`]): the newcomer inherits neither.
 //! - `serve_axon(netuid, axon)` (hotkey signs, free, rate-limited by `serving_rate_limit`):
 //!   ip type 4 or 6, a non-zero port and address, IPv4 fitting in 32 bits (`InvalidAxon`).
 
@@ -125,13 +127,15 @@ impl State {
             .map(|((_, uid), _)| *uid)
     }
 
-    /// Puts `hotkey` on `uid` of `netuid` (a new slot or a replacement).
+    /// Puts `hotkey` on `uid` of `netuid` (a new slot or a replacement). A replaced neuron's
+    /// weight commits and its uid's commitment go with it.
     fn seat_neuron(&mut self, netuid: NetUid, uid: Uid, hotkey: &AccountId) {
         let now = self.globals.height;
         if let Some(old) = self.neurons.get(&(netuid, uid)).map(|n| n.hotkey) {
             self.uids.remove(&(netuid, old));
             self.commits.remove(&(netuid, old));
         }
+        self.clear_commitment(netuid, uid);
         self.neurons
             .insert((netuid, uid), Neuron::new(*hotkey, now));
         self.uids.insert((netuid, *hotkey), uid);

@@ -121,6 +121,24 @@ pub mod hex_array {
     }
 }
 
+/// Serde helpers for byte vectors written as `0x`-hex strings in JSON
+/// (`#[serde(with = "taonet_types::codec::hex_bytes")]`).
+pub mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises as `0x` + lower-case hex.
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{}", hex::encode(bytes)))
+    }
+
+    /// Parses hex with or without `0x`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        let digits = s.strip_prefix("0x").unwrap_or(&s);
+        hex::decode(digits).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

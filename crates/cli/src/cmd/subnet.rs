@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use taonet_client::{MetagraphInfo, NeuronInfo, SubnetDetail, prelude::*};
 use taonet_crypto::Ss58;
 use taonet_types::params::{ParamParseError, Unit};
-use taonet_types::tx::{NeuronCall, SubnetCall};
+use taonet_types::tx::{CommitmentCall, MAX_COMMITMENT_BYTES, NeuronCall, SubnetCall};
 use taonet_types::{Call, HyperparamUpdate, Rao, SubnetHyperparams};
 
 use crate::args::{KeyOpts, RpcOpts, parse_tao};
@@ -44,6 +44,39 @@ enum SubnetCommand {
     Register(RegisterArgs),
     /// A subnet's metagraph, one row per uid.
     Metagraph(MetagraphArgs),
+    /// Publish data for the wallet hotkey's uid (a model hash, an endpoint, …): a free call
+    /// signed by the hotkey, at most 1,024 bytes, rate-limited by `commitment_rate_limit`.
+    Commit(CommitArgs),
+    /// The data a uid committed, with the block it was committed in.
+    Commitment(CommitmentArgs),
+}
+
+#[derive(Args, Debug)]
+struct CommitArgs {
+    /// The subnet the hotkey is registered on (netuid).
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
+    /// The data as text (UTF-8).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "data_hex",
+        required_unless_present = "data_hex"
+    )]
+    data: Option<String>,
+    /// The data as hex bytes (with or without 0x).
+    #[arg(long, value_name = "HEX")]
+    data_hex: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct CommitmentArgs {
+    /// The subnet (netuid).
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
+    /// The uid whose commitment to show.
+    #[arg(long, value_name = "UID")]
+    uid: u16,
 }
 
 #[derive(Args, Debug)]
@@ -114,7 +147,102 @@ pub fn run(args: SubnetArgs, global: Global) -> Result<ExitCode> {
         SubnetCommand::SetHyperparam(a) => set_hyperparam(&args, a, global),
         SubnetCommand::Register(a) => register(&args, a, global),
         SubnetCommand::Metagraph(a) => metagraph(&args, a, global),
+        SubnetCommand::Commit(a) => commit(&args, a, global),
+        SubnetCommand::Commitment(a) => commitment(&args, a, global),
     }
+}
+
+/// The bytes of `--data` or `--data-hex`, checked against the chain's limit.
+fn commit_data(a: &CommitArgs) -> Result<Vec<u8>> {
+    let data = match (&a.data, &a.data_hex) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Some(h)) => {
+            let digits = h.trim().strip_prefix("0x").unwrap_or(h.trim());
+            hex::decode(digits).map_err(|e| usage!("--data-hex: {e}"))?
+        }
+        (None, None) => return Err(usage!("give --data TEXT or --data-hex HEX")),
+    };
+    if data.is_empty() {
+        return Err(usage!(
+            "the commitment data is empty; give at least one byte"
+        ));
+    }
+    if data.len() > MAX_COMMITMENT_BYTES {
+        return Err(usage!(
+            "the commitment data is {} bytes; at most {MAX_COMMITMENT_BYTES} are allowed",
+            data.len()
+        ));
+    }
+    Ok(data)
+}
+
+/// Commitment data as text when it is printable UTF-8, else `0x`-hex.
+fn shown_data(data: &[u8]) -> String {
+    match std::str::from_utf8(data) {
+        Ok(t) if !t.chars().any(char::is_control) => t.to_string(),
+        _ => format!("0x{}", hex::encode(data)),
+    }
+}
+
+fn commit(args: &SubnetArgs, a: &CommitArgs, global: Global) -> Result<ExitCode> {
+    let data = commit_data(a)?;
+    let signer = args.keys.hotkey_pair(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let summary = [
+            format!(
+                "Commit {} bytes on subnet {} for hotkey {}",
+                data.len(),
+                a.netuid,
+                signer.ss58()
+            ),
+            format!("  data: {}", shown_data(&data)),
+        ];
+        let call = Call::Commitments(CommitmentCall::Set {
+            netuid: a.netuid,
+            data: data.clone(),
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({ "netuid": a.netuid, "hotkey": signer.ss58(), "data": format!("0x{}", hex::encode(&data)) }),
+            &[format!("  committed by {}", signer.ss58())],
+        )
+    })
+}
+
+fn commitment(args: &SubnetArgs, a: &CommitmentArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let got = s
+            .client
+            .state_get_commitment(a.netuid, a.uid)
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&json!({ "netuid": a.netuid, "uid": a.uid, "commitment": got }))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let Some(c) = got else {
+            println!("uid {} of subnet {} has no commitment", a.uid, a.netuid);
+            return Ok(ExitCode::SUCCESS);
+        };
+        let data = hex::decode(c.data.trim_start_matches("0x")).unwrap_or_default();
+        let mut t = table(vec![
+            "commitment",
+            &format!("subnet {} uid {}", c.netuid, c.uid),
+        ]);
+        for (k, v) in [
+            ("hotkey", c.hotkey.clone()),
+            ("block", format!("#{}", c.block)),
+            ("bytes", data.len().to_string()),
+            ("data", shown_data(&data)),
+        ] {
+            t.add_row(vec![k.to_string(), v]);
+        }
+        println!("{t}");
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 async fn subnet(s: &Session, netuid: u16) -> Result<SubnetDetail> {

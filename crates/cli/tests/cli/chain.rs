@@ -1036,3 +1036,82 @@ fn channel_commands_open_pay_claim_and_reclaim() {
         .code(1)
         .stderr(predicate::str::contains("does not exist"));
 }
+
+#[test]
+fn subnet_commit_and_commitment() {
+    let env = setup();
+    let alice_hot = ss58(&env.root, "alice", true);
+    // Nothing committed yet.
+    let none = env.ok(
+        "alice",
+        &["subnet", "commitment", "--netuid", "1", "--uid", "0"],
+    );
+    assert_eq!(none["commitment"], Value::Null);
+    // Alice's hotkey holds uid 0 of subnet 1: it commits as text (free, signed by the hotkey).
+    let t = env.tx(
+        "alice",
+        &[
+            "subnet",
+            "commit",
+            "--netuid",
+            "1",
+            "--data",
+            "hf://taonet/model@v1",
+        ],
+    );
+    assert_eq!(t["fee"], 0, "{t}");
+    assert_eq!(t["hotkey"], alice_hot.as_str());
+    let got = env.ok(
+        "alice",
+        &["subnet", "commitment", "--netuid", "1", "--uid", "0"],
+    );
+    let c = &got["commitment"];
+    assert_eq!(c["hotkey"], alice_hot.as_str());
+    assert_eq!(c["block"], t["block_height"]);
+    assert_eq!(
+        c["data"],
+        format!("0x{}", hex::encode("hf://taonet/model@v1"))
+    );
+    // The human form shows the text.
+    let out = taonet(&env.root)
+        .args([
+            "--no-prompt",
+            "subnet",
+            "commitment",
+            "--netuid",
+            "1",
+            "--uid",
+            "0",
+        ])
+        .args(["--rpc", &env.node.url])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("hf://taonet/model@v1"));
+    // Bad input is a usage error before anything is sent.
+    for args in [
+        vec!["subnet", "commit", "--netuid", "1", "--data-hex", "0xzz"],
+        vec!["subnet", "commit", "--netuid", "1", "--data", ""],
+        vec![
+            "subnet",
+            "commit",
+            "--netuid",
+            "1",
+            "--data",
+            &"x".repeat(1025),
+        ],
+    ] {
+        env.cmd("alice", &args).assert().code(2);
+    }
+    // An unregistered hotkey's commitment is refused by the node.
+    env.cmd(
+        "miner1",
+        &["subnet", "commit", "--netuid", "1", "--data-hex", "0x00ff"],
+    )
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains("not registered on subnet 1"));
+}

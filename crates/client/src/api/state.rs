@@ -10,9 +10,9 @@ use jsonrpsee::proc_macros::rpc;
 use taonet_types::{ChainParams, Hash, Rao, SeatSet};
 
 use crate::types::{
-    AccountHistoryPage, AccountInfo, DelegateInfo, DelegatesPage, JailInfo, MetagraphInfo,
-    NeuronInfo, ParticipationInfo, RegisteredNode, SlashInfo, StakeInfo, SubnetDetail, SubnetInfo,
-    Supply, UnbondingInfo,
+    AccountHistoryPage, AccountInfo, CommitmentInfo, DelegateInfo, DelegatesPage, JailInfo,
+    MetagraphInfo, NeuronInfo, ParticipationInfo, RegisteredNode, SlashInfo, StakeInfo,
+    SubnetDetail, SubnetInfo, Supply, UnbondingInfo,
 };
 
 /// The `state_*` methods, as a server trait (implemented by the node) and a client trait
@@ -61,6 +61,15 @@ pub trait StateApi {
     /// One neuron, with its weights and bonds; `None` if the uid is not registered.
     #[method(name = "getNeuron")]
     async fn state_get_neuron(&self, netuid: u16, uid: u16) -> RpcResult<Option<NeuronInfo>>;
+
+    /// The newest commitment of a uid (`commitments.set`: data a neuron publishes, such as a
+    /// model hash or an endpoint); `None` if the uid has none (or is not registered).
+    #[method(name = "getCommitment")]
+    async fn state_get_commitment(
+        &self,
+        netuid: u16,
+        uid: u16,
+    ) -> RpcResult<Option<CommitmentInfo>>;
 
     /// A subnet's metagraph (every neuron); weights and bonds only on request, as they are the
     /// bulk of it. `None` if no subnet has this netuid.

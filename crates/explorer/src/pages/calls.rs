@@ -5,14 +5,14 @@ use std::fmt::Write as _;
 
 use taonet_types::gov::{ParamUpdate, ProposalAction};
 use taonet_types::tx::{
-    BalancesCall, ChannelCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall,
-    WeightsCall,
+    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, NeuronCall,
+    StakingCall, SubnetCall, WeightsCall,
 };
 use taonet_types::{AccountId, Call, HyperparamUpdate};
 
 use super::ss58;
 use crate::format;
-use crate::html::{account_link, account_link_full, block_link, esc, tao_cell};
+use crate::html::{account_link, account_link_full, block_link, commitment_cell, esc, tao_cell};
 
 fn who(id: &AccountId) -> String {
     account_link(&ss58(id))
@@ -185,6 +185,9 @@ pub(crate) fn summary(call: &Call) -> String {
             ),
             ChannelCall::Reclaim { .. } => "reclaim an expired payment channel".to_string(),
         },
+        Call::Commitments(CommitmentCall::Set { netuid, data }) => {
+            format!("commit {} on {}", commitment_cell(data), subnet(*netuid))
+        }
     }
 }
 
@@ -366,6 +369,17 @@ pub(crate) fn details(call: &Call) -> Vec<(&'static str, String)> {
             ],
             ChannelCall::Reclaim { channel } => vec![("Channel", hex32(&channel.0))],
         },
+        Call::Commitments(CommitmentCall::Set { netuid, data }) => vec![
+            ("Subnet", subnet(*netuid)),
+            (
+                "Data",
+                format!(
+                    "<code>{}</code> ({} bytes)",
+                    esc(&format::commitment(data)),
+                    data.len()
+                ),
+            ),
+        ],
     }
 }
 

@@ -8,8 +8,8 @@ use super::{AppState, Params, PathText, parse_u64, respond, sort_param};
 use crate::error::PageError;
 use crate::format;
 use crate::html::{
-    Cell, Column, Dir, Nav, Page, Sort, Table, account_link, account_link_full, block_link, esc,
-    facts, plain_table, subnet_link, tao_cell, yes_no,
+    Cell, Column, Dir, Nav, Page, Sort, Table, account_link, account_link_full, block_link,
+    commitment_cell, esc, facts, plain_table, subnet_link, tao_cell, yes_no,
 };
 use crate::source::call;
 
@@ -130,6 +130,11 @@ fn metagraph_table(m: &MetagraphInfo) -> Table {
             Column::num("updated", "Last update", "Block of its last weight update"),
             Column::num("registered", "Registered", "Block it registered"),
             Column::text("axon", "Axon", "Address it serves on"),
+            Column::text(
+                "commitment",
+                "Commitment",
+                "Data it published (commitments.set): text, or hex",
+            ),
         ],
         rows: {
             // Rank by incentive (1 = highest; ties by uid).
@@ -184,6 +189,12 @@ fn metagraph_table(m: &MetagraphInfo) -> Table {
                                 format!("<code>{}</code>", esc(&axon))
                             },
                         ),
+                        match n.commitment.as_deref().and_then(format::from_hex) {
+                            Some(data) => {
+                                Cell::text_with(&format::commitment(&data), commitment_cell(&data))
+                            }
+                            None => Cell::text_with("", "–".into()),
+                        },
                     ]
                 })
                 .collect()

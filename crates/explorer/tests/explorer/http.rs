@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use taonet_client::{TxStatus, prelude::*};
 use taonet_crypto::Ss58;
 
-use crate::net::{HOSTILE_DESCRIPTION, HOSTILE_NAME, keys, net};
+use crate::net::{DAVE_COMMITMENT, HOSTILE_DESCRIPTION, HOSTILE_NAME, keys, net};
 use crate::web::{Response, get};
 use crate::xml::well_formed;
 
@@ -178,6 +178,15 @@ fn blocks_and_transactions_show_decoded_calls() {
                 .contains(r#"<span class="badge ok">finalized</span>"#)
         );
     }
+    // A commitment decodes on its transaction page.
+    let r = ok_html(&n.url(&format!("/tx/{}", n.commitment)));
+    for text in [
+        "commitments.set",
+        "<code>hf://dave/&lt;model&gt;@v1</code> (20 bytes)",
+        r#"<a href="/subnet/1">SN1</a>"#,
+    ] {
+        assert!(r.body.contains(text), "commitment tx page lacks {text:?}");
+    }
     let r = ok_html(&n.url(&format!("/tx/{}", n.transfer)));
     for text in [
         "<h2>Arguments</h2>",
@@ -260,6 +269,16 @@ fn subnets_and_the_metagraph_sort_on_the_server() {
     assert!(!r.body.contains(HOSTILE_NAME));
     let r = ok_html(&n.url("/subnet/1"));
     assert_eq!(uid_order(&r.body), vec![0, 1, 2]);
+    // Commitments: text escaped, binary as hex, the whole of it in the title.
+    assert!(
+        r.body.contains(
+            r#"<code class="commitment" title="hf://dave/&lt;model&gt;@v1 (20 bytes)">hf://dave/&lt;model&gt;@v1</code>"#
+        ),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(r#">0x0001feff</code>"#));
+    assert!(!r.body.contains(DAVE_COMMITMENT));
     for text in [
         "<h2>Hyperparameters</h2>",
         "<code>tempo</code>",

@@ -3,7 +3,8 @@
 //! the explorer served by the node at `/`), a standalone explorer (`taonet_explorer::serve`)
 //! pointed at it, and activity put on chain through the client: a transfer, delegated stake
 //! and an unstake (unbonding), a new subnet with a hostile identity, two neuron registrations,
-//! weights, and a text proposal with a hostile description and a vote.
+//! weights, two commitments (text with markup, and binary), and a text proposal with a hostile
+//! description and a vote.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::gov::{ProposalAction, VoteKind};
 use taonet_types::tx::{
-    BalancesCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+    BalancesCall, CommitmentCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
 };
 use taonet_types::{Call, ChainDomain, Hash, Rao, SignedTransaction, Transaction};
 
@@ -31,6 +32,10 @@ pub const HOSTILE_NAME: &str = "<b>evil</b><script>window.__xss=3</script>";
 /// A proposal description trying to inject markup.
 pub const HOSTILE_DESCRIPTION: &str =
     "Lower fees <img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script> & \"more\"";
+/// Dave's commitment: text with markup, shown escaped. (Eve's, uid 2, is binary: shown as hex.)
+pub const DAVE_COMMITMENT: &str = "hf://dave/<model>@v1";
+/// Eve's commitment bytes.
+pub const EVE_COMMITMENT: &[u8] = &[0, 1, 0xfe, 0xff];
 /// A subnet URL that must not become a link.
 pub const HOSTILE_URL: &str = "javascript:window.__xss=4";
 
@@ -46,6 +51,8 @@ pub struct Net {
     pub stake: Hash,
     /// The netuid Charlie created.
     pub new_netuid: u16,
+    /// Dave's commitment ([`DAVE_COMMITMENT`], uid 1 of subnet 1).
+    pub commitment: Hash,
     /// The first finalized height after the setup.
     pub setup_height: u64,
 }
@@ -158,7 +165,7 @@ fn start() -> Net {
         addr
     });
     eprintln!("net: node up after {:?}", t0.elapsed());
-    let (transfer, stake, new_netuid, setup_height) = runtime.block_on(activity(node));
+    let (transfer, stake, new_netuid, commitment, setup_height) = runtime.block_on(activity(node));
     eprintln!("net: activity done after {:?}", t0.elapsed());
     // Keep the runtime (and the explorer on it) alive for the rest of the process.
     std::thread::spawn(move || runtime.block_on(std::future::pending::<()>()));
@@ -168,6 +175,7 @@ fn start() -> Net {
         transfer,
         stake,
         new_netuid,
+        commitment,
         setup_height,
     }
 }
@@ -201,7 +209,7 @@ async fn finalize_all(client: &Client, txs: Vec<SignedTransaction>) -> Vec<Hash>
 
 const TAO: u64 = 1_000_000_000;
 
-async fn activity(node: SocketAddr) -> (Hash, Hash, u16, u64) {
+async fn activity(node: SocketAddr) -> (Hash, Hash, u16, Hash, u64) {
     let client = Client::connect(&format!("ws://{node}"))
         .await
         .expect("client");
@@ -305,9 +313,27 @@ async fn activity(node: SocketAddr) -> (Hash, Hash, u16, u64) {
         .find(|s| s.owner_hotkey == taonet_crypto::Ss58::to_ss58(&charlie_hot.account_id()))
         .expect("charlie's subnet")
         .netuid;
-    finalize_all(
+    let third = finalize_all(
         &client,
         vec![
+            sign(
+                &dave_hot,
+                0,
+                Call::Commitments(CommitmentCall::Set {
+                    netuid: 1,
+                    data: DAVE_COMMITMENT.as_bytes().to_vec(),
+                }),
+                &domain,
+            ),
+            sign(
+                &eve_hot,
+                0,
+                Call::Commitments(CommitmentCall::Set {
+                    netuid: 1,
+                    data: EVE_COMMITMENT.to_vec(),
+                }),
+                &domain,
+            ),
             sign(
                 &alice,
                 2,
@@ -373,5 +399,5 @@ async fn activity(node: SocketAddr) -> (Hash, Hash, u16, u64) {
         .await
         .expect("head")
         .height;
-    (first[0], first[1], new_netuid, height)
+    (first[0], first[1], new_netuid, third[0], height)
 }

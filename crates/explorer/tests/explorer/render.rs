@@ -475,3 +475,25 @@ fn x_ticks_are_whole_blocks() {
         labels(&many)
     );
 }
+
+#[test]
+fn commitments_show_as_text_or_hex_and_are_cut_with_a_title() {
+    use taonet_explorer::html::commitment_cell;
+    assert_eq!(format::commitment(b"sha256:ab"), "sha256:ab");
+    assert_eq!(format::commitment("τ model".as_bytes()), "τ model");
+    assert_eq!(format::commitment(&[0, 1, 0xff]), "0x0001ff");
+    assert_eq!(format::commitment(b"line\nbreak"), "0x6c696e650a627265616b");
+    assert_eq!(format::from_hex("0x0001ff"), Some(vec![0, 1, 0xff]));
+    assert_eq!(format::from_hex("0x0"), None);
+    assert_eq!(format::from_hex("zz"), None);
+    assert_eq!(format::truncate("abcdef", 3), "abc…");
+    assert_eq!(format::truncate("abc", 3), "abc");
+    let long = "x".repeat(100);
+    let cell = commitment_cell(long.as_bytes());
+    assert!(cell.contains(&format!(r#"title="{long} (100 bytes)""#)));
+    assert!(cell.ends_with(&format!(">{}…</code>", "x".repeat(40))));
+    assert_eq!(
+        commitment_cell(b"<b>"),
+        r#"<code class="commitment" title="&lt;b&gt; (3 bytes)">&lt;b&gt;</code>"#
+    );
+}

@@ -130,6 +130,7 @@ pub(super) fn subnet_info(netuid: u16, s: &SubnetRecord, state: &State) -> Subne
 
 pub(super) fn neuron_info(
     state: &State,
+    netuid: u16,
     uid: u16,
     n: &Neuron,
     weights: bool,
@@ -164,7 +165,22 @@ pub(super) fn neuron_info(
         }),
         weights: weights.then(|| n.weights.clone()),
         bonds: bonds.then(|| n.bonds.clone()),
+        commitment: state
+            .commitment(netuid, uid)
+            .map(|c| format!("0x{}", hex::encode(&c.data))),
     }
+}
+
+pub(super) fn commitment_info(state: &State, netuid: u16, uid: u16) -> Option<CommitmentInfo> {
+    let c = state.commitment(netuid, uid)?;
+    let hotkey = state.neuron(netuid, uid)?.hotkey;
+    Some(CommitmentInfo {
+        netuid,
+        uid,
+        hotkey: hotkey.to_ss58(),
+        block: c.block,
+        data: format!("0x{}", hex::encode(&c.data)),
+    })
 }
 
 pub(super) fn delegate_info(state: &State, hotkey: &AccountId) -> Option<DelegateInfo> {

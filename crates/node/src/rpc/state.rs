@@ -19,7 +19,7 @@ use taonet_crypto::Ss58;
 use taonet_runtime::emission::block_emission;
 use taonet_types::{ChainParams, Hash, Rao, SeatSet};
 
-use super::convert::{delegate_info, delegates_page, neuron_info, subnet_info};
+use super::convert::{commitment_info, delegate_info, delegates_page, neuron_info, subnet_info};
 use super::input::{
     MAX_PAGE, page_limit, parse_address, parse_delegate_cursor, parse_history_cursor,
 };
@@ -132,7 +132,16 @@ impl StateApiServer for RpcApi {
         let state = self.chain.finalized_state();
         Ok(state
             .neuron(netuid, uid)
-            .map(|n| neuron_info(&state, uid, n, true, true)))
+            .map(|n| neuron_info(&state, netuid, uid, n, true, true)))
+    }
+
+    async fn state_get_commitment(
+        &self,
+        netuid: u16,
+        uid: u16,
+    ) -> Result<Option<CommitmentInfo>, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        Ok(commitment_info(&state, netuid, uid))
     }
 
     async fn state_get_metagraph(
@@ -148,7 +157,7 @@ impl StateApiServer for RpcApi {
         let neurons = state
             .neurons(netuid)
             .take(usize::from(subnet.n))
-            .map(|(uid, n)| neuron_info(&state, uid, n, with_weights, with_bonds))
+            .map(|(uid, n)| neuron_info(&state, netuid, uid, n, with_weights, with_bonds))
             .collect();
         Ok(Some(MetagraphInfo {
             netuid,

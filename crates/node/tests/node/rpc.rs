@@ -7,6 +7,7 @@ use std::time::Duration;
 use commonware_codec::Encode;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
+use taonet_client::types::CommitmentInfo;
 use taonet_client::{TxStatus, codes, prelude::*};
 use taonet_crypto::{Keypair, Ss58};
 use taonet_node::chain::Chain;
@@ -904,4 +905,62 @@ async fn subscriptions_notify_under_their_checked_in_names() {
         let notification: serde_json::Value = serde_json::from_str(raw.get()).unwrap();
         assert_eq!(notification["method"], name, "{notification}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commitment_is_read_by_uid_and_shown_in_the_metagraph() {
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    // Alice's hotkey holds uid 0 of subnet 1 in the dev chain.
+    let (_, alice_hot) = dev_keys("alice");
+    assert_eq!(client.state_get_commitment(1, 0).await.unwrap(), None);
+    let nonce = client
+        .state_get_account(alice_hot.account_id().to_ss58())
+        .await
+        .unwrap()
+        .nonce;
+    let call = Call::Commitments(taonet_types::tx::CommitmentCall::Set {
+        netuid: 1,
+        data: b"sha256:00ff".to_vec(),
+    });
+    let tx = sign(&alice_hot, nonce, call, &domain);
+    let status = client.submit_and_watch(&tx, |_| {}).await.unwrap();
+    let TxStatus::Finalized {
+        block_height,
+        fee,
+        success,
+        ..
+    } = status
+    else {
+        panic!("not finalized: {status:?}");
+    };
+    assert!(success);
+    assert_eq!(fee, Rao::ZERO);
+    let got = client.state_get_commitment(1, 0).await.unwrap().unwrap();
+    assert_eq!(
+        got,
+        CommitmentInfo {
+            netuid: 1,
+            uid: 0,
+            hotkey: alice_hot.account_id().to_ss58(),
+            block: block_height,
+            data: format!("0x{}", hex::encode(b"sha256:00ff")),
+        }
+    );
+    assert_eq!(client.state_get_commitment(1, 99).await.unwrap(), None);
+    assert_eq!(client.state_get_commitment(77, 0).await.unwrap(), None);
+    let m = client
+        .state_get_metagraph(1, false, false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.neurons[0].commitment.as_deref(), Some(got.data.as_str()));
+    // The JSON of a neuron without a commitment has no such field.
+    let raw: serde_json::Value = client
+        .request("state_getMetagraph", rpc_params![1, false, false])
+        .await
+        .unwrap();
+    assert_eq!(raw["neurons"][0]["commitment"], got.data);
+    assert!(raw["neurons"][0].get("weights").is_none());
 }

@@ -13,7 +13,8 @@
 //! - Rows are in field order, which is also the order of the changes [`State::commit`]
 //!   returns and of the records [`State::all_records`] writes.
 //! - Decoding limits live in the key and value types' own `Read` impls (text by `MAX_TEXT`,
-//!   a neuron's weights by `MAX_UIDS_LIMIT`, commits by `MAX_UNREVEALED_COMMITS`, …): a row's
+//!   a neuron's weights by `MAX_UIDS_LIMIT`, commits by `MAX_UNREVEALED_COMMITS`, commitment
+//!   data by `MAX_COMMITMENT_BYTES`, …): a row's
 //!   types must decode with the unit configuration ([`UnitCfg`]), so a type that needs a
 //!   limit chosen by its caller does not compile as a map key or value.
 
@@ -26,6 +27,7 @@ use super::{
     Account, Commits, Globals, GovTask, HotkeyInfo, Indexes, Neuron, RecordChange, SubnetRecord,
     TrackedMap, Unbonding,
 };
+use crate::commitments::Commitment;
 use crate::liveness::Participation;
 use crate::merkle::{SparseMerkleTree, Update};
 use crate::slashing::{Jail, SlashRecord};
@@ -170,6 +172,8 @@ state_maps! {
     17 => participation: TrackedMap<u64, Participation>,
     /// Open payment channels by id.
     16 => channels: TrackedMap<Hash, PaymentChannel>,
+    /// Each uid's newest commitment by (netuid, uid) ([`crate::commitments`]).
+    18 => commitments: TrackedMap<(NetUid, Uid), Commitment>,
 }
 
 // Two maps with one prefix would write each other's records.
@@ -214,6 +218,7 @@ mod tests {
             (15, "offences"),
             (17, "participation"),
             (16, "channels"),
+            (18, "commitments"),
         ];
         assert_eq!(RECORD_PREFIXES, expected);
     }

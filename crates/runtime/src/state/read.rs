@@ -14,6 +14,7 @@ use taonet_types::gov::Proposal;
 use taonet_types::{AccountId, BlockNumber, Hash, NetUid, Rao, Uid};
 
 use super::{Account, Globals, HotkeyInfo, Neuron, State, SubnetRecord};
+use crate::commitments::Commitment;
 use crate::slashing::SlashRecord;
 
 impl State {
@@ -103,6 +104,12 @@ impl State {
     /// The uid of `hotkey` on subnet `netuid`, if registered there.
     pub fn uid_of(&self, netuid: NetUid, hotkey: &AccountId) -> Option<Uid> {
         self.uids.get(&(netuid, *hotkey)).copied()
+    }
+
+    /// The newest commitment of `uid` on subnet `netuid`, if it has one
+    /// ([`crate::commitments`]).
+    pub fn commitment(&self, netuid: NetUid, uid: Uid) -> Option<&Commitment> {
+        self.commitments.get(&(netuid, uid))
     }
 
     /// The governance proposal `id`, open or closed, if it was ever submitted.

@@ -3,7 +3,7 @@
 //! strict decoding: trailing bytes, truncation, oversized vectors and unknown tags fail.
 
 use commonware_codec::{Copying, Decode, DecodeExt, Encode, EncodeSize, Error};
-use taonet_types::tx::{BalancesCall, WeightsCall};
+use taonet_types::tx::{BalancesCall, CommitmentCall, MAX_COMMITMENT_BYTES, WeightsCall};
 use taonet_types::{
     AccountId, Block, BlockLimits, Call, Hash, HyperparamUpdate, ParentVote, ParentVoteKind,
     ParentVotes, Rao, Seat, SeatSet, SignedTransaction, Transaction,
@@ -256,6 +256,20 @@ fn decoding_bounds_vectors() {
         decode_tx(&t.encode()),
         Err(Error::InvalidLength(257))
     ));
+    // Commitment data of 1025 bytes (1024 decode).
+    t.tx.call = Call::Commitments(CommitmentCall::Set {
+        netuid: 1,
+        data: vec![7; MAX_COMMITMENT_BYTES + 1],
+    });
+    assert!(matches!(
+        decode_tx(&t.encode()),
+        Err(Error::InvalidLength(1025))
+    ));
+    t.tx.call = Call::Commitments(CommitmentCall::Set {
+        netuid: 1,
+        data: vec![7; MAX_COMMITMENT_BYTES],
+    });
+    assert_eq!(decode_tx(&t.encode()).unwrap(), t);
     // More transactions than the block limit.
     let bytes = block().encode();
     assert!(matches!(
@@ -282,15 +296,15 @@ fn decoding_rejects_unknown_tags() {
     let tag = 32 + 8 + 8 + 8;
     assert_eq!(&tx[tag..tag + 2], &[4, 0]);
     let mut bad = tx.clone();
-    // Module 7 is payment channels; 8 is the first unknown module.
-    bad[tag] = 8;
-    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(8))));
+    // Module 8 is commitments; 9 is the first unknown module.
+    bad[tag] = 9;
+    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(9))));
     let mut bad = tx.clone();
     bad[tag + 1] = 3;
     assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(3))));
     assert!(matches!(
-        HyperparamUpdate::decode(Copying(&[20u8, 0, 0])),
-        Err(Error::InvalidEnum(20))
+        HyperparamUpdate::decode(Copying(&[99u8, 0, 0])),
+        Err(Error::InvalidEnum(99))
     ));
     // The seats option tag of a block must be 0 or 1.
     let mut b = block();

@@ -8,6 +8,7 @@ mod balances;
 mod blocks;
 mod channels;
 mod codec;
+mod commitments;
 mod emission;
 mod evidence;
 mod genesis;

@@ -291,7 +291,7 @@ impl Chain {
         outcome.receipts.remove(0)
     }
 
-    /// One free call (weights, serving) in its own block: `Ok` if it was included (an included
+    /// One free call (weights, serving, commitments) in its own block: `Ok` if it was included (an included
     /// free call always succeeded), or the error that kept it out — a failing free call is
     /// invalid, never included, and leaves the signer's nonce as it was (checked here).
     pub fn submit_free(&mut self, signer: &Keypair, call: Call) -> FreeOutcome {
@@ -481,6 +481,12 @@ pub mod call {
     }
     pub fn unjail(hotkey: AccountId) -> Call {
         Call::Consensus(ConsensusCall::Unjail { hotkey })
+    }
+    pub fn set_commitment(netuid: NetUid, data: &[u8]) -> Call {
+        Call::Commitments(taonet_types::tx::CommitmentCall::Set {
+            netuid,
+            data: data.to_vec(),
+        })
     }
 }
 

@@ -143,8 +143,8 @@ param_table! {
         max_channel_duration: u64 = 30 * DAY, Blocks, update 35 MaxChannelDuration in [1, MAX_PERIOD];
         /// Most bytes of encoded transactions in one block (below what the block codec accepts).
         max_block_bytes: u32 = 4 * MIB, Bytes, update 36 MaxBlockBytes in [64 * KIB, MAX_BLOCK_BYTES_LIMIT];
-        /// Share of `max_block_bytes` that free calls (weights, serving) may take, in parts per
-        /// billion; the rest is reserved for paying transactions.
+        /// Share of `max_block_bytes` that free calls (weights, serving, commitments) may take,
+        /// in parts per billion; the rest is reserved for paying transactions.
         free_block_bytes_ppb: u32 = 250_000_000, Ppb, update 37 FreeBlockBytesPpb in [0, PPB];
     }
 

@@ -19,7 +19,9 @@
 //! A record is its format version ([`ChainParams::FORMAT_VERSION`], a `u8`, now 1) followed
 //! by every field in table order; an unknown version, a short record or trailing bytes are
 //! decode errors. An update is its tag byte followed by its value; tags never change once
-//! used.
+//! used. Until the chain launches, version 1 is the format being defined and a new field
+//! joins it; after launch a record that gains a field takes the next version, with a
+//! migration of the stored records.
 
 mod chain;
 mod subnet;

@@ -60,6 +60,8 @@ param_table! {
         weights_rate_limit: u64 = 100, Blocks, update 7 WeightsRateLimit in any;
         /// Blocks between two serve_axon calls of one neuron.
         serving_rate_limit: u64 = 50, Blocks, update 19 ServingRateLimit in [0, 10_000];
+        /// Blocks between two commitments (`commitments.set`) of one uid.
+        commitment_rate_limit: u64 = 100, Blocks, update 20 CommitmentRateLimit in [0, 10_000];
         /// Whether weights must be committed by hash and revealed later.
         commit_reveal_enabled: bool = false, Flag,
             update 8 CommitRevealEnabled alias "commit_reveal_weights_enabled" in any;

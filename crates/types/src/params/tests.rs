@@ -420,6 +420,7 @@ fn updates_round_trip_their_tagged_encoding() {
         [14, 0, 1, 0, 2]
     );
     assert_eq!(HyperparamUpdate::ServingRateLimit(3).encode()[0], 19);
+    assert_eq!(HyperparamUpdate::CommitmentRateLimit(3).encode()[0], 20);
     assert!(matches!(
         HyperparamUpdate::decode(Copying(&[99u8])),
         Err(Error::InvalidEnum(99))

@@ -3,11 +3,12 @@
 //! # Rules
 //! - A call is encoded as `module ‖ index ‖ fields`: one byte for the module (`balances` 0,
 //!   `staking` 1, `subnets` 2, `neurons` 3, `weights` 4, `consensus` 5, `governance` 6,
-//!   `channels` 7), one for the call within it, then its fields in declaration order. These
+//!   `channels` 7, `commitments` 8), one for the call within it, then its fields in declaration order. These
 //!   bytes are consensus-critical: they are what is signed, hashed and charged for.
-//! - An unknown module byte (above 7) is rejected as `InvalidEnum(module)`, an unknown call
+//! - An unknown module byte (above 8) is rejected as `InvalidEnum(module)`, an unknown call
 //!   index as `InvalidEnum(index)`; vectors and text are read with their bounds
-//!   ([`MAX_WEIGHTS`], [`MAX_SALT`], [`MAX_TEXT`], [`MAX_DESCRIPTION`], [`MAX_CLAIM_MINERS`]).
+//!   ([`MAX_WEIGHTS`], [`MAX_SALT`], [`MAX_TEXT`], [`MAX_DESCRIPTION`], [`MAX_CLAIM_MINERS`],
+//!   [`MAX_COMMITMENT_BYTES`]).
 //! - [`Call::encode_size`](EncodeSize::encode_size) is computed without encoding, so fees can
 //!   be quoted before signing; it must match what [`Write`] emits.
 
@@ -16,8 +17,9 @@ use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AxonInfo, BalancesCall, ChannelCall, ConsensusCall, GovernanceCall, MAX_SALT, MAX_TEXT,
-    MAX_WEIGHTS, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+    AxonInfo, BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall,
+    MAX_COMMITMENT_BYTES, MAX_SALT, MAX_TEXT, MAX_WEIGHTS, NeuronCall, StakingCall, SubnetCall,
+    WeightsCall,
 };
 use crate::channel::{MAX_CLAIM_MINERS, MinerShare, SignedVoucher};
 use crate::codec::{read_str, read_vec, str_size, write_str};
@@ -46,6 +48,8 @@ pub enum Call {
     Governance(GovernanceCall),
     /// Payment channels.
     Channels(ChannelCall),
+    /// `commitments.*`: data a registered hotkey publishes for its uid (a free call).
+    Commitments(CommitmentCall),
 }
 
 impl Call {
@@ -53,7 +57,7 @@ impl Call {
     pub fn is_free(&self) -> bool {
         matches!(
             self,
-            Call::Weights(_) | Call::Neurons(NeuronCall::ServeAxon { .. })
+            Call::Weights(_) | Call::Neurons(NeuronCall::ServeAxon { .. }) | Call::Commitments(_)
         )
     }
 
@@ -101,6 +105,7 @@ impl Call {
                 ChannelCall::Claim { .. } => "channels.claim",
                 ChannelCall::Reclaim { .. } => "channels.reclaim",
             },
+            Call::Commitments(CommitmentCall::Set { .. }) => "commitments.set",
         }
     }
 }
@@ -291,6 +296,11 @@ impl Write for Call {
                     channel.write(buf);
                 }
             },
+            Call::Commitments(CommitmentCall::Set { netuid, data }) => {
+                buf.put_slice(&[8, 0]);
+                netuid.write(buf);
+                data.write(buf);
+            }
         }
     }
 }
@@ -351,6 +361,7 @@ impl EncodeSize for Call {
                 } => 32 + voucher.encode_size() + 2 + miners.encode_size(),
                 ChannelCall::Reclaim { .. } => 32,
             },
+            Call::Commitments(CommitmentCall::Set { data, .. }) => 2 + data.encode_size(),
         }
     }
 }
@@ -468,7 +479,11 @@ impl Read for Call {
             (7, 3) => Call::Channels(ChannelCall::Reclaim {
                 channel: Hash::read(buf)?,
             }),
-            (m, _) if m > 7 => return Err(Error::InvalidEnum(m)),
+            (8, 0) => Call::Commitments(CommitmentCall::Set {
+                netuid: NetUid::read(buf)?,
+                data: read_vec(buf, MAX_COMMITMENT_BYTES)?,
+            }),
+            (m, _) if m > 8 => return Err(Error::InvalidEnum(m)),
             (_, i) => return Err(Error::InvalidEnum(i)),
         })
     }

@@ -14,13 +14,13 @@
 //!   [`hotkey_ownership_payload`] (the chain and the claiming coldkey); registering a consensus
 //!   key needs the key's ed25519 signature over [`consensus_key_payload`] (the hotkey), so
 //!   nobody can squat a key they do not hold.
-//! - Calls are grouped by runtime module ([`Call`]). Weight setting, commit/reveal and serving
-//!   are *free*: they are signed by the neuron's hotkey, pay no fee, and must come from a
+//! - Calls are grouped by runtime module ([`Call`]). Weight setting, commit/reveal, serving
+//!   and commitments are *free*: they are signed by the neuron's hotkey, pay no fee, and must come from a
 //!   registered hotkey within its rate limits. Every other call is signed by a coldkey and
 //!   pays the fee.
 //! - Decoding is bounded: at most [`MAX_WEIGHTS`] weights, [`MAX_SALT`] salt words,
-//!   [`MAX_TEXT`] bytes per text field, [`MAX_CLAIM_MINERS`](crate::channel::MAX_CLAIM_MINERS)
-//!   miners per channel claim; the whole buffer must be consumed.
+//!   [`MAX_TEXT`] bytes per text field, [`MAX_COMMITMENT_BYTES`] bytes of commitment data,
+//!   [`MAX_CLAIM_MINERS`](crate::channel::MAX_CLAIM_MINERS) miners per channel claim; the whole buffer must be consumed.
 //!
 //! # Layout
 //! Every item is re-exported here, so its path is `taonet_types::tx::…` whichever file holds it:
@@ -44,8 +44,8 @@ pub use axon::AxonInfo;
 pub use call::Call;
 pub use envelope::{SignedTransaction, Transaction};
 pub use module_calls::{
-    BalancesCall, ChannelCall, ConsensusCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall,
-    WeightsCall, weights_commit_hash,
+    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, NeuronCall,
+    StakingCall, SubnetCall, WeightsCall, weights_commit_hash,
 };
 pub use signing::{
     CONSENSUS_KEY_PROOF_SUFFIX, ChainDomain, HOTKEY_OWNERSHIP_DOMAIN, TX_SIGNING_DOMAIN,
@@ -60,3 +60,5 @@ pub const MAX_WEIGHTS: usize = MAX_UIDS_LIMIT as usize;
 pub const MAX_SALT: usize = 64;
 /// Longest text field (names, URLs, descriptions) in bytes.
 pub const MAX_TEXT: usize = 256;
+/// Most bytes of data in one commitment (`commitments.set`).
+pub const MAX_COMMITMENT_BYTES: usize = 1024;

@@ -1,7 +1,7 @@
 //! Each runtime module's call enum: what a [`Call`](super::Call) of that module can ask for.
 //!
 //! # Rules
-//! - One enum per module, in the order of their module tags (`balances` 0 … `channels` 7);
+//! - One enum per module, in the order of their module tags (`balances` 0 … `commitments` 8);
 //!   the variant order is the call index. Their wire encoding is defined once, by the
 //!   [`Call`](super::Call) codec.
 //! - Field docs state what the runtime checks; text fields are bounded by [`MAX_TEXT`]
@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::AxonInfo;
 #[cfg(doc)]
-use super::{MAX_TEXT, consensus_key_namespace, consensus_key_payload, hotkey_ownership_payload};
+use super::{
+    MAX_COMMITMENT_BYTES, MAX_TEXT, consensus_key_namespace, consensus_key_payload,
+    hotkey_ownership_payload,
+};
 use crate::channel::{MinerShare, SignedVoucher};
 use crate::evidence::Equivocation;
 #[cfg(doc)]
@@ -274,6 +277,22 @@ pub enum ChannelCall {
     Reclaim {
         /// Id of the expired channel (opened by the signer).
         channel: Hash,
+    },
+}
+
+/// On-chain commitments (free; signed by a registered hotkey; see the runtime's
+/// `commitments` module for the rules).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitmentCall {
+    /// Publish `data` for the signer's uid on `netuid` (a model hash, an endpoint, …),
+    /// replacing its previous commitment; rate-limited by `commitment_rate_limit`.
+    Set {
+        /// The subnet the signing hotkey is registered on.
+        netuid: NetUid,
+        /// The bytes committed: 1 to [`MAX_COMMITMENT_BYTES`] (JSON: `0x`-hex).
+        #[serde(with = "crate::codec::hex_bytes")]
+        data: Vec<u8>,
     },
 }
 
