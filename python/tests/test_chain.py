@@ -1,0 +1,312 @@
+"""`Subtensor` and `Metagraph` against a real local network (`taonet localnet up`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import cli_json
+
+import taonet
+from taonet import Balance
+
+NETUID = 1
+AXON_PORT = 8123
+
+
+def wait_for(what: str, check: Any, timeout: float = 120.0) -> Any:
+    """Polls `check()` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.25)
+
+
+@pytest.fixture(scope="session")
+def sub(localnet: dict[str, Any]) -> taonet.Subtensor:
+    return taonet.Subtensor(network=localnet["rpc"])
+
+
+def dev_wallet(localnet: dict[str, Any], name: str) -> taonet.Wallet:
+    return taonet.Wallet(name=name, hotkey="default", path=localnet["wallet_path"])
+
+
+@pytest.fixture(scope="session")
+def bob(localnet: dict[str, Any]) -> taonet.Wallet:
+    # Not a block producer on a one-validator network (alice is), so bob's balance moves only
+    # with his own transactions.
+    return dev_wallet(localnet, "bob")
+
+
+@pytest.fixture(scope="session")
+def miner(
+    sub: taonet.Subtensor, bob: taonet.Wallet, tmp_path_factory: pytest.TempPathFactory
+) -> taonet.Wallet:
+    """A wallet made in Python and funded by bob with 50 TAO."""
+    root = tmp_path_factory.mktemp("wallets")
+    w = taonet.Wallet(name="pyminer", hotkey="default", path=str(root))
+    w.create_new_coldkey(use_password=False, suppress=True)
+    w.create_new_hotkey(suppress=True)
+    sub.transfer(bob, w.coldkeypub.ss58_address, 50)
+    return w
+
+
+def cli(localnet: dict[str, Any], *args: str) -> Any:
+    return cli_json(*args, "--rpc", localnet["rpc"], home=localnet["home"])
+
+
+def test_block_advances(sub: taonet.Subtensor) -> None:
+    first = sub.block
+    assert first >= 1
+    wait_for("a new finalized block", lambda: sub.block > first, timeout=60)
+    assert sub.get_current_block() >= first + 1
+    assert sub.chain_id == "taonet-local"
+
+
+def test_the_network_is_found_as_the_cli_finds_it(
+    localnet: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TAONET_RPC", raising=False)
+    monkeypatch.setenv("TAONET_LOCALNET_DIR", localnet["dir"])
+    assert taonet.resolve_network(None) == localnet["rpc"]
+    assert taonet.Subtensor().network == localnet["rpc"]
+    monkeypatch.setenv("TAONET_RPC", "ws://127.0.0.1:1")
+    assert taonet.resolve_network(None) == "ws://127.0.0.1:1"
+    assert taonet.resolve_network("ws://x:2") == "ws://x:2"
+    monkeypatch.delenv("TAONET_RPC")
+    monkeypatch.setenv("TAONET_LOCALNET_DIR", str(Path(localnet["dir"]) / "none"))
+    assert taonet.resolve_network(None) == "ws://127.0.0.1:9944"
+    with pytest.raises(ConnectionError):
+        taonet.Subtensor("ws://127.0.0.1:1")
+
+
+def test_get_balance_equals_the_cli_and_the_rpc(
+    sub: taonet.Subtensor, bob: taonet.Wallet, localnet: dict[str, Any]
+) -> None:
+    address = bob.coldkeypub.ss58_address
+    shown = cli(localnet, "wallet", "balance", "--ss58", address)
+    balance = sub.get_balance(address)
+    assert isinstance(balance, Balance)
+    assert balance.rao == shown["free"]
+    assert balance.rao > 0
+    account = sub.get_account(address)
+    assert account["free"] == balance
+    assert account["nonce"] == shown["nonce"]
+
+
+def test_transfer_moves_the_amount_and_the_fee(
+    sub: taonet.Subtensor, bob: taonet.Wallet, tmp_path: Path
+) -> None:
+    dest = taonet.Wallet(name="dest", path=str(tmp_path))
+    dest.create_new_coldkey(use_password=False, suppress=True)
+    to = dest.coldkeypub.ss58_address
+    sender = bob.coldkeypub.ss58_address
+    before_sender, before_dest = sub.get_balance(sender), sub.get_balance(to)
+    receipt = sub.transfer(bob, to, Balance.from_tao(12.5))
+    assert receipt.block > 0
+    assert receipt.fee.rao > 0
+    assert receipt
+    assert sub.get_balance(to) == before_dest + 12.5
+    assert sub.get_balance(sender) == before_sender - Balance.from_tao(12.5) - receipt.fee
+    # Plain TAO numbers work as amounts too.
+    receipt = sub.transfer(bob, to, 1)
+    assert sub.get_balance(to) == before_dest + 13.5
+
+
+def test_waiting_calls_release_the_gil(
+    sub: taonet.Subtensor, bob: taonet.Wallet, tmp_path: Path
+) -> None:
+    dest = taonet.Wallet(name="gil", path=str(tmp_path))
+    dest.create_new_coldkey(use_password=False, suppress=True)
+    stop = threading.Event()
+    ticks = [0]
+
+    def spin() -> None:
+        while not stop.is_set():
+            ticks[0] += 1
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        time.sleep(0.05)
+        before = ticks[0]
+        started = time.monotonic()
+        sub.transfer(bob, dest.coldkeypub.ss58_address, 0.001)  # waits for finality
+        elapsed = time.monotonic() - started
+        during = ticks[0] - before
+    finally:
+        stop.set()
+        spinner.join()
+    # Another Python thread kept running the whole time the transfer waited.
+    assert elapsed > 0.1
+    assert during > 10_000
+
+
+def test_an_overspend_raises_chain_error_with_the_nodes_words(
+    sub: taonet.Subtensor, miner: taonet.Wallet, bob: taonet.Wallet
+) -> None:
+    address = miner.coldkeypub.ss58_address
+    free = sub.get_balance(address)
+    with pytest.raises(taonet.ChainError) as raised:
+        sub.transfer(miner, bob.coldkeypub.ss58_address, free + 1)
+    err = raised.value
+    # The pool refuses a transaction its signer cannot pay for: never included, nothing paid.
+    assert "insufficient balance" in err.message
+    assert "insufficient balance" in str(err)
+    assert err.block is None
+    assert sub.get_balance(address) == free
+
+
+def test_a_failed_call_raises_chain_error_with_the_runtimes_words(
+    sub: taonet.Subtensor, miner: taonet.Wallet
+) -> None:
+    address = miner.coldkeypub.ss58_address
+    free = sub.get_balance(address)
+    # A registration burn limit below the price: included, failed, and its fee paid.
+    with pytest.raises(taonet.ChainError) as raised:
+        sub.burned_register(miner, NETUID, max_burn=Balance.from_rao(1))
+    err = raised.value
+    assert "above your limit" in err.message
+    assert err.block is not None and err.block > 0
+    assert err.call == "neurons.burned_register"
+    assert err.kind == "price_limit_exceeded"
+    paid = free - sub.get_balance(address)
+    assert Balance(0) < paid < Balance.from_tao(0.01)
+    assert miner.hotkey.ss58_address not in sub.metagraph(NETUID).hotkeys
+
+
+def test_reads_of_subnets(sub: taonet.Subtensor) -> None:
+    netuids = [s["netuid"] for s in sub.subnets()]
+    assert NETUID in netuids
+    assert sub.get_all_subnets_netuid() == netuids
+    hyper = sub.get_subnet_hyperparameters(NETUID)
+    assert hyper is not None
+    assert hyper["tempo"] == 10
+    assert hyper["commit_reveal_enabled"] is False
+    assert sub.get_subnet_hyperparameters(999) is None
+    assert sub.subnet_exists(NETUID) and not sub.subnet_exists(999)
+    assert isinstance(sub.get_subnet_burn_cost(NETUID), Balance)
+
+
+def test_register_stake_serve_and_set_weights_show_in_the_metagraph(
+    sub: taonet.Subtensor, miner: taonet.Wallet, localnet: dict[str, Any]
+) -> None:
+    coldkey = miner.coldkeypub.ss58_address
+    hotkey = miner.hotkey.ss58_address
+
+    registered = sub.burned_register(miner, NETUID)
+    assert registered.block > 0
+    meta = sub.metagraph(NETUID)
+    assert hotkey in meta.hotkeys
+    uid = meta.hotkeys.index(hotkey)
+    assert meta.coldkeys[uid] == coldkey
+    assert meta.W is None and meta.B is None and meta.lite
+
+    staked = sub.add_stake(miner, amount=5)
+    assert staked.fee.rao > 0
+    assert sub.get_stake(coldkey)[hotkey] >= Balance.from_tao(5)
+    unstaked = sub.remove_stake(miner, amount=Balance.from_tao(1))
+    assert unstaked.block > staked.block
+    assert sub.get_account(coldkey)["unbonding"] == Balance.from_tao(1)
+
+    served = sub.serve_axon(miner, NETUID, "127.0.0.1", AXON_PORT)
+    assert served.block > 0
+    # Weights are rate-limited per neuron (2 blocks on the local network) from registration.
+    wait_for("the weights rate limit", lambda: sub.block >= registered.block + 3)
+    weighted = sub.set_weights(miner, NETUID, uids=[uid], weights=[0.7])
+    assert weighted.fee == 0  # a free call
+
+    full = sub.metagraph(NETUID, lite=False)
+    n = full.n
+    assert n == len(full.hotkeys) and n >= 1
+    assert full.hotkeys[uid] == hotkey
+    assert full.uids[uid] == uid
+    axon = full.axons[uid]
+    assert (axon.ip, axon.port) == ("127.0.0.1", AXON_PORT)
+    assert (axon.hotkey, axon.coldkey) == (hotkey, coldkey)
+    assert axon.is_serving
+    assert full.W is not None and full.W.shape == (n, n) and full.W.dtype == np.float32
+    assert full.B is not None and full.B.shape == (n, n)
+    # The weights row: a single self-weight, normalised to 1 (max-upscaled on chain).
+    expected_row = np.zeros(n, dtype=np.float32)
+    expected_row[uid] = 1.0
+    assert np.array_equal(full.W[uid], expected_row)
+    assert full.last_update[uid] == weighted.block
+    assert full.S.dtype == np.float32 and full.S[uid] >= 4.0
+    neuron = sub.neuron_for_uid(uid, NETUID)
+    assert neuron is not None and neuron["hotkey"] == hotkey
+    assert neuron["weights"] == [[uid, 65535]]
+    assert neuron["axon"]["address"] == f"127.0.0.1:{AXON_PORT}"
+
+    # sync() refreshes in place.
+    first = full.block
+    wait_for("a new block", lambda: sub.block > first)
+    full.sync()
+    assert full.block > first
+    assert full.W is not None and full.W.shape == (full.n, full.n)
+
+
+def _same_state(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a["neurons"] == b["neurons"]
+
+
+def test_metagraph_arrays_equal_the_cli_field_by_field(
+    sub: taonet.Subtensor, localnet: dict[str, Any], miner: taonet.Wallet
+) -> None:
+    args = ("subnet", "metagraph", "--netuid", str(NETUID), "--weights", "--bonds")
+    # Read CLI, Python, CLI until nothing changed across the Python read (epochs change
+    # stake and scores every 10 blocks).
+    for _ in range(20):
+        before = cli(localnet, *args)
+        meta = sub.metagraph(NETUID, lite=False)
+        after = cli(localnet, *args)
+        if _same_state(before, after):
+            break
+    else:
+        raise AssertionError("the metagraph never held still across a read")
+    neurons = after["neurons"]
+    n = len(neurons)
+    assert meta.n == n and meta.netuid == NETUID
+    u16 = np.float32(65535)
+    assert meta.uids.tolist() == [x["uid"] for x in neurons]
+    assert meta.hotkeys == [x["hotkey"] for x in neurons]
+    assert meta.coldkeys == [x["coldkey"] for x in neurons]
+    stake = np.array([x["stake"] / 1e9 for x in neurons], dtype=np.float32)
+    assert np.array_equal(meta.S, stake)
+    for arr, field in [
+        (meta.I, "incentive"),
+        (meta.D, "dividends"),
+        (meta.C, "consensus"),
+        (meta.validator_trust, "validator_trust"),
+    ]:
+        expected = np.array([x[field] for x in neurons], dtype=np.float32) / u16
+        assert np.array_equal(arr, expected), field
+        assert arr.dtype == np.float32
+    emission = np.array([x["emission"] / 1e9 for x in neurons], dtype=np.float32)
+    assert np.array_equal(meta.E, emission)
+    assert meta.validator_permit.tolist() == [x["validator_permit"] for x in neurons]
+    assert meta.validator_permit.dtype == np.bool_
+    assert meta.active.tolist() == [int(x["active"]) for x in neurons]
+    assert meta.last_update.tolist() == [x["last_update"] for x in neurons]
+    for uid, x in enumerate(neurons):
+        axon = meta.axons[uid]
+        served = x.get("axon")
+        assert f"{axon.ip}:{axon.port}" == (served["address"] if served else "0.0.0.0:0")
+        row = np.zeros(n, dtype=np.float64)
+        for j, w in x.get("weights") or []:
+            row[j] = w
+        if row.sum() > 0:
+            row /= row.sum()
+        assert np.allclose(meta.W[uid], row, atol=1e-6), uid
+        bonds = np.zeros(n, dtype=np.float32)
+        for j, b in x.get("bonds") or []:
+            bonds[j] = b
+        assert np.array_equal(meta.B[uid], bonds), uid
