@@ -23,7 +23,7 @@ use taonet_crypto::{Keypair, Ss58};
 use taonet_neuron::error::TxError;
 use taonet_neuron::tx::TxSender;
 use taonet_types::tx::{
-    AxonInfo as ChainAxonInfo, BalancesCall, NeuronCall, StakingCall, WeightsCall,
+    AxonInfo as ChainAxonInfo, BalancesCall, CommitmentCall, NeuronCall, StakingCall, WeightsCall,
     hotkey_ownership_payload,
 };
 use taonet_types::{AccountId, Call, Rao};
@@ -284,6 +284,17 @@ impl Node {
         v.map(|n| json_text(&n)).transpose()
     }
 
+    /// The data `uid` committed on `netuid` (`state_getCommitment`) as JSON (`netuid`, `uid`,
+    /// `hotkey`, `block`, `data` as `0x`-hex); None if it has none.
+    fn commitment_json(&self, py: Python<'_>, netuid: u16, uid: u16) -> PyResult<Option<String>> {
+        let v = self
+            .call(py, |tx| async move {
+                tx.client().state_get_commitment(netuid, uid).await
+            })
+            .map_err(rpc_err)?;
+        v.map(|c| json_text(&c)).transpose()
+    }
+
     /// The subnet's metagraph as numpy arrays (weights and bonds too unless `lite`).
     #[pyo3(signature = (netuid, lite=true))]
     fn metagraph(slf: &Bound<'_, Self>, netuid: u16, lite: bool) -> PyResult<Metagraph> {
@@ -493,6 +504,23 @@ impl Node {
                 weights,
                 version_key,
             }),
+        )
+    }
+
+    /// Publishes `data` (1 to 1,024 bytes) for the wallet's hotkey's uid on `netuid`: a free
+    /// call signed by the hotkey, rate-limited by the subnet's `commitment_rate_limit`.
+    fn commit(
+        &self,
+        py: Python<'_>,
+        wallet: PyRef<'_, PyWallet>,
+        netuid: u16,
+        data: Vec<u8>,
+    ) -> PyResult<(u64, u64)> {
+        let signer = wallet.hotkey_pair(py)?;
+        self.submit(
+            py,
+            &signer,
+            Call::Commitments(CommitmentCall::Set { netuid, data }),
         )
     }
 

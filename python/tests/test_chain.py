@@ -243,6 +243,18 @@ def test_register_stake_serve_and_set_weights_show_in_the_metagraph(
     assert full.S.dtype == np.float32 and full.S[uid] >= 4.0
     neuron = sub.neuron_for_uid(uid, NETUID)
     assert neuron is not None and neuron["hotkey"] == hotkey
+
+    # A commitment: a free call signed by the hotkey, read back by uid as text and as bytes.
+    assert sub.get_commitment(NETUID, uid) is None
+    committed = sub.commit(miner, NETUID, "sha256:5eed")
+    assert committed.fee == 0
+    assert sub.get_commitment(NETUID, uid) == "sha256:5eed"
+    assert sub.get_commitment_bytes(NETUID, uid) == b"sha256:5eed"
+    # Past the rate limit (2 blocks on the local network), bad data is refused with the
+    # runtime's words.
+    wait_for("the commitment rate limit", lambda: sub.block >= committed.block + 3)
+    with pytest.raises(taonet.ChainError, match="at least one byte"):
+        sub.commit(miner, NETUID, b"")
     assert neuron["weights"] == [[uid, 65535]]
     assert neuron["axon"]["address"] == f"127.0.0.1:{AXON_PORT}"
 

@@ -268,6 +268,8 @@ class Node:
         """One subnet with its hyperparameters as JSON."""
     def neuron_json(self, netuid: int, uid: int) -> str | None:
         """One neuron as JSON."""
+    def commitment_json(self, netuid: int, uid: int) -> str | None:
+        """The data a uid committed, as JSON."""
     def metagraph(self, netuid: int, lite: bool = True) -> Metagraph:
         """The subnet's metagraph."""
     def transfer(self, wallet: Wallet, dest: str, amount: int) -> tuple[int, int]:
@@ -299,6 +301,8 @@ class Node:
         version_key: int | None = None,
     ) -> tuple[int, int]:
         """Set weights; ``(block, fee_rao)``."""
+    def commit(self, wallet: Wallet, netuid: int, data: bytes) -> tuple[int, int]:
+        """Publish 1 to 1,024 bytes for the hotkey's uid; ``(block, fee_rao)``."""
 
 def normalize_weights(uids: list[int], weights: list[float]) -> tuple[list[int], list[int]]:
     """Weights as the chain takes them: max-upscaled to 65535, zeros dropped."""

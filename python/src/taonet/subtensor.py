@@ -166,6 +166,24 @@ class Subtensor:
         text = self._node.neuron_json(netuid, uid)
         return None if text is None else json.loads(text)
 
+    def get_commitment(self, netuid: int, uid: int) -> str | None:
+        """The data ``uid`` committed on ``netuid`` (as bittensor's ``get_commitment``): the
+        text when it is UTF-8, else ``0x``-hex; None if the uid has committed nothing."""
+        data = self.get_commitment_bytes(netuid, uid)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return "0x" + data.hex()
+
+    def get_commitment_bytes(self, netuid: int, uid: int) -> bytes | None:
+        """The raw bytes ``uid`` committed on ``netuid``; None if it has committed nothing."""
+        text = self._node.commitment_json(netuid, uid)
+        if text is None:
+            return None
+        return bytes.fromhex(json.loads(text)["data"].removeprefix("0x"))
+
     # ----- writes -----
 
     def transfer(self, wallet: Wallet, dest: str, amount: Amount) -> TxReceipt:
@@ -225,3 +243,11 @@ class Subtensor:
         return _receipt(
             self._node.set_weights(wallet, netuid, uids_list, weights_list, version_key)
         )
+
+    def commit(self, wallet: Wallet, netuid: int, data: str | bytes) -> TxReceipt:
+        """Publishes ``data`` (text or bytes, 1 to 1,024 bytes) for the wallet's hotkey's uid
+        on ``netuid`` — a model hash, an endpoint, … A free call signed by the hotkey,
+        rate-limited by the subnet's ``commitment_rate_limit``; read it back with
+        :meth:`get_commitment`."""
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        return _receipt(self._node.commit(wallet, netuid, raw))
