@@ -49,6 +49,14 @@ fn address(what: &str, ss58: &str) -> PyResult<AccountId> {
         .map_err(|e| PyValueError::new_err(format!("{what} {ss58:?} is not an SS58 address: {e}")))
 }
 
+/// The hotkey `hotkey` names, or the wallet's own hotkey when none is given.
+fn hotkey_or_own(wallet: &PyWallet, hotkey: Option<&str>) -> PyResult<AccountId> {
+    match hotkey {
+        Some(h) => address("hotkey", h),
+        None => wallet.hotkey_account(),
+    }
+}
+
 fn json_text(v: &impl serde::Serialize) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| PyValueError::new_err(e.to_string()))
 }
@@ -334,10 +342,7 @@ impl Node {
         amount: u64,
     ) -> PyResult<(u64, u64)> {
         let signer = wallet.coldkey_pair(py)?;
-        let hotkey = match hotkey {
-            Some(h) => address("hotkey", h)?,
-            None => wallet.hotkey_account()?,
-        };
+        let hotkey = hotkey_or_own(&wallet, hotkey)?;
         if self.hotkey_owner(py, &hotkey)?.is_none() {
             let hot = wallet.hotkey_pair(py)?;
             if hot.account_id() != hotkey {
@@ -379,10 +384,7 @@ impl Node {
         amount: u64,
     ) -> PyResult<(u64, u64)> {
         let signer = wallet.coldkey_pair(py)?;
-        let hotkey = match hotkey {
-            Some(h) => address("hotkey", h)?,
-            None => wallet.hotkey_account()?,
-        };
+        let hotkey = hotkey_or_own(&wallet, hotkey)?;
         self.submit(
             py,
             &signer,
