@@ -1,4 +1,4 @@
-//! `taonet sim yuma`.
+//! `taonet sim yuma` and `taonet miner corpus` (offline commands).
 
 use std::path::PathBuf;
 
@@ -161,4 +161,44 @@ fn a_weight_copier_on_recorded_weights_earns_less_than_the_honest_validator() {
     }
     assert!(compared >= 8, "the copier earned in only {compared} epochs");
     assert!(copier_total < honest_total);
+}
+
+/// `taonet miner corpus`: the public language's text, the same for the same seed, written
+/// only where nothing would be lost.
+#[test]
+fn miner_corpus_writes_the_public_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("corpus.txt");
+    let write = |path: &std::path::Path, seed: &str| {
+        taonet(dir.path())
+            .args(["miner", "corpus", "--bytes", "5000", "--seed", seed, "--out"])
+            .arg(path)
+            .assert()
+    };
+    write(&out, "7").success();
+    let text = std::fs::read(&out).unwrap();
+    assert_eq!(text.len(), 5000);
+    assert!(
+        text.iter().filter(|b| **b == b' ').count() > 300,
+        "words separated by spaces"
+    );
+    // Same seed, same text; another seed, other text.
+    let again = dir.path().join("again.txt");
+    write(&again, "7").success();
+    assert_eq!(std::fs::read(&again).unwrap(), text);
+    let other = dir.path().join("other.txt");
+    write(&other, "8").success();
+    assert_ne!(std::fs::read(&other).unwrap(), text);
+    // An existing file is kept without --force.
+    write(&out, "8")
+        .failure()
+        .stderr(predicate::str::contains("already exists; pass --force"));
+    assert_eq!(std::fs::read(&out).unwrap(), text);
+    // Absurd sizes are refused with the range.
+    taonet(dir.path())
+        .args(["miner", "corpus", "--bytes", "0", "--out"])
+        .arg(dir.path().join("zero.txt"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--bytes must be 1 to"));
 }

@@ -44,7 +44,7 @@ use crate::context::resolve_rpc;
 use crate::{Global, usage};
 
 use miner::MinerRunArgs;
-use model::{EvalArgs, MixtureArgs, TrainArgs};
+use model::{CorpusArgs, EvalArgs, MixtureArgs, TrainArgs};
 use validator::ValidatorRunArgs;
 
 #[derive(Args, Debug)]
@@ -64,6 +64,9 @@ enum MinerCommand {
     /// Bits per byte of the mixture of several n-gram miners against the best one alone,
     /// on held-out text (weights fitted on one half, measured on the other).
     Mixture(MixtureArgs),
+    /// Write text of the public synthetic language (training data for models built outside
+    /// taonet, e.g. in Python).
+    Corpus(CorpusArgs),
 }
 
 /// What every long-running neuron takes: keys, node, health endpoint, logging.
@@ -99,6 +102,7 @@ pub fn run_miner(args: MinerArgs, global: Global) -> Result<ExitCode> {
         MinerCommand::Train(a) => model::train(a, global),
         MinerCommand::Eval(a) => model::eval(a, global),
         MinerCommand::Mixture(a) => model::mixture(a, global),
+        MinerCommand::Corpus(a) => model::corpus(a, global),
     }
 }
 

@@ -1,9 +1,11 @@
-//! `taonet miner train`, `eval` and `mixture`: offline work on miner models (no node).
+//! `taonet miner train`, `eval`, `mixture` and `corpus`: offline work on miner models (no
+//! node).
 //!
 //! `train` fits a byte n-gram (or, built with `--features candle`, an MLP) on the public
 //! synthetic language or a text file, saves it as safetensors and reports its bits per byte
 //! on the public sample [`EVAL_SEED`]; `eval` scores a saved model the way validators do;
-//! `mixture` compares mixtures of several n-gram miners with the best one alone.
+//! `mixture` compares mixtures of several n-gram miners with the best one alone; `corpus`
+//! writes text of the public language, for miners trained outside taonet (in Python, say).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,6 +22,59 @@ use crate::{Global, usage};
 /// The fixed seed `miner train` and `miner eval` report bits per byte on (public, so
 /// numbers are comparable between models; validators use secret seeds).
 pub const EVAL_SEED: [u8; 32] = *b"taonet miner eval seed, public!!";
+
+#[derive(Args, Debug)]
+pub(super) struct CorpusArgs {
+    /// Where to write the text.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// Bytes of text.
+    #[arg(long, default_value_t = 2_000_000)]
+    bytes: usize,
+    /// Seed of the text (the same seed always gives the same text).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Most bytes `miner corpus` writes in one go (256 MiB).
+const MAX_CORPUS_BYTES: usize = 256 << 20;
+
+/// `taonet miner corpus`: `--bytes` of the public synthetic language from `--seed`, written
+/// atomically to `--out`.
+pub(super) fn corpus(a: CorpusArgs, global: Global) -> Result<ExitCode> {
+    if a.out.exists() && !a.force {
+        return Err(usage!(
+            "{} already exists; pass --force to replace it",
+            a.out.display()
+        ));
+    }
+    if a.bytes == 0 || a.bytes > MAX_CORPUS_BYTES {
+        return Err(usage!(
+            "--bytes must be 1 to {MAX_CORPUS_BYTES}, got {}",
+            a.bytes
+        ));
+    }
+    let text = Language::new().text(a.seed, a.bytes);
+    taonet_crypto::atomic_file::write_atomic(&a.out, &text)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", a.out.display()))?;
+    if global.json {
+        println!(
+            "{}",
+            json!({"out": a.out.display().to_string(), "bytes": text.len(), "seed": a.seed})
+        );
+    } else {
+        println!(
+            "Wrote {} bytes of the synthetic language (seed {}) to {}.",
+            text.len(),
+            a.seed,
+            a.out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 #[derive(Args, Debug)]
 pub(super) struct MixtureArgs {
