@@ -171,7 +171,9 @@ fn miner_corpus_writes_the_public_language() {
     let out = dir.path().join("corpus.txt");
     let write = |path: &std::path::Path, seed: &str| {
         taonet(dir.path())
-            .args(["miner", "corpus", "--bytes", "5000", "--seed", seed, "--out"])
+            .args([
+                "miner", "corpus", "--bytes", "5000", "--seed", seed, "--out",
+            ])
             .arg(path)
             .assert()
     };
