@@ -7,6 +7,14 @@
 //! they are told `allow_private_axons` (a local network, where every axon is on
 //! 127.0.0.1).
 //!
+//! # Loopback only
+//! A dendrite may instead be told `allow_loopback_axons` ([`check_axon_with`]): then
+//! loopback addresses ([`is_loopback`]: `127.0.0.0/8`, `::1`, and `127.0.0.0/8` in
+//! v4-mapped form `::ffff:127.x.y.z`) are dialled, and every other range below stays
+//! refused, so a local network on one machine works while LAN and cloud-metadata
+//! addresses published on chain do not. The v4-compatible (`::127.0.0.1`) and NAT64
+//! (`64:ff9b::7f00:1`) forms are not loopback on this host and stay refused.
+//!
 //! # Refused ranges ([`non_public`])
 //! IPv4: `0.0.0.0/8` (unspecified, "this network"), `127.0.0.0/8` (loopback), `10.0.0.0/8`,
 //! `172.16.0.0/12`, `192.168.0.0/16` (RFC 1918 private), `100.64.0.0/10` (CGNAT shared),
@@ -98,6 +106,30 @@ pub fn check_axon(addr: SocketAddr, allow_private: bool) -> Result<(), NonPublic
     }
 }
 
+/// Whether `ip` is a loopback address of this host: `127.0.0.0/8`, `::1`, or
+/// `::ffff:127.0.0.0/104` (v4-mapped).
+pub fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// `Ok` when `addr` may be dialled: it is public, or `allow_private` is set, or it is a
+/// loopback address ([`is_loopback`]) and `allow_loopback` is set.
+pub fn check_axon_with(
+    addr: SocketAddr,
+    allow_private: bool,
+    allow_loopback: bool,
+) -> Result<(), NonPublicAxon> {
+    if allow_loopback && is_loopback(addr.ip()) {
+        return Ok(());
+    }
+    check_axon(addr, allow_private)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -185,5 +217,37 @@ mod tests {
         assert!(msg.contains("127.0.0.1:8091") && msg.contains("allow_private_axons"));
         assert_eq!(check_axon(addr, true), Ok(()));
         assert_eq!(check_axon("8.8.8.8:80".parse().unwrap(), false), Ok(()));
+    }
+
+    #[test]
+    fn loopback_only_allows_loopback() {
+        for ok in [
+            "127.0.0.1:1",
+            "127.9.8.7:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            let addr: SocketAddr = ok.parse().unwrap();
+            assert_eq!(check_axon_with(addr, false, true), Ok(()), "{ok}");
+            assert!(check_axon_with(addr, false, false).is_err(), "{ok}");
+        }
+        for refused in [
+            "10.0.0.1:1",
+            "169.254.169.254:80",
+            "192.168.1.1:1",
+            "[::ffff:10.0.0.1]:1",
+            "[::127.0.0.1]:1",
+            "[64:ff9b::7f00:1]:1",
+            "[fe80::1]:1",
+            "0.0.0.0:1",
+        ] {
+            let addr: SocketAddr = refused.parse().unwrap();
+            assert!(check_axon_with(addr, false, true).is_err(), "{refused}");
+            assert_eq!(check_axon_with(addr, true, false), Ok(()), "{refused}");
+        }
+        assert_eq!(
+            check_axon_with("8.8.8.8:80".parse().unwrap(), false, true),
+            Ok(())
+        );
     }
 }

@@ -3,7 +3,16 @@
 //! # Routes
 //! `POST /<SynapseName>` (GET is accepted too, as in Python) for every attached synapse,
 //! plus the built-in `/Synapse` ping that echoes the synapse back. Only the first path
-//! segment names the route.
+//! segment names the route. Every route is one [`Reply`]-answering forward over the
+//! verified request body as JSON, with the fields its body hash covers:
+//! - [`Axon::attach_json`]: a synapse type known only at run time (a Python class): the
+//!   route name and hash fields are given, the forward sees and answers JSON;
+//! - [`Axon::attach`]: a typed [`Synapse`]; an adapter parses the body into `S` (a body that
+//!   does not fit → 400 `Invalid synapse body: …`) and answers the returned `S` as JSON;
+//! - [`Axon::attach_stream`]: a typed streaming synapse (bittensor's `StreamingSynapse`);
+//!   the same adapter, answering [`Reply::Stream`].
+//!
+//! So typed, JSON and streaming routes run exactly the same checks below.
 //!
 //! # Connections
 //! At most [`AxonConfig::max_connections`] connections are served at once; one more is
@@ -36,23 +45,41 @@
 //! 8. **priority** ([`Priority`]): at most [`AxonConfig::max_concurrent`] forwards run;
 //!    waiters are served highest priority first; a wait longer than the synapse timeout →
 //!    408 `Response timeout after: <timeout>s`.
-//! 9. **body check**: the JSON body is parsed into the synapse (invalid → 400); for
-//!    bittensor 10 requests the body hash is recomputed and compared with the signed
-//!    `computed_body_hash` header: mismatch → **500** `Internal Server Error #<id>` like the
-//!    reference.
-//! 10. **forward**: the attached function; an error → 500 `Internal Server Error #<id>`.
+//! 9. **body check**: the body is parsed as JSON (invalid → 400; empty = `{}`); for
+//!    bittensor 10 requests the body hash over the route's hash fields is recomputed and
+//!    compared with the signed `computed_body_hash` header: mismatch → **500** `Internal
+//!    Server Error #<id>` like the reference; a body that is not a JSON object → 400. The
+//!    body's `dendrite` terminal is replaced by the verified one of the headers (hotkey,
+//!    nonce, uuid, signature, version; ip and port of the socket), so a forward reading
+//!    `synapse.dendrite.hotkey` sees the caller that signed, not a claim in the body.
+//! 10. **forward**: the attached function with the body and the [`Caller`]; an error
+//!     ([`ForwardError`]) → 500 `Internal Server Error #<id>` (the cause is only logged);
+//!     [`Reply::Refuse`] → its status (400..=599, else 500) and message.
 //!
 //! A request refused before its body is read gets its answer at once; a small declared
 //! body (≤ 64 KiB) is drained first so the client reliably reads the answer, a larger one
 //! is not read and the connection is closed.
 //!
 //! # Responses
-//! 200 with the whole synapse as JSON (axon terminal filled: status 200 `Success`,
-//! process time, our ip/port/hotkey/version/uuid/nonce); errors carry `{"message": …}`.
+//! [`Reply::Json`]: 200 with the whole synapse as JSON (`name` set to the route, axon
+//! terminal filled: status 200 `Success`, process time, our ip/port/hotkey/version/uuid/
+//! nonce; a reply that is not a JSON object → 500); errors carry `{"message": …}`.
 //! Every response carries `name`, `timeout`, `bt_header_axon_*` (status code and message
 //! included: the Python dendrite reads the status from there), the echoed
 //! `bt_header_dendrite_*`, sizes and `computed_body_hash`. The axon-side signature the
 //! reference puts on error responses is not sent (no dendrite checks it).
+//!
+//! # Streaming
+//! [`Reply::Stream`] answers like bittensor's `BTStreamingResponse`: 200, `content-type:
+//! text/event-stream`, the headers above (status 200 `Success`, `process_time` = the time
+//! until the stream starts), then each chunk as the forward yields it, chunked transfer
+//! encoding, no framing of ours (each subnet's synapse parses its own chunks). The
+//! forward's priority slot ([`AxonConfig::max_concurrent`]) stays taken until the stream
+//! ends or the client goes away. A stream still running when the synapse's timeout
+//! (clamped to [`AxonConfig::max_timeout_s`]) has passed since the request arrived is cut:
+//! the caller's own deadline has passed by then. A chunk `Err` (or that cut) closes the
+//! connection after the chunks already yielded are written, without the final empty chunk,
+//! so the client sees a broken stream, not a complete one.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -65,6 +92,8 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -77,11 +106,10 @@ use tokio::sync::Semaphore;
 use crate::btauth::{self, BtAuthVerifier};
 use crate::error::{AxonError, VerifyError};
 use crate::nonce::{NonceTable, now_ns, secs_to_ns};
-use crate::priority::PriorityGate;
+use crate::priority::{Permit, PriorityGate};
 use crate::rate::{RateLimit, RateLimiter};
 use crate::synapse::{
-    BITTENSOR_VERSION, Ping, Synapse, SynapseBase, SynapseMessage, TerminalInfo,
-    body_hash_of_value, python_str,
+    BITTENSOR_VERSION, Ping, Synapse, SynapseMessage, TerminalInfo, body_hash_of_value, python_str,
 };
 
 /// Decides whether a caller is refused before verification.
@@ -214,25 +242,69 @@ pub struct Caller {
     pub nonce: u64,
 }
 
-/// A forward failure (→ 500).
+/// A forward failure (→ 500 `Internal Server Error #<id>`; the message is only logged).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ForwardError(pub String);
 
+/// What a forward answers.
+pub enum Reply {
+    /// The whole synapse as a JSON object (the subnet's fields and the base fields). The axon
+    /// sets `name` and the `axon` terminal in it before sending (as typed routes do).
+    Json(serde_json::Value),
+    /// A streamed answer (bittensor's StreamingSynapse): 200, `content-type:
+    /// text/event-stream`, the usual response headers (`bt_header_axon_*` with status 200
+    /// "Success", echoed `bt_header_dendrite_*`, `name`, `timeout`, `computed_body_hash`),
+    /// then each chunk as it comes (chunked transfer encoding). An `Err` chunk ends the
+    /// stream (the connection is closed; the status was already sent).
+    Stream(ChunkStream),
+    /// Refuse with this status and message (e.g. 403 from a blacklist that needs the body):
+    /// answered like the axon's own errors (`{"message": …}` body,
+    /// `bt_header_axon_status_code`/`_status_message`). Statuses outside 400..=599 are
+    /// answered 500.
+    Refuse {
+        /// HTTP status (400..=599).
+        status: u16,
+        /// The message sent to the caller.
+        message: String,
+    },
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Json(v) => f.debug_tuple("Json").field(v).finish(),
+            Reply::Stream(_) => f.write_str("Stream(..)"),
+            Reply::Refuse { status, message } => f
+                .debug_struct("Refuse")
+                .field("status", status)
+                .field("message", message)
+                .finish(),
+        }
+    }
+}
+
+/// Chunks of a streamed answer.
+pub type ChunkStream = BoxStream<'static, Result<Bytes, ForwardError>>;
+
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// What a route returns: the response body (JSON synapse) or an error status and message.
-type RouteResult = Result<(Bytes, SynapseBase), (StatusCode, String)>;
+/// A route's forward, over the verified request body as JSON.
+type JsonForward =
+    dyn Fn(serde_json::Value, Caller) -> BoxFuture<Result<Reply, ForwardError>> + Send + Sync;
 
-type RouteFn = Arc<
-    dyn Fn(Bytes, Option<String>, Caller, TerminalInfo) -> BoxFuture<RouteResult> + Send + Sync,
->;
+/// One attached synapse: the fields its body hash covers and its forward. Typed, JSON and
+/// streaming routes are all this; the typed ones convert with serde around their forward.
+struct Route {
+    hash_fields: Vec<String>,
+    forward: Arc<JsonForward>,
+}
 
 struct Shared {
     hotkey: String,
     config: AxonConfig,
     uuid: String,
-    routes: HashMap<String, RouteFn>,
+    routes: HashMap<String, Arc<Route>>,
     route_names: String,
     blacklist: Arc<dyn Blacklist>,
     priority: Arc<dyn Priority>,
@@ -247,7 +319,7 @@ struct Shared {
 pub struct Axon {
     keypair: Keypair,
     config: AxonConfig,
-    routes: Vec<(String, RouteFn)>,
+    routes: Vec<(String, Arc<Route>)>,
     blacklist: Arc<dyn Blacklist>,
     priority: Arc<dyn Priority>,
 }
@@ -288,26 +360,75 @@ impl Axon {
     }
 
     /// Attaches `forward` for synapse `S` (replacing an earlier one of the same name).
-    pub fn attach<S, F, Fut>(mut self, forward: F) -> Self
+    pub fn attach<S, F, Fut>(self, forward: F) -> Self
     where
         S: Synapse,
         F: Fn(S, Caller) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<S, ForwardError>> + Send + 'static,
     {
         let forward = Arc::new(forward);
-        let route: RouteFn = Arc::new(move |body, hash_header, caller, axon_terminal| {
+        self.attach_json(S::NAME, hash_fields::<S>(), move |value, caller| {
             let forward = forward.clone();
-            Box::pin(run_route::<S, F, Fut>(
-                forward,
-                body,
-                hash_header,
-                caller,
-                axon_terminal,
-            ))
+            async move {
+                let mut msg = match typed_request::<S>(value) {
+                    Ok(msg) => msg,
+                    Err(refusal) => return Ok(refusal),
+                };
+                msg.fields = forward(msg.fields, caller).await?;
+                serde_json::to_value(&msg)
+                    .map(Reply::Json)
+                    .map_err(|e| ForwardError(format!("cannot serialise the answer: {e}")))
+            }
+        })
+    }
+
+    /// Attaches a route whose synapse type is known only at run time: `name` is the route
+    /// (the Python class name) and `required_hash_fields` the fields the body hash covers,
+    /// in order. Every check of the typed routes runs first (the same code); `forward` gets
+    /// the verified request body parsed as a JSON object (base and subnet fields together,
+    /// its `dendrite` terminal replaced by the verified one of the headers) and the caller.
+    /// Replaces an earlier route of the same name.
+    pub fn attach_json<F, Fut>(
+        mut self,
+        name: impl Into<String>,
+        required_hash_fields: Vec<String>,
+        forward: F,
+    ) -> Self
+    where
+        F: Fn(serde_json::Value, Caller) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Reply, ForwardError>> + Send + 'static,
+    {
+        let name = name.into();
+        let forward: Arc<JsonForward> =
+            Arc::new(move |value, caller| Box::pin(forward(value, caller)));
+        let route = Arc::new(Route {
+            hash_fields: required_hash_fields,
+            forward,
         });
-        self.routes.retain(|(n, _)| n != S::NAME);
-        self.routes.push((S::NAME.to_string(), route));
+        self.routes.retain(|(n, _)| *n != name);
+        self.routes.push((name, route));
         self
+    }
+
+    /// Typed streaming route (bittensor's StreamingSynapse): `forward` gets the request
+    /// synapse and answers with chunks, sent as they come ([`Reply::Stream`]). Replaces an
+    /// earlier route of the same name.
+    pub fn attach_stream<S, F, Fut>(self, forward: F) -> Self
+    where
+        S: Synapse,
+        F: Fn(S, Caller) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ChunkStream, ForwardError>> + Send + 'static,
+    {
+        let forward = Arc::new(forward);
+        self.attach_json(S::NAME, hash_fields::<S>(), move |value, caller| {
+            let forward = forward.clone();
+            async move {
+                match typed_request::<S>(value) {
+                    Ok(msg) => forward(msg.fields, caller).await.map(Reply::Stream),
+                    Err(refusal) => Ok(refusal),
+                }
+            }
+        })
     }
 
     /// Serves on `listener` in a background task.
@@ -412,59 +533,53 @@ fn python_str_repr_item(s: &str) -> String {
     .unwrap_or_else(|_| format!("'{s}'"))
 }
 
-async fn run_route<S, F, Fut>(
-    forward: Arc<F>,
-    body: Bytes,
-    hash_header: Option<String>,
-    caller: Caller,
-    axon_terminal: TerminalInfo,
-) -> RouteResult
-where
-    S: Synapse,
-    F: Fn(S, Caller) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<S, ForwardError>> + Send + 'static,
-{
-    let value: serde_json::Value = if body.is_empty() {
-        serde_json::Value::Object(Default::default())
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| (StatusCode::BAD_REQUEST, format!("Invalid JSON body: {e}")))?
-    };
-    if let Some(expected) = hash_header {
-        let got = body_hash_of_value(&value, S::REQUIRED_HASH_FIELDS);
-        if got.as_deref().ok() != Some(expected.as_str()) {
-            let id = crate::dendrite::random_uuid();
-            tracing::debug!(%id, ?got, %expected, "body hash mismatch");
-            return Err((
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("Internal Server Error #{id}"),
-            ));
-        }
-    }
-    let mut msg: SynapseMessage<S> = serde_json::from_value(value).map_err(|e| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("Invalid synapse body: {e}"),
-        )
-    })?;
-    let fields = forward(msg.fields, caller).await.map_err(|e| {
-        let id = crate::dendrite::random_uuid();
-        tracing::debug!(%id, "forward failed: {e}");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Internal Server Error #{id}"),
-        )
-    })?;
-    msg.fields = fields;
-    msg.base.name = Some(S::NAME.to_string());
-    msg.base.axon = Some(axon_terminal);
-    let out = serde_json::to_vec(&msg).map_err(|e| {
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Internal Server Error: {e}"),
-        )
-    })?;
-    Ok((Bytes::from(out), msg.base))
+fn hash_fields<S: Synapse>() -> Vec<String> {
+    S::REQUIRED_HASH_FIELDS
+        .iter()
+        .map(|f| f.to_string())
+        .collect()
+}
+
+/// The request body as a typed synapse, or the 400 refusal when it does not fit `S`.
+fn typed_request<S: Synapse>(value: serde_json::Value) -> Result<SynapseMessage<S>, Reply> {
+    serde_json::from_value(value).map_err(|e| Reply::Refuse {
+        status: 400,
+        message: format!("Invalid synapse body: {e}"),
+    })
+}
+
+/// A 500 whose cause is only logged (as the reference hides it behind an id).
+fn internal_error(ctx: &Ctx, cause: &str) -> Response<Body> {
+    let id = crate::dendrite::random_uuid();
+    tracing::debug!(%id, "{cause}");
+    error(
+        ctx,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("Internal Server Error #{id}"),
+    )
+}
+
+/// Ends a streamed answer when the synapse's time is up and keeps the forward's priority
+/// slot taken until the stream ends (or the client goes away and it is dropped). Before an
+/// error aborts the connection the stream yields once, so the server writes out the chunks
+/// it already has (hyper flushes when the body is pending) and the client receives them.
+fn guard_stream(
+    stream: ChunkStream,
+    permit: Permit,
+    deadline: tokio::time::Instant,
+) -> impl futures::Stream<Item = Result<Bytes, ForwardError>> + Send + 'static {
+    futures::stream::unfold(Some((stream, permit)), move |state| async move {
+        let (mut stream, permit) = state?;
+        let err = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => return Some((Ok(chunk), Some((stream, permit)))),
+            Ok(None) => return None,
+            Ok(Some(Err(e))) => e,
+            Err(_) => ForwardError("the stream outlived the synapse timeout".to_string()),
+        };
+        tracing::debug!("stream ended with an error: {err}");
+        tokio::task::yield_now().await;
+        Some((Err(err), None))
+    })
 }
 
 /// Request state accumulated through the pipeline (for the response headers).
@@ -490,19 +605,7 @@ fn parse_opt<T: std::str::FromStr>(h: &HeaderMap, name: &str) -> Result<Option<T
 }
 
 fn terminal_from_headers(h: &HeaderMap, prefix: &str) -> Result<TerminalInfo, String> {
-    let s = |f: &str| header(h, &format!("{prefix}{f}")).map(str::to_string);
-    Ok(TerminalInfo {
-        status_code: parse_opt(h, &format!("{prefix}status_code"))?,
-        status_message: s("status_message"),
-        process_time: parse_opt(h, &format!("{prefix}process_time"))?,
-        ip: s("ip"),
-        port: parse_opt(h, &format!("{prefix}port"))?,
-        version: parse_opt(h, &format!("{prefix}version"))?,
-        nonce: parse_opt(h, &format!("{prefix}nonce"))?,
-        uuid: s("uuid"),
-        hotkey: s("hotkey"),
-        signature: s("signature"),
-    })
+    TerminalInfo::from_headers(|n| header(h, n), prefix, true)
 }
 
 /// Declared bodies up to this size are drained before an early refusal is sent.
@@ -683,7 +786,7 @@ async fn handle(shared: Arc<Shared>, peer: SocketAddr, req: Request<Incoming>) -
     // 8. priority
     let prio = shared.priority.priority(&hotkey, &ctx.name);
     let wait = Duration::from_nanos(secs_to_ns(ctx.timeout.min(shared.config.max_timeout_s)));
-    let Some(_permit) = shared.gate.acquire(prio, wait).await else {
+    let Some(permit) = shared.gate.acquire(prio, wait).await else {
         let msg = format!("Response timeout after: {}s", ctx.timeout);
         return error(&ctx, StatusCode::REQUEST_TIMEOUT, msg);
     };
@@ -694,26 +797,100 @@ async fn handle(shared: Arc<Shared>, peer: SocketAddr, req: Request<Incoming>) -
         scheme,
         nonce,
     };
-    let hash_header = match scheme {
-        AuthScheme::Bittensor10 => Some(ctx.body_hash.clone().unwrap_or_default()),
-        AuthScheme::BtAuth1 => None,
+    let mut value: serde_json::Value = if body.is_empty() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                let msg = format!("Invalid JSON body: {e}");
+                return error(&ctx, StatusCode::BAD_REQUEST, msg);
+            }
+        }
     };
+    if scheme == AuthScheme::Bittensor10 {
+        let expected = ctx.body_hash.as_deref().unwrap_or_default();
+        let got = body_hash_of_value(&value, &route.hash_fields);
+        if got.as_deref().ok() != Some(expected) {
+            return internal_error(&ctx, &format!("body hash mismatch: {got:?} != {expected}"));
+        }
+    }
+    let Some(fields) = value.as_object_mut() else {
+        let msg = "Invalid synapse body: expected a JSON object".to_string();
+        return error(&ctx, StatusCode::BAD_REQUEST, msg);
+    };
+    // The caller as verified, not as its body claims.
+    match serde_json::to_value(&ctx.dendrite) {
+        Ok(d) => fields.insert("dendrite".to_string(), d),
+        Err(e) => return internal_error(&ctx, &format!("cannot encode the caller: {e}")),
+    };
+    let sizes = Sizes::of(&value);
     let mut axon_terminal = ctx.axon.clone();
     axon_terminal.status_code = Some(200);
     axon_terminal.status_message = Some("Success".to_string());
     axon_terminal.process_time = Some(start.elapsed().as_secs_f64());
-    match route(body, hash_header, caller, axon_terminal.clone()).await {
-        Ok((out, base)) => {
-            ctx.axon = axon_terminal;
-            ctx.axon.process_time = Some(start.elapsed().as_secs_f64());
-            if let Some(t) = base.timeout {
+    match (route.forward)(value, caller).await {
+        Err(e) => internal_error(&ctx, &format!("forward failed: {e}")),
+        Ok(Reply::Refuse { status, message }) => {
+            let code = StatusCode::from_u16(status)
+                .ok()
+                .filter(|c| c.is_client_error() || c.is_server_error())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            error(&ctx, code, message)
+        }
+        Ok(Reply::Json(mut out)) => {
+            let Some(fields) = out.as_object_mut() else {
+                return internal_error(
+                    &ctx,
+                    "the forward answered a JSON value that is not an object",
+                );
+            };
+            fields.insert("name".to_string(), ctx.name.clone().into());
+            match serde_json::to_value(&axon_terminal) {
+                Ok(a) => fields.insert("axon".to_string(), a),
+                Err(e) => return internal_error(&ctx, &format!("cannot encode the axon: {e}")),
+            };
+            if let Some(t) = fields.get("timeout").and_then(serde_json::Value::as_f64) {
                 ctx.timeout = t;
             }
-            respond(&ctx, StatusCode::OK, out, &base)
+            let sizes = Sizes::of(&out);
+            let out = match serde_json::to_vec(&out) {
+                Ok(o) => o,
+                Err(e) => return internal_error(&ctx, &format!("cannot encode the answer: {e}")),
+            };
+            ctx.axon = axon_terminal;
+            ctx.axon.process_time = Some(start.elapsed().as_secs_f64());
+            respond(&ctx, StatusCode::OK, JSON, Body::from(out), sizes)
         }
-        Err((code, msg)) => error(&ctx, code, msg),
+        Ok(Reply::Stream(stream)) => {
+            ctx.axon = axon_terminal;
+            ctx.axon.process_time = Some(start.elapsed().as_secs_f64());
+            let deadline = tokio::time::Instant::from_std(start) + wait;
+            let body = Body::from_stream(guard_stream(stream, permit, deadline));
+            respond(&ctx, StatusCode::OK, EVENT_STREAM, body, sizes)
+        }
     }
 }
+
+/// `header_size` and `total_size` of a synapse (informational; 0 when absent).
+#[derive(Clone, Copy, Default)]
+struct Sizes {
+    header: u64,
+    total: u64,
+}
+
+impl Sizes {
+    fn of(synapse: &serde_json::Value) -> Sizes {
+        let n = |f: &str| synapse.get(f).and_then(serde_json::Value::as_u64);
+        Sizes {
+            header: n("header_size").unwrap_or_default(),
+            total: n("total_size").unwrap_or_default(),
+        }
+    }
+}
+
+const JSON: &str = "application/json";
+const EVENT_STREAM: &str = "text/event-stream";
 
 /// `Some(429)` when `hotkey` is over its rate limit.
 fn rate_limited(shared: &Shared, ctx: &Ctx, hotkey: &str, now: u64) -> Option<Response<Body>> {
@@ -778,10 +955,16 @@ fn error(ctx: &Ctx, code: StatusCode, message: String) -> Response<Body> {
         body_hash: ctx.body_hash.clone(),
         start: ctx.start,
     };
-    respond(&ctx, code, Bytes::from(body), &SynapseBase::default())
+    respond(&ctx, code, JSON, Body::from(body), Sizes::default())
 }
 
-fn respond(ctx: &Ctx, code: StatusCode, body: Bytes, base: &SynapseBase) -> Response<Body> {
+fn respond(
+    ctx: &Ctx,
+    code: StatusCode,
+    content_type: &str,
+    body: Body,
+    sizes: Sizes,
+) -> Response<Body> {
     let mut headers = HeaderMap::with_capacity(32);
     let mut put = |name: &str, value: String| {
         if let (Ok(n), Ok(v)) = (
@@ -791,7 +974,7 @@ fn respond(ctx: &Ctx, code: StatusCode, body: Bytes, base: &SynapseBase) -> Resp
             headers.insert(n, v);
         }
     };
-    put("content-type", "application/json".to_string());
+    put("content-type", content_type.to_string());
     put("name", ctx.name.clone());
     put("timeout", ctx.timeout.to_string());
     for (prefix, t) in [
@@ -814,18 +997,12 @@ fn respond(ctx: &Ctx, code: StatusCode, body: Bytes, base: &SynapseBase) -> Resp
         field("hotkey", t.hotkey.clone());
         field("signature", t.signature.clone());
     }
-    put(
-        "header_size",
-        base.header_size.unwrap_or_default().to_string(),
-    );
-    put(
-        "total_size",
-        base.total_size.unwrap_or_default().to_string(),
-    );
+    put("header_size", sizes.header.to_string());
+    put("total_size", sizes.total.to_string());
     if let Some(hash) = &ctx.body_hash {
         put("computed_body_hash", hash.clone());
     }
-    let mut resp = Response::new(Body::from(body));
+    let mut resp = Response::new(body);
     *resp.status_mut() = code;
     *resp.headers_mut() = headers;
     resp

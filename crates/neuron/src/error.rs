@@ -82,6 +82,11 @@ pub enum DendriteError {
     /// Building the HTTP request.
     #[error("cannot build the request: {0}")]
     Request(String),
+    /// A JSON synapse that is not a JSON object (the kind it is instead).
+    #[error(
+        "a synapse must be a JSON object of its fields, got {0} (pass the model's fields as an object)"
+    )]
+    NotAnObject(&'static str),
 }
 
 /// Metagraph sync errors.

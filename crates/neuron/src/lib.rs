@@ -1,7 +1,8 @@
-//! Neuron protocol: the axon (server), the dendrite (client), synapses and a metagraph view,
-//! wire-compatible with the Python bittensor 10.x axon/dendrite and with bittensor 11's
-//! `btauth/1` signed headers; the miner and validator loops; and the [`gateway`], which sells
-//! a subnet's answers per query against payment-channel vouchers.
+//! Neuron protocol: the axon (server), the dendrite (client), synapses (typed, JSON for
+//! types known only at run time, and streaming) and a metagraph view, wire-compatible with
+//! the Python bittensor 10.x axon/dendrite (`StreamingSynapse` included) and with bittensor
+//! 11's `btauth/1` signed headers; the miner and validator loops; and the [`gateway`],
+//! which sells a subnet's answers per query against payment-channel vouchers.
 //!
 //! ```text
 //!  validator                                   miner
@@ -38,8 +39,9 @@
 //!     })
 //!     .serve(listener)?;
 //!
-//! // The axon is on 127.0.0.1: a dendrite dials only public addresses unless told otherwise.
-//! let config = DendriteConfig { allow_private_axons: true, ..DendriteConfig::default() };
+//! // The axon is on 127.0.0.1: a dendrite dials only public addresses unless told otherwise
+//! // (here: loopback too; LAN and link-local addresses stay refused).
+//! let config = DendriteConfig { allow_loopback_axons: true, ..DendriteConfig::default() };
 //! let dendrite = Dendrite::new(Keypair::from_uri("//Validator")?, config);
 //! let target = AxonTarget { addr: axon.local_addr, hotkey: miner_hotkey };
 //! let r = dendrite.call(&target, &Echo { value: 7, output: None }, Duration::from_secs(12)).await?;
@@ -55,7 +57,11 @@
 //!   is only forgotten once forgetting it cannot reopen a replay ([`nonce`]).
 //! - The dendrite never errors on transport problems: they are [`Outcome`]s.
 //! - Nothing dials a non-public axon address (loopback, private, link-local, …) unless
-//!   configured with `allow_private_axons` ([`address`]).
+//!   configured with `allow_private_axons`, or, for loopback only, `allow_loopback_axons`
+//!   ([`address`]).
+//! - Typed, JSON (run-time typed, [`Axon::attach_json`] / [`Dendrite::call_json`]) and
+//!   streaming ([`Axon::attach_stream`] / [`Dendrite::call_stream`]) synapses share one
+//!   axon pipeline and one dendrite signing path.
 //! - Body hashes follow Python `str()` for the value kinds listed in [`synapse`].
 
 pub mod address;
@@ -78,10 +84,12 @@ pub mod validator;
 
 pub use address::NonPublicAxon;
 pub use axon::{
-    AllowAll, AuthScheme, Axon, AxonConfig, AxonHandle, Blacklist, Caller, Fifo, ForwardError,
-    Priority,
+    AllowAll, AuthScheme, Axon, AxonConfig, AxonHandle, Blacklist, Caller, ChunkStream, Fifo,
+    ForwardError, Priority, Reply,
 };
-pub use dendrite::{AxonTarget, CallResult, Dendrite, DendriteConfig, Outcome};
+pub use dendrite::{
+    AxonTarget, CallResult, Dendrite, DendriteConfig, JsonCallResult, Outcome, StreamCall,
+};
 pub use error::{AxonError, DendriteError, HashError, MetagraphError, VerifyError};
 pub use metagraph::{Metagraph, MetagraphBlacklist, SharedMetagraph, StakePriority};
 pub use rate::RateLimit;

@@ -21,6 +21,18 @@
 //! JSON objects (Python dicts) are **not** supported in hashed fields
 //! ([`HashError::Unsupported`]); keep hashed fields to ints, strings and lists of them.
 //! With no hashed fields the hash is SHA3-256 of the empty string.
+//!
+//! # JSON synapses
+//! A synapse need not be a Rust type: the axon's `attach_json` and the dendrite's
+//! `call_json` carry it as the JSON object above with a route name and hash fields given at
+//! run time ([`body_hash_of_value`]). A typed synapse is the same object, so the two
+//! interoperate: a typed call reaches a JSON route and a JSON call a typed one.
+//!
+//! # Streaming synapses
+//! bittensor's `StreamingSynapse` travels the same way on the request side; its answer is
+//! not a synapse but the response body's chunks (`text/event-stream`, chunked), whose
+//! format each subnet defines. The terminals of a streamed answer travel only in the
+//! `bt_header_*` response headers.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -57,6 +69,74 @@ pub struct TerminalInfo {
     pub hotkey: Option<String>,
     /// `0x`-hex signature.
     pub signature: Option<String>,
+}
+
+impl TerminalInfo {
+    /// The terminal a set of `<prefix><field>` headers describes (`prefix` is
+    /// `bt_header_axon_` or `bt_header_dendrite_`); `get` looks a header up by name. Absent,
+    /// empty and `None` values are unset. `strict`: a value that does not parse is an error
+    /// naming the header (the axon answers 400); otherwise it is skipped (the dendrite reads
+    /// whatever an axon sent).
+    pub(crate) fn from_headers<'a>(
+        get: impl Fn(&str) -> Option<&'a str>,
+        prefix: &str,
+        strict: bool,
+    ) -> Result<TerminalInfo, String> {
+        let text = |f: &str| get(&format!("{prefix}{f}")).map(str::to_string);
+        fn num<T: std::str::FromStr>(
+            raw: Option<&str>,
+            name: String,
+            strict: bool,
+        ) -> Result<Option<T>, String> {
+            match raw {
+                None => Ok(None),
+                Some(v) if v.is_empty() || v == "None" => Ok(None),
+                Some(v) => match v.trim().parse() {
+                    Ok(n) => Ok(Some(n)),
+                    Err(_) if strict => Err(name),
+                    Err(_) => Ok(None),
+                },
+            }
+        }
+        let n = |f: &str| (get(&format!("{prefix}{f}")), format!("{prefix}{f}"));
+        let (code, code_name) = n("status_code");
+        let (time, time_name) = n("process_time");
+        let (port, port_name) = n("port");
+        let (version, version_name) = n("version");
+        let (nonce, nonce_name) = n("nonce");
+        Ok(TerminalInfo {
+            status_code: num(code, code_name, strict)?,
+            status_message: text("status_message"),
+            process_time: num(time, time_name, strict)?,
+            ip: text("ip"),
+            port: num(port, port_name, strict)?,
+            version: num(version, version_name, strict)?,
+            nonce: num(nonce, nonce_name, strict)?,
+            uuid: text("uuid"),
+            hotkey: text("hotkey"),
+            signature: text("signature"),
+        })
+    }
+
+    /// Sets every field that `other` has set (header values over body values, as the
+    /// Python dendrite merges them).
+    pub(crate) fn overlay(&mut self, other: &TerminalInfo) {
+        fn set<T: Clone>(slot: &mut Option<T>, v: &Option<T>) {
+            if v.is_some() {
+                slot.clone_from(v);
+            }
+        }
+        set(&mut self.status_code, &other.status_code);
+        set(&mut self.status_message, &other.status_message);
+        set(&mut self.process_time, &other.process_time);
+        set(&mut self.ip, &other.ip);
+        set(&mut self.port, &other.port);
+        set(&mut self.version, &other.version);
+        set(&mut self.nonce, &other.nonce);
+        set(&mut self.uuid, &other.uuid);
+        set(&mut self.hotkey, &other.hotkey);
+        set(&mut self.signature, &other.signature);
+    }
 }
 
 /// The base fields every synapse carries.
@@ -146,11 +226,18 @@ pub fn body_hash<S: Synapse>(fields: &S) -> Result<String, HashError> {
     body_hash_of_value(&value, S::REQUIRED_HASH_FIELDS)
 }
 
-/// The body hash over `fields` of a JSON object (missing fields count as `None`).
-pub fn body_hash_of_value(value: &serde_json::Value, fields: &[&str]) -> Result<String, HashError> {
+/// The body hash over `fields` of a JSON object (missing fields count as `None`). Used by
+/// typed synapses (their [`Synapse::REQUIRED_HASH_FIELDS`]) and by JSON synapses, whose
+/// hashed fields are given at run time.
+pub fn body_hash_of_value<F: AsRef<str>>(
+    value: &serde_json::Value,
+    fields: &[F],
+) -> Result<String, HashError> {
     let mut concat = String::with_capacity(64 * fields.len());
     for field in fields {
-        let v = value.get(*field).unwrap_or(&serde_json::Value::Null);
+        let v = value
+            .get(field.as_ref())
+            .unwrap_or(&serde_json::Value::Null);
         concat.push_str(&sha3_hex(python_str(v)?.as_bytes()));
     }
     Ok(sha3_hex(concat.as_bytes()))

@@ -86,3 +86,48 @@ async fn dendrite_refuses_to_post_to_loopback_unless_allowed() {
     assert!(r.is_success(), "{:?}", r.outcome);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn loopback_only_dendrite_reaches_loopback_and_nothing_else_private() {
+    let (axon, hits) = internal_service().await;
+    let t = target(axon.local_addr);
+    let s = EchoSynapse::new(2, vec![]);
+    let loopback = Dendrite::new(
+        validator(),
+        DendriteConfig {
+            allow_loopback_axons: true,
+            ..DendriteConfig::default()
+        },
+    );
+    let r = loopback.call(&t, &s, T).await.unwrap();
+    assert!(r.is_success(), "{:?}", r.outcome);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    // The same port on the v4-mapped loopback address.
+    let mut mapped = t.clone();
+    mapped.addr = format!("[::ffff:127.0.0.1]:{}", axon.local_addr.port())
+        .parse()
+        .unwrap();
+    assert!(loopback.check_target(mapped.addr).is_ok());
+    // LAN, link-local (cloud metadata) and the NAT64 form of loopback stay refused, before
+    // any connection is attempted.
+    for addr in [
+        "10.0.0.1:8091",
+        "169.254.169.254:80",
+        "[::ffff:192.168.1.1]:80",
+        "[64:ff9b::7f00:1]:80",
+    ] {
+        let mut other = t.clone();
+        other.addr = addr.parse().unwrap();
+        let r = loopback.call(&other, &s, T).await.unwrap();
+        match &r.outcome {
+            Outcome::NonPublicAddress(m) => assert!(m.contains("allow_private_axons"), "{m}"),
+            o => panic!("{addr} was dialled: {o:?}"),
+        }
+        let err = loopback
+            .post_raw(other.addr, "/EchoSynapse", &[], b"{}".to_vec())
+            .await
+            .unwrap_err();
+        assert!(err.contains("not public"), "{err}");
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
