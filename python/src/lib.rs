@@ -11,6 +11,9 @@
 //! | `taonet.Subtensor` (Python) over `_taonet.Node` | [`node::Node`] | `taonet_client` reads, `taonet_neuron::tx::TxSender` writes |
 //! | `taonet.Metagraph` | [`metagraph::Metagraph`] | the node's `state_getMetagraph`, as numpy arrays |
 //! | `taonet.ChainError`, `taonet.KeyFileError` | [`ChainError`], [`KeyFileError`] | |
+//! | `taonet.Synapse`, `taonet.StreamingSynapse` (pure Python, pydantic) | | bittensor 10.5's JSON, headers and body hash |
+//! | `taonet.Axon` (Python) over `_taonet.AxonServer`, `_taonet.StreamSink` | [`axon::AxonServer`], [`axon::StreamSink`] | `taonet_neuron::axon::Axon::attach_json` (every check in Rust; `MetagraphBlacklist` + `StakePriority` given a netuid) |
+//! | `taonet.Dendrite` (Python) over `_taonet.DendriteClient`, `_taonet.ChunkIter` | [`dendrite::DendriteClient`], [`dendrite::ChunkIter`] | `taonet_neuron::dendrite::Dendrite::call_json` / `call_stream_json` |
 //!
 //! ```python
 //! import taonet
@@ -42,6 +45,8 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
+pub mod axon;
+pub mod dendrite;
 pub mod keys;
 pub mod metagraph;
 pub mod node;
@@ -75,6 +80,10 @@ fn _taonet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<metagraph::AxonInfo>()?;
     m.add("ChainError", py.get_type::<ChainError>())?;
     m.add("KeyFileError", py.get_type::<KeyFileError>())?;
+    m.add_class::<axon::AxonServer>()?;
+    m.add_class::<axon::StreamSink>()?;
+    m.add_class::<dendrite::DendriteClient>()?;
+    m.add_class::<dendrite::ChunkIter>()?;
     m.add_function(wrap_pyfunction!(node::normalize_weights, m)?)?;
     Ok(())
 }

@@ -9,6 +9,16 @@
 //!   the node's estimate, tip 0, followed to finality): transfers, stake and registration
 //!   are signed by the wallet's coldkey, serving and weights by its hotkey. Each returns
 //!   `(block, fee_rao)`; any refusal or failure raises `ChainError`.
+//! - Weights (`set_weights`, `commit_weights`, `reveal_weights`) are normalised by
+//!   [`normalize_weights`] before they are sent or hashed, so a commit and its reveal made
+//!   from the same inputs hash alike; `version_key` defaults to the subnet's
+//!   `weights_version_key`.
+//! - Commit-reveal: `commit_weights` sends `weights_commit_hash(hotkey, netuid, uids,
+//!   weights, salt, version_key)` (salt: one or more u16 words, kept by the caller);
+//!   `reveal_weights` sends the same values in clear. The runtime accepts a reveal only on a
+//!   subnet with `commit_reveal_enabled`, matching a stored commit, in the epoch exactly
+//!   `reveal_period_epochs` after the commit's (earlier: `reveal_too_early`, later:
+//!   `commit_expired`, no match: `no_matching_commit`), each raised as `ChainError`.
 //! - Staking to the wallet's own hotkey while no coldkey owns it first associates it with
 //!   the coldkey (`staking.associate_hotkey`, proof signed by the hotkey), as
 //!   `taonet stake add` does.
@@ -24,7 +34,7 @@ use taonet_neuron::error::TxError;
 use taonet_neuron::tx::TxSender;
 use taonet_types::tx::{
     AxonInfo as ChainAxonInfo, BalancesCall, CommitmentCall, NeuronCall, StakingCall, WeightsCall,
-    hotkey_ownership_payload,
+    hotkey_ownership_payload, weights_commit_hash,
 };
 use taonet_types::{AccountId, Call, Rao};
 
@@ -134,6 +144,25 @@ pub fn normalize_weights(uids: Vec<i64>, weights: Vec<f64>) -> PyResult<(Vec<u16
     Ok((kept_uids, kept))
 }
 
+/// A commit-reveal salt as the chain takes it: one or more u16 words.
+fn salt_words(salt: Vec<i64>) -> PyResult<Vec<u16>> {
+    if salt.is_empty() {
+        return Err(PyValueError::new_err(
+            "the salt is empty: give one or more words of 0 to 65535 (e.g. 8 random ones), \
+             and keep them to reveal",
+        ));
+    }
+    salt.into_iter()
+        .map(|w| {
+            u16::try_from(w).map_err(|_| {
+                PyValueError::new_err(format!(
+                    "salt word {w} is out of range: each word must be 0 to 65535"
+                ))
+            })
+        })
+        .collect()
+}
+
 impl Node {
     /// Runs `f(tx)` on the node's runtime with the GIL released.
     fn call<'a, T, F, Fut>(&'a self, py: Python<'_>, f: F) -> T
@@ -166,6 +195,26 @@ impl Node {
         })
         .map_err(rpc_err)?
         .ok_or_else(|| PyValueError::new_err(format!("subnet {netuid} does not exist")))
+    }
+
+    /// `version_key`, or the subnet's `weights_version_key` when it is None.
+    fn version_key_or_subnets(
+        &self,
+        py: Python<'_>,
+        netuid: u16,
+        version_key: Option<u64>,
+    ) -> PyResult<u64> {
+        if let Some(v) = version_key {
+            return Ok(v);
+        }
+        Ok(self
+            .call(py, |tx| async move {
+                tx.client().state_get_subnet(netuid).await
+            })
+            .map_err(rpc_err)?
+            .ok_or_else(|| PyValueError::new_err(format!("subnet {netuid} does not exist")))?
+            .hyperparams
+            .weights_version_key)
     }
 
     /// The owner of `hotkey`, if any.
@@ -485,18 +534,7 @@ impl Node {
     ) -> PyResult<(u64, u64)> {
         let (uids, weights) = normalize_weights(uids, weights)?;
         let signer = wallet.hotkey_pair(py)?;
-        let version_key = match version_key {
-            Some(v) => v,
-            None => {
-                self.call(py, |tx| async move {
-                    tx.client().state_get_subnet(netuid).await
-                })
-                .map_err(rpc_err)?
-                .ok_or_else(|| PyValueError::new_err(format!("subnet {netuid} does not exist")))?
-                .hyperparams
-                .weights_version_key
-            }
-        };
+        let version_key = self.version_key_or_subnets(py, netuid, version_key)?;
         self.submit(
             py,
             &signer,
@@ -504,6 +542,75 @@ impl Node {
                 netuid,
                 uids,
                 weights,
+                version_key,
+            }),
+        )
+    }
+
+    /// Commits the wallet's hotkey to weights on `netuid` (a commit-reveal subnet) by sending
+    /// only `weights_commit_hash(hotkey, netuid, uids, weights, salt, version_key)`, the
+    /// weights normalised by [`normalize_weights`] and `version_key` defaulting to the
+    /// subnet's; reveal the same values with `reveal_weights`.
+    #[pyo3(signature = (wallet, netuid, uids, weights, salt, version_key=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn commit_weights(
+        &self,
+        py: Python<'_>,
+        wallet: PyRef<'_, PyWallet>,
+        netuid: u16,
+        uids: Vec<i64>,
+        weights: Vec<f64>,
+        salt: Vec<i64>,
+        version_key: Option<u64>,
+    ) -> PyResult<(u64, u64)> {
+        let (uids, weights) = normalize_weights(uids, weights)?;
+        let salt = salt_words(salt)?;
+        let signer = wallet.hotkey_pair(py)?;
+        let version_key = self.version_key_or_subnets(py, netuid, version_key)?;
+        let commit_hash = weights_commit_hash(
+            &signer.account_id(),
+            netuid,
+            &uids,
+            &weights,
+            &salt,
+            version_key,
+        );
+        self.submit(
+            py,
+            &signer,
+            Call::Weights(WeightsCall::CommitWeights {
+                netuid,
+                commit_hash,
+            }),
+        )
+    }
+
+    /// Reveals weights the wallet's hotkey committed on `netuid`: the same uids, weights
+    /// (normalised as for the commit), salt and version key (default: the subnet's).
+    #[pyo3(signature = (wallet, netuid, uids, weights, salt, version_key=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn reveal_weights(
+        &self,
+        py: Python<'_>,
+        wallet: PyRef<'_, PyWallet>,
+        netuid: u16,
+        uids: Vec<i64>,
+        weights: Vec<f64>,
+        salt: Vec<i64>,
+        version_key: Option<u64>,
+    ) -> PyResult<(u64, u64)> {
+        let (uids, weights) = normalize_weights(uids, weights)?;
+        let salt = salt_words(salt)?;
+        let signer = wallet.hotkey_pair(py)?;
+        let version_key = self.version_key_or_subnets(py, netuid, version_key)?;
+        self.submit(
+            py,
+            &signer,
+            Call::Weights(WeightsCall::RevealWeights {
+                netuid,
+                uids,
+                weights,
+                salt,
                 version_key,
             }),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -322,3 +323,123 @@ def test_metagraph_arrays_equal_the_cli_field_by_field(
         for j, b in x.get("bonds") or []:
             bonds[j] = b
         assert np.array_equal(meta.B[uid], bonds), uid
+
+
+SALT = [7, 1_234, 65_535, 0, 42, 9, 31_337, 2]
+
+
+@pytest.fixture(scope="session")
+def cr_subnet(
+    sub: taonet.Subtensor,
+    bob: taonet.Wallet,
+    localnet: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[int, taonet.Wallet, taonet.Wallet, int]:
+    """A subnet made for commit-reveal: created by a Python wallet (funded by bob) through the
+    CLI, commit-reveal on with a reveal period of 2 epochs, a second neuron registered.
+    Returns (netuid, owner wallet (uid 0), second wallet (uid 1), block of the last change).
+    """
+    root = tmp_path_factory.mktemp("cr-wallets")
+    owner = taonet.Wallet(name="crowner", hotkey="default", path=str(root))
+    owner.create_new_coldkey(use_password=False, suppress=True)
+    owner.create_new_hotkey(suppress=True)
+    second = taonet.Wallet(name="crowner", hotkey="second", path=str(root))
+    second.create_new_hotkey(suppress=True)
+    sub.transfer(bob, owner.coldkeypub.ss58_address, 1_000)
+    keys = ("--wallet-path", str(root), "--wallet-name", "crowner")
+    created = cli(localnet, "--no-prompt", "subnet", "create", *keys)
+    netuid = created["netuid"]
+    assert created["success"] is True and isinstance(netuid, int), created
+
+    def set_hyperparam(name: str, value: str) -> int:
+        args = ("subnet", "set-hyperparam", *keys, "--netuid", str(netuid))
+        out = cli(localnet, "--no-prompt", *args, "--name", name, "--value", value)
+        assert out["success"] is True, out
+        return out["block_height"]
+
+    # A reveal period of 2 epochs makes a reveal right after the commit surely early.
+    # Hyperparameter changes are rate-limited to one per two tempos (20 blocks here).
+    enabled = set_hyperparam("commit_reveal_enabled", "true")
+    registered = sub.burned_register(second, netuid)
+    tempo = sub.get_subnet_hyperparameters(netuid)["tempo"]
+    wait_for("the hyperparameter rate limit", lambda: sub.block + 1 >= enabled + 2 * tempo)
+    changed = set_hyperparam("reveal_period_epochs", "2")
+    meta = sub.metagraph(netuid)
+    assert meta.hotkeys == [owner.hotkey.ss58_address, second.hotkey.ss58_address]
+    assert registered.block < changed
+    return netuid, owner, second, changed
+
+
+def test_commit_and_reveal_weights(
+    sub: taonet.Subtensor,
+    localnet: dict[str, Any],
+    cr_subnet: tuple[int, taonet.Wallet, taonet.Wallet, int],
+) -> None:
+    netuid, owner, _, changed = cr_subnet
+    hyper = sub.get_subnet_hyperparameters(netuid)
+    assert hyper is not None
+    assert hyper["commit_reveal_enabled"] is True and hyper["reveal_period_epochs"] == 2
+
+    # Commit-reveal is off on subnet 1: the runtime refuses a commit there.
+    alice = dev_wallet(localnet, "alice")
+    with pytest.raises(taonet.ChainError) as off:
+        sub.commit_weights(alice, NETUID, SALT, uids=[0], weights=[1.0])
+    assert off.value.kind == "commit_reveal_disabled"
+    assert f"commit-reveal is disabled on subnet {NETUID}" in off.value.message
+
+    # ... and on the commit-reveal subnet weights cannot be set directly.
+    wait_for("the weights rate limit", lambda: sub.block >= changed + 3)
+    with pytest.raises(taonet.ChainError) as direct:
+        sub.set_weights(owner, netuid, uids=[0, 1], weights=[0.25, 0.75])
+    assert direct.value.kind == "commit_reveal_enabled"
+
+    # bittensor's parameter order: salt before uids and weights.
+    committed = sub.commit_weights(owner, netuid, SALT, [0, 1], [0.25, 0.75])
+    assert committed.block > 0 and committed.fee == 0
+
+    # A reveal whose salt differs matches no commit.
+    wrong_salt = [SALT[0] + 1, *SALT[1:]]
+    with pytest.raises(taonet.ChainError) as mismatch:
+        sub.reveal_weights(owner, netuid, [0, 1], [0.25, 0.75], wrong_salt)
+    assert mismatch.value.kind == "no_matching_commit"
+    assert "no commit matches this reveal" in str(mismatch.value)
+
+    # The right values, two epochs early (the period is 2): the runtime names the first
+    # block that may reveal.
+    with pytest.raises(taonet.ChainError) as early:
+        sub.reveal_weights(owner, netuid, uids=[0, 1], weights=[0.25, 0.75], salt=SALT)
+    assert early.value.kind == "reveal_too_early"
+    found = re.search(r"can be revealed from block (\d+)", early.value.message)
+    assert found, early.value.message
+    reveal_from = int(found.group(1))
+    tempo = hyper["tempo"]
+    assert committed.block + tempo < reveal_from <= committed.block + 2 * tempo + 1
+
+    # Weights are scaled only by their ratio, so [1, 3] is the same commit as [0.25, 0.75].
+    wait_for("the reveal epoch", lambda: sub.block + 1 >= reveal_from, timeout=180)
+    revealed = sub.reveal_weights(owner, netuid, [0, 1], [1, 3], SALT)
+    assert revealed.block >= reveal_from and revealed.fee == 0
+
+    full = sub.metagraph(netuid, lite=False)
+    assert full.W is not None
+    assert np.allclose(full.W[0], [0.25, 0.75], atol=1e-6)
+    assert full.last_update[0] == revealed.block
+    neuron = sub.neuron_for_uid(0, netuid)
+    assert neuron is not None and neuron["weights"] == [[0, 21845], [1, 65535]]
+
+    # The commit is spent: revealing it again matches nothing.
+    with pytest.raises(taonet.ChainError) as again:
+        sub.reveal_weights(owner, netuid, [0, 1], [0.25, 0.75], SALT)
+    assert again.value.kind == "no_matching_commit"
+
+
+def test_commit_weights_checks_its_input(
+    sub: taonet.Subtensor, cr_subnet: tuple[int, taonet.Wallet, taonet.Wallet, int]
+) -> None:
+    netuid, owner, _, _ = cr_subnet
+    with pytest.raises(ValueError, match="salt is empty"):
+        sub.commit_weights(owner, netuid, [], [0], [1.0])
+    with pytest.raises(ValueError, match="salt word 65536 is out of range"):
+        sub.commit_weights(owner, netuid, [65_536], [0], [1.0])
+    with pytest.raises(ValueError, match="2 uids but 1 weights"):
+        sub.reveal_weights(owner, netuid, [0, 1], [1.0], SALT)

@@ -184,3 +184,73 @@ def test_the_default_root_comes_from_the_environment(
     assert taonet.Wallet().path == str(home / ".bittensor" / "wallets")
     with pytest.raises(taonet.KeyFileError, match="no coldkey"):
         _ = taonet.Wallet(name="nobody").coldkeypub
+
+
+# A password given to both implementations without a prompt: taonet reads
+# TAONET_WALLET_PASSWORD, bittensor-wallet takes `coldkey_password=` / `password=`.
+PASSWORD = "bittensor-compat-1"
+
+
+def test_a_taonet_wallet_opens_in_bittensor_wallet(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bittensor_wallet
+
+    monkeypatch.setenv("TAONET_WALLET_PASSWORD", PASSWORD)
+    w = taonet.Wallet(name="tn", hotkey="miner", path=str(home))
+    w.create_new_coldkey(use_password=True, suppress=True)
+    w.create_new_hotkey(suppress=True)  # plain, as bittensor makes hotkeys
+    assert (home / "tn" / "coldkey").read_bytes().startswith(b"$NACL")
+
+    bw = bittensor_wallet.Wallet(name="tn", hotkey="miner", path=str(home))
+    assert bw.coldkey_file.is_encrypted()
+    assert not bw.hotkey_file.is_encrypted()
+    assert bw.coldkeypub.ss58_address == w.coldkeypub.ss58_address
+    assert bw.hotkey.ss58_address == w.hotkey.ss58_address
+    assert bw.hotkeypub.ss58_address == w.hotkeypub.ss58_address
+    bt_cold = bw.get_coldkey(password=PASSWORD)  # bittensor-wallet decrypts taonet's $NACL
+    assert bt_cold.ss58_address == w.coldkeypub.ss58_address
+    assert bt_cold.public_key == w.coldkeypub.public_key
+
+    # Signatures cross both ways, with the coldkey and with the hotkey.
+    tn_cold = w.coldkey
+    assert bw.coldkeypub.verify(b"from taonet", tn_cold.sign(b"from taonet"))
+    assert w.coldkeypub.verify(b"from bittensor", bt_cold.sign(b"from bittensor"))
+    assert not w.coldkeypub.verify(b"from bittensor!", bt_cold.sign(b"from bittensor"))
+    assert bw.hotkey.verify("hot taonet", w.hotkey.sign("hot taonet"))
+    assert w.hotkey.verify("hot bittensor", bw.hotkey.sign("hot bittensor"))
+    assert not bw.hotkey.verify("hot taonet", bw.hotkey.sign("other"))
+
+
+def test_a_bittensor_wallet_opens_in_taonet(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bittensor_wallet
+
+    monkeypatch.delenv("TAONET_WALLET_PASSWORD", raising=False)
+    bw = bittensor_wallet.Wallet(name="bt", hotkey="validator", path=str(home))
+    bw.create_new_coldkey(
+        use_password=True, overwrite=True, suppress=True, coldkey_password=PASSWORD
+    )
+    bw.create_new_hotkey(use_password=False, overwrite=True, suppress=True)
+    assert bw.coldkey_file.is_encrypted()
+
+    w = taonet.Wallet(name="bt", hotkey="validator", path=str(home))
+    assert w.coldkeypub.ss58_address == bw.coldkeypub.ss58_address
+    assert w.hotkey.ss58_address == bw.hotkey.ss58_address
+    assert w.hotkeypub.ss58_address == bw.hotkeypub.ss58_address
+    shown = cli_json("wallet", "show", "--wallet-path", str(home), "--wallet-name", "bt", home=home)
+    assert shown["coldkey"]["ss58"] == bw.coldkeypub.ss58_address
+
+    # taonet unlocks bittensor-wallet's encrypted coldkey with TAONET_WALLET_PASSWORD.
+    monkeypatch.setenv("TAONET_WALLET_PASSWORD", PASSWORD)
+    tn_cold = w.coldkey
+    assert tn_cold.has_private_key
+    assert tn_cold.ss58_address == bw.coldkeypub.ss58_address
+    bt_cold = bw.get_coldkey(password=PASSWORD)
+    assert bw.coldkeypub.verify("from taonet", tn_cold.sign("from taonet"))
+    assert w.coldkeypub.verify("from bittensor", bt_cold.sign("from bittensor"))
+    assert w.hotkey.verify(b"hot", bw.hotkey.sign(b"hot"))
+    assert bw.hotkey.verify(b"hot", w.hotkey.sign(b"hot"))
+
+    monkeypatch.setenv("TAONET_WALLET_PASSWORD", "not-the-password")
+    with pytest.raises(taonet.KeyFileError):
+        _ = w.coldkey

@@ -1,5 +1,6 @@
 """Type stubs of the native module ``taonet._taonet`` (built from ``python/src/*.rs``)."""
 
+from collections.abc import Callable
 from os import PathLike
 
 import numpy as np
@@ -303,6 +304,149 @@ class Node:
         """Set weights; ``(block, fee_rao)``."""
     def commit(self, wallet: Wallet, netuid: int, data: bytes) -> tuple[int, int]:
         """Publish 1 to 1,024 bytes for the hotkey's uid; ``(block, fee_rao)``."""
+    def commit_weights(
+        self,
+        wallet: Wallet,
+        netuid: int,
+        uids: list[int],
+        weights: list[float],
+        salt: list[int],
+        version_key: int | None = None,
+    ) -> tuple[int, int]:
+        """Commit to weights by hash (commit-reveal subnets); ``(block, fee_rao)``."""
+    def reveal_weights(
+        self,
+        wallet: Wallet,
+        netuid: int,
+        uids: list[int],
+        weights: list[float],
+        salt: list[int],
+        version_key: int | None = None,
+    ) -> tuple[int, int]:
+        """Reveal committed weights; ``(block, fee_rao)``."""
+
+class StreamSink:
+    """The sending end of one streamed axon answer (given to the axon handler)."""
+
+    def send(self, chunk: bytes | str) -> None:
+        """Sends one chunk, waiting (GIL released) while 64 are queued; ``ConnectionError``
+        if the caller went away, ``RuntimeError`` after ``close()``."""
+    def try_send(self, chunk: bytes | str) -> bool:
+        """Sends one chunk if there is room now; False when the queue is full."""
+    def close(self) -> None:
+        """Ends the stream normally."""
+    def fail(self, message: str) -> None:
+        """Cuts the stream (the caller sees an incomplete answer); ``message`` is logged."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` or ``fail()`` was called."""
+
+class AxonServer:
+    """The Rust axon serving Python handlers (used by ``taonet.Axon``)."""
+
+    def __init__(
+        self,
+        keypair: Keypair,
+        ip: str,
+        port: int,
+        routes: list[tuple[str, list[str]]],
+        handler: Callable[[str, bytes, str, StreamSink], bytes | tuple[int, str] | None],
+        external_ip: str | None = None,
+        external_port: int | None = None,
+        priority: Callable[[str, str], float] | None = None,
+        node: Node | None = None,
+        netuid: int | None = None,
+        require_validator_permit: bool = True,
+        max_body_bytes: int | None = None,
+        max_concurrent: int | None = None,
+    ) -> None:
+        """An axon signing as ``keypair`` for ``routes`` ``(name, required_hash_fields)``;
+        ``handler(name, body, caller_hotkey, sink)`` answers verified requests."""
+    def start(self) -> None:
+        """Binds and serves; ``OSError`` if the address cannot be bound."""
+    def stop(self) -> None:
+        """Stops serving."""
+    @property
+    def is_running(self) -> bool:
+        """Whether it serves."""
+    @property
+    def port(self) -> int:
+        """The bound port once started, else the configured one."""
+    @property
+    def ip(self) -> str:
+        """The IP listened on."""
+    @property
+    def external_ip(self) -> str:
+        """The IP advertised."""
+    @property
+    def external_port(self) -> int:
+        """The port advertised."""
+    @property
+    def hotkey(self) -> str:
+        """The axon's hotkey (SS58)."""
+
+class ChunkIter:
+    """The chunks of a streamed answer and how the call went."""
+
+    def next(self) -> bytes | None:
+        """The next chunk (GIL released while waiting); None at the end or on failure."""
+    def __iter__(self) -> ChunkIter: ...
+    def __next__(self) -> bytes: ...
+    @property
+    def status_code(self) -> int:
+        """200 while fine; otherwise how the call ended."""
+    @property
+    def status_message(self) -> str:
+        """The words that go with ``status_code``."""
+    @property
+    def process_time(self) -> float:
+        """Seconds until the head (while streaming) or the end."""
+    @property
+    def axon_json(self) -> str:
+        """The axon's terminal as JSON."""
+    @property
+    def dendrite_json(self) -> str:
+        """The dendrite terminal sent, with the status, as JSON."""
+    @property
+    def error_body(self) -> bytes | None:
+        """A refusal's JSON body."""
+    @property
+    def finished(self) -> bool:
+        """Whether the stream has ended."""
+
+class DendriteClient:
+    """The Rust dendrite (used by ``taonet.Dendrite``)."""
+
+    def __init__(
+        self,
+        keypair: Keypair,
+        allow_private_axons: bool = False,
+        allow_loopback_axons: bool = False,
+        external_ip: str | None = None,
+    ) -> None:
+        """A dendrite signing with ``keypair``."""
+    @property
+    def hotkey(self) -> str:
+        """The signing hotkey (SS58)."""
+    def query(
+        self,
+        targets: list[tuple[str, int, str]],
+        name: str,
+        synapse_json: bytes,
+        required_hash_fields: list[str],
+        timeout: float,
+    ) -> list[tuple[int, str, float, str, str, bytes | None]]:
+        """Calls every ``(ip, port, hotkey)`` at once: ``(status_code, status_message,
+        process_time, axon_json, dendrite_json, body_json_or_None)`` per target, in order."""
+    def stream(
+        self,
+        target: tuple[str, int, str],
+        name: str,
+        synapse_json: bytes,
+        required_hash_fields: list[str],
+        timeout: float,
+    ) -> ChunkIter:
+        """Opens a streamed call; returns once the answer's head arrived."""
 
 def normalize_weights(uids: list[int], weights: list[float]) -> tuple[list[int], list[int]]:
     """Weights as the chain takes them: max-upscaled to 65535, zeros dropped."""

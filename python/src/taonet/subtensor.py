@@ -244,6 +244,67 @@ class Subtensor:
             self._node.set_weights(wallet, netuid, uids_list, weights_list, version_key)
         )
 
+    def commit_weights(
+        self,
+        wallet: Wallet,
+        netuid: int,
+        salt: Sequence[int],
+        uids: Sequence[int],
+        weights: Sequence[float],
+        version_key: int | None = None,
+    ) -> TxReceipt:
+        """Commits the wallet's hotkey to weights on ``netuid`` (a subnet with
+        ``commit_reveal_enabled``) by hash; bittensor's parameter order.
+
+        Only ``weights_commit_hash(hotkey, netuid, uids, weights, salt, version_key)`` goes on
+        chain, with ``weights`` normalised as :meth:`set_weights` does. ``salt`` is one or
+        more ints of 0 to 65535 (e.g. 8 random ones) that you keep: :meth:`reveal_weights`
+        must repeat it with the same uids, weights and version key, in the subnet epoch
+        ``reveal_period_epochs`` after the commit's. ``version_key`` defaults to the subnet's
+        ``weights_version_key``. Raises :class:`taonet.ChainError` when commit-reveal is off
+        on the subnet (``commit_reveal_disabled``) or the hotkey has too many unrevealed
+        commits; ``ValueError`` for a bad salt, uid or weight.
+        """
+        return _receipt(
+            self._node.commit_weights(
+                wallet,
+                netuid,
+                [int(u) for u in uids],
+                [float(w) for w in weights],
+                [int(s) for s in salt],
+                version_key,
+            )
+        )
+
+    def reveal_weights(
+        self,
+        wallet: Wallet,
+        netuid: int,
+        uids: Sequence[int],
+        weights: Sequence[float],
+        salt: Sequence[int],
+        version_key: int | None = None,
+    ) -> TxReceipt:
+        """Reveals weights committed with :meth:`commit_weights` (same uids, weights, salt and
+        version key); on success they become the hotkey's weights row, as
+        :meth:`set_weights` would set it. bittensor's parameter order.
+
+        Raises :class:`taonet.ChainError` whose ``kind`` is ``no_matching_commit`` when no
+        commit has these values' hash (a wrong salt, uid, weight or version key),
+        ``reveal_too_early`` before the reveal epoch (the message names the first block that
+        may reveal), ``commit_expired`` after it, or ``commit_reveal_disabled``.
+        """
+        return _receipt(
+            self._node.reveal_weights(
+                wallet,
+                netuid,
+                [int(u) for u in uids],
+                [float(w) for w in weights],
+                [int(s) for s in salt],
+                version_key,
+            )
+        )
+
     def commit(self, wallet: Wallet, netuid: int, data: str | bytes) -> TxReceipt:
         """Publishes ``data`` (text or bytes, 1 to 1,024 bytes) for the wallet's hotkey's uid
         on ``netuid`` — a model hash, an endpoint, … A free call signed by the hotkey,
