@@ -10,25 +10,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import cli_json
+from conftest import cli_json, wait_for
 
 import taonet
 from taonet import Balance
 
 NETUID = 1
 AXON_PORT = 8123
-
-
-def wait_for(what: str, check: Any, timeout: float = 120.0) -> Any:
-    """Polls `check()` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.25)
 
 
 @pytest.fixture(scope="session")
