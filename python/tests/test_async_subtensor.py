@@ -163,3 +163,19 @@ def test_an_unreachable_node_fails_on_initialize() -> None:
     assert repr(sub) == "AsyncSubtensor(network='ws://127.0.0.1:1')"
     with pytest.raises(ConnectionError):
         asyncio.run(sub.initialize())
+
+
+def test_the_type_stub_is_current() -> None:
+    """Editors see the generated coroutines through async_subtensor.pyi, which must match."""
+    import importlib.util
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "gen_async_stub.py"
+    spec = importlib.util.spec_from_file_location("gen_async_stub", tool)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    installed = Path(taonet.__file__).parent / "async_subtensor.pyi"
+    assert gen.STUB.read_text() == gen.generate(), (
+        "python/src/taonet/async_subtensor.pyi is stale: run python python/tools/gen_async_stub.py"
+    )
+    assert installed.read_text() == gen.STUB.read_text(), "the installed package ships the stub"

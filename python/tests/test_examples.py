@@ -214,3 +214,85 @@ def test_a_python_next_byte_miner_is_scored_by_the_rust_validator(
     assert meta.W is not None
     owner_uid = 0
     assert meta.W[owner_uid][meta.hotkeys.index(miner)] > 0
+
+
+def test_a_python_dendrite_queries_the_rust_miner(
+    localnet: dict[str, Any], procs: Processes, tmp_path: Path
+) -> None:
+    """The Python `NextByte` declaration and `taonet.Dendrite` against `taonet miner run`: the
+    Rust axon verifies the Python-signed request (permit included) and its answer parses."""
+    sys.path.insert(0, str(EXAMPLES / "next_byte"))
+    try:
+        from protocol import NextByte  # the example's declaration
+    finally:
+        sys.path.pop(0)
+    import base64
+
+    sub = taonet.Subtensor(network=localnet["rpc"])
+    root = tmp_path / "wallets"
+    netuid, owner = new_subnet(localnet, sub, root, ["rust-miner"])
+    model = tmp_path / "model.safetensors"
+    run_cli(
+        "miner", "train", "--out", str(model), "--order", "3", "--bytes", "100000",
+        home=localnet["home"],
+    )  # fmt: skip
+    (port,) = free_ports(1)
+    procs.start(
+        "rust-miner",
+        str(taonet_bin()),
+        "miner",
+        "run",
+        "--netuid",
+        str(netuid),
+        "--model",
+        str(model),
+        "--axon-port",
+        str(port),
+        "--wallet-path",
+        str(root),
+        "--wallet-name",
+        "owner",
+        "--hotkey",
+        "rust-miner",
+        "--rpc",
+        localnet["rpc"],
+        env={"HOME": str(localnet["home"])},
+    )
+    miner = taonet.Wallet(name="owner", hotkey="rust-miner", path=str(root)).hotkey.ss58_address
+
+    def serving() -> Any:
+        procs.check_alive()
+        meta = sub.metagraph(netuid)
+        axon = meta.axons[meta.hotkeys.index(miner)]
+        return axon if axon.port == port else None
+
+    axon = wait_for("the Rust miner's axon on chain", serving, timeout=120)
+    # The owner's hotkey holds a validator permit once an epoch has run with its stake.
+    wait_for(
+        "the owner's validator permit",
+        lambda: bool(sub.metagraph(netuid).validator_permit[0]),
+        timeout=120,
+    )
+    prefixes = [b"the quick ", b"a tale of ", b"\xe2\x82"]
+    request = NextByte(prefixes=[base64.b64encode(p).decode() for p in prefixes])
+    dendrite = taonet.Dendrite(wallet=owner)
+
+    def answered() -> Any:
+        (answer,) = dendrite.query([axon], request, timeout=10, deserialize=False)
+        return answer if answer.is_success else None
+
+    answer = wait_for("an answer (the miner refreshes its metagraph every 5 s)", answered, 60)
+    assert answer.dendrite.status_code == 200
+    assert answer.axon.hotkey == miner
+    assert answer.prefixes == request.prefixes
+    assert answer.distributions is not None and len(answer.distributions) == len(prefixes)
+    for d in answer.distributions:
+        weights = base64.b64decode(d)
+        assert len(weights) == 512 and any(weights)
+    # An unregistered caller is refused by the Rust miner's blacklist, as bittensor reports it.
+    stranger = taonet.Wallet(name="stranger", hotkey="default", path=str(root))
+    stranger.create_new_coldkey(use_password=False, suppress=True)
+    stranger.create_new_hotkey(suppress=True)
+    (refused,) = taonet.Dendrite(wallet=stranger).query([axon], request, timeout=10)
+    assert refused.dendrite.status_code == 403 and refused.is_blacklist
+    assert "Unrecognized hotkey" in (refused.dendrite.status_message or "")
