@@ -2,21 +2,23 @@
 //! cannot drift from the code.
 //!
 //! # What is checked
-//! - Fences: only ` ```sh ` (run), ` ```sh no_run ` (parsed), ` ```text `, ` ```rust ` and
-//!   ` ```json ` are allowed; `no_run` blocks are few ([`MAX_NO_RUN`]).
+//! - Fences: only ` ```sh ` (run), ` ```sh no_run ` (parsed), ` ```text `, ` ```rust `,
+//!   ` ```python ` and ` ```json ` are allowed; `no_run` blocks are few ([`MAX_NO_RUN`]).
 //! - ` ```sh ` blocks: each chapter's, in order, become one bash script ([`PREAMBLE`] + the
 //!   blocks), run with `set -euo pipefail`; chapters run in file order in one sandbox (one
 //!   `HOME`, one local network), like a reader following the guide. A failing command fails
 //!   the test with its chapter, its line in the Markdown file and the script's output.
 //! - ` ```sh no_run ` blocks: every `taonet …` command in them must parse — the runner runs
 //!   `taonet <args> --help`, which fails on an unknown subcommand or flag or a malformed value.
-//! - ` ```rust ` blocks are quotes: each must appear verbatim in one of [`QUOTED_SOURCES`]
-//!   (compiled and linted by CI).
+//! - ` ```rust ` and ` ```python ` blocks are quotes: each must appear verbatim in one of the
+//!   [`QUOTED_SOURCES`] of its language (compiled or run, and linted, by CI).
 //! - Relative links between the guide's files, and their `#anchors`, must resolve.
 //!
 //! # The sandbox
-//! A temporary `HOME`; `PATH` starting with the freshly built `taonet` (and the cargo running
-//! this test, for chapter 8's `cargo run --example`); the repository root as the working
+//! A temporary `HOME`; `PATH` starting with the freshly built `taonet`, the virtualenv of
+//! `TAONET_TEST_PYTHON` (where `scripts/test.sh` installed the taonet Python package, for
+//! chapter 11's `python`) and the cargo running this test (for chapter 8's `cargo run
+//! --example`); the repository root as the working
 //! directory; `TAONET_WALLET_PASSWORD` set (chapter 3 makes one encrypted wallet);
 //! `TAONET_RPC`, `TAONET_WALLET_PATH`, `TAONET_LOCALNET_DIR` and `RUST_LOG` removed;
 //! `CARGO_HOME`, `RUSTUP_HOME` and `CARGO_TARGET_DIR` pinned to the real ones (the `HOME`
@@ -33,13 +35,25 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Fences the guide may use.
-const FENCES: &[&str] = &["sh", "sh no_run", "text", "rust", "json"];
+const FENCES: &[&str] = &["sh", "sh no_run", "text", "rust", "python", "json"];
 
 /// At most this many `sh no_run` blocks: everything that can run, runs.
 const MAX_NO_RUN: usize = 12;
 
-/// Files the guide's ` ```rust ` blocks quote (relative to the repository root).
-const QUOTED_SOURCES: &[&str] = &["crates/neuron/examples/square_roots.rs"];
+/// Files the guide's ` ```rust ` and ` ```python ` blocks quote (relative to the repository
+/// root), by fence.
+const QUOTED_SOURCES: &[(&str, &[&str])] = &[
+    ("rust", &["crates/neuron/examples/square_roots.rs"]),
+    (
+        "python",
+        &[
+            "examples/python/template/protocol.py",
+            "examples/python/template/miner.py",
+            "examples/python/template/validator.py",
+            "examples/python/next_byte/protocol.py",
+        ],
+    ),
+];
 
 /// A chapter's script may run this long (they take seconds to half a minute; chapter 8 may
 /// first build an example).
@@ -340,6 +354,11 @@ impl Sandbox {
     fn command(&self, program: &Path) -> Command {
         let real_home = dirs_home();
         let mut path = vec![self.taonet.parent().unwrap().to_path_buf()];
+        // The Python chapter's `python` is the virtualenv with the taonet package installed.
+        let python = std::env::var_os("TAONET_TEST_PYTHON").expect(
+            "TAONET_TEST_PYTHON must name the python with the taonet package installed (scripts/test.sh)",
+        );
+        path.extend(Path::new(&python).parent().map(Path::to_path_buf));
         if let Some(cargo) = std::env::var_os("CARGO") {
             path.extend(Path::new(&cargo).parent().map(Path::to_path_buf));
         }
@@ -482,6 +501,7 @@ fn busy_ports() -> Vec<u16> {
         30400, 30401, 9950, 9951, 9650, 9651, // 06: nodes A and B
         8111, 8112, // 08: the example's miners
         8096, // 10: `taonet explorer`
+        8121, 8122, 8131, // 11: the Python miners
     ];
     localnet
         .chain(chapters)
@@ -632,17 +652,19 @@ fn guide_commands_run_as_documented() {
             ));
         }
     }
-    let sources: Vec<String> = QUOTED_SOURCES
-        .iter()
-        .map(|s| std::fs::read_to_string(repo_root().join(s)).unwrap())
-        .collect();
-    for b in all.iter().filter(|b| b.info == "rust") {
-        let quote = b.lines.join("\n");
-        if !sources.iter().any(|s| s.contains(&quote)) {
-            problems.push(format!(
-                "docs/guide/{}:{}: this rust block is not a verbatim quote of {QUOTED_SOURCES:?}; copy it from there again",
-                b.file, b.line
-            ));
+    for (fence, files) in QUOTED_SOURCES {
+        let sources: Vec<String> = files
+            .iter()
+            .map(|s| std::fs::read_to_string(repo_root().join(s)).unwrap())
+            .collect();
+        for b in all.iter().filter(|b| b.info == *fence) {
+            let quote = b.lines.join("\n");
+            if !sources.iter().any(|s| s.contains(&quote)) {
+                problems.push(format!(
+                    "docs/guide/{}:{}: this {fence} block is not a verbatim quote of {files:?}; copy it from there again",
+                    b.file, b.line
+                ));
+            }
         }
     }
     let no_run: Vec<&Block> = all.iter().filter(|b| b.info == "sh no_run").collect();
