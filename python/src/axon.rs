@@ -6,8 +6,12 @@
 //!   Python sees it; routes are attached with `Axon::attach_json` from `(name,
 //!   required_hash_fields)` pairs, so the body hash is checked with the fields the Python
 //!   class declares.
-//! - A verified request calls the Python `handler(name, body, caller_hotkey, sink)` on tokio's
-//!   blocking pool, holding the GIL only while Python runs. `body` is the request synapse as
+//! - A verified request calls the Python `handler(name, body, caller_hotkey, sink)` on one of
+//!   the axon's Python workers: threads that stay attached to the interpreter (one Python
+//!   thread state each, for their life) and wait for work with the GIL released, so the GIL
+//!   is held only while Python runs. A worker is added whenever a request finds none idle,
+//!   up to `max_concurrent`, so forwards that release the GIL still overlap; `stop()` ends
+//!   them (requests still waiting for one are dropped). `body` is the request synapse as
 //!   JSON bytes with its `dendrite` terminal replaced by the verified caller (hotkey, nonce,
 //!   uuid, signature from the headers; ip and port of the connection). The handler answers:
 //!   `bytes` (the response synapse as JSON, sent 200 with the axon terminal filled in),
@@ -25,8 +29,9 @@
 //! - The axon owns a multi-thread tokio runtime; `stop()` stops serving, and dropping the
 //!   server shuts the runtime down without waiting for handlers still running in Python.
 
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -42,7 +47,7 @@ use taonet_neuron::axon::{
 };
 use taonet_neuron::metagraph::{Metagraph, MetagraphBlacklist, SharedMetagraph, StakePriority};
 use taonet_neuron::miner::MinerConfig;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::keys::{KeyInner, PyKeypair, message_bytes};
 
@@ -159,8 +164,139 @@ fn decode_answer(out: &Bound<'_, PyAny>) -> PyResult<Answer> {
     )))
 }
 
-/// Runs the Python handler for one verified request.
+/// A job for the Python workers: runs with the GIL held.
+type Job = Box<dyn FnOnce(Python<'_>) + Send>;
+
+/// The jobs waiting for a Python worker, and the workers' bookkeeping.
+struct WorkQueue {
+    jobs: VecDeque<Job>,
+    /// Workers waiting for a job.
+    idle: usize,
+    /// Workers alive.
+    threads: usize,
+    /// Set when the axon stops: no more jobs; the workers exit.
+    closed: bool,
+}
+
+/// The threads that run the Python handler. Each worker stays attached to the interpreter
+/// for its whole life (one Python thread state, not one per request) and waits for jobs
+/// with the GIL released, so it holds the GIL only while Python runs. A worker is started
+/// whenever a job finds none idle, up to `max_threads` (the axon's `max_concurrent`, the
+/// most forwards that run at once), so forwards that release the GIL (I/O, sleeps, native
+/// inference) still overlap.
+struct PyWorkers {
+    queue: Mutex<WorkQueue>,
+    ready: Condvar,
+    max_threads: usize,
+}
+
+impl PyWorkers {
+    fn new(max_threads: usize) -> Arc<PyWorkers> {
+        Arc::new(PyWorkers {
+            queue: Mutex::new(WorkQueue {
+                jobs: VecDeque::new(),
+                idle: 0,
+                threads: 0,
+                closed: false,
+            }),
+            ready: Condvar::new(),
+            max_threads: max_threads.max(1),
+        })
+    }
+
+    /// Queues `job`, waking an idle worker or starting one.
+    fn submit(self: &Arc<Self>, job: Job) -> Result<(), ForwardError> {
+        let mut q = lock(&self.queue);
+        if q.closed {
+            return Err(ForwardError("the axon is stopping".to_string()));
+        }
+        q.jobs.push_back(job);
+        if q.idle >= q.jobs.len() || q.threads >= self.max_threads {
+            self.ready.notify_one();
+            return Ok(());
+        }
+        q.threads += 1;
+        drop(q);
+        let workers = self.clone();
+        let started = std::thread::Builder::new()
+            .name("taonet-axon-py".to_string())
+            .spawn(move || workers.run());
+        if let Err(e) = started {
+            let mut q = lock(&self.queue);
+            q.threads -= 1;
+            if q.threads == 0 {
+                q.jobs.clear();
+                return Err(ForwardError(format!("cannot start a Python worker: {e}")));
+            }
+            // The workers alive take the job in turn.
+            tracing::warn!("axon: cannot start another Python worker: {e}");
+        }
+        Ok(())
+    }
+
+    /// The next job, waiting for one; None once closed.
+    fn next(&self) -> Option<Job> {
+        let mut q = lock(&self.queue);
+        loop {
+            if let Some(job) = q.jobs.pop_front() {
+                return Some(job);
+            }
+            if q.closed {
+                return None;
+            }
+            q.idle += 1;
+            q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
+            q.idle -= 1;
+        }
+    }
+
+    /// A worker's life: attached to the interpreter, waiting detached between jobs.
+    fn run(self: Arc<Self>) {
+        Python::attach(|py| {
+            while let Some(job) = py.detach(|| self.next()) {
+                // A panic in one job (a bug) must not take the worker down; the job's
+                // caller sees its answer channel closed.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(py)));
+            }
+        });
+        lock(&self.queue).threads -= 1;
+    }
+
+    /// Drops the waiting jobs (their callers see the axon stopping) and ends the workers
+    /// once their current job is done.
+    fn close(&self) {
+        let mut q = lock(&self.queue);
+        q.closed = true;
+        q.jobs.clear();
+        self.ready.notify_all();
+    }
+}
+
+/// Calls the Python handler (GIL held) and decodes its answer.
+fn call_handler(
+    py: Python<'_>,
+    handler: &Py<PyAny>,
+    route: &str,
+    body: &[u8],
+    hotkey: &str,
+    tx: ChunkSender,
+) -> Result<Answer, String> {
+    let run = || {
+        let sink = Py::new(
+            py,
+            StreamSink {
+                tx: Mutex::new(Some(tx)),
+            },
+        )?;
+        let out = handler.call1(py, (route, PyBytes::new(py, body), hotkey, sink))?;
+        decode_answer(out.bind(py))
+    };
+    run().map_err(|e| describe(py, &e))
+}
+
+/// Runs the Python handler for one verified request on a Python worker.
 async fn forward_to_python(
+    workers: Arc<PyWorkers>,
     handler: Arc<Py<PyAny>>,
     name: Arc<str>,
     body: serde_json::Value,
@@ -171,24 +307,14 @@ async fn forward_to_python(
     let (tx, mut rx) = mpsc::channel(STREAM_CHANNEL_CHUNKS);
     let route = name.clone();
     let hotkey = caller.hotkey.clone();
-    let answer = tokio::task::spawn_blocking(move || {
-        Python::attach(|py| {
-            let sink = Py::new(
-                py,
-                StreamSink {
-                    tx: Mutex::new(Some(tx)),
-                },
-            )?;
-            let out = handler.call1(
-                py,
-                (&*route, PyBytes::new(py, &bytes), hotkey.as_str(), sink),
-            )?;
-            decode_answer(out.bind(py))
-        })
-        .map_err(|e| Python::attach(|py| describe(py, &e)))
-    })
-    .await
-    .map_err(|e| ForwardError(format!("the Python handler's thread failed: {e}")))?;
+    let (done, answer) = oneshot::channel();
+    workers.submit(Box::new(move |py| {
+        // Nobody may be waiting any more (the caller left): then there is nothing to tell.
+        let _ = done.send(call_handler(py, &handler, &route, &bytes, &hotkey, tx));
+    }))?;
+    let answer = answer.await.map_err(|_| {
+        ForwardError("the axon stopped before the Python handler answered".to_string())
+    })?;
     match answer {
         Ok(Answer::Json(out)) => serde_json::from_slice(&out)
             .map(Reply::Json)
@@ -251,6 +377,18 @@ struct ChainGate {
 struct Running {
     handle: AxonHandle,
     refresher: Option<tokio::task::JoinHandle<()>>,
+    workers: Arc<PyWorkers>,
+}
+
+impl Running {
+    /// Stops serving, the metagraph refresher and the Python workers.
+    fn stop(self) {
+        self.handle.stop();
+        if let Some(t) = self.refresher {
+            t.abort();
+        }
+        self.workers.close();
+    }
 }
 
 /// A Rust axon serving Python handlers (under `taonet.Axon`).
@@ -271,10 +409,7 @@ pub struct AxonServer {
 impl Drop for AxonServer {
     fn drop(&mut self) {
         if let Some(r) = lock(&self.running).take() {
-            r.handle.stop();
-            if let Some(t) = r.refresher {
-                t.abort();
-            }
+            r.stop();
         }
         // Handlers may be waiting for the GIL this thread can hold: do not wait for them.
         if let Some(rt) = self.rt.take() {
@@ -297,7 +432,7 @@ impl AxonServer {
     }
 
     /// The axon with its routes and policies, ready to serve.
-    fn build(&self, metagraph: Option<SharedMetagraph>) -> Axon {
+    fn build(&self, metagraph: Option<SharedMetagraph>, workers: &Arc<PyWorkers>) -> Axon {
         let config = self.config.clone();
         let mut axon = match (&metagraph, &self.chain) {
             (Some(m), Some(gate)) => Axon::new(
@@ -317,9 +452,16 @@ impl AxonServer {
         };
         for (name, fields) in &self.routes {
             let handler = self.handler.clone();
+            let workers = workers.clone();
             let route: Arc<str> = Arc::from(name.as_str());
             axon = axon.attach_json(name.clone(), fields.clone(), move |body, caller| {
-                forward_to_python(handler.clone(), route.clone(), body, caller)
+                forward_to_python(
+                    workers.clone(),
+                    handler.clone(),
+                    route.clone(),
+                    body,
+                    caller,
+                )
             });
         }
         axon
@@ -520,7 +662,8 @@ impl AxonServer {
                 (Some(Arc::new(RwLock::new(m))), Some(c))
             }
         };
-        let axon = self.build(metagraph.clone());
+        let workers = PyWorkers::new(self.config.max_concurrent);
+        let axon = self.build(metagraph.clone(), &workers);
         let handle = {
             let _guard = rt.enter();
             axon.serve(listener)
@@ -537,25 +680,24 @@ impl AxonServer {
             _ => None,
         };
         let mut running = lock(&self.running);
+        let started = Running {
+            handle,
+            refresher,
+            workers,
+        };
         if running.is_some() {
-            handle.stop();
-            if let Some(t) = refresher {
-                t.abort();
-            }
+            started.stop();
             return Err(PyRuntimeError::new_err("the axon is already serving"));
         }
-        *lock(&self.bound) = Some(handle.local_addr);
-        *running = Some(Running { handle, refresher });
+        *lock(&self.bound) = Some(started.handle.local_addr);
+        *running = Some(started);
         Ok(())
     }
 
     /// Stops serving (requests in progress are dropped). No-op when not serving.
     fn stop(&self) {
         if let Some(r) = lock(&self.running).take() {
-            r.handle.stop();
-            if let Some(t) = r.refresher {
-                t.abort();
-            }
+            r.stop();
         }
     }
 

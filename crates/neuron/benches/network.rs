@@ -13,7 +13,8 @@
 //! permits at an epoch and set weights on all 4096 uids. Then [`Metagraph::sync`] (the full
 //! snapshot without weights, over HTTP as a neuron does) and, as a second row,
 //! `state_get_metagraph(netuid, true, false)` (with the 64 × 4096 weights). Setup is not
-//! measured; p50/p99 of a fixed number of syncs are printed before the criterion run.
+//! measured; p50/p99 of a fixed number of syncs are printed before the criterion run. The
+//! chain is built by `support/chain.rs`, which `examples/sdk_bench_targets.rs` shares.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -25,15 +26,12 @@ use taonet_crypto::Keypair;
 use taonet_neuron::{
     AllowAll, Axon, AxonConfig, AxonHandle, AxonTarget, Dendrite, DendriteConfig, Metagraph,
 };
-use taonet_node::chain::Chain;
-use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
-use taonet_runtime::ChainSpec;
-use taonet_runtime::genesis::{DEV_NAMES, dev_keys};
-use taonet_types::tx::{NeuronCall, StakingCall, WeightsCall};
-use taonet_types::{Call, ChainDomain, RAO_PER_TAO, Rao, SignedTransaction, Transaction};
 
+#[path = "support/chain.rs"]
+mod bench_chain;
 #[path = "support/echo.rs"]
 mod echo;
+use bench_chain::NETUID;
 use echo::{EchoSynapse, percentiles};
 
 const DEADLINE: Duration = Duration::from_secs(12);
@@ -128,148 +126,8 @@ fn fan_out(c: &mut Criterion) {
 // ---------------------------------------------------------------------------------------
 // metagraph::sync
 
-const NETUID: u16 = 1;
 const UIDS: usize = 4096;
 const VALIDATORS: usize = 64;
-
-fn sign(domain: &ChainDomain, signer: &Keypair, nonce: u64, call: Call) -> SignedTransaction {
-    let tx = Transaction {
-        signer: signer.account_id(),
-        nonce,
-        fee_limit: Rao(u64::MAX),
-        tip: Rao::ZERO,
-        call,
-    };
-    SignedTransaction {
-        signature: signer.sign(&tx.signing_payload(domain)).0,
-        tx,
-    }
-}
-
-/// Proposes and finalizes one block with whatever the mempool holds; returns how many
-/// transactions it carried.
-fn produce(chain: &Chain) -> usize {
-    let proposer = dev_keys("alice").1.account_id();
-    let head = chain.finalized();
-    let block = chain
-        .propose(&head.hash, &proposer, head.timestamp_ms + 1_000)
-        .unwrap();
-    chain.finalize(&block).unwrap();
-    block.transactions.len()
-}
-
-/// A seed-derived hotkey (the registering coldkey signs, so no URI derivation is needed).
-fn hotkey(i: usize) -> Keypair {
-    let mut seed = [0x4bu8; 32];
-    seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
-    Keypair::from_seed(&seed)
-}
-
-/// Builds the 4096-uid subnet on `chain` through signed transactions (see the module doc).
-fn populate(chain: &Chain) {
-    let domain = chain.domain();
-    let colds: Vec<Keypair> = DEV_NAMES.iter().map(|n| dev_keys(n).0).collect();
-    // uid 0 is the owner's hotkey (genesis); register the other 4095.
-    let hotkeys: Vec<Keypair> = (0..UIDS - 1).map(hotkey).collect();
-    let t0 = Instant::now();
-    let state = chain.finalized_state();
-    let mut nonces: Vec<u64> = colds.iter().map(|c| state.nonce(&c.account_id())).collect();
-    let mut next = |k: usize| {
-        let n = nonces[k];
-        nonces[k] += 1;
-        n
-    };
-    for (i, hot) in hotkeys.iter().enumerate() {
-        let k = i % colds.len();
-        let call = Call::Neurons(NeuronCall::BurnedRegister {
-            netuid: NETUID,
-            hotkey: hot.account_id(),
-            max_burn: Rao(RAO_PER_TAO),
-        });
-        chain
-            .mempool()
-            .submit(sign(&domain, &colds[k], next(k), call))
-            .unwrap();
-    }
-    let included = produce(chain);
-    let state = chain.finalized_state();
-    let n = state.subnet(NETUID).unwrap().n as usize;
-    assert_eq!(n, UIDS, "{included} transactions in the registration block");
-    eprintln!(
-        "metagraph setup: {} BurnedRegister transactions in block {} ({:.1} s)",
-        UIDS - 1,
-        state.height(),
-        t0.elapsed().as_secs_f64()
-    );
-
-    // Stake the first 64 registered hotkeys (uids 1..=64) from their coldkeys.
-    let validators = &hotkeys[..VALIDATORS];
-    for (i, hot) in validators.iter().enumerate() {
-        let k = i % colds.len();
-        let call = Call::Staking(StakingCall::AddStake {
-            hotkey: hot.account_id(),
-            amount: Rao(1_000 * RAO_PER_TAO),
-        });
-        chain
-            .mempool()
-            .submit(sign(&domain, &colds[k], next(k), call))
-            .unwrap();
-    }
-    assert_eq!(produce(chain), VALIDATORS);
-
-    // Blocks until an epoch has given all of them validator permits.
-    let permitted = |chain: &Chain| {
-        let state = chain.finalized_state();
-        validators.iter().all(|h| {
-            state
-                .uid_of(NETUID, &h.account_id())
-                .and_then(|uid| state.neuron(NETUID, uid))
-                .is_some_and(|n| n.validator_permit)
-        })
-    };
-    let mut blocks = 0;
-    while !permitted(chain) {
-        assert!(blocks < 100, "no validator permits after {blocks} blocks");
-        produce(chain);
-        blocks += 1;
-    }
-
-    // Every validator weights all 4096 uids (deterministic pseudo-random weights).
-    let state = chain.finalized_state();
-    let uids: Vec<u16> = (0..UIDS as u16).collect();
-    for (v, hot) in validators.iter().enumerate() {
-        let weights: Vec<u16> = uids
-            .iter()
-            .map(|u| {
-                let x = (u64::from(*u) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (v as u64);
-                ((x >> 48) as u16) | 1
-            })
-            .collect();
-        let call = Call::Weights(WeightsCall::SetWeights {
-            netuid: NETUID,
-            uids: uids.clone(),
-            weights,
-            version_key: 0,
-        });
-        let nonce = state.nonce(&hot.account_id());
-        chain
-            .mempool()
-            .submit(sign(&domain, hot, nonce, call))
-            .unwrap();
-    }
-    assert_eq!(produce(chain), VALIDATORS);
-    let state = chain.finalized_state();
-    for hot in validators {
-        let uid = state.uid_of(NETUID, &hot.account_id()).unwrap();
-        assert_eq!(state.neuron(NETUID, uid).unwrap().weights.len(), UIDS);
-    }
-    eprintln!(
-        "metagraph setup: {VALIDATORS} validators staked, permitted after {blocks} blocks, \
-         weights set on {UIDS} uids; head {} ({:.1} s total)",
-        state.height(),
-        t0.elapsed().as_secs_f64()
-    );
-}
 
 fn metagraph(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -277,29 +135,9 @@ fn metagraph(c: &mut Criterion) {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut spec = ChainSpec::dev(&[[5u8; 32]]);
-    let hp = &mut spec.params.default_hyperparams;
-    hp.max_allowed_uids = UIDS as u16;
-    // Every stake-holding validator (alice's owner hotkey included) gets a permit.
-    hp.max_allowed_validators = 2 * VALIDATORS as u16;
-    // A flat registration price (initial_burn, 0.1 TAO): with the default ×1.26 per
-    // registration the burn would sit at max_burn (100 TAO) after ~35 registrations and
-    // 4095 of them would cost more than the dev accounts hold.
-    hp.burn_increase_mult_ppm = 1_000_000;
-    let chain = Chain::open(dir.path(), &spec).unwrap();
-    populate(&chain);
-
-    let config = RpcConfig {
-        addr: ([127, 0, 0, 1], 0).into(),
-        requests_per_second: 100_000,
-        ..RpcConfig::default()
-    };
-    let (_server, addr) = rt
-        .block_on(taonet_node::rpc::start(
-            &config,
-            RpcApi::new(chain.clone(), NetworkStatus::default()),
-        ))
-        .unwrap();
+    let chain = bench_chain::open(dir.path(), UIDS, VALIDATORS);
+    bench_chain::populate(&chain, UIDS, VALIDATORS);
+    let (_server, addr) = rt.block_on(bench_chain::serve_rpc(&chain, ([127, 0, 0, 1], 0).into()));
     let client = Client::http(&format!("http://{addr}")).unwrap();
 
     let sync = || async {
