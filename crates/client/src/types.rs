@@ -255,6 +255,67 @@ pub struct MetagraphInfo {
     pub neurons: Vec<NeuronInfo>,
 }
 
+/// A coldkey's overview (`state_getOverview`): its balances and, page by page, every hotkey
+/// it owns or stakes on with its subnet registrations, all read from one finalized state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    /// The coldkey (SS58).
+    pub coldkey: String,
+    /// The finalized block the answer was read at (pages of one overview agree only if their
+    /// blocks do).
+    pub block: u64,
+    /// Free balance.
+    pub free: Rao,
+    /// Total unbonding (unstaked, not yet paid out).
+    pub unbonding: Rao,
+    /// Total stake of the coldkey on every hotkey (all its positions, not only this page's).
+    pub total_stake: Rao,
+    /// Hotkeys the coldkey owns or holds stake on, in account-id order (each once); at most
+    /// 256 a page.
+    pub hotkeys: Vec<OverviewHotkey>,
+    /// Pass as `cursor` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One hotkey of an [`Overview`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewHotkey {
+    /// The hotkey (SS58).
+    pub hotkey: String,
+    /// Its owner coldkey (SS58); `None` if it has none (stake can outlive an ownership).
+    pub owner: Option<String>,
+    /// The overview's coldkey's stake on it (zero for an owned hotkey it does not stake on).
+    pub stake: Rao,
+    /// Total stake on the hotkey (own and nominators').
+    pub total_stake: Rao,
+    /// Its subnet registrations, by netuid.
+    pub registrations: Vec<OverviewRegistration>,
+}
+
+/// One subnet registration (a uid) of an [`OverviewHotkey`], with the same figures as the
+/// neuron's row of `state_getMetagraph`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewRegistration {
+    /// The subnet.
+    pub netuid: u16,
+    /// The hotkey's uid there.
+    pub uid: u16,
+    /// Total stake on the hotkey (as in the metagraph).
+    pub stake: Rao,
+    /// Incentive (u16 proportion, as in the metagraph).
+    pub incentive: u16,
+    /// Dividends (u16 proportion, as in the metagraph).
+    pub dividends: u16,
+    /// Emission at the subnet's last epoch.
+    pub emission: Rao,
+    /// Whether it holds a validator permit.
+    pub validator_permit: bool,
+    /// The served axon, `ip:port`; `None` if it serves none.
+    pub axon: Option<String>,
+    /// Block of its last weights update.
+    pub last_update: u64,
+}
+
 /// A delegate hotkey.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelegateInfo {

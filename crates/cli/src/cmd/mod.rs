@@ -22,6 +22,7 @@ pub mod gov;
 pub mod localnet;
 pub mod neuron;
 pub mod node;
+pub mod overview;
 pub mod query;
 pub mod sim;
 pub mod stake;

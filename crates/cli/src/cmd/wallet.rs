@@ -67,6 +67,9 @@ enum WalletCommand {
     Balance(crate::cmd::balance::BalanceArgs),
     /// Send TAO from the coldkey to another address.
     Transfer(crate::cmd::balance::TransferArgs),
+    /// Balances, every hotkey with its stake and every subnet registration (uid, stake,
+    /// incentive, dividends, emission, permit, axon), from a node; --all for every wallet.
+    Overview(crate::cmd::overview::OverviewArgs),
 }
 
 #[derive(Args, Debug)]
@@ -210,6 +213,52 @@ pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
             let keys = ctx.opts.keys.clone();
             crate::cmd::balance::transfer(&keys, &a, global)
         }
+        WalletCommand::Overview(a) => {
+            let keys = ctx.opts.keys.clone();
+            crate::cmd::overview::run(&keys, &a, global)
+        }
+    }
+}
+
+/// The local wallets that `--all` covers: every wallet under the wallet root (`flag`, i.e.
+/// `--wallet-path` or `TAONET_WALLET_PATH`, else `~/.bittensor/wallets`) and, when no root is
+/// named, a running local network's development wallets whose names the root lacks (chain
+/// commands find those by name too); sorted by name.
+pub(crate) fn local_wallets(flag: Option<&Path>) -> Result<Vec<Wallet>> {
+    let root = wallet_root(flag)?;
+    let mut wallets = std::collections::BTreeMap::new();
+    for name in list_wallets(&root)? {
+        wallets.insert(name.clone(), Wallet::new(&root, &name)?);
+    }
+    if flag.is_none()
+        && let Some(net) = crate::context::Localnet::running()
+        && net.wallet_path != root
+    {
+        for name in list_wallets(&net.wallet_path)? {
+            if !wallets.contains_key(&name) {
+                wallets.insert(name.clone(), Wallet::new(&net.wallet_path, &name)?);
+            }
+        }
+    }
+    Ok(wallets.into_values().collect())
+}
+
+/// A wallet's coldkey address (no password needed), or why it cannot be read, in words — for
+/// the `--all` commands, which list such a wallet with its error instead of failing.
+pub(crate) fn coldkey_address(wallet: &Wallet) -> std::result::Result<AccountId, String> {
+    match wallet.coldkey_account() {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(format!(
+            "no readable coldkey address: {} is missing and the coldkey is {}; restore the public file with `taonet wallet regen-coldkeypub --wallet-name {} --ss58 ADDRESS`",
+            wallet.coldkeypub().path().display(),
+            if wallet.coldkey().exists() {
+                "encrypted"
+            } else {
+                "missing too"
+            },
+            wallet.name()
+        )),
+        Err(e) => Err(format!("cannot read the coldkey address: {e}")),
     }
 }
 

@@ -35,7 +35,7 @@ pub(crate) struct Localnet {
 
 impl Localnet {
     /// Only the chain.
-    fn up(nodes: usize) -> Localnet {
+    pub(crate) fn up(nodes: usize) -> Localnet {
         Localnet::up_with(nodes, &["--no-neurons"])
     }
 

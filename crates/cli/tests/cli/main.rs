@@ -16,6 +16,7 @@ mod flood;
 mod gateway;
 mod guide;
 mod localnet;
+mod overview;
 mod sim;
 
 pub fn taonet(root: &Path) -> Command {

@@ -2,8 +2,8 @@
 //!
 //! Every answer is read from the finalized state (account history from the store's indexes).
 //! Addresses are SS58 (or `0x`-hex); a malformed one is refused with `BAD_ADDRESS`. Lists
-//! that could grow with the chain are paged: at most 1,000 entries a page, continued with the
-//! previous page's `next_cursor`.
+//! that could grow with the chain are paged: at most 1,000 entries a page (a coldkey's overview:
+//! 256 hotkeys and 1,024 registrations), continued with the previous page's `next_cursor`.
 
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
@@ -11,7 +11,7 @@ use taonet_types::{ChainParams, Hash, Rao, SeatSet};
 
 use crate::types::{
     AccountHistoryPage, AccountInfo, CommitmentInfo, DelegateInfo, DelegatesPage, JailInfo,
-    MetagraphInfo, NeuronInfo, ParticipationInfo, RegisteredNode, SlashInfo, StakeInfo,
+    MetagraphInfo, NeuronInfo, Overview, ParticipationInfo, RegisteredNode, SlashInfo, StakeInfo,
     SubnetDetail, SubnetInfo, Supply, UnbondingInfo,
 };
 
@@ -26,6 +26,21 @@ pub trait StateApi {
     /// The stake positions of a coldkey: each hotkey it stakes on, with the amount.
     #[method(name = "getStake")]
     async fn state_get_stake(&self, coldkey: String) -> RpcResult<Vec<StakeInfo>>;
+
+    /// A coldkey's overview (btcli's `wallet overview`): free balance, total unbonding, total
+    /// stake and, by page, every hotkey it owns or stakes on — with its stake on each and each
+    /// subnet registration's uid, stake, incentive, dividends, emission, validator permit, axon
+    /// and last weights block. A page holds at most `limit` hotkeys (default and most: 256) in
+    /// account-id order after `cursor` (the previous page's `next_cursor`), and stops before a
+    /// hotkey that would take it past 1,024 registrations (it always holds at least one). An
+    /// unknown coldkey has no hotkeys.
+    #[method(name = "getOverview")]
+    async fn state_get_overview(
+        &self,
+        coldkey: String,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> RpcResult<Overview>;
 
     /// The unbonding entries of a coldkey, each with the block it is released at.
     #[method(name = "getUnbonding")]

@@ -9,6 +9,19 @@
 //! - Lists that grow with the chain are bounded: delegates and account history by page (at
 //!   most 1,000 an answer, continued by cursor; an account history page costs O(page) index
 //!   reads), registered nodes at most [`MAX_NODES_LISTED`].
+//! - A coldkey's overview (`state_getOverview`) lists the hotkeys it owns (the owner index)
+//!   and the hotkeys it stakes on (the coldkey's stake index), each once, in account-id order,
+//!   each with the coldkey's stake on it and its registrations (uid and metagraph figures per
+//!   subnet). Its balances and `total_stake` cover every position; the hotkeys are paged: at
+//!   most [`MAX_OVERVIEW_HOTKEYS`] a page, and a page stops before a hotkey that would take it
+//!   past [`MAX_OVERVIEW_REGISTRATIONS`] registrations (the first hotkey of a page always fits:
+//!   a hotkey has at most one uid per subnet). The cursor is the last hotkey of the page
+//!   (SS58); each page carries its block, so a caller reading several pages can tell whether
+//!   they come from one state. A page costs O(k log n) in the coldkey's k hotkeys plus O(S log
+//!   n) per listed hotkey over the S subnets.
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
 
 use jsonrpsee::core::async_trait;
 use jsonrpsee::types::ErrorObjectOwned;
@@ -16,8 +29,9 @@ use taonet_client::api::StateApiServer;
 use taonet_client::codes;
 use taonet_client::types::*;
 use taonet_crypto::Ss58;
+use taonet_runtime::State;
 use taonet_runtime::emission::block_emission;
-use taonet_types::{ChainParams, Hash, Rao, SeatSet};
+use taonet_types::{AccountId, ChainParams, Hash, Rao, SeatSet};
 
 use super::convert::{commitment_info, delegate_info, delegates_page, neuron_info, subnet_info};
 use super::input::{
@@ -27,6 +41,112 @@ use super::{RpcApi, err};
 
 /// Most registered nodes `state_getNodes` lists.
 const MAX_NODES_LISTED: u32 = 1024;
+
+/// Most hotkeys of one page of `state_getOverview` (also its default).
+pub const MAX_OVERVIEW_HOTKEYS: u32 = 256;
+
+/// Most registrations of one page of `state_getOverview` (unless its first hotkey alone has
+/// more, which the subnet limit bounds).
+pub const MAX_OVERVIEW_REGISTRATIONS: usize = 1024;
+
+/// The overview page limit: `limit` hotkeys (default [`MAX_OVERVIEW_HOTKEYS`]), from 1 to
+/// [`MAX_OVERVIEW_HOTKEYS`].
+fn overview_limit(limit: Option<u32>) -> Result<usize, ErrorObjectOwned> {
+    match limit.unwrap_or(MAX_OVERVIEW_HOTKEYS) {
+        0 => Err(err(codes::TOO_LARGE, "limit must be at least 1")),
+        l if l > MAX_OVERVIEW_HOTKEYS => Err(err(
+            codes::TOO_LARGE,
+            format!(
+                "limit {l} is over the most hotkeys per overview page, {MAX_OVERVIEW_HOTKEYS}; page with the cursor"
+            ),
+        )),
+        l => Ok(l as usize),
+    }
+}
+
+/// One registration of an overview: the neuron's metagraph figures.
+fn overview_registration(
+    state: &State,
+    hotkey: &AccountId,
+    netuid: u16,
+    uid: u16,
+) -> Option<OverviewRegistration> {
+    let n = state.neuron(netuid, uid)?;
+    Some(OverviewRegistration {
+        netuid,
+        uid,
+        stake: state.total_hotkey_stake(hotkey),
+        incentive: n.incentive,
+        dividends: n.dividends,
+        emission: n.emission,
+        validator_permit: n.validator_permit,
+        axon: (n.axon.port != 0)
+            .then(|| n.axon.socket_addr().map(|a| a.to_string()))
+            .flatten(),
+        last_update: n.last_update,
+    })
+}
+
+/// One page of the overview of `coldkey` (module rules).
+fn overview_page(
+    state: &State,
+    coldkey: &AccountId,
+    limit: usize,
+    after: Option<AccountId>,
+) -> Overview {
+    let positions = state.stakes_of(coldkey);
+    let total_stake = positions
+        .iter()
+        .fold(Rao::ZERO, |a, (_, s)| a.saturating_add(*s));
+    let mut hotkeys: BTreeSet<AccountId> = state.hotkeys_of(coldkey).into_iter().collect();
+    hotkeys.extend(positions.iter().map(|(h, _)| *h));
+    let lower = match after {
+        Some(a) => Bound::Excluded(a),
+        None => Bound::Unbounded,
+    };
+    let mut page = Vec::new();
+    let mut registrations = 0usize;
+    let mut rest = hotkeys.range((lower, Bound::Unbounded)).peekable();
+    while let Some(hotkey) = rest.peek().copied() {
+        if page.len() == limit {
+            break;
+        }
+        let regs: Vec<OverviewRegistration> = state
+            .registrations_of(hotkey)
+            .into_iter()
+            .filter_map(|(netuid, uid)| overview_registration(state, hotkey, netuid, uid))
+            .collect();
+        if !page.is_empty() && registrations + regs.len() > MAX_OVERVIEW_REGISTRATIONS {
+            break;
+        }
+        registrations += regs.len();
+        page.push(OverviewHotkey {
+            hotkey: hotkey.to_ss58(),
+            owner: state.hotkey_owner(hotkey).map(|o| o.to_ss58()),
+            stake: state.stake(hotkey, coldkey),
+            total_stake: state.total_hotkey_stake(hotkey),
+            registrations: regs,
+        });
+        rest.next();
+    }
+    let next_cursor = rest
+        .peek()
+        .is_some()
+        .then(|| page.last().map(|h| h.hotkey.clone()))
+        .flatten();
+    Overview {
+        coldkey: coldkey.to_ss58(),
+        block: state.height(),
+        free: state.free(coldkey),
+        unbonding: state
+            .unbonding_of(coldkey)
+            .iter()
+            .fold(Rao::ZERO, |a, (_, u)| a.saturating_add(u.amount)),
+        total_stake,
+        hotkeys: page,
+        next_cursor,
+    }
+}
 
 #[async_trait]
 impl StateApiServer for RpcApi {
@@ -62,6 +182,35 @@ impl StateApiServer for RpcApi {
                 amount,
             })
             .collect())
+    }
+
+    async fn state_get_overview(
+        &self,
+        coldkey: String,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<Overview, ErrorObjectOwned> {
+        let who = parse_address(&coldkey)?;
+        let limit = overview_limit(limit)?;
+        let after = cursor
+            .as_deref()
+            .map(|c| {
+                parse_address(c).map_err(|_| {
+                    err(
+                        codes::BAD_ADDRESS,
+                        format!(
+                            "bad cursor {c:?}: pass a page's next_cursor (the SS58 of its last hotkey)"
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(overview_page(
+            &self.chain.finalized_state(),
+            &who,
+            limit,
+            after,
+        ))
     }
 
     async fn state_get_unbonding(

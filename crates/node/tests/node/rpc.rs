@@ -964,3 +964,211 @@ async fn a_commitment_is_read_by_uid_and_shown_in_the_metagraph() {
     assert_eq!(raw["neurons"][0]["commitment"], got.data);
     assert!(raw["neurons"][0].get("weights").is_none());
 }
+
+/// `state_getOverview`: a coldkey's balances, the hotkeys it owns and stakes on (each once),
+/// its stake on each, and each registration with the metagraph's figures — compared with the
+/// individual reads on a stopped chain; pages that add up to the whole; refusals in words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_of_a_coldkey_agrees_with_the_individual_reads() {
+    use taonet_client::types::Overview;
+    use taonet_types::tx::{NeuronCall, SubnetCall};
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (_, alice_hot) = dev_keys("alice");
+    let (bob, bob_hot) = dev_keys("bob");
+    let tao = |t: u64| Rao(t * 1_000_000_000);
+    // Bob: a subnet of his own (his hotkey is its uid 0), the same hotkey on subnet 1, stake on
+    // it, a delegation to alice's validator and part of it unstaked (unbonding).
+    let calls = [
+        Call::Subnets(SubnetCall::RegisterNetwork {
+            hotkey: bob_hot.account_id(),
+        }),
+        Call::Neurons(NeuronCall::BurnedRegister {
+            netuid: 1,
+            hotkey: bob_hot.account_id(),
+            max_burn: tao(1),
+        }),
+        Call::Staking(StakingCall::AddStake {
+            hotkey: bob_hot.account_id(),
+            amount: tao(3),
+        }),
+        Call::Staking(StakingCall::AddStake {
+            hotkey: alice_hot.account_id(),
+            amount: tao(5),
+        }),
+        Call::Staking(StakingCall::RemoveStake {
+            hotkey: alice_hot.account_id(),
+            amount: tao(1),
+        }),
+    ];
+    for (nonce, call) in calls.into_iter().enumerate() {
+        let tx = sign(&bob, nonce as u64, call.clone(), &domain);
+        let status = tokio::time::timeout(
+            Duration::from_secs(30),
+            client.submit_and_watch(&tx, |_| {}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(
+            matches!(status, TxStatus::Finalized { success: true, .. }),
+            "{call:?}: {status:?}"
+        );
+    }
+    // Stop the chain (the unbonding is released 20 blocks after the unstake) so that every
+    // read below sees the same state.
+    n.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let height = n.chain.finalized().height;
+
+    let o = client
+        .state_get_overview(bob.ss58(), None, None)
+        .await
+        .unwrap();
+    let account = client.state_get_account(bob.ss58()).await.unwrap();
+    let unbonding = client.state_get_unbonding(bob.ss58()).await.unwrap();
+    let stakes = client.state_get_stake(bob.ss58()).await.unwrap();
+    assert_eq!(o.coldkey, bob.ss58());
+    assert_eq!(o.block, height);
+    assert_eq!(o.free, account.free);
+    assert_eq!(o.total_stake, account.staked);
+    assert_eq!(o.unbonding, account.unbonding);
+    assert_eq!(o.unbonding, tao(1));
+    assert_eq!(unbonding.len(), 1);
+    assert_eq!(o.next_cursor, None);
+    // Each hotkey once, in account-id order, with bob's stake on it.
+    let mut expected = [alice_hot.account_id(), bob_hot.account_id()];
+    expected.sort();
+    let listed: Vec<&str> = o.hotkeys.iter().map(|h| h.hotkey.as_str()).collect();
+    assert_eq!(
+        listed,
+        expected.iter().map(|a| a.to_ss58()).collect::<Vec<_>>()
+    );
+    for h in &o.hotkeys {
+        let position = stakes
+            .iter()
+            .find(|s| s.hotkey == h.hotkey)
+            .map_or(Rao::ZERO, |s| s.amount);
+        assert_eq!(h.stake, position, "{}", h.hotkey);
+        let delegate = client
+            .state_get_delegate(h.hotkey.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.owner.as_deref(), Some(delegate.owner.as_str()));
+        assert_eq!(h.total_stake, delegate.total_stake);
+        let regs: Vec<(u16, u16)> = h.registrations.iter().map(|r| (r.netuid, r.uid)).collect();
+        assert_eq!(regs, delegate.registrations, "{}", h.hotkey);
+        for r in &h.registrations {
+            let m = client
+                .state_get_metagraph(r.netuid, false, false)
+                .await
+                .unwrap()
+                .unwrap();
+            let row = &m.neurons[usize::from(r.uid)];
+            assert_eq!(row.hotkey, h.hotkey);
+            assert_eq!(r.stake, row.stake);
+            assert_eq!(r.incentive, row.incentive);
+            assert_eq!(r.dividends, row.dividends);
+            assert_eq!(r.emission, row.emission);
+            assert_eq!(r.validator_permit, row.validator_permit);
+            assert_eq!(r.axon, row.axon.as_ref().map(|a| a.address.clone()));
+            assert_eq!(r.last_update, row.last_update);
+        }
+    }
+    let bob_row = o
+        .hotkeys
+        .iter()
+        .find(|h| h.hotkey == bob_hot.ss58())
+        .unwrap();
+    assert_eq!(bob_row.owner.as_deref(), Some(bob.ss58().as_str()));
+    assert_eq!(bob_row.stake, tao(3));
+    let netuids: Vec<u16> = bob_row.registrations.iter().map(|r| r.netuid).collect();
+    assert_eq!(netuids.len(), 2, "{netuids:?}");
+    assert!(netuids.contains(&1));
+    let alice_row = o
+        .hotkeys
+        .iter()
+        .find(|h| h.hotkey == alice_hot.ss58())
+        .unwrap();
+    assert_eq!(alice_row.stake, tao(4));
+    assert!(
+        alice_row
+            .registrations
+            .iter()
+            .any(|r| r.netuid == 1 && r.uid == 0)
+    );
+
+    // Pages of one hotkey add up to the whole answer, from the same block.
+    let first = client
+        .state_get_overview(bob.ss58(), Some(1), None)
+        .await
+        .unwrap();
+    assert_eq!(first.hotkeys.len(), 1);
+    assert_eq!(first.next_cursor.as_deref(), Some(listed[0]));
+    let second = client
+        .state_get_overview(bob.ss58(), Some(1), first.next_cursor.clone())
+        .await
+        .unwrap();
+    assert_eq!(second.next_cursor, None);
+    assert_eq!(
+        [first.hotkeys.clone(), second.hotkeys.clone()].concat(),
+        o.hotkeys
+    );
+    assert_eq!((first.block, second.block), (o.block, o.block));
+    assert_eq!(second.total_stake, o.total_stake);
+
+    // An unknown coldkey: nothing, not an error. Optional arguments may be left out.
+    let stranger = Keypair::from_seed(&[77u8; 32]);
+    let empty: Overview = client
+        .request("state_getOverview", rpc_params![stranger.ss58()])
+        .await
+        .unwrap();
+    assert_eq!(empty.coldkey, stranger.ss58());
+    assert!(empty.hotkeys.is_empty() && empty.next_cursor.is_none());
+    assert_eq!(
+        (empty.free, empty.unbonding, empty.total_stake),
+        (Rao::ZERO, Rao::ZERO, Rao::ZERO)
+    );
+    // The wire names.
+    let raw: serde_json::Value = client
+        .request("state_getOverview", rpc_params![bob.ss58()])
+        .await
+        .unwrap();
+    let reg = &raw["hotkeys"][0]["registrations"][0];
+    for field in [
+        "netuid",
+        "uid",
+        "stake",
+        "incentive",
+        "dividends",
+        "emission",
+        "validator_permit",
+        "axon",
+        "last_update",
+    ] {
+        assert!(reg.get(field).is_some(), "{field} missing in {reg}");
+    }
+
+    // Refusals: a bad address, a bad cursor, a page size out of range.
+    let e = client
+        .state_get_overview("5notanaddress".into(), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::BAD_ADDRESS);
+    assert!(e.to_string().contains("5notanaddress"), "{e}");
+    let e = client
+        .state_get_overview(bob.ss58(), None, Some("page-2".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::BAD_ADDRESS);
+    assert!(e.to_string().contains("next_cursor"), "{e}");
+    for limit in [0, 257] {
+        let e = client
+            .state_get_overview(bob.ss58(), Some(limit), None)
+            .await
+            .unwrap_err();
+        assert_eq!(rpc_code(&e), codes::TOO_LARGE, "{limit}: {e}");
+    }
+}

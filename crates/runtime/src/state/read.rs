@@ -106,6 +106,15 @@ impl State {
         self.uids.get(&(netuid, *hotkey)).copied()
     }
 
+    /// The registrations of `hotkey`: `(netuid, uid)` of every subnet it holds a uid on, in
+    /// netuid order. O(S log n) over the S subnets (the uid map is keyed by subnet first).
+    pub fn registrations_of(&self, hotkey: &AccountId) -> Vec<(NetUid, Uid)> {
+        self.subnets
+            .iter()
+            .filter_map(|(netuid, _)| self.uid_of(*netuid, hotkey).map(|uid| (*netuid, uid)))
+            .collect()
+    }
+
     /// The newest commitment of `uid` on subnet `netuid`, if it has one
     /// ([`crate::commitments`]).
     pub fn commitment(&self, netuid: NetUid, uid: Uid) -> Option<&Commitment> {
