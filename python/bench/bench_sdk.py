@@ -22,10 +22,12 @@ Markdown table (and, with ``--json``, the raw numbers):
    (``get_subnet_state``) and ``MetagraphInfo``. Both sides' ``W`` and ``B`` are checked equal.
 2. **Axon** (``axon``). A trivial forward (returns the synapse) served by a ``taonet.Axon`` and
    by a ``bittensor.Axon`` (defaults), each alone in its own Python process. One load generator
-   drives both: this process, with the Rust dendrite (``taonet._taonet.DendriteClient.query``)
-   in ``LOAD_THREADS`` threads, each sending ``concurrency / LOAD_THREADS`` signed calls at once
-   and again as soon as they are all answered, for a fixed time. Only 200 answers count;
-   latency is each call's own time.
+   drives both: ``sdk_bench_targets load``, a Rust process that signs every request before it
+   starts (headers and body as the Rust dendrite builds them, one uuid per connection), then
+   replays them over ``concurrency`` keep-alive connections from one thread, closed loop
+   (send, read the whole answer, send the next), a warm-up then a fixed window. Only 200
+   answers count; latency is each call's own time; the generator reports its own CPU per
+   call. See the ``load`` mode's docs in ``crates/neuron/examples/sdk_bench_targets.rs``.
 3. **Fan-out** (``fanout``). ``sdk_bench_targets axons`` serves ``--axons`` Rust axons (one
    process, the echo synapse). One round is one ``taonet.Dendrite.query(axons, synapse)`` vs
    one ``await bittensor.Dendrite.forward(axons, synapse)`` with the same synapse declared in
@@ -41,7 +43,6 @@ import asyncio
 import contextlib
 import datetime
 import json
-import math
 import os
 import platform
 import socket
@@ -52,14 +53,14 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Optional
 
 import numpy as np
 
 import taonet
-from taonet import Keypair, Synapse, _taonet
+from taonet import Keypair, Synapse
 from taonet.axon import AxonEndpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,9 +68,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 TARGETS_ENV = "TAONET_BENCH_TARGETS"
 """Environment variable naming the ``sdk_bench_targets`` binary to use."""
-
-LOAD_THREADS = 4
-"""Threads of the axon load generator (each keeps ``concurrency / LOAD_THREADS`` calls open)."""
 
 TIMEOUT_S = 12.0
 """The calls' deadline (bittensor's default)."""
@@ -272,39 +270,6 @@ def timed(fn: Callable[[], Any], runs: int, warmup: int) -> Timing:
     return Timing(samples)
 
 
-@dataclass
-class Throughput:
-    """One closed-loop load run against an axon."""
-
-    ok: int
-    """Calls answered 200."""
-    failed: dict[int, int]
-    """Other statuses and how many."""
-    seconds: float
-    """Wall time of the run."""
-    latencies: list[float] = field(repr=False)
-    """Each 200 call's own time, seconds."""
-    concurrency: int
-    """Calls kept open at once."""
-
-    @property
-    def rps(self) -> float:
-        """200 answers per second."""
-        return self.ok / self.seconds
-
-    def summary(self) -> dict[str, Any]:
-        """Everything but the raw latencies."""
-        return {
-            "rps": self.rps,
-            "ok": self.ok,
-            "failed": {str(k): v for k, v in self.failed.items()},
-            "seconds": self.seconds,
-            "p50_ms": pct(self.latencies, 50) * 1e3 if self.latencies else math.nan,
-            "p99_ms": pct(self.latencies, 99) * 1e3 if self.latencies else math.nan,
-            "concurrency": self.concurrency,
-        }
-
-
 # ----- 1. metagraph -----
 
 
@@ -462,63 +427,90 @@ def serve_axon(kind: str) -> None:
     axon.stop()
 
 
-def load(target: tuple[str, int, str], concurrency: int, seconds: float) -> Throughput:
-    """Closed-loop load on one axon with the Rust dendrite: ``LOAD_THREADS`` threads, each
-    keeping ``concurrency / LOAD_THREADS`` calls open, for ``seconds``."""
-    per_thread = max(1, concurrency // LOAD_THREADS)
-    client = _taonet.DendriteClient(
-        Keypair.create_from_uri(VALIDATOR_URI), allow_loopback_axons=True
-    )
-    payload = request().model_dump_json().encode()
-    fields = list(EchoSynapse.hash_fields())
-    lock = threading.Lock()
-    latencies: list[float] = []
-    failed: dict[int, int] = {}
-    start = time.perf_counter()
-    deadline = start + seconds
+def load(
+    targets: Path,
+    target: tuple[str, int, str],
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+    max_rate: float,
+) -> dict[str, Any]:
+    """One run of ``sdk_bench_targets load`` against the axon ``target`` (ip, port, hotkey):
+    ``concurrency`` connections, ``warmup`` then ``seconds`` measured, requests pre-signed for
+    ``max_rate`` answers per second; its JSON line. A run whose connections ran out of
+    pre-signed requests (the axon outran ``max_rate``) is repeated with twice the rate, twice
+    at most."""
+    ip, port, hotkey = target
+    for _ in range(3):
+        argv = [
+            str(targets),
+            "load",
+            "--addr",
+            f"{ip}:{port}",
+            "--axon-hotkey",
+            hotkey,
+            "--synapse",
+            "EchoSynapse",
+            "--body",
+            request().model_dump_json(),
+            "--hash-fields",
+            ",".join(EchoSynapse.hash_fields()),
+            "--connections",
+            str(concurrency),
+            "--seconds",
+            str(seconds),
+            "--warmup",
+            str(warmup),
+            "--max-rate",
+            str(max_rate),
+            "--uri",
+            VALIDATOR_URI,
+        ]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+        lines = proc.stdout.strip().splitlines()
+        result = json.loads(lines[-1]) if lines else None
+        if result is not None and result.get("exhausted_connections"):
+            max_rate *= 2
+            continue
+        if proc.returncode != 0 or result is None:
+            raise RuntimeError(
+                f"the load generator failed (exit status {proc.returncode}):\n{proc.stderr}"
+            )
+        return dict(result)
+    raise RuntimeError(f"the axon outran the load generator's --max-rate up to {max_rate / 2:g}")
 
-    def worker() -> None:
-        mine: list[float] = []
-        bad: dict[int, int] = {}
-        while time.perf_counter() < deadline:
-            results = client.query([target] * per_thread, "EchoSynapse", payload, fields, TIMEOUT_S)
-            for status, _msg, elapsed, _axon, _dendrite, _body in results:
-                if status == 200:
-                    mine.append(elapsed)
-                else:
-                    bad[status] = bad.get(status, 0) + 1
-        with lock:
-            latencies.extend(mine)
-            for k, v in bad.items():
-                failed[k] = failed.get(k, 0) + v
 
-    threads = [threading.Thread(target=worker) for _ in range(LOAD_THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return Throughput(
-        ok=len(latencies),
-        failed=failed,
-        seconds=time.perf_counter() - start,
-        latencies=latencies,
-        concurrency=per_thread * LOAD_THREADS,
-    )
-
-
-def bench_axon(concurrency: int, seconds: float, warmup: float) -> dict[str, Any]:
-    """Item 2: the same load on a ``taonet.Axon`` and on a ``bittensor.Axon`` (each in its
-    own process), trivial forward."""
+def bench_axon(
+    targets: Path, concurrency: int, seconds: float, warmup: float, max_rate: float
+) -> dict[str, Any]:
+    """Item 2: the same pre-signed load on a ``taonet.Axon`` and on a ``bittensor.Axon``
+    (each in its own process), trivial forward."""
     out: dict[str, Any] = {}
     for kind in ("taonet", "bittensor"):
         argv = [sys.executable, str(Path(__file__).resolve()), "--serve-axon", kind]
         with Service(argv, f"the {kind} axon", ready_timeout=60) as server:
             target = ("127.0.0.1", int(server.info["port"]), str(server.info["hotkey"]))
-            load(target, concurrency, warmup)
-            run = load(target, concurrency, seconds)
-        if run.ok == 0:
-            raise RuntimeError(f"the {kind} axon answered no call with 200: {run.failed}")
-        out[kind] = run.summary()
+            run = load(targets, target, concurrency, seconds, warmup, max_rate)
+        if run["ok"] == 0:
+            raise RuntimeError(f"the {kind} axon answered no call with 200: {run}")
+        statuses = run["statuses"]
+        out[kind] = {
+            "rps": run["rps"],
+            "ok": run["ok"],
+            "failed": {k: v for k, v in statuses.items() if k != "200"},
+            "transport_errors": run["transport_errors"],
+            "timeouts": run["timeouts"],
+            "seconds": run["seconds"],
+            "p50_ms": run["p50_ms"],
+            "p99_ms": run["p99_ms"],
+            "concurrency": run["connections"],
+            "client_cpu_s": run["client_cpu_s"],
+            "client_cpu_us_per_call": run["client_cpu_us_per_call"],
+            "max_rate": run["max_rate"],
+            "signed": run["signed"],
+            "sign_s": run["sign_s"],
+            "max_nonce_age_s": run["max_nonce_age_s"],
+        }
     out["speedup"] = out["taonet"]["rps"] / out["bittensor"]["rps"]
     return out
 
@@ -645,14 +637,16 @@ def table(results: dict[str, Any]) -> str:
         cells = []
         for kind in ("taonet", "bittensor"):
             s = a[kind]
-            fails = f", {sum(s['failed'].values())} non-200" if s["failed"] else ""
+            bad = sum(s["failed"].values()) + s["transport_errors"] + s["timeouts"]
+            fails = f", {bad:,} not 200" if bad else ""
             cells.append(
                 f"{s['rps']:,.0f} req/s, p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms"
-                f" ({s['ok']:,} in {s['seconds']:.1f} s{fails})"
+                f" ({s['ok']:,} in {s['seconds']:.1f} s{fails}; generator "
+                f"{s['client_cpu_us_per_call']:.0f} µs CPU/call)"
             )
         rows.append(
-            f"| axon, trivial forward, {a['taonet']['concurrency']} calls open | {cells[0]} | "
-            f"{cells[1]} | {a['speedup']:.1f}× req/s | ≥ 2,000 req/s and ≥ 25× |"
+            f"| axon, trivial forward, {a['taonet']['concurrency']} connections, pre-signed load "
+            f"| {cells[0]} | {cells[1]} | {a['speedup']:.1f}× req/s | ≥ 2,000 req/s and ≥ 25× |"
         )
     if "fanout" in results:
         f = results["fanout"]
@@ -675,11 +669,15 @@ class Settings:
     metagraph_runs: int
     """Timed metagraph reads per side."""
     concurrency: int
-    """Calls the axon load keeps open."""
+    """Connections of the axon load (one call open on each)."""
     axon_seconds: float
     """Measured seconds of axon load per side."""
     axon_warmup: float
-    """Unmeasured seconds of axon load before."""
+    """Unmeasured seconds of axon load before (warm-up + measured ≤ 12 s: pre-signed nonces
+    must stay fresh)."""
+    max_rate: float
+    """Answers per second the axon load pre-signs for (doubled, at most twice, if an axon
+    outruns it)."""
     axons: int
     """Rust axons of the fan-out."""
     rounds: int
@@ -688,9 +686,9 @@ class Settings:
     """Fan-out rounds before timing."""
 
 
-FULL = Settings(4096, 64, 20, 32, 10.0, 2.0, 256, 30, 3)
+FULL = Settings(4096, 64, 20, 32, 10.0, 2.0, 20_000.0, 256, 30, 3)
 """The issue's workload."""
-QUICK = Settings(512, 16, 3, 16, 1.5, 0.5, 16, 5, 2)
+QUICK = Settings(512, 16, 3, 16, 1.5, 0.5, 5_000.0, 16, 5, 2)
 """A small version for CI."""
 
 
@@ -706,7 +704,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--json", type=Path, help="also write the raw numbers here")
     p.add_argument("--targets-bin", help=f"the sdk_bench_targets binary (or ${TARGETS_ENV})")
-    p.add_argument("--concurrency", type=int, help="calls the axon load keeps open")
+    p.add_argument("--concurrency", type=int, help="connections of the axon load")
     p.add_argument(
         "--wait-for-idle",
         type=float,
@@ -727,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"--concurrency must be at least 1, got {args.concurrency}")
         s.concurrency = args.concurrency
     only = set(args.only or ["metagraph", "axon", "fanout"])
-    targets = targets_binary(args.targets_bin) if only & {"metagraph", "fanout"} else None
+    targets = targets_binary(args.targets_bin)
 
     idle = None
     if args.wait_for_idle is not None:
@@ -737,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         "nproc": os.cpu_count(),
         "cpu": cpu_model(),
         "python": platform.python_version(),
-        "targets_bin": str(targets) if targets else None,
+        "targets_bin": str(targets),
         "quick": args.quick,
         "settings": asdict(s),
         "loadavg_before": loadavg(),
@@ -745,12 +743,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict[str, Any] = {}
     if "metagraph" in only:
-        assert targets is not None
         results["metagraph"] = bench_metagraph(targets, s.uids, s.validators, s.metagraph_runs)
     if "axon" in only:
-        results["axon"] = bench_axon(s.concurrency, s.axon_seconds, s.axon_warmup)
+        results["axon"] = bench_axon(
+            targets, s.concurrency, s.axon_seconds, s.axon_warmup, s.max_rate
+        )
     if "fanout" in only:
-        assert targets is not None
         results["fanout"] = bench_fanout(targets, s.axons, s.rounds, s.warmup_rounds)
     meta["loadavg_after"] = loadavg()
 
@@ -758,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{meta['date']}; {meta['nproc']} CPUs ({meta['cpu']}); Python {meta['python']}; "
         f"load average before {meta['loadavg_before']}, after {meta['loadavg_after']}"
         + ("" if idle is None else f"; idle before start: {idle}")
-        + (f"; targets: {targets}" if targets else "")
+        + f"; targets: {targets}"
     )
     print()
     print(table(results))

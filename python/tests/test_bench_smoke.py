@@ -90,13 +90,34 @@ def test_metagraph_compares_the_same_full_subnet(quick: tuple[dict[str, Any], st
 def test_axon_load_got_only_200_answers(quick: tuple[dict[str, Any], str]) -> None:
     data, _ = quick
     a = data["results"]["axon"]
+    settings = data["meta"]["settings"]
     for side in ("taonet", "bittensor"):
         s = a[side]
         assert s["ok"] > 0 and s["failed"] == {}, s
+        assert s["transport_errors"] == 0 and s["timeouts"] == 0, s
+        assert s["seconds"] == settings["axon_seconds"]
         assert s["rps"] == pytest.approx(s["ok"] / s["seconds"])
         assert 0 < s["p50_ms"] <= s["p99_ms"]
-        assert s["concurrency"] == data["meta"]["settings"]["concurrency"]
+        assert s["concurrency"] == settings["concurrency"]
     assert a["speedup"] == pytest.approx(a["taonet"]["rps"] / a["bittensor"]["rps"])
+
+
+def test_axon_load_was_pre_signed_and_fresh(quick: tuple[dict[str, Any], str]) -> None:
+    """The generator signed enough requests for warm-up + window at its rate bound, sent
+    none whose nonce an axon would find stale, and measured its own CPU."""
+    data, _ = quick
+    settings = data["meta"]["settings"]
+    run_s = settings["axon_warmup"] + settings["axon_seconds"]
+    for side in ("taonet", "bittensor"):
+        s = data["results"]["axon"][side]
+        assert s["max_rate"] >= settings["max_rate"]
+        assert s["signed"] >= s["max_rate"] * run_s
+        assert s["signed"] > s["ok"]
+        assert s["sign_s"] > 0
+        # Nonces are the clock at the end of signing, so at most warm-up + window old when
+        # sent (plus however long signing overran its estimate); an axon accepts 16 s.
+        assert run_s * 0.5 < s["max_nonce_age_s"] < 16.0, s
+        assert s["client_cpu_s"] is not None and s["client_cpu_us_per_call"] is not None
 
 
 def test_fanout_timed_every_round(quick: tuple[dict[str, Any], str]) -> None:
