@@ -1,6 +1,8 @@
 //! The command-line arguments the chain commands (and the neurons and `query`) share: the
-//! node (`--rpc`, `--tip`) and wallet (`--wallet-path`, `--wallet-name`, `--hotkey`) flags,
-//! and the parsers of addresses and TAO amounts.
+//! node (`--rpc`/`--network`, `--tip`) and wallet (`--wallet-path`/`-p`, `--wallet-name`,
+//! `--hotkey`/`--wallet-hotkey`/`-H`) flags, and the parsers of addresses and TAO amounts.
+//! btcli's spellings are accepted as aliases (`--wallet.name`, `--wallet_name`,
+//! `--subtensor.network`, `--chain`, …); btcli has no short flag for the wallet name.
 //!
 //! # Rules
 //! - Malformed input (an address, an amount) is a [`crate::UsageError`] (exit 2), naming
@@ -19,12 +21,19 @@ use taonet_types::{AccountId, Rao};
 use crate::cmd::wallet::WALLET_PATH_ENV;
 use crate::{Global, usage};
 
-/// `--rpc`.
+/// `--rpc` / `--network`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct RpcOpts {
-    /// Node RPC URL (ws://, http:// or host:port) [default: $TAONET_RPC, else the running
-    /// local network, else ws://127.0.0.1:9944].
-    #[arg(long, global = true, value_name = "URL")]
+    /// The node: an RPC URL (ws://, http:// or host:port) or a network name (`local`, or one
+    /// defined with `taonet config set networks.NAME URL`) [default: $TAONET_RPC, else the
+    /// config's default network, else the running local network, else ws://127.0.0.1:9944].
+    #[arg(
+        long,
+        global = true,
+        visible_alias = "network",
+        aliases = ["subtensor.network", "chain", "subtensor.chain_endpoint"],
+        value_name = "URL|NAME"
+    )]
     pub rpc: Option<String>,
     /// Tip in TAO paid on top of the base fee (to the block producer and the treasury, like
     /// the fee): pools and block producers take transactions in order of fee per byte, so a
@@ -38,13 +47,20 @@ pub struct RpcOpts {
 #[derive(Args, Debug, Clone)]
 pub struct KeyOpts {
     /// Directory holding the wallets [default: ~/.bittensor/wallets].
-    #[arg(long, global = true, alias = "wallet.path", env = WALLET_PATH_ENV, value_name = "DIR")]
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        aliases = ["wallet.path", "wallet_path"],
+        env = WALLET_PATH_ENV,
+        value_name = "DIR"
+    )]
     pub wallet_path: Option<PathBuf>,
     /// Wallet (coldkey) name.
     #[arg(
         long,
         global = true,
-        alias = "wallet.name",
+        aliases = ["wallet.name", "wallet_name"],
         default_value = "default",
         value_name = "NAME"
     )]
@@ -52,8 +68,10 @@ pub struct KeyOpts {
     /// Hotkey name.
     #[arg(
         long,
+        short = 'H',
         global = true,
-        alias = "wallet.hotkey",
+        visible_alias = "wallet-hotkey",
+        aliases = ["wallet.hotkey", "wallet_hotkey"],
         default_value = "default",
         value_name = "NAME"
     )]

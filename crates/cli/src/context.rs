@@ -1,7 +1,18 @@
 //! Where chain commands find the node and the wallets.
 //!
-//! - RPC: `--rpc URL`, else `TAONET_RPC`, else the first node of a running local network
-//!   (`taonet localnet up`), else `ws://127.0.0.1:9944`.
+//! - RPC, the first of:
+//!   1. the `--rpc` / `--network` flag (`NAME` or `URL`; btcli's `--subtensor.network`,
+//!      `--chain` and `--subtensor.chain_endpoint` are aliases);
+//!   2. `TAONET_RPC` (a name or a URL);
+//!   3. the config file's default network (`network = …` in `$TAONET_CONFIG`, else
+//!      `~/.taonet/config.toml`; see [`crate::config`]);
+//!   4. the first node of the running local network (`taonet localnet up`);
+//!   5. `ws://127.0.0.1:9944`.
+//!
+//!   A value containing `:` is a URL, used as is. Anything else is a network name: `local`
+//!   (built in) is steps 4–5; other names are looked up in the config file's `[networks]`.
+//!   An unknown name is a usage error (exit 2) listing the known names. The config file is
+//!   read only when a name or its default is needed, so `--rpc URL` works whatever it holds.
 //! - Wallets: `--wallet-path`, else `TAONET_WALLET_PATH`, else `~/.bittensor/wallets` — unless
 //!   the wallet name is not there but is one of a running local network's development wallets
 //!   (`alice`, `bob`, …), which live under the local network's directory.
@@ -10,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+
+use crate::usage;
 
 /// Environment variable naming the node RPC URL.
 pub const RPC_ENV: &str = "TAONET_RPC";
@@ -161,19 +174,77 @@ impl Localnet {
     }
 }
 
-/// The RPC URL chain commands use.
-pub fn resolve_rpc(flag: Option<&str>) -> String {
-    if let Some(url) = flag {
-        return url.to_string();
+/// Where the RPC URL came from (the step of the module's resolution order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RpcSource {
+    /// `--rpc` / `--network`.
+    Flag,
+    /// `TAONET_RPC`.
+    Env,
+    /// The config file's default network.
+    Config,
+    /// The running local network, or the default URL when none is running.
+    Local,
+}
+
+impl RpcSource {
+    /// A short name for output: `flag`, `env`, `config`, `local`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RpcSource::Flag => "flag",
+            RpcSource::Env => "env",
+            RpcSource::Config => "config",
+            RpcSource::Local => "local",
+        }
     }
-    if let Ok(url) = std::env::var(RPC_ENV)
-        && !url.is_empty()
-    {
-        return url;
-    }
+}
+
+/// The built-in `local` network: the running local network's first node, else
+/// [`DEFAULT_RPC`].
+pub fn local_rpc() -> String {
     Localnet::running()
         .and_then(|n| n.first_rpc())
         .unwrap_or_else(|| DEFAULT_RPC.to_string())
+}
+
+/// The URL of `value` (a URL, `local` or a name from the config file), given by `what`.
+fn network_url(value: &str, what: &str) -> Result<String> {
+    let value = value.trim();
+    if crate::config::is_url(value) {
+        return Ok(value.to_string());
+    }
+    if value == crate::config::LOCAL {
+        return Ok(local_rpc());
+    }
+    let config = crate::config::Config::load()?;
+    match config.known(value) {
+        Ok(Some(url)) => Ok(url.to_string()),
+        Ok(None) => Ok(local_rpc()),
+        Err(why) => Err(usage!("{what}: {why}")),
+    }
+}
+
+/// The RPC URL chain commands use, and where it came from (see the module's order).
+pub fn resolve_rpc_source(flag: Option<&str>) -> Result<(String, RpcSource)> {
+    if let Some(value) = flag {
+        return Ok((network_url(value, "--network")?, RpcSource::Flag));
+    }
+    if let Ok(value) = std::env::var(RPC_ENV)
+        && !value.is_empty()
+    {
+        return Ok((network_url(&value, RPC_ENV)?, RpcSource::Env));
+    }
+    let file = crate::config::Config::path()?;
+    if let Some(default) = crate::config::Config::load_from(&file)?.network {
+        let what = format!("the default network in {}", file.display());
+        return Ok((network_url(&default, &what)?, RpcSource::Config));
+    }
+    Ok((local_rpc(), RpcSource::Local))
+}
+
+/// The RPC URL chain commands use (see the module's order).
+pub fn resolve_rpc(flag: Option<&str>) -> Result<String> {
+    resolve_rpc_source(flag).map(|(url, _)| url)
 }
 
 /// The wallet root for `name` (see the module rules).

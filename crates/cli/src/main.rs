@@ -2,7 +2,11 @@
 //!
 //! Groups: `wallet` (bittensor-compatible keys and wallets), `sim` (offline simulations
 //! of the chain's mechanisms), `node` and `localnet`, the chain commands, `explorer`, and `miner` /
-//! `validator` (the text subnet's neurons). Every command takes `--json` for machine-readable output on
+//! `validator` (the text subnet's neurons), `config` (named networks).
+//!
+//! btcli's group names are aliases: `wallets`/`w` = `wallet`, `st` = `stake`, `subnets`/`s`
+//! = `subnet`, and `sudo`/`su` holds the subnet owner's `set`/`get` of hyperparameters (=
+//! `subnet set-hyperparam` / `subnet hyperparams`). There is no `root` group yet. Every command takes `--json` for machine-readable output on
 //! stdout; human-readable messages and prompts go to stderr.
 //!
 //! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
@@ -14,6 +18,7 @@
 
 mod args;
 mod cmd;
+mod config;
 mod context;
 mod output;
 mod password;
@@ -72,7 +77,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create, restore, list and use coldkey/hotkey wallets (bittensor-compatible).
-    #[command(visible_alias = "w")]
+    #[command(visible_aliases = ["w", "wallets"])]
     Wallet(cmd::wallet::WalletArgs),
     /// Offline simulations of the chain's mechanisms.
     Sim(cmd::sim::SimArgs),
@@ -83,12 +88,17 @@ enum Command {
     /// Benchmarks of a local network (`bench tps`: throughput, latency, memory).
     Bench(cmd::bench::BenchArgs),
     /// Stake and unstake TAO on hotkeys; unbonding.
+    #[command(visible_alias = "st")]
     Stake(cmd::stake::StakeArgs),
     /// Delegate takes and the list of delegates.
     Delegate(cmd::delegate::DelegateArgs),
     /// Create, inspect and tune subnets; register neurons; metagraphs.
-    #[command(visible_alias = "s")]
+    #[command(visible_aliases = ["s", "subnets"])]
     Subnet(cmd::subnet::SubnetArgs),
+    /// A subnet owner's hyperparameters, as btcli's `sudo` group: `set --netuid N --param NAME
+    /// --value V` (= `subnet set-hyperparam`) and `get --netuid N` (= `subnet hyperparams`).
+    #[command(visible_alias = "su")]
+    Sudo(cmd::subnet::SudoArgs),
     /// Set, commit and reveal weights (signed by the hotkey).
     Weights(cmd::weights::WeightsArgs),
     /// Publish a neuron's axon address.
@@ -107,6 +117,10 @@ enum Command {
     Miner(cmd::neuron::MinerArgs),
     /// Run a validator of the text subnet.
     Validator(cmd::neuron::ValidatorArgs),
+    /// The CLI's settings: the default network and named networks (~/.taonet/config.toml or
+    /// $TAONET_CONFIG).
+    #[command(visible_alias = "c")]
+    Config(cmd::config::ConfigArgs),
 }
 
 /// Options every command can read.
@@ -133,6 +147,7 @@ fn main() -> ExitCode {
         Command::Stake(args) => cmd::stake::run(args, global),
         Command::Delegate(args) => cmd::delegate::run(args, global),
         Command::Subnet(args) => cmd::subnet::run(args, global),
+        Command::Sudo(args) => cmd::subnet::run_sudo(args, global),
         Command::Weights(args) => cmd::weights::run(args, global),
         Command::Axon(args) => cmd::axon::run(args, global),
         Command::Consensus(args) => cmd::consensus::run(args, global),
@@ -142,6 +157,7 @@ fn main() -> ExitCode {
         Command::Query(args) => cmd::query::run(args, global),
         Command::Miner(args) => cmd::neuron::run_miner(args, global),
         Command::Validator(args) => cmd::neuron::run_validator(args, global),
+        Command::Config(args) => cmd::config::run(args, global),
     };
     match result {
         Ok(code) => code,
@@ -153,5 +169,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every flag, alias and short flag is unique where it applies (clap's own checks).
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

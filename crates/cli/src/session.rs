@@ -104,7 +104,7 @@ impl TxOutcome {
 impl Session {
     /// Connects over WebSocket to the node `--rpc` names.
     pub async fn connect(rpc: &RpcOpts, global: Global) -> Result<Session> {
-        let url = crate::context::resolve_rpc(rpc.rpc.as_deref());
+        let url = crate::context::resolve_rpc(rpc.rpc.as_deref())?;
         let tip = match &rpc.tip {
             Some(t) => parse_tao("--tip", t)?,
             None => Rao::ZERO,

@@ -242,6 +242,19 @@ pub struct CommitmentInfo {
     pub data: String,
 }
 
+/// An account's on-chain identity (`identity.set`; btcli's chain identity).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityInfo {
+    /// Display name (1 to 256 bytes of UTF-8, no control characters).
+    pub name: String,
+    /// A URL (at most 256 bytes; may be empty).
+    pub url: String,
+    /// A description (at most 256 bytes; may be empty).
+    pub description: String,
+    /// The block that included the identity.
+    pub block: u64,
+}
+
 /// A subnet's metagraph.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetagraphInfo {
@@ -333,6 +346,9 @@ pub struct DelegateInfo {
     pub consensus_key: Option<String>,
     /// Subnets it is registered on: (netuid, uid).
     pub registrations: Vec<(u16, u16)>,
+    /// The on-chain identity of its owner coldkey, if the owner set one (`identity.set`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityInfo>,
 }
 
 /// One page of delegates (`state_getDelegatesPage`), most stake first.

@@ -34,8 +34,8 @@ use commonware_codec::EncodeSize;
 use serde::Serialize;
 use taonet_crypto::{Signature, SignedMessage, verify, verify_batch};
 use taonet_types::tx::{
-    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, NeuronCall,
-    StakingCall, SubnetCall, WeightsCall,
+    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, IdentityCall,
+    NeuronCall, StakingCall, SubnetCall, WeightsCall,
 };
 use taonet_types::{
     AccountId, Block, BlockNumber, Call, ChainDomain, Hash, ParentVotes, Rao, SeatSet,
@@ -452,6 +452,14 @@ fn dispatch(
         Call::Commitments(CommitmentCall::Set { netuid, data }) => {
             state.set_commitment(signer, *netuid, data)?
         }
+        Call::Identity(c) => match c {
+            IdentityCall::Set {
+                name,
+                url,
+                description,
+            } => state.set_identity(signer, name, url, description)?,
+            IdentityCall::Clear => state.clear_identity(signer)?,
+        },
     }
     Ok(())
 }

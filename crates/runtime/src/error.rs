@@ -6,7 +6,8 @@
 //! [`crate::weights`], [`ConsensusError`] in [`crate::seats`], [`GovernanceError`] in
 //! [`crate::governance`], [`SlashingError`] in [`crate::slashing`], [`EvidenceError`] in
 //! [`crate::evidence`], [`LivenessError`] in [`crate::liveness`], [`ChannelError`] in
-//! [`crate::channels`] and [`CommitmentError`] in [`crate::commitments`]. They are re-exported here, so `taonet_runtime::error::*` names every
+//! [`crate::channels`], [`CommitmentError`] in [`crate::commitments`] and [`IdentityError`] in
+//! [`crate::identity`]. They are re-exported here, so `taonet_runtime::error::*` names every
 //! error. This module keeps only the envelopes that compose them:
 //!
 //! - [`TxInvalid`]: a transaction that may not be included in a block at all (bad signature,
@@ -25,6 +26,7 @@ pub use crate::channels::ChannelError;
 pub use crate::commitments::CommitmentError;
 pub use crate::evidence::EvidenceError;
 pub use crate::governance::GovernanceError;
+pub use crate::identity::IdentityError;
 pub use crate::liveness::LivenessError;
 pub use crate::neurons::NeuronError;
 pub use crate::seats::ConsensusError;
@@ -136,6 +138,9 @@ pub enum DispatchError {
     /// Refused by a commitment rule ([`crate::commitments`]).
     #[error(transparent)]
     Commitments(#[from] CommitmentError),
+    /// Refused by an identity rule ([`crate::identity`]).
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
 }
 
 /// Why a block was rejected.

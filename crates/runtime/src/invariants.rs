@@ -20,6 +20,9 @@
 //! 10. Every commitment belongs to a neuron that holds its uid, was made no earlier than that
 //!     neuron registered (a new hotkey never inherits one), and has 1 to
 //!     `MAX_COMMITMENT_BYTES` bytes.
+//! 11. Every identity satisfies the rules of [`crate::identity`] (a name, each text at most
+//!     `MAX_TEXT` bytes without control characters) and was set no later than the current
+//!     height.
 
 use std::collections::BTreeMap;
 
@@ -230,6 +233,17 @@ pub fn check(state: &State) -> Result<(), String> {
             return Err(format!(
                 "commitment of subnet {netuid} uid {uid} has {} bytes",
                 c.data.len()
+            ));
+        }
+    }
+    for (account, id) in state.identities.iter() {
+        if let Err(e) = crate::identity::check_identity(&id.name, &id.url, &id.description) {
+            return Err(format!("identity of {account}: {e}"));
+        }
+        if id.block > state.globals.height {
+            return Err(format!(
+                "identity of {account} set at block {} after the current height {}",
+                id.block, state.globals.height
             ));
         }
     }

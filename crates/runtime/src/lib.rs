@@ -16,7 +16,7 @@
 //!
 //! Modules, each documented with its rules: [`balances`], [`staking`], [`subnets`],
 //! [`neurons`], [`weights`], [`emission`], [`seats`], [`slashing`], [`evidence`],
-//! [`liveness`], [`governance`], [`channels`], [`commitments`], [`genesis`], [`apply`], [`invariants`],
+//! [`liveness`], [`governance`], [`channels`], [`commitments`], [`identity`], [`genesis`], [`apply`], [`invariants`],
 //! [`state`], [`merkle`]. A module that refuses calls owns the error enum of its rules (e.g.
 //! [`staking::StakingError`]); [`error`] composes them into the transaction, dispatch and
 //! block errors.
@@ -70,6 +70,7 @@ pub mod error;
 pub mod evidence;
 pub mod genesis;
 pub mod governance;
+pub mod identity;
 pub mod invariants;
 pub mod liveness;
 pub mod merkle;
@@ -90,7 +91,7 @@ pub use apply::{
 pub use domain::{Domain, VoteNamespaces};
 pub use error::{
     BlockError, ChannelError, CommitmentError, DispatchError, EvidenceError, GovernanceError,
-    LivenessError, SlashingError, TxInvalid,
+    IdentityError, LivenessError, SlashingError, TxInvalid,
 };
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

@@ -12,9 +12,10 @@ use crate::Global;
 
 #[derive(Args, Debug)]
 pub struct ExplorerArgs {
-    /// The node's RPC URL (default: `TAONET_RPC`, else the running local network, else
-    /// ws://127.0.0.1:9944). Nodes also serve the explorer themselves at `/` on their RPC port.
-    #[arg(long, value_name = "URL")]
+    /// The node's RPC URL or a network name (default: `TAONET_RPC`, else the config file's
+    /// default network, else the running local network, else ws://127.0.0.1:9944). Nodes also
+    /// serve the explorer themselves at `/` on their RPC port.
+    #[arg(long, visible_alias = "network", value_name = "URL|NAME")]
     rpc: Option<String>,
     /// Address to serve the explorer on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -22,7 +23,7 @@ pub struct ExplorerArgs {
 }
 
 pub fn run(args: ExplorerArgs, global: Global) -> Result<ExitCode> {
-    let rpc = crate::context::resolve_rpc(args.rpc.as_deref());
+    let rpc = crate::context::resolve_rpc(args.rpc.as_deref())?;
     crate::cmd::node::init_logging(None);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -162,7 +162,7 @@ fn record(a: &RecordArgs, global: Global) -> Result<ExitCode> {
             a.out.display()
         ));
     }
-    let url = crate::context::resolve_rpc(a.rpc.rpc.as_deref());
+    let url = crate::context::resolve_rpc(a.rpc.rpc.as_deref())?;
     let netuid = a.netuid;
     let (detail, epochs) = crate::session::block_on(async {
         let client = Client::connect(&url)

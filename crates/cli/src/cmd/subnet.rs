@@ -1,4 +1,10 @@
-//! `taonet subnet …`: create, inspect and tune subnets; register neurons.
+//! `taonet subnet …`: create, inspect and tune subnets; register neurons. Also btcli's
+//! `sudo set`/`sudo get` (a subnet owner's hyperparameters), the same commands under btcli's
+//! names.
+//!
+//! `burn-cost --netuid N` is the subnet's current registration burn (what `register` burns
+//! now, as `show` and `list` report it); without `--netuid` it is the lock cost of creating a
+//! subnet (what btcli's `subnets burn-cost` shows).
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -37,11 +43,15 @@ enum SubnetCommand {
     /// One subnet: summary and the top of its metagraph.
     Show(NetuidArgs),
     /// A subnet's hyperparameters.
+    #[command(visible_alias = "hyperparameters")]
     Hyperparams(NetuidArgs),
     /// Change one hyperparameter of a subnet you own.
     SetHyperparam(SetHyperparamArgs),
     /// Register the wallet's hotkey on a subnet by burning the registration price.
     Register(RegisterArgs),
+    /// The registration burn of a subnet now (--netuid N), or the lock cost of creating a
+    /// subnet (no --netuid).
+    BurnCost(BurnCostArgs),
     /// A subnet's metagraph, one row per uid.
     Metagraph(MetagraphArgs),
     /// Publish data for the wallet hotkey's uid (a model hash, an endpoint, …): a free call
@@ -100,12 +110,60 @@ struct NetuidArgs {
 }
 
 #[derive(Args, Debug)]
+struct BurnCostArgs {
+    /// The subnet whose registration burn to show [default: show the subnet creation lock
+    /// cost instead].
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: Option<u16>,
+}
+
+/// `taonet sudo …` (btcli's `sudo` group): a subnet owner's hyperparameters.
+#[derive(Args, Debug)]
+pub struct SudoArgs {
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    keys: KeyOpts,
+    #[command(subcommand)]
+    command: SudoCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum SudoCommand {
+    /// Change one hyperparameter of a subnet you own (= `subnet set-hyperparam`).
+    Set(SetHyperparamArgs),
+    /// A subnet's hyperparameters (= `subnet hyperparams`).
+    Get(NetuidArgs),
+}
+
+/// Runs `taonet sudo set|get` as the `subnet` command it stands for.
+pub fn run_sudo(args: SudoArgs, global: Global) -> Result<ExitCode> {
+    let command = match args.command {
+        SudoCommand::Set(a) => SubnetCommand::SetHyperparam(a),
+        SudoCommand::Get(a) => SubnetCommand::Hyperparams(a),
+    };
+    run(
+        SubnetArgs {
+            rpc: args.rpc,
+            keys: args.keys,
+            command,
+        },
+        global,
+    )
+}
+
+#[derive(Args, Debug)]
 struct SetHyperparamArgs {
     /// The subnet to change (netuid; you must own it).
     #[arg(long, visible_alias = "subnet", value_name = "N")]
     netuid: u16,
     /// Hyperparameter name (e.g. tempo, max_allowed_validators, alpha_values).
-    #[arg(long, visible_alias = "param", value_name = "NAME")]
+    #[arg(
+        long,
+        visible_alias = "param",
+        alias = "parameter",
+        value_name = "NAME"
+    )]
     name: String,
     /// New value (numbers, true/false, TAO for min_burn/max_burn, LOW,HIGH for alpha_values).
     #[arg(long, value_name = "VALUE")]
@@ -146,6 +204,7 @@ pub fn run(args: SubnetArgs, global: Global) -> Result<ExitCode> {
         SubnetCommand::Hyperparams(a) => hyperparams(&args, a.netuid, global),
         SubnetCommand::SetHyperparam(a) => set_hyperparam(&args, a, global),
         SubnetCommand::Register(a) => register(&args, a, global),
+        SubnetCommand::BurnCost(a) => burn_cost(&args, a.netuid, global),
         SubnetCommand::Metagraph(a) => metagraph(&args, a, global),
         SubnetCommand::Commit(a) => commit(&args, a, global),
         SubnetCommand::Commitment(a) => commitment(&args, a, global),
@@ -422,6 +481,35 @@ fn show(args: &SubnetArgs, netuid: u16, global: Global) -> Result<ExitCode> {
         if !top.is_empty() {
             println!("Top neurons by stake");
             println!("{}", neuron_table(&top));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn burn_cost(args: &SubnetArgs, netuid: Option<u16>, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let Some(netuid) = netuid else {
+            let lock = s
+                .client
+                .state_get_network_lock_cost()
+                .await
+                .map_err(|e| rpc_error(e.into()))?;
+            if global.json {
+                print_json(&json!({ "lock_cost": lock }))?;
+            } else {
+                println!(
+                    "Creating a subnet locks {} (returned when it is dissolved); give --netuid N for a subnet's registration burn",
+                    tao(lock)
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        };
+        let burn = subnet(&s, netuid).await?.info.burn;
+        if global.json {
+            print_json(&json!({ "netuid": netuid, "burn": burn }))?;
+        } else {
+            println!("Registering on subnet {netuid} burns {} now", tao(burn));
         }
         Ok(ExitCode::SUCCESS)
     })

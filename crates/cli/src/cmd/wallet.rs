@@ -70,6 +70,13 @@ enum WalletCommand {
     /// Balances, every hotkey with its stake and every subnet registration (uid, stake,
     /// incentive, dividends, emission, permit, axon), from a node; --all for every wallet.
     Overview(crate::cmd::overview::OverviewArgs),
+    /// Publish the coldkey's on-chain identity (name, url, description): a paying
+    /// transaction signed by the coldkey, replacing its previous identity.
+    SetIdentity(crate::cmd::identity::SetIdentityArgs),
+    /// The on-chain identity of the coldkey (or --ss58), from a node.
+    GetIdentity(crate::cmd::identity::GetIdentityArgs),
+    /// Remove the coldkey's on-chain identity (a paying transaction).
+    ClearIdentity(crate::cmd::identity::ClearIdentityArgs),
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +223,18 @@ pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
         WalletCommand::Overview(a) => {
             let keys = ctx.opts.keys.clone();
             crate::cmd::overview::run(&keys, &a, global)
+        }
+        WalletCommand::SetIdentity(a) => {
+            let keys = ctx.opts.keys.clone();
+            crate::cmd::identity::set_identity(&keys, &a, global)
+        }
+        WalletCommand::GetIdentity(a) => {
+            let keys = ctx.opts.keys.clone();
+            crate::cmd::identity::get_identity(&keys, &a, global)
+        }
+        WalletCommand::ClearIdentity(a) => {
+            let keys = ctx.opts.keys.clone();
+            crate::cmd::identity::clear_identity(&keys, &a, global)
         }
     }
 }

@@ -10,11 +10,13 @@ pub use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod btcli;
 mod chain;
 mod explorer;
 mod flood;
 mod gateway;
 mod guide;
+mod identity;
 mod localnet;
 mod overview;
 mod sim;

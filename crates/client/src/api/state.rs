@@ -10,9 +10,9 @@ use jsonrpsee::proc_macros::rpc;
 use taonet_types::{ChainParams, Hash, Rao, SeatSet};
 
 use crate::types::{
-    AccountHistoryPage, AccountInfo, CommitmentInfo, DelegateInfo, DelegatesPage, JailInfo,
-    MetagraphInfo, NeuronInfo, Overview, ParticipationInfo, RegisteredNode, SlashInfo, StakeInfo,
-    SubnetDetail, SubnetInfo, Supply, UnbondingInfo,
+    AccountHistoryPage, AccountInfo, CommitmentInfo, DelegateInfo, DelegatesPage, IdentityInfo,
+    JailInfo, MetagraphInfo, NeuronInfo, Overview, ParticipationInfo, RegisteredNode, SlashInfo,
+    StakeInfo, SubnetDetail, SubnetInfo, Supply, UnbondingInfo,
 };
 
 /// The `state_*` methods, as a server trait (implemented by the node) and a client trait
@@ -46,8 +46,8 @@ pub trait StateApi {
     #[method(name = "getUnbonding")]
     async fn state_get_unbonding(&self, coldkey: String) -> RpcResult<Vec<UnbondingInfo>>;
 
-    /// A hotkey's delegation details: owner, take, total stake, nominators, consensus key and
-    /// registrations; `None` if the hotkey is not registered.
+    /// A hotkey's delegation details: owner, take, total stake, nominators, consensus key,
+    /// registrations and its owner coldkey's identity; `None` if the hotkey is not registered.
     #[method(name = "getDelegate")]
     async fn state_get_delegate(&self, hotkey: String) -> RpcResult<Option<DelegateInfo>>;
 
@@ -85,6 +85,12 @@ pub trait StateApi {
         netuid: u16,
         uid: u16,
     ) -> RpcResult<Option<CommitmentInfo>>;
+
+    /// The on-chain identity an account (SS58, normally a coldkey) published with
+    /// `identity.set`: name, url, description and the block that set it; `None` if it has
+    /// none.
+    #[method(name = "getIdentity")]
+    async fn state_get_identity(&self, address: String) -> RpcResult<Option<IdentityInfo>>;
 
     /// A subnet's metagraph (every neuron); weights and bonds only on request, as they are the
     /// bulk of it. `None` if no subnet has this netuid.

@@ -1,6 +1,7 @@
 //! `/account/{ss58}`: an account's balances, stake positions, unbonding, subnets it owns and
 //! transaction history; for a hotkey also its delegation (take, nominators), registrations,
-//! jail status and slashes.
+//! jail status and slashes. An account's on-chain identity (`identity.set`: name, URL,
+//! description) heads its summary; a hotkey without one shows its owner coldkey's.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -39,7 +40,7 @@ pub(crate) async fn page(
     let id = parse_address(&address)?;
     let address = ss58(&id);
     let before = params.get("before").map(|b| parse_before(b)).transpose()?;
-    let (account, stakes, unbonding, delegate, jail, slashes, history, subnets, head) = futures::join!(
+    let (account, stakes, unbonding, delegate, jail, slashes, history, subnets, head, identity) = futures::join!(
         call!(app, state_get_account(address.clone())),
         call!(app, state_get_stake(address.clone())),
         call!(app, state_get_unbonding(address.clone())),
@@ -52,9 +53,11 @@ pub(crate) async fn page(
         ),
         call!(app, state_get_subnets()),
         call!(app, chain_get_finalized_head()),
+        call!(app, state_get_identity(address.clone())),
     );
-    let (account, stakes, unbonding, delegate, jail, slashes, history, subnets, head) = (
+    let (account, stakes, unbonding, delegate, jail, slashes, history, subnets, head, identity) = (
         account?, stakes?, unbonding?, delegate?, jail?, slashes?, history?, subnets?, head?,
+        identity?,
     );
     let owned: Vec<_> = subnets
         .iter()
@@ -152,6 +155,43 @@ pub(crate) async fn page(
         ),
         ("Transactions sent", format::group(account.nonce)),
     ];
+    if let Some(id) = &identity {
+        summary.insert(
+            0,
+            (
+                "Identity",
+                format!(
+                    r#"<strong class="identity">{}</strong> (set at block {})"#,
+                    esc(&id.name),
+                    block_link(id.block)
+                ),
+            ),
+        );
+        if !id.url.is_empty() {
+            summary.insert(1, ("URL", format!("<code>{}</code>", esc(&id.url))));
+        }
+        if !id.description.is_empty() {
+            let at = if id.url.is_empty() { 1 } else { 2 };
+            summary.insert(
+                at,
+                (
+                    "Description",
+                    format!(r#"<span class="text">{}</span>"#, esc(&id.description)),
+                ),
+            );
+        }
+    } else if let Some(owner_id) = delegate.as_ref().and_then(|d| d.identity.as_ref()) {
+        summary.insert(
+            0,
+            (
+                "Owner's identity",
+                format!(
+                    r#"<strong class="identity">{}</strong>"#,
+                    esc(&owner_id.name)
+                ),
+            ),
+        );
+    }
     if treasury {
         summary.push((
             "Role",

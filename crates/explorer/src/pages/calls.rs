@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use taonet_types::gov::{ParamUpdate, ProposalAction};
 use taonet_types::tx::{
-    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, NeuronCall,
-    StakingCall, SubnetCall, WeightsCall,
+    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, IdentityCall,
+    NeuronCall, StakingCall, SubnetCall, WeightsCall,
 };
 use taonet_types::{AccountId, Call, HyperparamUpdate};
 
@@ -188,6 +188,10 @@ pub(crate) fn summary(call: &Call) -> String {
         Call::Commitments(CommitmentCall::Set { netuid, data }) => {
             format!("commit {} on {}", commitment_cell(data), subnet(*netuid))
         }
+        Call::Identity(IdentityCall::Set { name, .. }) => {
+            format!("set the account's identity to “{}”", esc(name))
+        }
+        Call::Identity(IdentityCall::Clear) => "clear the account's identity".to_string(),
     }
 }
 
@@ -380,6 +384,19 @@ pub(crate) fn details(call: &Call) -> Vec<(&'static str, String)> {
                 ),
             ),
         ],
+        Call::Identity(IdentityCall::Set {
+            name,
+            url,
+            description,
+        }) => vec![
+            ("Name", esc(name)),
+            ("URL", format!("<code>{}</code>", esc(url))),
+            (
+                "Description",
+                format!(r#"<p class="text">{}</p>"#, esc(description)),
+            ),
+        ],
+        Call::Identity(IdentityCall::Clear) => vec![("Identity", "removed".to_string())],
     }
 }
 

@@ -1,5 +1,6 @@
 //! `/validators`: every hotkey with stake (delegates), with take, stake, nominators and
-//! whether it holds a block-producer seat this epoch.
+//! whether it holds a block-producer seat this epoch. The owner column carries the name the
+//! owner coldkey published on chain (`wallet set-identity`), when it did.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -16,6 +17,30 @@ use crate::html::{
 };
 use crate::source::call;
 
+/// The owner's identity name, its URL and description in the title; empty without one.
+fn identity_cell(d: &DelegateInfo) -> Cell {
+    match &d.identity {
+        Some(id) => {
+            let mut title = id.url.clone();
+            if !id.description.is_empty() {
+                if !title.is_empty() {
+                    title.push_str(" — ");
+                }
+                title.push_str(&id.description);
+            }
+            Cell::text_with(
+                &id.name,
+                format!(
+                    r#"<span class="identity" title="{}">{}</span>"#,
+                    esc(&title),
+                    esc(&id.name)
+                ),
+            )
+        }
+        None => Cell::text(""),
+    }
+}
+
 fn delegates_table(delegates: &[DelegateInfo], seated: &[String]) -> Table {
     let total: u128 = delegates.iter().map(|d| u128::from(d.total_stake.0)).sum();
     Table {
@@ -24,6 +49,11 @@ fn delegates_table(delegates: &[DelegateInfo], seated: &[String]) -> Table {
             Column::num("rank", "#", "Position by total stake"),
             Column::text("hotkey", "Hotkey", "The validator's hotkey"),
             Column::text("owner", "Owner", "Coldkey owning the hotkey"),
+            Column::text(
+                "identity",
+                "Identity",
+                "Name the owner coldkey published on chain (wallet set-identity)",
+            ),
             Column::num("stake", "Total stake", "Own + delegated stake"),
             Column::num("share", "Share", "Of all stake on hotkeys"),
             Column::num("own", "Own stake", "Staked by the owner"),
@@ -51,6 +81,7 @@ fn delegates_table(delegates: &[DelegateInfo], seated: &[String]) -> Table {
                     Cell::num(i as u64 + 1, (i + 1).to_string()),
                     Cell::text_with(&d.hotkey, account_link(&d.hotkey)),
                     Cell::text_with(&d.owner, account_link(&d.owner)),
+                    identity_cell(d),
                     Cell::num(d.total_stake.0, tao_cell(d.total_stake)),
                     Cell::num(share, esc(&format::percent_ppb(share))),
                     Cell::num(own.0, tao_cell(own)),

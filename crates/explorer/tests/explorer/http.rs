@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use taonet_client::{TxStatus, prelude::*};
 use taonet_crypto::Ss58;
 
-use crate::net::{DAVE_COMMITMENT, HOSTILE_DESCRIPTION, HOSTILE_NAME, keys, net};
+use crate::net::{ALICE_IDENTITY, DAVE_COMMITMENT, HOSTILE_DESCRIPTION, HOSTILE_NAME, keys, net};
 use crate::web::{Response, get};
 use crate::xml::well_formed;
 
@@ -187,6 +187,16 @@ fn blocks_and_transactions_show_decoded_calls() {
     ] {
         assert!(r.body.contains(text), "commitment tx page lacks {text:?}");
     }
+    // An identity decodes on its transaction page, escaped.
+    let r = ok_html(&n.url(&format!("/tx/{}", n.identity)));
+    for text in [
+        "identity.set",
+        "set the account's identity to “Alice &lt;i&gt;Validator&lt;/i&gt;”",
+        "<code>https://alice.example/&lt;x&gt;</code>",
+        "Runs the first validator",
+    ] {
+        assert!(r.body.contains(text), "identity tx page lacks {text:?}");
+    }
     let r = ok_html(&n.url(&format!("/tx/{}", n.transfer)));
     for text in [
         "<h2>Arguments</h2>",
@@ -248,6 +258,23 @@ fn accounts_show_balance_stake_unbonding_history_and_delegation() {
     ] {
         assert!(r.body.contains(text), "alice's hotkey page lacks {text:?}");
     }
+    // The hotkey shows its owner's identity; the coldkey its own, whole.
+    assert!(
+        r.body.contains(
+            r#"<dt>Owner&#39;s identity</dt><dd><strong class="identity">Alice &lt;i&gt;Validator&lt;/i&gt;</strong></dd>"#
+        ),
+        "alice's hotkey page lacks the owner's identity"
+    );
+    let (alice, _) = keys("alice");
+    let r = ok_html(&n.url(&format!("/account/{}", ss58(&alice))));
+    for text in [
+        r#"<strong class="identity">Alice &lt;i&gt;Validator&lt;/i&gt;</strong> (set at block"#,
+        "<code>https://alice.example/&lt;x&gt;</code>",
+        "Runs the first validator",
+    ] {
+        assert!(r.body.contains(text), "alice's coldkey page lacks {text:?}");
+    }
+    assert!(!r.body.contains(ALICE_IDENTITY));
     // Pagination of history: a `before` cursor is accepted and validated.
     ok_html(&n.url(&format!("/account/{}?before=999999-0", ss58(&bob))));
     status_of(
@@ -330,6 +357,25 @@ fn validators_list_delegates_with_take_and_nominators() {
     ] {
         assert!(r.body.contains(text), "validators page lacks {text:?}");
     }
+    // Alice's hotkey row shows her coldkey's identity, escaped, in the identity column.
+    let row = r
+        .body
+        .split("<tr>")
+        .find(|row| row.contains(&ss58(&alice_hot)))
+        .expect("alice's row");
+    assert!(
+        row.contains(
+            r#"<span class="identity" title="https://alice.example/&lt;x&gt; — Runs the first validator">Alice &lt;i&gt;Validator&lt;/i&gt;</span>"#
+        ),
+        "{row}"
+    );
+    assert!(r.body.contains(r#"data-key="identity""#));
+    assert!(!r.body.contains(ALICE_IDENTITY));
+    let r = ok_html(&n.url("/validators?sort=identity&dir=asc"));
+    assert!(
+        r.body
+            .contains(r#"data-key="identity" data-type="text" aria-sort="ascending""#)
+    );
     let r = ok_html(&n.url("/validators?sort=nominators&dir=asc"));
     assert!(
         r.body

@@ -3,8 +3,8 @@
 //! the explorer served by the node at `/`), a standalone explorer (`taonet_explorer::serve`)
 //! pointed at it, and activity put on chain through the client: a transfer, delegated stake
 //! and an unstake (unbonding), a new subnet with a hostile identity, two neuron registrations,
-//! weights, two commitments (text with markup, and binary), and a text proposal with a hostile
-//! description and a vote.
+//! weights, two commitments (text with markup, and binary), a text proposal with a hostile
+//! description and a vote, and Alice's on-chain identity (a name with markup).
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -23,7 +23,8 @@ use taonet_runtime::ChainSpec;
 use taonet_runtime::genesis::dev_keys;
 use taonet_types::gov::{ProposalAction, VoteKind};
 use taonet_types::tx::{
-    BalancesCall, CommitmentCall, GovernanceCall, NeuronCall, StakingCall, SubnetCall, WeightsCall,
+    BalancesCall, CommitmentCall, GovernanceCall, IdentityCall, NeuronCall, StakingCall,
+    SubnetCall, WeightsCall,
 };
 use taonet_types::{Call, ChainDomain, Hash, Rao, SignedTransaction, Transaction};
 
@@ -36,6 +37,8 @@ pub const HOSTILE_DESCRIPTION: &str =
 pub const DAVE_COMMITMENT: &str = "hf://dave/<model>@v1";
 /// Eve's commitment bytes.
 pub const EVE_COMMITMENT: &[u8] = &[0, 1, 0xfe, 0xff];
+/// Alice's identity name (her coldkey's; shown beside her hotkey), with markup to escape.
+pub const ALICE_IDENTITY: &str = "Alice <i>Validator</i>";
 /// A subnet URL that must not become a link.
 pub const HOSTILE_URL: &str = "javascript:window.__xss=4";
 
@@ -53,6 +56,8 @@ pub struct Net {
     pub new_netuid: u16,
     /// Dave's commitment ([`DAVE_COMMITMENT`], uid 1 of subnet 1).
     pub commitment: Hash,
+    /// Alice's `identity.set` ([`ALICE_IDENTITY`]).
+    pub identity: Hash,
     /// The first finalized height after the setup.
     pub setup_height: u64,
 }
@@ -165,7 +170,8 @@ fn start() -> Net {
         addr
     });
     eprintln!("net: node up after {:?}", t0.elapsed());
-    let (transfer, stake, new_netuid, commitment, setup_height) = runtime.block_on(activity(node));
+    let (transfer, stake, new_netuid, commitment, identity, setup_height) =
+        runtime.block_on(activity(node));
     eprintln!("net: activity done after {:?}", t0.elapsed());
     // Keep the runtime (and the explorer on it) alive for the rest of the process.
     std::thread::spawn(move || runtime.block_on(std::future::pending::<()>()));
@@ -176,6 +182,7 @@ fn start() -> Net {
         stake,
         new_netuid,
         commitment,
+        identity,
         setup_height,
     }
 }
@@ -209,7 +216,7 @@ async fn finalize_all(client: &Client, txs: Vec<SignedTransaction>) -> Vec<Hash>
 
 const TAO: u64 = 1_000_000_000;
 
-async fn activity(node: SocketAddr) -> (Hash, Hash, u16, Hash, u64) {
+async fn activity(node: SocketAddr) -> (Hash, Hash, u16, Hash, Hash, u64) {
     let client = Client::connect(&format!("ws://{node}"))
         .await
         .expect("client");
@@ -374,6 +381,16 @@ async fn activity(node: SocketAddr) -> (Hash, Hash, u16, Hash, u64) {
                 }),
                 &domain,
             ),
+            sign(
+                &alice,
+                3,
+                Call::Identity(IdentityCall::Set {
+                    name: ALICE_IDENTITY.into(),
+                    url: "https://alice.example/<x>".into(),
+                    description: "Runs the first validator".into(),
+                }),
+                &domain,
+            ),
         ],
     )
     .await;
@@ -399,5 +416,5 @@ async fn activity(node: SocketAddr) -> (Hash, Hash, u16, Hash, u64) {
         .await
         .expect("head")
         .height;
-    (first[0], first[1], new_netuid, third[0], height)
+    (first[0], first[1], new_netuid, third[0], third[6], height)
 }

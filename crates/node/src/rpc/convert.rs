@@ -183,6 +183,15 @@ pub(super) fn commitment_info(state: &State, netuid: u16, uid: u16) -> Option<Co
     })
 }
 
+pub(super) fn identity_info(state: &State, account: &AccountId) -> Option<IdentityInfo> {
+    state.identity(account).map(|i| IdentityInfo {
+        name: i.name.clone(),
+        url: i.url.clone(),
+        description: i.description.clone(),
+        block: i.block,
+    })
+}
+
 pub(super) fn delegate_info(state: &State, hotkey: &AccountId) -> Option<DelegateInfo> {
     let info = state.hotkey(hotkey)?;
     let registrations = state
@@ -201,6 +210,7 @@ pub(super) fn delegate_info(state: &State, hotkey: &AccountId) -> Option<Delegat
             .collect(),
         consensus_key: info.consensus_key.map(|k| format!("0x{}", hex::encode(k))),
         registrations,
+        identity: identity_info(state, &info.owner),
     })
 }
 

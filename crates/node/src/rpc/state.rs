@@ -6,6 +6,9 @@
 //!   indexes), so the figures of one answer agree with each other.
 //! - Addresses are parsed by `input.rs`; a malformed one is refused with
 //!   `BAD_ADDRESS`.
+//! - A delegate (`state_getDelegate`, each entry of `state_getDelegates[Page]`) carries its
+//!   owner coldkey's identity (`identity.set`), one map read per delegate;
+//!   `state_getIdentity` reads one account's.
 //! - Lists that grow with the chain are bounded: delegates and account history by page (at
 //!   most 1,000 an answer, continued by cursor; an account history page costs O(page) index
 //!   reads), registered nodes at most [`MAX_NODES_LISTED`].
@@ -33,7 +36,9 @@ use taonet_runtime::State;
 use taonet_runtime::emission::block_emission;
 use taonet_types::{AccountId, ChainParams, Hash, Rao, SeatSet};
 
-use super::convert::{commitment_info, delegate_info, delegates_page, neuron_info, subnet_info};
+use super::convert::{
+    commitment_info, delegate_info, delegates_page, identity_info, neuron_info, subnet_info,
+};
 use super::input::{
     MAX_PAGE, page_limit, parse_address, parse_delegate_cursor, parse_history_cursor,
 };
@@ -291,6 +296,14 @@ impl StateApiServer for RpcApi {
     ) -> Result<Option<CommitmentInfo>, ErrorObjectOwned> {
         let state = self.chain.finalized_state();
         Ok(commitment_info(&state, netuid, uid))
+    }
+
+    async fn state_get_identity(
+        &self,
+        address: String,
+    ) -> Result<Option<IdentityInfo>, ErrorObjectOwned> {
+        let account = parse_address(&address)?;
+        Ok(identity_info(&self.chain.finalized_state(), &account))
     }
 
     async fn state_get_metagraph(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use commonware_codec::Encode;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
-use taonet_client::types::CommitmentInfo;
+use taonet_client::types::{CommitmentInfo, IdentityInfo};
 use taonet_client::{TxStatus, codes, prelude::*};
 use taonet_crypto::{Keypair, Ss58};
 use taonet_node::chain::Chain;
@@ -1171,4 +1171,111 @@ async fn the_overview_of_a_coldkey_agrees_with_the_individual_reads() {
             .unwrap_err();
         assert_eq!(rpc_code(&e), codes::TOO_LARGE, "{limit}: {e}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identity_is_read_by_account_and_shown_on_its_delegates() {
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (alice, alice_hot) = dev_keys("alice");
+    let alice_ss58 = alice.account_id().to_ss58();
+    assert_eq!(
+        client.state_get_identity(alice_ss58.clone()).await.unwrap(),
+        None
+    );
+    let raw: serde_json::Value = client
+        .request(
+            "state_getDelegate",
+            rpc_params![alice_hot.account_id().to_ss58()],
+        )
+        .await
+        .unwrap();
+    assert!(raw.get("identity").is_none(), "{raw}");
+    let nonce = client
+        .state_get_account(alice_ss58.clone())
+        .await
+        .unwrap()
+        .nonce;
+    let call = Call::Identity(taonet_types::tx::IdentityCall::Set {
+        name: "Alice".into(),
+        url: "https://alice.example".into(),
+        description: "The first validator".into(),
+    });
+    let tx = sign(&alice, nonce, call, &domain);
+    let status = client.submit_and_watch(&tx, |_| {}).await.unwrap();
+    let TxStatus::Finalized {
+        block_height,
+        fee,
+        success,
+        ..
+    } = status
+    else {
+        panic!("not finalized: {status:?}");
+    };
+    assert!(success);
+    assert!(fee > Rao::ZERO, "identity.set is a paying call");
+    let want = IdentityInfo {
+        name: "Alice".into(),
+        url: "https://alice.example".into(),
+        description: "The first validator".into(),
+        block: block_height,
+    };
+    assert_eq!(
+        client.state_get_identity(alice_ss58.clone()).await.unwrap(),
+        Some(want.clone())
+    );
+    // Hex addresses are accepted as everywhere; the hotkey itself has no identity.
+    assert_eq!(
+        client
+            .state_get_identity(format!("0x{}", hex::encode(alice.account_id().0)))
+            .await
+            .unwrap(),
+        Some(want.clone())
+    );
+    assert_eq!(
+        client
+            .state_get_identity(alice_hot.account_id().to_ss58())
+            .await
+            .unwrap(),
+        None
+    );
+    // Alice's hotkey is owned by her coldkey: its delegate entries carry her identity.
+    let d = client
+        .state_get_delegate(alice_hot.account_id().to_ss58())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.owner, alice_ss58);
+    assert_eq!(d.identity, Some(want.clone()));
+    let listed = client.state_get_delegates().await.unwrap();
+    let entry = listed
+        .iter()
+        .find(|d| d.hotkey == alice_hot.account_id().to_ss58())
+        .expect("alice's hotkey has stake");
+    assert_eq!(entry.identity, Some(want.clone()));
+    assert!(
+        listed
+            .iter()
+            .filter(|d| d.owner != alice_ss58)
+            .all(|d| d.identity.is_none())
+    );
+    let raw: serde_json::Value = client
+        .request("state_getIdentity", rpc_params![alice_ss58.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        raw,
+        serde_json::json!({
+            "name": "Alice",
+            "url": "https://alice.example",
+            "description": "The first validator",
+            "block": block_height,
+        })
+    );
+    let e = client
+        .state_get_identity("5notanaddress".into())
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::BAD_ADDRESS);
 }

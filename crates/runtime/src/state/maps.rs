@@ -14,7 +14,7 @@
 //!   returns and of the records [`State::all_records`] writes.
 //! - Decoding limits live in the key and value types' own `Read` impls (text by `MAX_TEXT`,
 //!   a neuron's weights by `MAX_UIDS_LIMIT`, commits by `MAX_UNREVEALED_COMMITS`, commitment
-//!   data by `MAX_COMMITMENT_BYTES`, …): a row's
+//!   data by `MAX_COMMITMENT_BYTES`, identity texts by `MAX_TEXT`, …): a row's
 //!   types must decode with the unit configuration ([`UnitCfg`]), so a type that needs a
 //!   limit chosen by its caller does not compile as a map key or value.
 
@@ -28,6 +28,7 @@ use super::{
     TrackedMap, Unbonding,
 };
 use crate::commitments::Commitment;
+use crate::identity::Identity;
 use crate::liveness::Participation;
 use crate::merkle::{SparseMerkleTree, Update};
 use crate::slashing::{Jail, SlashRecord};
@@ -174,6 +175,8 @@ state_maps! {
     16 => channels: TrackedMap<Hash, PaymentChannel>,
     /// Each uid's newest commitment by (netuid, uid) ([`crate::commitments`]).
     18 => commitments: TrackedMap<(NetUid, Uid), Commitment>,
+    /// Each account's identity ([`crate::identity`]).
+    19 => identities: TrackedMap<AccountId, Identity>,
 }
 
 // Two maps with one prefix would write each other's records.
@@ -219,6 +222,7 @@ mod tests {
             (17, "participation"),
             (16, "channels"),
             (18, "commitments"),
+            (19, "identities"),
         ];
         assert_eq!(RECORD_PREFIXES, expected);
     }

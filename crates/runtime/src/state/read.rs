@@ -15,6 +15,7 @@ use taonet_types::{AccountId, BlockNumber, Hash, NetUid, Rao, Uid};
 
 use super::{Account, Globals, HotkeyInfo, Neuron, State, SubnetRecord};
 use crate::commitments::Commitment;
+use crate::identity::Identity;
 use crate::slashing::SlashRecord;
 
 impl State {
@@ -119,6 +120,11 @@ impl State {
     /// ([`crate::commitments`]).
     pub fn commitment(&self, netuid: NetUid, uid: Uid) -> Option<&Commitment> {
         self.commitments.get(&(netuid, uid))
+    }
+
+    /// The identity `account` published, if any ([`crate::identity`]).
+    pub fn identity(&self, account: &AccountId) -> Option<&Identity> {
+        self.identities.get(account)
     }
 
     /// The governance proposal `id`, open or closed, if it was ever submitted.

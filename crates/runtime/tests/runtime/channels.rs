@@ -562,8 +562,8 @@ fn channel_calls_round_trip_through_the_codec() {
         Err(Error::InvalidEnum(4))
     ));
     assert!(matches!(
-        Call::decode(Copying(&[9, 0])),
-        Err(Error::InvalidEnum(9))
+        Call::decode(Copying(&[10, 0])),
+        Err(Error::InvalidEnum(10))
     ));
 }
 

@@ -296,9 +296,9 @@ fn decoding_rejects_unknown_tags() {
     let tag = 32 + 8 + 8 + 8;
     assert_eq!(&tx[tag..tag + 2], &[4, 0]);
     let mut bad = tx.clone();
-    // Module 8 is commitments; 9 is the first unknown module.
-    bad[tag] = 9;
-    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(9))));
+    // Module 9 is identity; 10 is the first unknown module.
+    bad[tag] = 10;
+    assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(10))));
     let mut bad = tx.clone();
     bad[tag + 1] = 3;
     assert!(matches!(decode_tx(&bad[..]), Err(Error::InvalidEnum(3))));

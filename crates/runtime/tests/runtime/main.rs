@@ -13,6 +13,7 @@ mod emission;
 mod evidence;
 mod genesis;
 mod governance;
+mod identity;
 mod liveness;
 mod neurons;
 mod properties;

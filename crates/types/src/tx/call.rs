@@ -3,9 +3,10 @@
 //! # Rules
 //! - A call is encoded as `module ‖ index ‖ fields`: one byte for the module (`balances` 0,
 //!   `staking` 1, `subnets` 2, `neurons` 3, `weights` 4, `consensus` 5, `governance` 6,
-//!   `channels` 7, `commitments` 8), one for the call within it, then its fields in declaration order. These
+//!   `channels` 7, `commitments` 8,
+//!   `identity` 9), one for the call within it, then its fields in declaration order. These
 //!   bytes are consensus-critical: they are what is signed, hashed and charged for.
-//! - An unknown module byte (above 8) is rejected as `InvalidEnum(module)`, an unknown call
+//! - An unknown module byte (above 9) is rejected as `InvalidEnum(module)`, an unknown call
 //!   index as `InvalidEnum(index)`; vectors and text are read with their bounds
 //!   ([`MAX_WEIGHTS`], [`MAX_SALT`], [`MAX_TEXT`], [`MAX_DESCRIPTION`], [`MAX_CLAIM_MINERS`],
 //!   [`MAX_COMMITMENT_BYTES`]).
@@ -18,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AxonInfo, BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall,
-    MAX_COMMITMENT_BYTES, MAX_SALT, MAX_TEXT, MAX_WEIGHTS, NeuronCall, StakingCall, SubnetCall,
-    WeightsCall,
+    IdentityCall, MAX_COMMITMENT_BYTES, MAX_SALT, MAX_TEXT, MAX_WEIGHTS, NeuronCall, StakingCall,
+    SubnetCall, WeightsCall,
 };
 use crate::channel::{MAX_CLAIM_MINERS, MinerShare, SignedVoucher};
 use crate::codec::{read_str, read_vec, str_size, write_str};
@@ -50,6 +51,8 @@ pub enum Call {
     Channels(ChannelCall),
     /// `commitments.*`: data a registered hotkey publishes for its uid (a free call).
     Commitments(CommitmentCall),
+    /// `identity.*`: the signing coldkey's name, URL and description (a paying call).
+    Identity(IdentityCall),
 }
 
 impl Call {
@@ -106,6 +109,8 @@ impl Call {
                 ChannelCall::Reclaim { .. } => "channels.reclaim",
             },
             Call::Commitments(CommitmentCall::Set { .. }) => "commitments.set",
+            Call::Identity(IdentityCall::Set { .. }) => "identity.set",
+            Call::Identity(IdentityCall::Clear) => "identity.clear",
         }
     }
 }
@@ -301,6 +306,17 @@ impl Write for Call {
                 netuid.write(buf);
                 data.write(buf);
             }
+            Call::Identity(IdentityCall::Set {
+                name,
+                url,
+                description,
+            }) => {
+                buf.put_slice(&[9, 0]);
+                write_str(name, buf);
+                write_str(url, buf);
+                write_str(description, buf);
+            }
+            Call::Identity(IdentityCall::Clear) => buf.put_slice(&[9, 1]),
         }
     }
 }
@@ -362,6 +378,12 @@ impl EncodeSize for Call {
                 ChannelCall::Reclaim { .. } => 32,
             },
             Call::Commitments(CommitmentCall::Set { data, .. }) => 2 + data.encode_size(),
+            Call::Identity(IdentityCall::Set {
+                name,
+                url,
+                description,
+            }) => str_size(name) + str_size(url) + str_size(description),
+            Call::Identity(IdentityCall::Clear) => 0,
         }
     }
 }
@@ -483,7 +505,13 @@ impl Read for Call {
                 netuid: NetUid::read(buf)?,
                 data: read_vec(buf, MAX_COMMITMENT_BYTES)?,
             }),
-            (m, _) if m > 8 => return Err(Error::InvalidEnum(m)),
+            (9, 0) => Call::Identity(IdentityCall::Set {
+                name: read_str(buf, MAX_TEXT)?,
+                url: read_str(buf, MAX_TEXT)?,
+                description: read_str(buf, MAX_TEXT)?,
+            }),
+            (9, 1) => Call::Identity(IdentityCall::Clear),
+            (m, _) if m > 9 => return Err(Error::InvalidEnum(m)),
             (_, i) => return Err(Error::InvalidEnum(i)),
         })
     }

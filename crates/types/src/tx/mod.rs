@@ -44,8 +44,8 @@ pub use axon::AxonInfo;
 pub use call::Call;
 pub use envelope::{SignedTransaction, Transaction};
 pub use module_calls::{
-    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, NeuronCall,
-    StakingCall, SubnetCall, WeightsCall, weights_commit_hash,
+    BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, IdentityCall,
+    NeuronCall, StakingCall, SubnetCall, WeightsCall, weights_commit_hash,
 };
 pub use signing::{
     CONSENSUS_KEY_PROOF_SUFFIX, ChainDomain, HOTKEY_OWNERSHIP_DOMAIN, TX_SIGNING_DOMAIN,

@@ -1,7 +1,7 @@
 //! Each runtime module's call enum: what a [`Call`](super::Call) of that module can ask for.
 //!
 //! # Rules
-//! - One enum per module, in the order of their module tags (`balances` 0 … `commitments` 8);
+//! - One enum per module, in the order of their module tags (`balances` 0 … `identity` 9);
 //!   the variant order is the call index. Their wire encoding is defined once, by the
 //!   [`Call`](super::Call) codec.
 //! - Field docs state what the runtime checks; text fields are bounded by [`MAX_TEXT`]
@@ -294,6 +294,25 @@ pub enum CommitmentCall {
         #[serde(with = "crate::codec::hex_bytes")]
         data: Vec<u8>,
     },
+}
+
+/// On-chain identities (paying; signed by the coldkey whose identity it is; see the runtime's
+/// `identity` module for the rules).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityCall {
+    /// Publish the signer's identity, replacing its previous one. Each field is at most
+    /// [`MAX_TEXT`] bytes of UTF-8 without control characters; `name` is not empty.
+    Set {
+        /// Display name (shown by the explorer beside the account and its hotkeys).
+        name: String,
+        /// A URL (may be empty).
+        url: String,
+        /// A free-text description (may be empty).
+        description: String,
+    },
+    /// Remove the signer's identity (refused when it has none).
+    Clear,
 }
 
 /// The commit hash of weights for commit-reveal: SHA-256 of the encoding of

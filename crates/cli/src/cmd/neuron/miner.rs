@@ -82,7 +82,7 @@ pub(super) fn run(a: MinerRunArgs, global: Global) -> Result<ExitCode> {
             "--tip applies to the chain commands' paying transactions; neurons send free calls"
         ));
     }
-    let url = neuron_rpc(a.common.rpc.rpc.as_deref());
+    let url = neuron_rpc(a.common.rpc.rpc.as_deref())?;
     let rt = multi_thread_runtime()?;
     rt.block_on(async move {
         let listen = SocketAddr::new(a.axon_ip, a.axon_port);

@@ -137,8 +137,8 @@ async fn shutdown_signal() {
 }
 
 /// The node URL for a long-running neuron (HTTP: each request stands alone).
-fn neuron_rpc(flag: Option<&str>) -> String {
-    http_url(&resolve_rpc(flag))
+fn neuron_rpc(flag: Option<&str>) -> Result<String> {
+    Ok(http_url(&resolve_rpc(flag)?))
 }
 
 /// `url` with `ws://`/`wss://` turned into `http://`/`https://` (other forms unchanged).

@@ -152,7 +152,7 @@ pub(super) fn run(a: ValidatorRunArgs, global: Global) -> Result<ExitCode> {
             "--tip applies to the chain commands' paying transactions; neurons send free calls"
         ));
     }
-    let url = neuron_rpc(a.common.rpc.rpc.as_deref());
+    let url = neuron_rpc(a.common.rpc.rpc.as_deref())?;
     let rt = multi_thread_runtime()?;
     rt.block_on(async move {
         let chain = connect_chain(&url).await?;

@@ -1,0 +1,166 @@
+//! `taonet wallet set-identity`, `get-identity` and `clear-identity` on a real one-validator
+//! local network (free ports): the identity round-trips through the chain, the fee is paid,
+//! bad texts are refused before anything is signed (exit 2, nonce unchanged), and clearing
+//! an absent identity is refused without sending.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use taonet_crypto::Ss58;
+use taonet_runtime::genesis::dev_keys;
+
+use super::localnet::{HEAVY, Localnet};
+use super::{Command, taonet};
+
+struct Cli {
+    root: PathBuf,
+    rpc: String,
+}
+
+impl Cli {
+    /// `taonet --json --no-prompt <args> --rpc URL` with the network's wallets.
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = taonet(&self.root);
+        c.args(["--json", "--no-prompt"])
+            .args(args)
+            .args(["--rpc", &self.rpc]);
+        c.timeout(Duration::from_secs(120));
+        c
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd(args).assert().success().get_output().clone();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: not JSON ({e}): {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+
+    fn nonce(&self) -> u64 {
+        self.json(&["wallet", "balance", "--wallet-name", "alice"])["nonce"]
+            .as_u64()
+            .unwrap()
+    }
+
+    /// A command that must fail with `code`, its stderr.
+    fn refused(&self, args: &[&str], code: i32) -> String {
+        let out = self.cmd(args).assert().code(code).get_output().clone();
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+#[test]
+fn wallet_set_get_and_clear_identity() {
+    let _serial = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
+    let net = Localnet::up(1);
+    let cli = Cli {
+        root: net.dir.path().join("wallets"),
+        rpc: net.rpc(0),
+    };
+    let (alice, _) = dev_keys("alice");
+    let alice_ss58 = alice.account_id().to_ss58();
+    let get = ["wallet", "get-identity", "--wallet-name", "alice"];
+    assert_eq!(
+        cli.json(&get),
+        json!({ "address": alice_ss58, "identity": null })
+    );
+
+    // Set: a paying transaction signed by the coldkey.
+    let t = cli.json(&[
+        "wallet",
+        "set-identity",
+        "--wallet-name",
+        "alice",
+        "--name",
+        "Alice's validator ✓",
+        "--url",
+        "https://alice.example",
+        "--description",
+        "Validates every subnet",
+    ]);
+    assert_eq!(t["success"], true, "{t}");
+    assert!(t["fee"].as_u64().unwrap() > 0, "{t}");
+    assert_eq!(t["address"], alice_ss58.as_str());
+    let want = json!({
+        "address": alice_ss58,
+        "identity": {
+            "name": "Alice's validator ✓",
+            "url": "https://alice.example",
+            "description": "Validates every subnet",
+            "block": t["block_height"],
+        }
+    });
+    assert_eq!(cli.json(&get), want);
+    assert_eq!(
+        cli.json(&["wallet", "get-identity", "--ss58", &alice_ss58]),
+        want
+    );
+    // The human form shows the texts.
+    let mut human = taonet(&cli.root);
+    human
+        .args([
+            "--no-prompt",
+            "wallet",
+            "get-identity",
+            "--wallet-name",
+            "alice",
+        ])
+        .args(["--rpc", &cli.rpc])
+        .timeout(Duration::from_secs(60));
+    let out = String::from_utf8(human.assert().success().get_output().stdout.clone()).unwrap();
+    for text in [
+        "Alice's validator ✓",
+        "https://alice.example",
+        "Validates every subnet",
+    ] {
+        assert!(out.contains(text), "get-identity lacks {text:?}:\n{out}");
+    }
+    // Another account has none.
+    let (bob, _) = dev_keys("bob");
+    assert_eq!(
+        cli.json(&[
+            "wallet",
+            "get-identity",
+            "--ss58",
+            &bob.account_id().to_ss58()
+        ])["identity"],
+        Value::Null
+    );
+
+    // Bad input: exit 2 with the rule, nothing signed or sent (the nonce stays).
+    let nonce = cli.nonce();
+    let long = "x".repeat(257);
+    for (args, says) in [
+        (vec!["--name", ""], "needs a name"),
+        (
+            vec!["--name", "A", "--description", "two\nlines"],
+            "control character",
+        ),
+        (vec!["--name", "A\u{1b}[1m"], "control character"),
+        (vec!["--name", &long], "at most 256"),
+        (vec!["--name", "A", "--url", &long], "url is 257 bytes"),
+    ] {
+        let mut full = vec!["wallet", "set-identity", "--wallet-name", "alice"];
+        full.extend(args);
+        let err = cli.refused(&full, 2);
+        assert!(err.contains(says), "{full:?}: stderr lacks {says:?}: {err}");
+    }
+    let err = cli.refused(&["wallet", "get-identity", "--ss58", "5notanaddress"], 2);
+    assert!(err.contains("--ss58"), "{err}");
+    assert_eq!(cli.nonce(), nonce, "nothing was sent");
+    assert_eq!(cli.json(&get), want, "the identity is unchanged");
+
+    // Clear, then clearing again is refused before sending.
+    let t = cli.json(&["wallet", "clear-identity", "--wallet-name", "alice"]);
+    assert_eq!(t["success"], true, "{t}");
+    assert!(t["fee"].as_u64().unwrap() > 0, "{t}");
+    assert_eq!(cli.json(&get)["identity"], Value::Null);
+    let nonce = cli.nonce();
+    let err = cli.refused(&["wallet", "clear-identity", "--wallet-name", "alice"], 1);
+    assert!(err.contains("has no on-chain identity"), "{err}");
+    assert_eq!(cli.nonce(), nonce);
+}
