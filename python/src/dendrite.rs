@@ -91,21 +91,6 @@ fn synapse_of(json: &[u8]) -> PyResult<serde_json::Value> {
     Ok(value)
 }
 
-/// The status bittensor's dendrite reports for an outcome met mid-stream.
-fn stream_failure(outcome: &Outcome, timeout: Duration) -> (u16, String) {
-    match outcome {
-        Outcome::Success => (200, "Success".to_string()),
-        Outcome::Timeout => (
-            408,
-            format!("Request timeout after {:?} seconds", timeout.as_secs_f64()),
-        ),
-        Outcome::Blacklisted(m) => (403, m.clone()),
-        Outcome::FailedVerification(m) => (401, m.clone()),
-        Outcome::Unreachable(m) | Outcome::NonPublicAddress(m) => (503, m.clone()),
-        Outcome::Status { code, message } => (*code, message.clone()),
-    }
-}
-
 /// A signing HTTP client for axons (under `taonet.Dendrite`).
 #[pyclass(module = "taonet._taonet", frozen)]
 pub struct DendriteClient {
@@ -300,7 +285,7 @@ impl ChunkIter {
                 Some(b.to_vec())
             }
             Some(Err(outcome)) => {
-                let (code, message) = stream_failure(&outcome, self.timeout);
+                let (code, message) = Outcome::local_status(&outcome, self.timeout);
                 state.status_code = code;
                 state.status_message = message.clone();
                 state.axon.status_code = Some(code);

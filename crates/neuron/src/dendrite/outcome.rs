@@ -15,7 +15,7 @@ impl Outcome {
     /// (what the Python dendrite puts in `synapse.dendrite`): timeout 408 `Request timeout
     /// after <t> seconds`, unreachable 503 `Service unavailable at …`, non-public 503 with
     /// the refusal, a request not sent 400; an answered status is itself.
-    fn local_status(&self, timeout: Duration) -> (u16, String) {
+    pub fn local_status(&self, timeout: Duration) -> (u16, String) {
         match self {
             Outcome::Success => (200, "Success".to_string()),
             Outcome::Timeout => (
