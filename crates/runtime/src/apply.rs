@@ -44,7 +44,7 @@ use taonet_types::{
 
 use crate::domain::Domain;
 use crate::emission::EpochRecord;
-use crate::error::{BlockError, DispatchError, TxInvalid};
+use crate::error::{BlockError, DispatchError, KeySwapError, TxInvalid};
 use crate::governance::GovEvent;
 use crate::seats::ConsensusError;
 use crate::staking::StakingError;
@@ -227,7 +227,7 @@ fn validate(
                         next,
                     })?;
             }
-            Call::Neurons(NeuronCall::ServeAxon { .. }) => {
+            Call::Neurons(NeuronCall::ServeAxon { .. } | NeuronCall::ResetAxon { .. }) => {
                 if let (Some(uid), Some(info)) =
                     (state.uid_of(netuid, signer), state.subnets.get(&netuid))
                 {
@@ -294,6 +294,9 @@ pub fn max_debit(state: &State, tx: &SignedTransaction) -> Rao {
         Call::Subnets(SubnetCall::RegisterNetwork { .. }) => state.network_lock_cost(),
         Call::Channels(ChannelCall::Open { deposit, .. }) => *deposit,
         Call::Governance(GovernanceCall::Propose { .. }) => state.params().gov_proposal_deposit,
+        Call::Staking(StakingCall::SwapHotkey { .. } | StakingCall::AnnounceColdkeySwap { .. }) => {
+            state.params().key_swap_cost
+        }
         _ => Rao::ZERO,
     };
     fee.saturating_add(spend)
@@ -308,7 +311,7 @@ fn free_call_netuid(call: &Call) -> Option<u16> {
             | WeightsCall::CommitWeights { netuid, .. }
             | WeightsCall::RevealWeights { netuid, .. },
         )
-        | Call::Neurons(NeuronCall::ServeAxon { netuid, .. })
+        | Call::Neurons(NeuronCall::ServeAxon { netuid, .. } | NeuronCall::ResetAxon { netuid })
         | Call::Commitments(CommitmentCall::Set { netuid, .. }) => Some(*netuid),
         _ => None,
     }
@@ -343,6 +346,33 @@ fn dispatch(
             }
             StakingCall::DecreaseTake { hotkey, take } => {
                 state.decrease_take(signer, hotkey, *take)?
+            }
+            StakingCall::MoveStake {
+                from_hotkey,
+                to_hotkey,
+                amount,
+            } => state.move_stake(signer, nonce, from_hotkey, to_hotkey, *amount)?,
+            StakingCall::TransferStake {
+                hotkey,
+                dest_coldkey,
+                amount,
+            } => state.transfer_stake(signer, hotkey, dest_coldkey, *amount)?,
+            StakingCall::SwapHotkey {
+                old_hotkey,
+                new_hotkey,
+                proof,
+            } => {
+                if !crate::proofs::verify_hotkey_ownership(domain, signer, new_hotkey, proof) {
+                    return Err(KeySwapError::InvalidProof(*new_hotkey).into());
+                }
+                state.swap_hotkey(signer, old_hotkey, new_hotkey)?
+            }
+            StakingCall::AnnounceColdkeySwap { new_coldkey } => {
+                state.announce_coldkey_swap(signer, new_coldkey)?
+            }
+            StakingCall::DisputeColdkeySwap => state.dispute_coldkey_swap(signer)?,
+            StakingCall::ExecuteColdkeySwap { old_coldkey } => {
+                state.execute_coldkey_swap(signer, old_coldkey)?
             }
         },
         Call::Subnets(c) => match c {
@@ -380,6 +410,7 @@ fn dispatch(
                 state.root_register(signer, hotkey)?;
             }
             NeuronCall::ServeAxon { netuid, axon } => state.serve_axon(signer, *netuid, axon)?,
+            NeuronCall::ResetAxon { netuid } => state.reset_axon(signer, *netuid)?,
         },
         Call::Weights(c) => match c {
             WeightsCall::SetWeights {
@@ -640,8 +671,10 @@ fn add_fees(state: &State, outcome: &mut BlockOutcome, fee: Rao) {
 fn finish_block(state: &mut State, outcome: &mut BlockOutcome) {
     let now = state.globals.height;
     outcome.unbonded = state.release_unbonding(now);
+    state.prune_stake_moves(now);
     let root_tempo = u64::from(state.params().root_tempo.max(1));
     if state.subnets_changed || now >= state.globals.last_root_epoch.saturating_add(root_tempo) {
+        state.recompute_root_members();
         state.root_epoch();
         state.subnets_changed = false;
     }

@@ -6,8 +6,8 @@
 //! [`crate::weights`], [`ConsensusError`] in [`crate::seats`], [`GovernanceError`] in
 //! [`crate::governance`], [`SlashingError`] in [`crate::slashing`], [`EvidenceError`] in
 //! [`crate::evidence`], [`LivenessError`] in [`crate::liveness`], [`ChannelError`] in
-//! [`crate::channels`], [`CommitmentError`] in [`crate::commitments`] and [`IdentityError`] in
-//! [`crate::identity`]. They are re-exported here, so `taonet_runtime::error::*` names every
+//! [`crate::channels`], [`CommitmentError`] in [`crate::commitments`], [`IdentityError`] in
+//! [`crate::identity`] and [`KeySwapError`] in [`crate::keyswap`]. They are re-exported here, so `taonet_runtime::error::*` names every
 //! error. This module keeps only the envelopes that compose them:
 //!
 //! - [`TxInvalid`]: a transaction that may not be included in a block at all (bad signature,
@@ -27,6 +27,7 @@ pub use crate::commitments::CommitmentError;
 pub use crate::evidence::EvidenceError;
 pub use crate::governance::GovernanceError;
 pub use crate::identity::IdentityError;
+pub use crate::keyswap::KeySwapError;
 pub use crate::liveness::LivenessError;
 pub use crate::neurons::NeuronError;
 pub use crate::seats::ConsensusError;
@@ -141,6 +142,9 @@ pub enum DispatchError {
     /// Refused by an identity rule ([`crate::identity`]).
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    /// Refused by a key swap rule ([`crate::keyswap`]).
+    #[error(transparent)]
+    KeySwap(#[from] KeySwapError),
 }
 
 /// Why a block was rejected.

@@ -207,7 +207,8 @@ impl ChainSpec {
     /// one validator per consensus key (alice, bob, … with 10,000 TAO self-stake and a root
     /// seat), subnet 1 owned by alice, and short periods (tempo 10, unbonding 20 blocks,
     /// consensus epochs of 50 blocks, governance votes of 40 blocks executed 10 blocks later,
-    /// 100 TAO of stake and a 10 TAO deposit to propose, jails of 2 consensus epochs) so
+    /// 100 TAO of stake and a 10 TAO deposit to propose, jails of 2 consensus epochs, hotkey
+    /// swaps 10 blocks apart, coldkey swaps executable 30 blocks after their announcement) so
     /// every mechanism shows within minutes.
     pub fn dev(consensus_keys: &[[u8; 32]]) -> ChainSpec {
         let tao = |t: u64| Tao(Rao(t * taonet_types::RAO_PER_TAO));
@@ -238,6 +239,8 @@ impl ChainSpec {
             gov_voting_period: 40,
             gov_execution_delay: 10,
             jail_epochs: 2,
+            hotkey_swap_rate_limit: 10,
+            coldkey_swap_delay: 30,
             ..ChainParams::default()
         };
         let mut balances = Vec::new();

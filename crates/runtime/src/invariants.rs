@@ -11,7 +11,8 @@
 //! 5. Every staked hotkey has an owner.
 //! 6. Reserved deposits = Σ deposits of proposals in their voting period, and each of those
 //!    has exactly one tally task queued.
-//! 7. Every jailed hotkey, and the offender of every recorded offence, has an owner.
+//! 7. Every jailed hotkey, and the offender of every recorded offence (or the hotkey a swap
+//!    replaced it with, [`crate::keyswap`]), has an owner.
 //! 8. Every payment channel holds `claimed ≤ deposit` and `paid_to_miners ≤ claimed`, and
 //!    the channels' total = Σ (deposit − claimed).
 //! 9. The derived indexes ([`crate::state::Indexes`]: stakes by coldkey, hotkeys by owner,
@@ -55,6 +56,12 @@ pub fn check_indexes(state: &State) -> Result<(), String> {
         "unbonding_by_hotkey",
         &idx.unbonding_by_hotkey,
         &built.unbonding_by_hotkey,
+    )?;
+    same("moves_by_from", &idx.moves_by_from, &built.moves_by_from)?;
+    same(
+        "moves_by_target",
+        &idx.moves_by_target,
+        &built.moves_by_target,
     )
 }
 
@@ -210,7 +217,10 @@ pub fn check(state: &State) -> Result<(), String> {
         }
     }
     for (id, record) in state.offences.iter() {
-        if !state.hotkeys.contains_key(&record.hotkey) {
+        if !state
+            .hotkeys
+            .contains_key(&state.current_hotkey(&record.hotkey))
+        {
             return Err(format!(
                 "offence {id} against hotkey {} that has no owner",
                 record.hotkey

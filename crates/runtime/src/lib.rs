@@ -72,12 +72,15 @@ pub mod genesis;
 pub mod governance;
 pub mod identity;
 pub mod invariants;
+pub mod keyswap;
 pub mod liveness;
 pub mod merkle;
 pub mod neurons;
 pub mod proofs;
+pub mod root;
 pub mod seats;
 pub mod slashing;
+pub mod stake_moves;
 pub mod staking;
 pub mod state;
 pub mod subnets;
@@ -91,7 +94,7 @@ pub use apply::{
 pub use domain::{Domain, VoteNamespaces};
 pub use error::{
     BlockError, ChannelError, CommitmentError, DispatchError, EvidenceError, GovernanceError,
-    IdentityError, LivenessError, SlashingError, TxInvalid,
+    IdentityError, KeySwapError, LivenessError, SlashingError, TxInvalid,
 };
 pub use genesis::{ChainSpec, Genesis, GenesisError};
 pub use state::State;

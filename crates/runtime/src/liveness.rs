@@ -264,7 +264,7 @@ impl State {
                 u128::from(record.missed(*i)) * u128::from(PPB)
                     > u128::from(threshold) * u128::from(record.counted)
             })
-            .map(|(_, s)| s.hotkey)
+            .map(|(_, s)| self.current_hotkey(&s.hotkey))
             .filter(|h| !self.is_jailed(h))
             .collect();
         offline

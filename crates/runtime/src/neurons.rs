@@ -13,13 +13,15 @@
 //!   a half-life of `burn_half_life` blocks, always clamped to `[min_burn, max_burn]`. The
 //!   decay is computed when needed (`burn × 2^(−Δ/half_life)`, the fractional power by a
 //!   4th-order series, within 1%), so idle subnets cost nothing per block.
-//! - `root_register(hotkey)`: joins the root subnet (netuid 0, whose members' weights set
-//!   subnet emission shares); when full, the member with the least stake is replaced if the
-//!   newcomer has strictly more (`RootStakeTooLow`).
+//! - `root_register(hotkey)`: enters a root candidate; membership is a rule over the
+//!   candidates' stake, recomputed every root epoch ([`crate::root`]).
 //! - A replaced neuron's uid loses its weight commits and its commitment
 //!   ([`crate::commitments`]): the newcomer inherits neither.
 //! - `serve_axon(netuid, axon)` (hotkey signs, free, rate-limited by `serving_rate_limit`):
 //!   ip type 4 or 6, a non-zero port and address, IPv4 fitting in 32 bits (`InvalidAxon`).
+//! - `reset_axon(netuid)` (hotkey signs, free, the same rate limit): the uid's axon becomes
+//!   the empty address (all zero, as a neuron that never served), so nobody dials it; a uid
+//!   without an axon is refused (`NoAxon`).
 
 use serde::Serialize;
 use taonet_types::tx::AxonInfo;
@@ -70,16 +72,25 @@ pub enum NeuronError {
     /// `burned_register` on the root subnet, which is joined with `root_register`.
     #[error("use root_register to join the root subnet")]
     UseRootRegister,
-    /// The root subnet is full and the hotkey does not have strictly more stake than its
-    /// weakest member.
+    /// The root candidate list is full and the hotkey does not have strictly more stake than
+    /// the weakest candidate that is not a member ([`crate::root`]).
     #[error(
-        "root subnet is full and the hotkey's stake {stake} TAO does not exceed the lowest member's {lowest} TAO"
+        "the root candidate list is full and the hotkey's stake {stake} TAO does not exceed the lowest candidate's {lowest} TAO; add stake and try again"
     )]
     RootStakeTooLow {
         /// The joining hotkey's total stake.
         stake: Rao,
-        /// The total stake of the root member with the least.
+        /// The total stake of the weakest candidate that is not a member.
         lowest: Rao,
+    },
+    /// `root_register` of a hotkey that is already a root candidate.
+    #[error("{}", match uid {
+        Some(uid) => format!("the hotkey is already a root member (uid {uid})"),
+        None => "the hotkey is already a root candidate; membership (the root_max_uids candidates with the most stake) is recomputed every root epoch".to_string(),
+    })]
+    AlreadyRootCandidate {
+        /// Its root uid, if it is a member now.
+        uid: Option<Uid>,
     },
     /// The signing hotkey holds no uid on the subnet.
     #[error("hotkey is not registered on subnet {0}")]
@@ -87,6 +98,9 @@ pub enum NeuronError {
     /// An axon that cannot be served; the text says which rule it breaks.
     #[error("invalid axon address: {0}")]
     InvalidAxon(&'static str),
+    /// `reset_axon` on a uid that serves no axon.
+    #[error("the hotkey serves no axon on subnet {0}; nothing to reset")]
+    NoAxon(NetUid),
 }
 
 /// `2^(−r/h)` scaled by 10¹², for `0 ≤ r < h`.
@@ -129,7 +143,7 @@ impl State {
 
     /// Puts `hotkey` on `uid` of `netuid` (a new slot or a replacement). A replaced neuron's
     /// weight commits and its uid's commitment go with it.
-    fn seat_neuron(&mut self, netuid: NetUid, uid: Uid, hotkey: &AccountId) {
+    pub(crate) fn seat_neuron(&mut self, netuid: NetUid, uid: Uid, hotkey: &AccountId) {
         let now = self.globals.height;
         if let Some(old) = self.neurons.get(&(netuid, uid)).map(|n| n.hotkey) {
             self.uids.remove(&(netuid, old));
@@ -205,50 +219,6 @@ impl State {
         Ok(uid)
     }
 
-    /// `neurons.root_register`. Returns the uid.
-    pub fn root_register(
-        &mut self,
-        signer: &AccountId,
-        hotkey: &AccountId,
-    ) -> Result<Uid, NeuronError> {
-        let info = self
-            .subnets
-            .get(&0)
-            .ok_or(NeuronError::SubnetNotFound(0))?
-            .clone();
-        if let Some(uid) = self.uid_of(0, hotkey) {
-            return Err(NeuronError::AlreadyRegistered { netuid: 0, uid });
-        }
-        if matches!(self.hotkey_owner(hotkey), Some(o) if o != *signer) {
-            return Err(NeuronError::HotkeyNotOwned(*hotkey));
-        }
-        let max = self.params().root_max_uids;
-        let uid = if info.n < max {
-            info.n
-        } else {
-            let stake = self.total_hotkey_stake(hotkey);
-            let (uid, lowest) = self
-                .neurons
-                .range((0, 0)..(0, info.n))
-                .map(|((_, uid), n)| (*uid, self.total_hotkey_stake(&n.hotkey)))
-                .min_by_key(|(uid, s)| (*s, *uid))
-                .ok_or(NeuronError::NoSlotAvailable(0))?;
-            if stake <= lowest {
-                return Err(NeuronError::RootStakeTooLow { stake, lowest });
-            }
-            uid
-        };
-        self.ensure_hotkey_owner(hotkey, signer)
-            .map_err(|_| NeuronError::HotkeyNotOwned(*hotkey))?;
-        self.seat_neuron(0, uid, hotkey);
-        if let Some(s) = self.subnets.get_mut(&0)
-            && uid == s.n
-        {
-            s.n += 1;
-        }
-        Ok(uid)
-    }
-
     /// `neurons.serve_axon` (registration and rate limit are checked at validation).
     pub fn serve_axon(
         &mut self,
@@ -281,6 +251,24 @@ impl State {
             n.axon = *axon;
             n.last_serve = now.max(1);
         }
+        Ok(())
+    }
+
+    /// `neurons.reset_axon` (registration and rate limit are checked at validation).
+    pub fn reset_axon(&mut self, hotkey: &AccountId, netuid: NetUid) -> Result<(), NeuronError> {
+        let uid = self
+            .uid_of(netuid, hotkey)
+            .ok_or(NeuronError::NotRegistered(netuid))?;
+        let now = self.globals.height;
+        let neuron = self
+            .neurons
+            .get_mut(&(netuid, uid))
+            .ok_or(NeuronError::NotRegistered(netuid))?;
+        if neuron.axon == AxonInfo::default() {
+            return Err(NeuronError::NoAxon(netuid));
+        }
+        neuron.axon = AxonInfo::default();
+        neuron.last_serve = now.max(1);
         Ok(())
     }
 }

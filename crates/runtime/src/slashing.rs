@@ -13,6 +13,9 @@
 //!     `offence_block` (that stake was still bonded when the offence happened), by the same
 //!     per-entry rule. Entries that started unbonding before the offence block are untouched.
 //!
+//!   - stake moved away from the hotkey at or after `offence_block` (`staking.move_stake`),
+//!     where it now is, by the rule of [`crate::stake_moves`].
+//!
 //!   The slashed TAO is burned: total stake (resp. total unbonding) and total issuance fall
 //!   by exactly the sum of the per-account losses, and `total_burned` grows by it. A position
 //!   or entry slashed to zero is removed.
@@ -43,6 +46,7 @@ use serde::Serialize;
 use taonet_types::gov::PPB;
 use taonet_types::{AccountId, BlockNumber, Hash, Rao, plain_codec};
 
+use crate::stake_moves::MovedLoss;
 use crate::state::{State, Unbonding};
 
 /// Slashing and jailing errors: the offence refusals of [`State::slash`] and the refusals
@@ -226,9 +230,12 @@ pub struct SlashReport {
     pub stake: Vec<(AccountId, Rao)>,
     /// Per slashed unbonding entry, in queue order (zero losses left out).
     pub unbonding: Vec<UnbondingLoss>,
-    /// Σ stake losses.
+    /// Per stake move record out of the hotkey that the slash reached
+    /// ([`crate::stake_moves`]), in record order.
+    pub moved: Vec<MovedLoss>,
+    /// Σ stake losses (moved stake included).
     pub stake_burned: Rao,
-    /// Σ unbonding losses.
+    /// Σ unbonding losses (moved stake included).
     pub unbonding_burned: Rao,
     /// Total burned: total issuance fell by exactly this.
     pub total_burned: Rao,
@@ -327,7 +334,8 @@ impl State {
     }
 
     /// Slashes `hotkey` for the offence `offence_id` committed at `offence_block` with the
-    /// governance fraction `slash_fraction_ppb`, and jails it for `jail_epochs`.
+    /// governance fraction `slash_fraction_ppb`, and jails it for `jail_epochs`. A hotkey
+    /// retired by a swap is followed to its replacement ([`crate::keyswap`]).
     pub fn slash_offence(
         &mut self,
         hotkey: &AccountId,
@@ -335,7 +343,8 @@ impl State {
         offence_block: BlockNumber,
     ) -> Result<SlashReport, SlashingError> {
         let fraction = self.params().slash_fraction_ppb;
-        self.slash(hotkey, offence_id, fraction, offence_block)
+        let hotkey = self.current_hotkey(hotkey);
+        self.slash(&hotkey, offence_id, fraction, offence_block)
     }
 
     /// Slashes `fraction_ppb` of the stake bonded to `hotkey` at `offence_block` (see the
@@ -439,6 +448,12 @@ impl State {
             unbonding_burned = add(unbonding_burned, loss)?;
         }
 
+        // Stake moved away from the hotkey after the offence, wherever it now is.
+        let (moved, moved_stake, moved_unbonding) =
+            self.slash_moved(hotkey, fraction_ppb, offence_block)?;
+        let stake_burned = add(stake_burned, moved_stake)?;
+        let unbonding_burned = add(unbonding_burned, moved_unbonding)?;
+
         // Burn: what left the accounts leaves the issuance.
         let total = add(stake_burned, unbonding_burned)?;
         let g = self.globals_mut();
@@ -471,6 +486,7 @@ impl State {
             fraction_ppb,
             stake,
             unbonding,
+            moved,
             stake_burned,
             unbonding_burned,
             total_burned: total,

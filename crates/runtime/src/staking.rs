@@ -101,6 +101,25 @@ pub enum StakingError {
     /// A stake total would exceed `u64` (more than the supply: a bug elsewhere).
     #[error("stake overflow")]
     Overflow,
+    /// `move_stake` to the hotkey the stake is already on.
+    #[error("the stake is already on hotkey {0}; choose another destination hotkey")]
+    SameHotkey(AccountId),
+    /// `transfer_stake` to the signer itself.
+    #[error("coldkey {0} already holds this stake; choose another destination coldkey")]
+    SameColdkey(AccountId),
+    /// Part of the position arrived by a move and stays in place while it is still
+    /// slashable for the hotkey it came from ([`crate::stake_moves`]).
+    #[error(
+        "only {movable} TAO of this position can be moved now (asked {requested} TAO): the rest arrived by a stake move and stays in place until block {until}, while it is still slashable for the hotkey it came from; it can be unstaked"
+    )]
+    StakeLocked {
+        /// The amount asked for.
+        requested: Rao,
+        /// What can be moved now.
+        movable: Rao,
+        /// The block from which all of it can be moved.
+        until: BlockNumber,
+    },
 }
 
 impl State {

@@ -103,6 +103,38 @@ pub(crate) fn summary(call: &Call) -> String {
                 who(hotkey),
                 esc(&format::percent_u16(*take))
             ),
+            StakingCall::MoveStake {
+                from_hotkey,
+                to_hotkey,
+                amount,
+            } => format!(
+                "move {} of stake from {} to {}",
+                tao_cell(*amount),
+                who(from_hotkey),
+                who(to_hotkey)
+            ),
+            StakingCall::TransferStake {
+                hotkey,
+                dest_coldkey,
+                amount,
+            } => format!(
+                "give {} of stake on {} to {}",
+                tao_cell(*amount),
+                who(hotkey),
+                who(dest_coldkey)
+            ),
+            StakingCall::SwapHotkey {
+                old_hotkey,
+                new_hotkey,
+                ..
+            } => format!("swap hotkey {} for {}", who(old_hotkey), who(new_hotkey)),
+            StakingCall::AnnounceColdkeySwap { new_coldkey } => {
+                format!("announce a swap of this coldkey to {}", who(new_coldkey))
+            }
+            StakingCall::DisputeColdkeySwap => "dispute this coldkey's announced swap".to_string(),
+            StakingCall::ExecuteColdkeySwap { old_coldkey } => {
+                format!("execute the announced swap of coldkey {}", who(old_coldkey))
+            }
         },
         Call::Subnets(c) => match c {
             SubnetCall::RegisterNetwork { hotkey } => {
@@ -122,8 +154,9 @@ pub(crate) fn summary(call: &Call) -> String {
                 format!("register {} on {}", who(hotkey), subnet(*netuid))
             }
             NeuronCall::RootRegister { hotkey } => {
-                format!("register {} on the root subnet", who(hotkey))
+                format!("enter {} as a root candidate", who(hotkey))
             }
+            NeuronCall::ResetAxon { netuid } => format!("withdraw the axon on {}", subnet(*netuid)),
             NeuronCall::ServeAxon { netuid, axon } => format!(
                 "serve an axon at {} on {}",
                 esc(&axon
@@ -221,6 +254,39 @@ pub(crate) fn details(call: &Call) -> Vec<(&'static str, String)> {
                     ("Take", esc(&format::percent_u16(*take))),
                 ]
             }
+            StakingCall::MoveStake {
+                from_hotkey,
+                to_hotkey,
+                amount,
+            } => vec![
+                ("From hotkey", account_link_full(&ss58(from_hotkey))),
+                ("To hotkey", account_link_full(&ss58(to_hotkey))),
+                ("Amount", tao_cell(*amount)),
+            ],
+            StakingCall::TransferStake {
+                hotkey,
+                dest_coldkey,
+                amount,
+            } => vec![
+                ("Hotkey", account_link_full(&ss58(hotkey))),
+                ("To coldkey", account_link_full(&ss58(dest_coldkey))),
+                ("Amount", tao_cell(*amount)),
+            ],
+            StakingCall::SwapHotkey {
+                old_hotkey,
+                new_hotkey,
+                ..
+            } => vec![
+                ("Old hotkey", account_link_full(&ss58(old_hotkey))),
+                ("New hotkey", account_link_full(&ss58(new_hotkey))),
+            ],
+            StakingCall::AnnounceColdkeySwap { new_coldkey } => {
+                vec![("New coldkey", account_link_full(&ss58(new_coldkey)))]
+            }
+            StakingCall::DisputeColdkeySwap => Vec::new(),
+            StakingCall::ExecuteColdkeySwap { old_coldkey } => {
+                vec![("Old coldkey", account_link_full(&ss58(old_coldkey)))]
+            }
         },
         Call::Subnets(c) => match c {
             SubnetCall::RegisterNetwork { hotkey } => {
@@ -258,6 +324,7 @@ pub(crate) fn details(call: &Call) -> Vec<(&'static str, String)> {
             NeuronCall::RootRegister { hotkey } => {
                 vec![("Hotkey", account_link_full(&ss58(hotkey)))]
             }
+            NeuronCall::ResetAxon { netuid } => vec![("Subnet", subnet(*netuid))],
             NeuronCall::ServeAxon { netuid, axon } => vec![
                 ("Subnet", subnet(*netuid)),
                 (

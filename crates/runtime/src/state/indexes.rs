@@ -4,6 +4,7 @@ use imbl::OrdSet;
 use taonet_types::{AccountId, BlockNumber};
 
 use super::State;
+use crate::stake_moves::MoveKey;
 
 /// Derived indexes over the state's maps, so that no transaction has to scan a whole map.
 ///
@@ -15,6 +16,9 @@ use super::State;
 ///   [`State::register_consensus_key`]; unbonding: `remove_stake`, the unbonding payout and
 ///   the slash), and [`State::from_records`] rebuilds them. Code that writes the public maps
 ///   directly must call [`State::rebuild_indexes`] afterwards.
+/// - Stake move records ([`crate::stake_moves`]) are indexed by the hotkey they left (what a
+///   slash reaches) and by the position they joined (what stays in place); both are kept by
+///   `insert_move` / `remove_move`.
 /// - Persistent ordered sets (imbl `OrdSet`): cloning the state stays O(1) and iteration
 ///   stays in key order. [`crate::invariants`] checks them against a rebuild after every
 ///   block in debug builds.
@@ -37,6 +41,10 @@ pub struct Indexes {
     pub(crate) hotkeys_by_consensus_key: OrdSet<([u8; 32], AccountId)>,
     /// `(hotkey, (release block, id))` of every unbonding entry.
     pub(crate) unbonding_by_hotkey: OrdSet<(AccountId, (BlockNumber, u64))>,
+    /// `(from hotkey, key)` of every stake move record ([`crate::stake_moves`]).
+    pub(crate) moves_by_from: OrdSet<(AccountId, MoveKey)>,
+    /// `((to hotkey, coldkey), key)` of every stake move record.
+    pub(crate) moves_by_target: OrdSet<((AccountId, AccountId), MoveKey)>,
 }
 
 impl Indexes {
@@ -54,6 +62,11 @@ impl Indexes {
         }
         for (key, entry) in state.unbonding.iter() {
             idx.unbonding_by_hotkey.insert((entry.hotkey, *key));
+        }
+        for (key, record) in state.stake_moves.iter() {
+            idx.moves_by_from.insert((record.from_hotkey, *key));
+            idx.moves_by_target
+                .insert(((record.to_hotkey, record.coldkey), *key));
         }
         idx
     }

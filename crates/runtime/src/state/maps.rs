@@ -29,9 +29,11 @@ use super::{
 };
 use crate::commitments::Commitment;
 use crate::identity::Identity;
+use crate::keyswap::ColdkeySwap;
 use crate::liveness::Participation;
 use crate::merkle::{SparseMerkleTree, Update};
 use crate::slashing::{Jail, SlashRecord};
+use crate::stake_moves::StakeMove;
 
 /// The record prefix of the network-wide scalars ([`Globals`], one record, key = the prefix).
 pub const GLOBALS_PREFIX: u8 = 0;
@@ -49,6 +51,10 @@ impl UnitCfg for () {
 
 impl<A: UnitCfg, B: UnitCfg> UnitCfg for (A, B) {
     const UNIT: Self = (A::UNIT, B::UNIT);
+}
+
+impl<A: UnitCfg, B: UnitCfg, C: UnitCfg> UnitCfg for (A, B, C) {
+    const UNIT: Self = (A::UNIT, B::UNIT, C::UNIT);
 }
 
 /// Declares the state maps (module rules): `prefix => field: TrackedMap<Key, Value>,`.
@@ -177,6 +183,18 @@ state_maps! {
     18 => commitments: TrackedMap<(NetUid, Uid), Commitment>,
     /// Each account's identity ([`crate::identity`]).
     19 => identities: TrackedMap<AccountId, Identity>,
+    /// Stake moved between hotkeys, still slashable for the first one, by (expiry, coldkey,
+    /// nonce) ([`crate::stake_moves`]).
+    20 => stake_moves: TrackedMap<(BlockNumber, AccountId, u64), StakeMove>,
+    /// Root candidates and the block they registered ([`crate::root`]).
+    21 => root_candidates: TrackedMap<AccountId, BlockNumber>,
+    /// Announced coldkey swaps by old coldkey ([`crate::keyswap`]).
+    22 => coldkey_swaps: TrackedMap<AccountId, ColdkeySwap>,
+    /// Hotkeys retired by a swap: old hotkey → (new hotkey, block), so that offences of the
+    /// old key still reach it ([`crate::keyswap`]).
+    23 => swapped_hotkeys: TrackedMap<AccountId, (AccountId, BlockNumber)>,
+    /// The block of each coldkey's last hotkey swap (its rate limit, [`crate::keyswap`]).
+    24 => last_hotkey_swap: TrackedMap<AccountId, BlockNumber>,
 }
 
 // Two maps with one prefix would write each other's records.
@@ -223,6 +241,11 @@ mod tests {
             (16, "channels"),
             (18, "commitments"),
             (19, "identities"),
+            (20, "stake_moves"),
+            (21, "root_candidates"),
+            (22, "coldkey_swaps"),
+            (23, "swapped_hotkeys"),
+            (24, "last_hotkey_swap"),
         ];
         assert_eq!(RECORD_PREFIXES, expected);
     }

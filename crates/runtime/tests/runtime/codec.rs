@@ -348,3 +348,63 @@ fn calls_with_proofs_round_trip() {
         assert_eq!(decode_tx(&bytes).unwrap(), t);
     }
 }
+
+/// The calls of stake moves, key swaps and axon reset encode to exactly their declared size,
+/// at their pinned module and call index, and decode back to themselves; a truncated one is
+/// refused.
+#[test]
+fn stake_move_swap_and_reset_calls_round_trip() {
+    use taonet_types::tx::{NeuronCall, StakingCall};
+    let (a, b) = (AccountId([5; 32]), AccountId([6; 32]));
+    for (call, index) in [
+        (
+            Call::Staking(StakingCall::MoveStake {
+                from_hotkey: a,
+                to_hotkey: b,
+                amount: Rao(7),
+            }),
+            [1, 5],
+        ),
+        (
+            Call::Staking(StakingCall::TransferStake {
+                hotkey: a,
+                dest_coldkey: b,
+                amount: Rao(8),
+            }),
+            [1, 6],
+        ),
+        (
+            Call::Staking(StakingCall::SwapHotkey {
+                old_hotkey: a,
+                new_hotkey: b,
+                proof: [9; 64],
+            }),
+            [1, 7],
+        ),
+        (
+            Call::Staking(StakingCall::AnnounceColdkeySwap { new_coldkey: b }),
+            [1, 8],
+        ),
+        (Call::Staking(StakingCall::DisputeColdkeySwap), [1, 9]),
+        (
+            Call::Staking(StakingCall::ExecuteColdkeySwap { old_coldkey: a }),
+            [1, 10],
+        ),
+        (Call::Neurons(NeuronCall::ResetAxon { netuid: 3 }), [3, 3]),
+    ] {
+        let mut t = transaction();
+        t.tx.call = call;
+        let bytes = t.encode();
+        assert_eq!(bytes.len(), t.encode_size(), "{}", t.tx.call.name());
+        let tag = 32 + 8 + 8 + 8;
+        assert_eq!(bytes[tag..tag + 2], index, "{}", t.tx.call.name());
+        assert_eq!(decode_tx(&bytes).unwrap(), t);
+        assert!(decode_tx(&bytes[..bytes.len() - 65]).is_err());
+    }
+    // Index 11 of staking is not a call.
+    let mut t = transaction();
+    t.tx.call = Call::Staking(StakingCall::DisputeColdkeySwap);
+    let mut bytes = t.encode().to_vec();
+    bytes[32 + 8 + 8 + 8 + 1] = 11;
+    assert!(matches!(decode_tx(&bytes[..]), Err(Error::InvalidEnum(11))));
+}

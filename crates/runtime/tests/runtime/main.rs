@@ -14,6 +14,7 @@ mod evidence;
 mod genesis;
 mod governance;
 mod identity;
+mod keys;
 mod liveness;
 mod neurons;
 mod properties;

@@ -195,7 +195,7 @@ fn registration_when_full_prunes_the_oldest_non_immune_neuron() {
 }
 
 #[test]
-fn root_register_replaces_the_least_staked_member() {
+fn root_register_enters_a_candidate_and_membership_follows_stake() {
     let mut spec = ChainSpec::dev(&[]);
     spec.params.root_max_uids = 1;
     let mut c = Chain::new(&spec);
@@ -207,7 +207,7 @@ fn root_register_replaces_the_least_staked_member() {
     assert_eq!(c.state.uid_of(0, &hb), Some(0));
     assert_eq!(
         c.submit(bob, call::root_register(hb)).result,
-        err(NeuronError::AlreadyRegistered { netuid: 0, uid: 0 })
+        err(NeuronError::AlreadyRootCandidate { uid: Some(0) })
     );
     c.ok(charlie, call::associate(hc));
     c.ok(charlie, call::add_stake(hc, tao(5)));
@@ -215,15 +215,15 @@ fn root_register_replaces_the_least_staked_member() {
         c.submit(cold("dave"), call::root_register(hc)).result,
         err(NeuronError::HotkeyNotOwned(hc))
     );
-    assert_eq!(
-        c.submit(charlie, call::root_register(hc)).result,
-        err(NeuronError::RootStakeTooLow {
-            stake: tao(5),
-            lowest: tao(5),
-        })
-    );
-    c.ok(charlie, call::add_stake(hc, tao(1)));
+    // The root is full: charlie waits as a candidate; on equal stake the earlier one stays.
     c.ok(charlie, call::root_register(hc));
+    assert_eq!(c.state.uid_of(0, &hc), None);
+    let tempo = u64::from(c.state.params().root_tempo);
+    c.advance(tempo);
+    assert_eq!(c.state.uid_of(0, &hb), Some(0));
+    // More stake: charlie takes the seat at the next root epoch.
+    c.ok(charlie, call::add_stake(hc, tao(1)));
+    c.advance(tempo);
     assert_eq!(c.state.uid_of(0, &hc), Some(0));
     assert_eq!(c.state.uid_of(0, &hb), None);
     assert_eq!(c.state.subnets.get(&0).unwrap().n, 1);

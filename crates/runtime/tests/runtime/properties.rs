@@ -46,6 +46,22 @@ enum Op {
     RegisterNetwork {
         who: usize,
     },
+    MoveStake {
+        who: usize,
+        pick: usize,
+        to: usize,
+        permille: u64,
+    },
+    TransferStake {
+        who: usize,
+        pick: usize,
+        to: usize,
+        permille: u64,
+    },
+    SwapHotkey {
+        who: usize,
+        new: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -63,7 +79,12 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(hot, targets)| Op::SetWeights { hot, targets }),
         1 => (who.clone(), 0..12_000u16, any::<bool>())
             .prop_map(|(who, take, up)| Op::Take { who, take, up }),
-        1 => who.prop_map(|who| Op::RegisterNetwork { who }),
+        1 => who.clone().prop_map(|who| Op::RegisterNetwork { who }),
+        2 => (who.clone(), 0..4usize, 0..4usize, 1..=1_000u64)
+            .prop_map(|(who, pick, to, permille)| Op::MoveStake { who, pick, to, permille }),
+        2 => (who.clone(), 0..4usize, 0..4usize, 1..=1_000u64)
+            .prop_map(|(who, pick, to, permille)| Op::TransferStake { who, pick, to, permille }),
+        1 => (who, 20..28u8).prop_map(|(who, new)| Op::SwapHotkey { who, new }),
     ]
 }
 
@@ -135,7 +156,51 @@ fn to_call(c: &Chain, op: &Op) -> (&'static taonet_crypto::Keypair, Call) {
             (cold(NAMES[*who]), c)
         }
         Op::RegisterNetwork { who } => (cold(NAMES[*who]), call::register_network(h(*who))),
+        Op::MoveStake {
+            who,
+            pick,
+            to,
+            permille,
+        } => {
+            let (hotkey, amount) = position(c, *who, *pick, *permille);
+            // To another dev hotkey, or to whatever the first owned hotkey of `to` is now.
+            let owned = c.state.hotkeys_of(&cold(NAMES[*to]).account_id());
+            let dest = owned.first().copied().unwrap_or(h(*to));
+            (cold(NAMES[*who]), call::move_stake(hotkey, dest, amount))
+        }
+        Op::TransferStake {
+            who,
+            pick,
+            to,
+            permille,
+        } => {
+            let (hotkey, amount) = position(c, *who, *pick, *permille);
+            let dest = cold(NAMES[*to]).account_id();
+            (
+                cold(NAMES[*who]),
+                call::transfer_stake(hotkey, dest, amount),
+            )
+        }
+        Op::SwapHotkey { who, new } => {
+            let owned = c.state.hotkeys_of(&cold(NAMES[*who]).account_id());
+            let old = owned.first().copied().unwrap_or(h(*who));
+            (
+                cold(NAMES[*who]),
+                call::swap_hotkey(old, key(*new).account_id()),
+            )
+        }
     }
+}
+
+/// One of `who`'s stake positions (by `pick`) and `permille` of it (at least 1 rao).
+fn position(c: &Chain, who: usize, pick: usize, permille: u64) -> (taonet_types::AccountId, Rao) {
+    let positions = c.state.stakes_of(&cold(NAMES[who]).account_id());
+    let (hotkey, staked) = positions
+        .get(pick % positions.len().max(1))
+        .copied()
+        .unwrap_or((hot(NAMES[who]).account_id(), Rao::ZERO));
+    let amount = (u128::from(staked.0) * u128::from(permille) / 1_000) as u64;
+    (hotkey, Rao(amount.max(1)))
 }
 
 proptest! {
@@ -230,6 +295,17 @@ enum IndexOp {
     Unvote {
         cold: u8,
     },
+    Move {
+        cold: u8,
+        pick: usize,
+        to: u8,
+        permille: u64,
+    },
+    Swap {
+        cold: u8,
+        pick: usize,
+        new: u8,
+    },
 }
 
 fn index_op() -> impl Strategy<Value = IndexOp> {
@@ -242,6 +318,9 @@ fn index_op() -> impl Strategy<Value = IndexOp> {
         2 => (0..6u8, 0..8u8, 0..4u8).prop_map(|(cold, hot, key)| IndexOp::RegisterKey { cold, hot, key }),
         2 => (0..6u8, 0..3u8).prop_map(|(cold, kind)| IndexOp::Vote { cold, kind }),
         1 => (0..6u8).prop_map(|cold| IndexOp::Unvote { cold }),
+        3 => (0..6u8, 0..8usize, 0..8u8, 1..=1_000u64)
+            .prop_map(|(cold, pick, to, permille)| IndexOp::Move { cold, pick, to, permille }),
+        1 => (0..6u8, 0..8usize, 8..16u8).prop_map(|(cold, pick, new)| IndexOp::Swap { cold, pick, new }),
     ]
 }
 
@@ -319,6 +398,25 @@ fn apply_index_op(state: &mut taonet_runtime::State, op: &IndexOp, n: u64) {
         }
         IndexOp::Unvote { cold } => {
             state.votes.remove(&(0, cold_id(*cold)));
+        }
+        IndexOp::Move {
+            cold,
+            pick,
+            to,
+            permille,
+        } => {
+            let positions = state.stakes_of(&cold_id(*cold));
+            if let Some((hotkey, staked)) = positions.get(pick % positions.len().max(1)) {
+                let amount = (u128::from(staked.0) * u128::from(*permille) / 1_000) as u64;
+                let _ =
+                    state.move_stake(&cold_id(*cold), n, hotkey, &hot_id(*to), Rao(amount.max(1)));
+            }
+        }
+        IndexOp::Swap { cold, pick, new } => {
+            let owned = state.hotkeys_of(&cold_id(*cold));
+            if let Some(old) = owned.get(pick % owned.len().max(1)) {
+                let _ = state.swap_hotkey(&cold_id(*cold), old, &hot_id(*new));
+            }
         }
     }
 }

@@ -105,6 +105,21 @@ pub fn with_proofs(domain: &ChainDomain, signer: &AccountId, call: Call) -> Call
             });
             Call::Staking(StakingCall::AssociateHotkey { hotkey, proof })
         }
+        Call::Staking(StakingCall::SwapHotkey {
+            old_hotkey,
+            new_hotkey,
+            proof,
+        }) if proof == [0; 64] => {
+            let proof = known_keys().sr25519.get(&new_hotkey).map_or(proof, |k| {
+                k.sign(&taonet_types::tx::hotkey_ownership_payload(domain, signer))
+                    .0
+            });
+            Call::Staking(StakingCall::SwapHotkey {
+                old_hotkey,
+                new_hotkey,
+                proof,
+            })
+        }
         Call::Consensus(ConsensusCall::RegisterConsensusKey { hotkey, key, proof })
             if proof == [0; 64] =>
         {
@@ -481,6 +496,40 @@ pub mod call {
     }
     pub fn unjail(hotkey: AccountId) -> Call {
         Call::Consensus(ConsensusCall::Unjail { hotkey })
+    }
+    pub fn move_stake(from_hotkey: AccountId, to_hotkey: AccountId, amount: Rao) -> Call {
+        Call::Staking(StakingCall::MoveStake {
+            from_hotkey,
+            to_hotkey,
+            amount,
+        })
+    }
+    pub fn transfer_stake(hotkey: AccountId, dest_coldkey: AccountId, amount: Rao) -> Call {
+        Call::Staking(StakingCall::TransferStake {
+            hotkey,
+            dest_coldkey,
+            amount,
+        })
+    }
+    pub fn swap_hotkey(old_hotkey: AccountId, new_hotkey: AccountId) -> Call {
+        // The harness fills in the new hotkey's proof ([`super::with_proofs`]).
+        Call::Staking(StakingCall::SwapHotkey {
+            old_hotkey,
+            new_hotkey,
+            proof: [0; 64],
+        })
+    }
+    pub fn announce_coldkey_swap(new_coldkey: AccountId) -> Call {
+        Call::Staking(StakingCall::AnnounceColdkeySwap { new_coldkey })
+    }
+    pub fn dispute_coldkey_swap() -> Call {
+        Call::Staking(StakingCall::DisputeColdkeySwap)
+    }
+    pub fn execute_coldkey_swap(old_coldkey: AccountId) -> Call {
+        Call::Staking(StakingCall::ExecuteColdkeySwap { old_coldkey })
+    }
+    pub fn reset_axon(netuid: NetUid) -> Call {
+        Call::Neurons(NeuronCall::ResetAxon { netuid })
     }
     pub fn set_commitment(netuid: NetUid, data: &[u8]) -> Call {
         Call::Commitments(taonet_types::tx::CommitmentCall::Set {

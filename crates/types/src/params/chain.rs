@@ -146,6 +146,13 @@ param_table! {
         /// Share of `max_block_bytes` that free calls (weights, serving, commitments) may take,
         /// in parts per billion; the rest is reserved for paying transactions.
         free_block_bytes_ppb: u32 = 250_000_000, Ppb, update 37 FreeBlockBytesPpb in [0, PPB];
+        /// TAO burned by a hotkey swap and by a coldkey-swap announcement.
+        key_swap_cost: Rao = Rao(RAO_PER_TAO / 10), Tao, update 38 KeySwapCost in [Rao::ZERO, tao(1_000)];
+        /// Blocks between two swaps of hotkeys owned by one coldkey.
+        hotkey_swap_rate_limit: u64 = DAY, Blocks, update 39 HotkeySwapRateLimit in [0, MAX_PERIOD];
+        /// Blocks between a coldkey swap's announcement and the first block it can be
+        /// executed in (the window in which the old key can dispute it).
+        coldkey_swap_delay: u64 = 5 * DAY, Blocks, update 40 ColdkeySwapDelay in [0, MAX_PERIOD];
     }
 
     composite {}

@@ -60,7 +60,9 @@ impl Call {
     pub fn is_free(&self) -> bool {
         matches!(
             self,
-            Call::Weights(_) | Call::Neurons(NeuronCall::ServeAxon { .. }) | Call::Commitments(_)
+            Call::Weights(_)
+                | Call::Neurons(NeuronCall::ServeAxon { .. } | NeuronCall::ResetAxon { .. })
+                | Call::Commitments(_)
         )
     }
 
@@ -74,6 +76,12 @@ impl Call {
                 StakingCall::RemoveStake { .. } => "staking.remove_stake",
                 StakingCall::IncreaseTake { .. } => "staking.increase_take",
                 StakingCall::DecreaseTake { .. } => "staking.decrease_take",
+                StakingCall::MoveStake { .. } => "staking.move_stake",
+                StakingCall::TransferStake { .. } => "staking.transfer_stake",
+                StakingCall::SwapHotkey { .. } => "staking.swap_hotkey",
+                StakingCall::AnnounceColdkeySwap { .. } => "staking.announce_coldkey_swap",
+                StakingCall::DisputeColdkeySwap => "staking.dispute_coldkey_swap",
+                StakingCall::ExecuteColdkeySwap { .. } => "staking.execute_coldkey_swap",
             },
             Call::Subnets(c) => match c {
                 SubnetCall::RegisterNetwork { .. } => "subnets.register_network",
@@ -84,6 +92,7 @@ impl Call {
                 NeuronCall::BurnedRegister { .. } => "neurons.burned_register",
                 NeuronCall::RootRegister { .. } => "neurons.root_register",
                 NeuronCall::ServeAxon { .. } => "neurons.serve_axon",
+                NeuronCall::ResetAxon { .. } => "neurons.reset_axon",
             },
             Call::Weights(c) => match c {
                 WeightsCall::SetWeights { .. } => "weights.set_weights",
@@ -149,6 +158,45 @@ impl Write for Call {
                     hotkey.write(buf);
                     take.write(buf);
                 }
+                StakingCall::MoveStake {
+                    from_hotkey,
+                    to_hotkey,
+                    amount,
+                } => {
+                    buf.put_slice(&[1, 5]);
+                    from_hotkey.write(buf);
+                    to_hotkey.write(buf);
+                    amount.write(buf);
+                }
+                StakingCall::TransferStake {
+                    hotkey,
+                    dest_coldkey,
+                    amount,
+                } => {
+                    buf.put_slice(&[1, 6]);
+                    hotkey.write(buf);
+                    dest_coldkey.write(buf);
+                    amount.write(buf);
+                }
+                StakingCall::SwapHotkey {
+                    old_hotkey,
+                    new_hotkey,
+                    proof,
+                } => {
+                    buf.put_slice(&[1, 7]);
+                    old_hotkey.write(buf);
+                    new_hotkey.write(buf);
+                    buf.put_slice(proof);
+                }
+                StakingCall::AnnounceColdkeySwap { new_coldkey } => {
+                    buf.put_slice(&[1, 8]);
+                    new_coldkey.write(buf);
+                }
+                StakingCall::DisputeColdkeySwap => buf.put_slice(&[1, 9]),
+                StakingCall::ExecuteColdkeySwap { old_coldkey } => {
+                    buf.put_slice(&[1, 10]);
+                    old_coldkey.write(buf);
+                }
             },
             Call::Subnets(c) => match c {
                 SubnetCall::RegisterNetwork { hotkey } => {
@@ -192,6 +240,10 @@ impl Write for Call {
                     buf.put_slice(&[3, 2]);
                     netuid.write(buf);
                     axon.write(buf);
+                }
+                NeuronCall::ResetAxon { netuid } => {
+                    buf.put_slice(&[3, 3]);
+                    netuid.write(buf);
                 }
             },
             Call::Weights(c) => match c {
@@ -329,6 +381,11 @@ impl EncodeSize for Call {
                 StakingCall::AssociateHotkey { .. } => 32 + 64,
                 StakingCall::AddStake { .. } | StakingCall::RemoveStake { .. } => 40,
                 StakingCall::IncreaseTake { .. } | StakingCall::DecreaseTake { .. } => 34,
+                StakingCall::MoveStake { .. } | StakingCall::TransferStake { .. } => 72,
+                StakingCall::SwapHotkey { .. } => 32 + 32 + 64,
+                StakingCall::AnnounceColdkeySwap { .. }
+                | StakingCall::ExecuteColdkeySwap { .. } => 32,
+                StakingCall::DisputeColdkeySwap => 0,
             },
             Call::Subnets(c) => match c {
                 SubnetCall::RegisterNetwork { .. } => 32,
@@ -344,6 +401,7 @@ impl EncodeSize for Call {
                 NeuronCall::BurnedRegister { .. } => 2 + 32 + 8,
                 NeuronCall::RootRegister { .. } => 32,
                 NeuronCall::ServeAxon { axon, .. } => 2 + axon.encode_size(),
+                NeuronCall::ResetAxon { .. } => 2,
             },
             Call::Weights(c) => match c {
                 WeightsCall::SetWeights { uids, weights, .. } => {
@@ -414,6 +472,28 @@ impl Read for Call {
                 hotkey: AccountId::read(buf)?,
                 take: u16::read(buf)?,
             }),
+            (1, 5) => Call::Staking(StakingCall::MoveStake {
+                from_hotkey: AccountId::read(buf)?,
+                to_hotkey: AccountId::read(buf)?,
+                amount: Rao::read(buf)?,
+            }),
+            (1, 6) => Call::Staking(StakingCall::TransferStake {
+                hotkey: AccountId::read(buf)?,
+                dest_coldkey: AccountId::read(buf)?,
+                amount: Rao::read(buf)?,
+            }),
+            (1, 7) => Call::Staking(StakingCall::SwapHotkey {
+                old_hotkey: AccountId::read(buf)?,
+                new_hotkey: AccountId::read(buf)?,
+                proof: <[u8; 64]>::read(buf)?,
+            }),
+            (1, 8) => Call::Staking(StakingCall::AnnounceColdkeySwap {
+                new_coldkey: AccountId::read(buf)?,
+            }),
+            (1, 9) => Call::Staking(StakingCall::DisputeColdkeySwap),
+            (1, 10) => Call::Staking(StakingCall::ExecuteColdkeySwap {
+                old_coldkey: AccountId::read(buf)?,
+            }),
             (1, 4) => Call::Staking(StakingCall::DecreaseTake {
                 hotkey: AccountId::read(buf)?,
                 take: u16::read(buf)?,
@@ -442,6 +522,9 @@ impl Read for Call {
             (3, 2) => Call::Neurons(NeuronCall::ServeAxon {
                 netuid: NetUid::read(buf)?,
                 axon: AxonInfo::read(buf)?,
+            }),
+            (3, 3) => Call::Neurons(NeuronCall::ResetAxon {
+                netuid: NetUid::read(buf)?,
             }),
             (4, 0) => Call::Weights(WeightsCall::SetWeights {
                 netuid: NetUid::read(buf)?,

@@ -81,6 +81,53 @@ pub enum StakingCall {
         /// New take, u16 proportion.
         take: u16,
     },
+    /// Move `amount` of the signer's stake from one hotkey to another, without unbonding.
+    /// The moved stake stays slashable for offences of `from_hotkey` committed before the
+    /// move (see the runtime's `stake_moves` rules).
+    MoveStake {
+        /// The hotkey the signer has stake on.
+        from_hotkey: AccountId,
+        /// The hotkey that receives it (owned, by anyone; not `from_hotkey`).
+        to_hotkey: AccountId,
+        /// Rao moved: at most the position, at least `min_stake` unless the whole position.
+        amount: Rao,
+    },
+    /// Give `amount` of the signer's stake on `hotkey` to `dest_coldkey` (same hotkey),
+    /// without unbonding; slashing exposure as for [`StakingCall::MoveStake`].
+    TransferStake {
+        /// The hotkey the signer has stake on.
+        hotkey: AccountId,
+        /// The coldkey that receives the position (not the signer).
+        dest_coldkey: AccountId,
+        /// Rao given: at most the position, at least `min_stake` unless the whole position.
+        amount: Rao,
+    },
+    /// Move everything `old_hotkey` has (registrations, stake, delegation, consensus key,
+    /// root candidacy) to `new_hotkey`, a key with no owner and no history. Signed by the
+    /// owner coldkey; burns `key_swap_cost`; rate-limited by `hotkey_swap_rate_limit`.
+    SwapHotkey {
+        /// The hotkey to retire (owned by the signer).
+        old_hotkey: AccountId,
+        /// Its replacement (never owned, staked on or registered).
+        new_hotkey: AccountId,
+        /// `new_hotkey`'s signature over [`hotkey_ownership_payload`]`(domain, signer)`.
+        #[serde(with = "crate::codec::hex_array")]
+        proof: [u8; 64],
+    },
+    /// Announce that the signing coldkey's balance, stake and hotkeys move to `new_coldkey`
+    /// after `coldkey_swap_delay` blocks; burns `key_swap_cost`. Visible on chain until then.
+    AnnounceColdkeySwap {
+        /// The coldkey that will hold everything (owns no hotkey, stake or subnet).
+        new_coldkey: AccountId,
+    },
+    /// Dispute the signing coldkey's pending swap: it is cancelled and cannot be executed.
+    DisputeColdkeySwap,
+    /// Carry out `old_coldkey`'s announced swap once its delay has passed (signed by the old
+    /// or the new coldkey).
+    ExecuteColdkeySwap {
+        /// The coldkey whose announced swap is executed.
+        old_coldkey: AccountId,
+    },
 }
 
 /// Subnet creation and ownership (signed by the owner coldkey).
@@ -126,9 +173,10 @@ pub enum NeuronCall {
         /// Highest burn the signer accepts.
         max_burn: Rao,
     },
-    /// Join the root subnet (coldkey signs; the hotkey needs stake).
+    /// Become a root candidate (coldkey signs and pays): root members are the
+    /// `root_max_uids` candidates with the most stake, recomputed every root epoch.
     RootRegister {
-        /// The hotkey to seat on the root subnet (unowned or owned by the signer).
+        /// The hotkey to enter (unowned or owned by the signer).
         hotkey: AccountId,
     },
     /// Publish the axon address (free; hotkey signs).
@@ -137,6 +185,12 @@ pub enum NeuronCall {
         netuid: NetUid,
         /// Where the axon listens (IPv4 or IPv6, non-zero address and port).
         axon: AxonInfo,
+    },
+    /// Withdraw the axon address (free; hotkey signs; shares the serving rate limit):
+    /// the uid is left with no axon, so validators stop querying it.
+    ResetAxon {
+        /// The subnet the signing hotkey is registered on.
+        netuid: NetUid,
     },
 }
 
