@@ -6,7 +6,8 @@
 //!
 //! btcli's group names are aliases: `wallets`/`w` = `wallet`, `st` = `stake`, `subnets`/`s`
 //! = `subnet`, and `sudo`/`su` holds the subnet owner's `set`/`get` of hyperparameters (=
-//! `subnet set-hyperparam` / `subnet hyperparams`). There is no `root` group yet. Every command takes `--json` for machine-readable output on
+//! `subnet set-hyperparam` / `subnet hyperparams`), `r` = `root` (the root subnet's members,
+//! candidates and weights). Every command takes `--json` for machine-readable output on
 //! stdout; human-readable messages and prompts go to stderr.
 //!
 //! Exit codes: 0 success, 1 failure (or a negative answer such as an invalid signature),
@@ -20,6 +21,8 @@ mod args;
 mod cmd;
 mod config;
 mod context;
+#[cfg(test)]
+mod json_docs_check;
 mod output;
 mod password;
 mod progress;
@@ -99,6 +102,10 @@ enum Command {
     /// --value V` (= `subnet set-hyperparam`) and `get --netuid N` (= `subnet hyperparams`).
     #[command(visible_alias = "su")]
     Sudo(cmd::subnet::SudoArgs),
+    /// The root subnet: enter a root candidate, list members and candidates, show and set
+    /// root weights over subnets.
+    #[command(visible_alias = "r")]
+    Root(cmd::root::RootArgs),
     /// Set, commit and reveal weights (signed by the hotkey).
     Weights(cmd::weights::WeightsArgs),
     /// Publish a neuron's axon address.
@@ -148,6 +155,7 @@ fn main() -> ExitCode {
         Command::Delegate(args) => cmd::delegate::run(args, global),
         Command::Subnet(args) => cmd::subnet::run(args, global),
         Command::Sudo(args) => cmd::subnet::run_sudo(args, global),
+        Command::Root(args) => cmd::root::run(args, global),
         Command::Weights(args) => cmd::weights::run(args, global),
         Command::Axon(args) => cmd::axon::run(args, global),
         Command::Consensus(args) => cmd::consensus::run(args, global),

@@ -165,6 +165,16 @@ impl Session {
             .height)
     }
 
+    /// The proof that the holder of `hotkey` agrees to be owned by `owner` on this chain:
+    /// `hotkey`'s signature over [`taonet_types::tx::hotkey_ownership_payload`] (what
+    /// `staking.associate_hotkey` and `staking.swap_hotkey` carry).
+    pub async fn ownership_proof(&self, hotkey: &Keypair, owner: &AccountId) -> Result<[u8; 64]> {
+        let domain = self.domain().await?;
+        Ok(hotkey
+            .sign(&taonet_types::tx::hotkey_ownership_payload(&domain, owner))
+            .0)
+    }
+
     /// Makes sure `hotkey` has an owner before a call that needs one: if nobody owns it yet,
     /// associates it with `signer` (`staking.associate_hotkey`), signing the ownership proof
     /// with the wallet's hotkey `keys.hotkey`. `Ok(None)` when it already had an owner (the
@@ -191,13 +201,7 @@ impl Session {
                 hotkey.to_ss58()
             );
         }
-        let domain = self.domain().await?;
-        let proof = pair
-            .sign(&taonet_types::tx::hotkey_ownership_payload(
-                &domain,
-                &signer.account_id(),
-            ))
-            .0;
+        let proof = self.ownership_proof(&pair, &signer.account_id()).await?;
         let outcome = self
             .send(
                 signer,

@@ -3,6 +3,8 @@
 //! Addresses are SS58 strings; amounts are integers of rao (1 TAO = 10⁹ rao); hashes and keys
 //! are `0x`-hex.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use taonet_types::{Hash, Rao, SeatSet, SubnetHyperparams};
 
@@ -253,6 +255,96 @@ pub struct IdentityInfo {
     pub description: String,
     /// The block that included the identity.
     pub block: u64,
+}
+
+/// The root subnet (netuid 0): its members, their weights over subnets, and the candidates
+/// membership is recomputed from (`state_getRoot`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootInfo {
+    /// Finalized block it was read at.
+    pub block: u64,
+    /// `root_max_uids`: the most members the root has.
+    pub max_members: u16,
+    /// The block of the next root epoch, which recomputes the membership.
+    pub next_recompute: u64,
+    /// The members, by uid.
+    pub members: Vec<RootMember>,
+    /// Every candidate (members included) in membership order: most stake first, then
+    /// earlier registration, then lower hotkey.
+    pub candidates: Vec<RootCandidateInfo>,
+}
+
+/// A root member: its uid and its weights over subnets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootMember {
+    /// Its root uid.
+    pub uid: u16,
+    /// Hotkey (SS58).
+    pub hotkey: String,
+    /// Total stake on the hotkey (own and delegated).
+    pub stake: Rao,
+    /// Its weights by netuid (u16, as stored: max-upscaled), as set by `root set-weights`.
+    pub weights: BTreeMap<u16, u16>,
+}
+
+/// A root candidate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootCandidateInfo {
+    /// Hotkey (SS58).
+    pub hotkey: String,
+    /// Total stake on the hotkey (own and delegated).
+    pub stake: Rao,
+    /// The block it registered as a candidate (0: a genesis member).
+    pub registered_at: u64,
+    /// Its root uid if it is a member now.
+    pub uid: Option<u16>,
+}
+
+/// An announced coldkey swap (`staking.announce_coldkey_swap`; `state_getColdkeySwap`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColdkeySwapInfo {
+    /// The coldkey whose balance, stake and hotkeys move (SS58).
+    pub old_coldkey: String,
+    /// The coldkey that receives them (SS58).
+    pub new_coldkey: String,
+    /// Block of the announcement.
+    pub announced_at: u64,
+    /// First block the swap can be executed in.
+    pub executable_at: u64,
+    /// Block the old coldkey disputed it in (it can no longer be executed); `None` if not.
+    pub disputed_at: Option<u64>,
+}
+
+/// The protocol a node runs and the upgrade scheduled (`state_getProtocol`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolInfo {
+    /// Finalized block it was read at.
+    pub block: u64,
+    /// The protocol version the finalized chain runs.
+    pub version: u32,
+    /// The newest protocol version this node runs.
+    pub supported: u32,
+    /// The upgrade governance scheduled, if any.
+    pub upgrade: Option<UpgradeInfo>,
+    /// Why the node halted (the chain moved to a version it does not run), if it has.
+    pub halted: Option<String>,
+}
+
+/// A scheduled protocol upgrade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeInfo {
+    /// The version blocks run under from `height` on.
+    pub version: u32,
+    /// The first block of that version.
+    pub height: u64,
+    /// Its name.
+    pub name: String,
+    /// Its notes.
+    pub notes: String,
+    /// Blocks from the finalized head to `height`.
+    pub blocks_left: u64,
+    /// Whether this node runs the version.
+    pub supported: bool,
 }
 
 /// A subnet's metagraph.

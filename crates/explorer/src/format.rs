@@ -33,6 +33,17 @@ pub fn proportion(v: u16) -> String {
     format!("{}.{:04}", scaled / 10_000, scaled % 10_000)
 }
 
+/// `part / total` as a decimal with 4 places, rounded to nearest like [`proportion`]:
+/// `(1, 3)` → `"0.3333"`, `(2, 3)` → `"0.6667"`; `"0.0000"` when `total` is 0.
+pub fn fraction(part: u64, total: u64) -> String {
+    if total == 0 {
+        return "0.0000".into();
+    }
+    let total = u128::from(total);
+    let scaled = (u128::from(part) * 20_000 + total) / (2 * total);
+    format!("{}.{:04}", scaled / 10_000, scaled % 10_000)
+}
+
 /// A u16 proportion as a percentage with 2 places: `u16::MAX` → `"100.00%"`.
 pub fn percent_u16(v: u16) -> String {
     let basis = (u64::from(v) * 20_000 + 65_535) / (2 * 65_535);

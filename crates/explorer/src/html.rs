@@ -442,6 +442,8 @@ pub enum Nav {
     Blocks,
     /// `/subnets` and each subnet's page.
     Subnets,
+    /// `/root`: root membership, candidates and weights.
+    Root,
     /// Validators and delegation.
     Validators,
     /// `/governance` and each proposal's page.
@@ -574,7 +576,7 @@ fn layout(title: &str, nav: Nav, header: &LiveHeader, body: &str) -> String {
 <script src="/static/explorer.js" defer></script></head>
 <body data-height="{raw_height}">
 <header><div class="bar"><a class="brand" href="/">τ taonet <span>explorer</span></a>
-<nav>{n1}{n2}{n3}{n4}{n5}{n6}</nav>
+<nav>{n1}{n2}{n3}{n7}{n4}{n5}{n6}</nav>
 <form class="search" action="/search" method="get" role="search"><input type="search" name="q" placeholder="Address, block number, block or transaction hash" aria-label="Search" required><button type="submit">Search</button></form>
 <div class="head"><span class="chain">{chain}</span> finalized <a id="live-height" href="/blocks" data-live="finalized_height">{height}</a><span class="live-dot" title="Updates as blocks are finalized">● live</span></div></div>
 <div id="node-status" class="{status_class}" role="status">{status_text}</div></header>
@@ -591,6 +593,7 @@ fn layout(title: &str, nav: Nav, header: &LiveHeader, body: &str) -> String {
         n4 = link(Nav::Validators, "/validators", "Validators"),
         n5 = link(Nav::Governance, "/governance", "Governance"),
         n6 = link(Nav::Charts, "/charts", "Charts"),
+        n7 = link(Nav::Root, "/root", "Root"),
         chain = esc(&header.chain),
         height = esc(&height),
         status_class = status_class,

@@ -10,9 +10,11 @@
 //! node serves it itself on its RPC port at `/` (`taonet-node`, unless `--no-explorer`). Pages:
 //! the overview (heights, finality, issuance, emission rate, seats), blocks and transactions
 //! with decoded calls, accounts (balance, stake, unbonding, history; delegation and jail for
-//! hotkeys), subnets and their metagraphs (sortable), validators and delegation, governance
-//! proposals with tallies and votes, and charts (`/charts/*.svg`). A search box takes an
-//! address, a block number or a block/transaction hash.
+//! hotkeys; an announced coldkey swap and its dispute), subnets and their metagraphs
+//! (sortable), the root subnet (members, weights by subnet, emission shares, candidates),
+//! validators and delegation, governance proposals with tallies and votes, and charts
+//! (`/charts/*.svg`). A search box takes an address, a block number or a block/transaction
+//! hash.
 //!
 //! Live updates: a small script long-polls `/api/live?after=<height>`, which answers as soon as
 //! a newer block is finalized; it then rewrites the figures marked `data-live`, reloads the

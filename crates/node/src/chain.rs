@@ -15,6 +15,15 @@
 //!   the block is the same one, and an error (`Conflict`) if it is not.
 //! - Reopening a data directory restores exactly the last finalized state (checked against
 //!   its block's state root); a directory of another chain is refused.
+//! - **Protocol versions** (`taonet_runtime::upgrade`): the chain runs blocks of versions up
+//!   to its `max_protocol_version` (this build's newest unless told less,
+//!   [`Chain::with_max_protocol_version`]). A finalized block of a later version **halts**
+//!   the chain: [`Chain::finalize`] refuses it with [`ChainError::Halted`], whose text says
+//!   which version at which height and what to install, and [`Chain::halted`] /
+//!   [`Chain::wait_halted`] report it so the node stops instead of following a fork; a node
+//!   reopened where the next block needs such a version refuses to start with the same text.
+//!   While an upgrade this node cannot run is scheduled, every finalized block 10 or fewer
+//!   blocks before it, and every 100th before that, logs a warning.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -122,6 +131,9 @@ pub enum ChainError {
     /// Storage failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The chain moved to a protocol version this node cannot run (module rules).
+    #[error("{0}")]
+    Halted(String),
 }
 
 struct Fork {
@@ -148,6 +160,8 @@ struct Shared {
     mempool: Mempool,
     events: broadcast::Sender<ChainEvent>,
     dir: PathBuf,
+    /// Why the chain halted (a protocol version this node cannot run), once it has.
+    halt: tokio::sync::watch::Sender<Option<String>>,
 }
 
 /// Handle to the node's chain (cheap to clone; thread-safe).
@@ -216,8 +230,82 @@ impl Chain {
                 mempool,
                 events,
                 dir: dir.to_path_buf(),
+                halt: tokio::sync::watch::Sender::new(None),
             }),
         })
+    }
+
+    /// Limits the protocol versions this chain runs to `max` (module rules; a node told an
+    /// older maximum behaves as an older build). Refused with [`ChainError::Halted`] if the
+    /// next block already needs a later version.
+    pub fn with_max_protocol_version(self, max: u32) -> Result<Chain, ChainError> {
+        {
+            let mut inner = self.lock();
+            inner.finalized.max_version = max;
+            inner.forks.clear();
+            let next = inner.finalized.height() + 1;
+            let version = inner.finalized.version_at(next);
+            if version > max {
+                let upgrade = inner.finalized.pending_upgrade().cloned();
+                let e = taonet_runtime::BlockError::UnsupportedVersion {
+                    version,
+                    height: upgrade.as_ref().map_or(next, |u| u.height),
+                    name: upgrade.map(|u| u.name).unwrap_or_default(),
+                    supported: max,
+                };
+                return Err(ChainError::Halted(e.to_string()));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The newest protocol version this chain runs.
+    pub fn max_protocol_version(&self) -> u32 {
+        self.lock().finalized.max_version
+    }
+
+    /// Why the chain halted, if it has (module rules).
+    pub fn halted(&self) -> Option<String> {
+        self.shared.halt.borrow().clone()
+    }
+
+    /// Completes when the chain halts, with the reason.
+    pub async fn wait_halted(&self) -> String {
+        let mut rx = self.shared.halt.subscribe();
+        loop {
+            if let Some(reason) = rx.borrow_and_update().clone() {
+                return reason;
+            }
+            if rx.changed().await.is_err() {
+                return futures::future::pending().await;
+            }
+        }
+    }
+
+    /// Warns (module rules) when a scheduled upgrade this node cannot run approaches.
+    fn warn_of_upgrade(state: &State) {
+        let Some(u) = state.pending_upgrade() else {
+            return;
+        };
+        if u.version <= state.max_version {
+            return;
+        }
+        let left = u.height.saturating_sub(state.height());
+        if left <= 10 || left % 100 == 0 {
+            tracing::warn!(
+                version = u.version,
+                height = u.height,
+                name = %u.name,
+                blocks_left = left,
+                supported = state.max_version,
+                "this chain moves to protocol v{} at height {} (upgrade \"{}\") in {left} blocks; this node runs protocol v{} at most and will stop there: install a taonet release that runs protocol v{} before then",
+                u.version,
+                u.height,
+                u.name,
+                state.max_version,
+                u.version
+            );
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -475,8 +563,18 @@ impl Chain {
             Some(f) => f.clone(),
             None => {
                 let mut state = inner.finalized.clone();
-                let outcome = apply_block(&mut state, &self.shared.domain, block)
-                    .map_err(|e| ChainError::Invalid(e.to_string()))?;
+                let outcome = match apply_block(&mut state, &self.shared.domain, block) {
+                    Ok(outcome) => outcome,
+                    Err(e @ taonet_runtime::BlockError::UnsupportedVersion { .. }) => {
+                        let reason = e.to_string();
+                        if self.shared.halt.borrow().is_none() {
+                            tracing::error!(height = block.height, "{reason}");
+                            self.shared.halt.send_replace(Some(reason.clone()));
+                        }
+                        return Err(ChainError::Halted(reason));
+                    }
+                    Err(e) => return Err(ChainError::Invalid(e.to_string())),
+                };
                 Arc::new(Fork {
                     block: block.clone(),
                     state,
@@ -495,6 +593,7 @@ impl Chain {
         inner.forks.retain(|_, f| f.block.height > height);
         let state = inner.finalized.clone();
         drop(inner);
+        Chain::warn_of_upgrade(&state);
         self.shared.mempool.on_finalized(&state);
         tracing::info!(
             height,

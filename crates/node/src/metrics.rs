@@ -10,6 +10,11 @@
 //! | `taonet_block_time_seconds` | gauge | time between the last two finalized blocks (block timestamps) |
 //! | `taonet_finalized_blocks_total` | counter | blocks finalized since start |
 //! | `taonet_finalized_transactions_total` | counter | transactions in those blocks |
+//! | `taonet_protocol_version` | gauge | protocol version of the finalized chain |
+//! | `taonet_protocol_version_supported` | gauge | newest protocol version this node runs |
+//! | `taonet_upgrade_height` | gauge | height of the scheduled upgrade (0: none) |
+//! | `taonet_upgrade_blocks_left` | gauge | blocks until it (0: none) |
+//! | `taonet_upgrade_unsupported` | gauge | 1 if the scheduled upgrade (or the chain) needs a version this node does not run |
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -78,6 +83,40 @@ fn render(chain: &Chain, network: &NetworkStatus, c: &Counters) -> String {
         "counter",
         "Transactions in blocks finalized since the node started.",
         c.finalized_transactions.load(Ordering::Relaxed),
+    );
+    let state = chain.finalized_state();
+    let upgrade = state.pending_upgrade();
+    metric(
+        "taonet_protocol_version",
+        "gauge",
+        "Protocol version of the finalized chain.",
+        u64::from(state.protocol_version()),
+    );
+    metric(
+        "taonet_protocol_version_supported",
+        "gauge",
+        "Newest protocol version this node runs.",
+        u64::from(state.max_version),
+    );
+    metric(
+        "taonet_upgrade_height",
+        "gauge",
+        "Height of the scheduled protocol upgrade (0: none).",
+        upgrade.map_or(0, |u| u.height),
+    );
+    metric(
+        "taonet_upgrade_blocks_left",
+        "gauge",
+        "Blocks until the scheduled protocol upgrade (0: none).",
+        upgrade.map_or(0, |u| u.height.saturating_sub(state.height())),
+    );
+    metric(
+        "taonet_upgrade_unsupported",
+        "gauge",
+        "1 if a scheduled upgrade or the chain needs a protocol version this node does not run.",
+        u64::from(
+            upgrade.is_some_and(|u| u.version > state.max_version) || chain.halted().is_some(),
+        ),
     );
     let ms = c.block_time_ms.load(Ordering::Relaxed);
     out.push_str(&format!(

@@ -101,7 +101,8 @@ pub fn run_until(
     on_ready: impl FnOnce(Bound),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServiceError> {
-    let chain = Chain::open(&config.data_dir, &config.chain_spec)?;
+    let chain = Chain::open(&config.data_dir, &config.chain_spec)?
+        .with_max_protocol_version(config.consensus.max_protocol_version)?;
     let network = NetworkStatus::default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

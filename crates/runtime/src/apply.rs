@@ -49,6 +49,7 @@ use crate::governance::GovEvent;
 use crate::seats::ConsensusError;
 use crate::staking::StakingError;
 use crate::state::{Account, RecordChange, State, SubnetIdentity};
+use taonet_types::protocol::Upgrade;
 
 /// The outcome of one included transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -93,6 +94,10 @@ pub struct BlockOutcome {
     pub fees: Rao,
     /// Fees paid to the treasury (`treasury_fee_share` of each fee, rounded down).
     pub treasury_fees: Rao,
+    /// Fees burned (protocol 2 on, [`crate::upgrade`]).
+    pub fees_burned: Rao,
+    /// The protocol upgrade that became active at the start of this block, if any.
+    pub upgraded: Option<Upgrade>,
     /// Governance tallies and executions in the block step.
     pub governance: Vec<GovEvent>,
     /// Seats jailed for missed votes at the end of the consensus epoch.
@@ -518,9 +523,11 @@ pub fn apply_transaction(
             })?;
         // The treasury's share (rounded down) and the rest to the proposer; crediting cannot
         // overflow: the fee was part of the issuance.
-        let (to_proposer, to_treasury) = state.fee_split(valid.fee);
-        let _ = state.credit(fee_to, to_proposer);
-        let _ = state.credit_treasury(to_treasury);
+        // Protocol 2 on burns part of the rest (crate::upgrade).
+        let split = state.fee_split(valid.fee);
+        let _ = state.credit(fee_to, split.proposer);
+        let _ = state.credit_treasury(split.treasury);
+        state.burn_fee(split.burned);
     }
     match state.accounts.get_mut(&signer) {
         Some(acc) => acc.nonce += 1,
@@ -581,6 +588,13 @@ fn check_header(state: &State, block: &Block) -> Result<(), BlockError> {
         });
     }
     check_proposer(state, block.height, &block.proposer)?;
+    let version = check_version(state, block.height)?;
+    if block.version != version {
+        return Err(BlockError::Version {
+            expected: version,
+            got: block.version,
+        });
+    }
     let max = state.params().max_block_transactions as usize;
     if block.transactions.len() > max {
         return Err(BlockError::TooManyTransactions {
@@ -656,15 +670,10 @@ fn check_proposer(
 /// Adds a paid fee to the block's totals (parameters only change in the block step, so the
 /// split is the one the transaction used).
 fn add_fees(state: &State, outcome: &mut BlockOutcome, fee: Rao) {
-    let (to_proposer, to_treasury) = state.fee_split(fee);
-    outcome.fees = outcome
-        .fees
-        .checked_add(to_proposer)
-        .unwrap_or(outcome.fees);
-    outcome.treasury_fees = outcome
-        .treasury_fees
-        .checked_add(to_treasury)
-        .unwrap_or(outcome.treasury_fees);
+    let split = state.fee_split(fee);
+    outcome.fees = outcome.fees.saturating_add(split.proposer);
+    outcome.treasury_fees = outcome.treasury_fees.saturating_add(split.treasury);
+    outcome.fees_burned = outcome.fees_burned.saturating_add(split.burned);
 }
 
 /// The block step after the transactions.
@@ -692,11 +701,30 @@ fn finish_block(state: &mut State, outcome: &mut BlockOutcome) {
     outcome.governance = state.governance_step(now);
 }
 
-/// Starts a block on `state`: sets height and time.
-fn begin_block(state: &mut State, height: BlockNumber, timestamp_ms: u64) {
+/// Starts a block on `state`: sets height and time, then activates a scheduled upgrade
+/// whose height is reached (its migration runs first thing in the block). Returns it.
+fn begin_block(state: &mut State, height: BlockNumber, timestamp_ms: u64) -> Option<Upgrade> {
     let g = state.globals_mut();
     g.height = height;
     g.last_timestamp_ms = timestamp_ms;
+    state.activate_upgrade(height)
+}
+
+/// The protocol version a block at `height` on `state` runs under, if this build runs it.
+fn check_version(state: &State, height: BlockNumber) -> Result<u32, BlockError> {
+    let version = state.version_at(height);
+    if version > state.max_version {
+        let (at, name) = state
+            .pending_upgrade()
+            .map_or((height, String::new()), |u| (u.height, u.name.clone()));
+        return Err(BlockError::UnsupportedVersion {
+            version,
+            height: at,
+            name,
+            supported: state.max_version,
+        });
+    }
+    Ok(version)
 }
 
 /// Applies `block` to `state`. On error `state` is unchanged.
@@ -718,7 +746,7 @@ pub fn apply_block(
     }
 
     let mut next = state.clone();
-    begin_block(&mut next, block.height, block.timestamp_ms);
+    let upgraded = begin_block(&mut next, block.height, block.timestamp_ms);
     next.record_parent_votes(
         domain,
         block.height,
@@ -726,7 +754,10 @@ pub fn apply_block(
         block.parent_votes.as_ref(),
     )?;
     let fee_to = fee_recipient(&next, &block.proposer);
-    let mut outcome = BlockOutcome::default();
+    let mut outcome = BlockOutcome {
+        upgraded,
+        ..BlockOutcome::default()
+    };
     for (index, tx) in block.transactions.iter().enumerate() {
         let receipt = apply_transaction(&mut next, domain, tx, &fee_to, false)
             .map_err(|error| BlockError::InvalidTransaction { index, error })?;
@@ -792,6 +823,7 @@ pub fn build_block_with_votes(
 ) -> Result<BuiltBlock, BlockError> {
     let height = state.globals.height + 1;
     check_proposer(state, height, &proposer)?;
+    let version = check_version(state, height)?;
     let timestamp_ms = timestamp_ms.max(state.globals.last_timestamp_ms + 1);
     let parent_votes = parent_votes.filter(|votes| {
         state
@@ -799,10 +831,13 @@ pub fn build_block_with_votes(
             .is_ok()
     });
     let mut next = state.clone();
-    begin_block(&mut next, height, timestamp_ms);
+    let upgraded = begin_block(&mut next, height, timestamp_ms);
     next.record_parent_votes(domain, height, &state.head, parent_votes.as_ref())?;
     let fee_to = fee_recipient(&next, &proposer);
-    let mut outcome = BlockOutcome::default();
+    let mut outcome = BlockOutcome {
+        upgraded,
+        ..BlockOutcome::default()
+    };
     let mut included = Vec::new();
     let mut rejected = Vec::new();
     let max = state.params().max_block_transactions as usize;
@@ -864,6 +899,7 @@ pub fn build_block_with_votes(
         state_root: root,
         seats: outcome.seats.clone(),
         parent_votes,
+        version,
     };
     next.head = block.hash();
     Ok(BuiltBlock {

@@ -226,6 +226,32 @@ pub enum BlockError {
     /// The parent votes the block carries are refused ([`crate::liveness`]).
     #[error("invalid parent votes: {0}")]
     ParentVotes(#[from] LivenessError),
+    /// The block carries another protocol version than the one its height runs under
+    /// ([`crate::upgrade`]).
+    #[error(
+        "the block says protocol v{got}; a block at its height runs under protocol v{expected}"
+    )]
+    Version {
+        /// The version the block's height runs under.
+        expected: u32,
+        /// The version the block carries.
+        got: u32,
+    },
+    /// The chain moved to a protocol version this build cannot run ([`crate::upgrade`]).
+    #[error(
+        "this chain moved to protocol v{version} at height {height}{}: this taonet runs protocol v{supported} at most; install a taonet release that runs protocol v{version} and restart the node",
+        if name.is_empty() { String::new() } else { format!(" (upgrade \"{name}\")") }
+    )]
+    UnsupportedVersion {
+        /// The version the chain moved to.
+        version: u32,
+        /// The height it took effect at.
+        height: BlockNumber,
+        /// The upgrade's name.
+        name: String,
+        /// The newest version this build runs.
+        supported: u32,
+    },
     /// An invariant ([`crate::invariants`]) failed after the block; the text says which (a
     /// bug).
     #[error("invariant violated after the block: {0}")]

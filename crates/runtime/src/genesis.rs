@@ -409,6 +409,7 @@ impl ChainSpec {
             state_root,
             seats: state.seats(0).cloned(),
             parent_votes: None,
+            version: taonet_types::protocol::GENESIS_VERSION,
         };
         let hash = block.hash();
         state.head = hash;

@@ -33,6 +33,8 @@
 //! - **Deposit**: at the tally it is returned to the proposer, unless the turnout is below
 //!   `gov_burn_below_ppb` of total stake (`turnout · 10⁹ < gov_burn_below_ppb ·
 //!   total_stake`), in which case it is burned (total issuance falls by it).
+//! - **Upgrades** (`ScheduleUpgrade`, `CancelUpgrade`): the checks and their effect are the
+//!   rules of [`crate::upgrade`].
 //! - **Execution** of a passed proposal at its block's end: parameter changes are validated
 //!   again against the parameters of that moment (all or nothing) and take effect from the
 //!   next block; a spend pays from the treasury if it holds enough. Either way a failure is
@@ -54,6 +56,7 @@ use taonet_types::gov::{
     MAX_DESCRIPTION, MAX_PARAM_UPDATES, MAX_REASON, PPB, ParamUpdate, Proposal, ProposalAction,
     ProposalStatus, Tally, VoteKind, VoteRecord, apply_all, treasury_account,
 };
+use taonet_types::protocol::Upgrade;
 use taonet_types::{AccountId, BlockNumber, ChainParams, Rao};
 
 use crate::state::{GovTask, State, pairs_of};
@@ -134,6 +137,40 @@ pub enum GovernanceError {
     /// A governance counter or deposit total would exceed its integer type (a bug).
     #[error("governance arithmetic overflow")]
     Overflow,
+    /// An upgrade to a version that is not the next one ([`crate::upgrade`]).
+    #[error("the chain runs protocol v{current}: an upgrade can only be to v{}, not v{version}", current + 1)]
+    UpgradeVersion {
+        /// The version proposed.
+        version: u32,
+        /// The version the chain runs.
+        current: u32,
+    },
+    /// An upgrade is already scheduled.
+    #[error(
+        "an upgrade to protocol v{version} is already scheduled at height {height}; cancel it first"
+    )]
+    UpgradeAlreadyScheduled {
+        /// Its version.
+        version: u32,
+        /// Its height.
+        height: BlockNumber,
+    },
+    /// An upgrade height the vote and the execution delay could not reach in time.
+    #[error(
+        "an upgrade proposed now executes at block {executes_at} at the earliest; its height must be after that (got {height})"
+    )]
+    UpgradeTooSoon {
+        /// The height proposed.
+        height: BlockNumber,
+        /// The block the proposal would execute in.
+        executes_at: BlockNumber,
+    },
+    /// An invalid upgrade name; the text says why.
+    #[error("invalid upgrade name: {0}")]
+    UpgradeName(&'static str),
+    /// A cancel of an upgrade that is not scheduled.
+    #[error("no upgrade to protocol v{0} is scheduled")]
+    NoSuchUpgrade(u32),
 }
 
 /// What governance did in a block's end step.
@@ -153,14 +190,6 @@ impl State {
     /// The treasury balance.
     pub fn treasury_balance(&self) -> Rao {
         self.globals.treasury
-    }
-
-    /// Splits a fee into (proposer's part, treasury's part): the treasury gets
-    /// `fee · treasury_fee_share / 10⁹` rounded down, the proposer the rest.
-    pub fn fee_split(&self, fee: Rao) -> (Rao, Rao) {
-        let share = u128::from(self.params().treasury_fee_share.min(PPB));
-        let treasury = rao(u128::from(fee.0) * share / u128::from(PPB));
-        (fee.saturating_sub(treasury), treasury)
     }
 
     /// Adds to the treasury.
@@ -355,6 +384,19 @@ impl State {
                 }
             }
             ProposalAction::Text => {}
+            ProposalAction::ScheduleUpgrade(u) => {
+                let executes_at = self
+                    .globals
+                    .height
+                    .saturating_add(p.gov_voting_period)
+                    .saturating_add(p.gov_execution_delay);
+                self.check_upgrade(u, executes_at)?;
+            }
+            ProposalAction::CancelUpgrade { version } => {
+                if self.pending_upgrade().map(|u| u.version) != Some(*version) {
+                    return Err(GovernanceError::NoSuchUpgrade(*version));
+                }
+            }
         }
         let deposit = p.gov_proposal_deposit;
         let available = self.free(signer);
@@ -592,6 +634,53 @@ impl State {
                 Ok(())
             }
             ProposalAction::Text => Ok(()),
+            ProposalAction::ScheduleUpgrade(u) => {
+                let now = self.globals.height;
+                self.check_upgrade(u, now).map_err(|e| e.to_string())?;
+                self.globals_mut().pending_upgrade = Some(u.clone());
+                Ok(())
+            }
+            ProposalAction::CancelUpgrade { version } => {
+                let now = self.globals.height;
+                match self.pending_upgrade() {
+                    Some(u) if u.version == *version && u.height > now + 1 => {
+                        self.globals_mut().pending_upgrade = None;
+                        Ok(())
+                    }
+                    Some(u) if u.version == *version => Err(format!(
+                        "the upgrade to protocol v{version} takes effect at block {}: too late to cancel",
+                        u.height
+                    )),
+                    _ => Err(GovernanceError::NoSuchUpgrade(*version).to_string()),
+                }
+            }
         }
+    }
+
+    /// The checks of a scheduled upgrade executed in block `executes_at` (rules of
+    /// [`crate::upgrade`]).
+    fn check_upgrade(&self, u: &Upgrade, executes_at: BlockNumber) -> Result<(), GovernanceError> {
+        let current = self.protocol_version();
+        if u.version != current.saturating_add(1) {
+            return Err(GovernanceError::UpgradeVersion {
+                version: u.version,
+                current,
+            });
+        }
+        if let Some(p) = self.pending_upgrade() {
+            return Err(GovernanceError::UpgradeAlreadyScheduled {
+                version: p.version,
+                height: p.height,
+            });
+        }
+        Upgrade::check_name(&u.name).map_err(GovernanceError::UpgradeName)?;
+        // The upgrade takes effect in a later block than the one executing the proposal.
+        if u.height <= executes_at.saturating_add(1) {
+            return Err(GovernanceError::UpgradeTooSoon {
+                height: u.height,
+                executes_at,
+            });
+        }
+        Ok(())
     }
 }

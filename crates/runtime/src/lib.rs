@@ -84,6 +84,7 @@ pub mod stake_moves;
 pub mod staking;
 pub mod state;
 pub mod subnets;
+pub mod upgrade;
 pub mod weights;
 
 pub use apply::{

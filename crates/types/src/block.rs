@@ -16,6 +16,9 @@
 //!   by `tx_root` = SHA-256 of the concatenated transaction hashes; the parent votes follow
 //!   the seats, and only when present, so blocks without votes (the genesis block among
 //!   them) keep the hashes they had before votes existed.
+//! - `version` is the protocol version the block was built under ([`crate::protocol`]): the
+//!   last field of the encoding, and in the hashed header a byte 255 and the version after
+//!   the votes, only for versions after the genesis one (version-1 blocks keep their hashes).
 //! - Decoding is bounded by [`BlockLimits`].
 
 use bytes::BufMut;
@@ -208,6 +211,13 @@ pub struct Block {
     /// Signed consensus votes for the parent block (see the module rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_votes: Option<ParentVotes>,
+    /// The protocol version the block was built under ([`crate::protocol`]).
+    #[serde(default = "genesis_version")]
+    pub version: u32,
+}
+
+fn genesis_version() -> u32 {
+    crate::protocol::GENESIS_VERSION
 }
 
 impl Block {
@@ -237,6 +247,14 @@ impl Block {
         if let Some(votes) = &self.parent_votes {
             votes.write(&mut buf);
         }
+        // Likewise the protocol version: appended (after a marker byte) only from the first
+        // version after the genesis one, so version-1 blocks keep their hash. No two forms
+        // collide: the suffix is exactly 5 bytes, and the votes' encoding is self-delimiting
+        // and at least 17 bytes long.
+        if self.version != crate::protocol::GENESIS_VERSION {
+            buf.push(0xff);
+            self.version.write(&mut buf);
+        }
         buf
     }
 
@@ -256,6 +274,7 @@ impl Write for Block {
         self.state_root.write(buf);
         self.seats.write(buf);
         self.parent_votes.write(buf);
+        self.version.write(buf);
     }
 }
 
@@ -268,6 +287,7 @@ impl EncodeSize for Block {
             + 32
             + self.seats.encode_size()
             + self.parent_votes.encode_size()
+            + 4
     }
 }
 
@@ -286,6 +306,7 @@ impl Read for Block {
             state_root: Hash::read(buf)?,
             seats: Option::<SeatSet>::read(buf)?,
             parent_votes: Option::<ParentVotes>::read(buf)?,
+            version: u32::read(buf)?,
         })
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! # Rules
 //! - A proposal carries one [`ProposalAction`]: a list of chain-parameter changes
-//!   ([`ParamUpdate`], at most [`MAX_PARAM_UPDATES`]), a treasury spend, or plain text; and a
-//!   description of at most [`MAX_DESCRIPTION`] bytes.
+//!   ([`ParamUpdate`], at most [`MAX_PARAM_UPDATES`]), a treasury spend, plain text, or the
+//!   scheduling or cancelling of a protocol upgrade ([`crate::protocol`]); and a description
+//!   of at most [`MAX_DESCRIPTION`] bytes.
 //! - The parameter updates, their bounds and [`apply_all`] are declared with the parameters
 //!   in [`crate::params`] (one table row per parameter) and re-exported here.
 //! - Ratios are integers in parts per billion ([`PPB`]); nothing here uses floating point.
@@ -15,6 +16,7 @@ use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{read_str, read_vec, str_size, write_str};
+use crate::protocol::Upgrade;
 use crate::{AccountId, BlockNumber, Hash, Rao};
 
 pub use crate::params::{
@@ -52,6 +54,14 @@ pub enum ProposalAction {
     },
     /// A signalling proposal: nothing is executed.
     Text,
+    /// Schedule a protocol upgrade ([`crate::protocol`]): blocks from `height` on run under
+    /// `version`, the next protocol version.
+    ScheduleUpgrade(Upgrade),
+    /// Cancel the scheduled upgrade to `version` (before its height).
+    CancelUpgrade {
+        /// The version of the scheduled upgrade.
+        version: u32,
+    },
 }
 
 impl Write for ProposalAction {
@@ -67,6 +77,14 @@ impl Write for ProposalAction {
                 amount.write(buf);
             }
             ProposalAction::Text => 2u8.write(buf),
+            ProposalAction::ScheduleUpgrade(u) => {
+                3u8.write(buf);
+                u.write(buf);
+            }
+            ProposalAction::CancelUpgrade { version } => {
+                4u8.write(buf);
+                version.write(buf);
+            }
         }
     }
 }
@@ -77,6 +95,8 @@ impl EncodeSize for ProposalAction {
             ProposalAction::SetParams(u) => u.encode_size(),
             ProposalAction::TreasurySpend { .. } => 40,
             ProposalAction::Text => 0,
+            ProposalAction::ScheduleUpgrade(u) => u.encode_size(),
+            ProposalAction::CancelUpgrade { .. } => 4,
         }
     }
 }
@@ -91,6 +111,10 @@ impl Read for ProposalAction {
                 amount: Rao::read(buf)?,
             },
             2 => ProposalAction::Text,
+            3 => ProposalAction::ScheduleUpgrade(Upgrade::read(buf)?),
+            4 => ProposalAction::CancelUpgrade {
+                version: u32::read(buf)?,
+            },
             t => return Err(Error::InvalidEnum(t)),
         })
     }

@@ -45,6 +45,7 @@ pub mod evidence;
 pub mod gov;
 mod hash;
 pub mod params;
+pub mod protocol;
 pub mod tx;
 
 pub use abbrev::abbreviate;

@@ -1,4 +1,7 @@
-//! `taonet axon serve`: publish where a neuron's axon listens (free; the hotkey signs).
+//! `taonet axon serve` publishes where a neuron's axon listens; `taonet axon reset` withdraws
+//! it, so validators stop querying the uid (`neurons.reset_axon`). Both are free calls signed
+//! by the hotkey and share the subnet's serving rate limit; resetting a uid that serves no
+//! axon is refused by the chain (`NoAxon`).
 
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -26,7 +29,18 @@ pub struct AxonArgs {
 #[derive(Subcommand, Debug)]
 enum AxonCommand {
     /// Publish the axon address of the wallet's hotkey on a subnet.
+    #[command(visible_alias = "set")]
     Serve(ServeArgs),
+    /// Withdraw the axon address of the wallet's hotkey on a subnet (the uid is then left
+    /// with no axon and is not queried).
+    Reset(ResetArgs),
+}
+
+#[derive(Args, Debug)]
+struct ResetArgs {
+    /// The subnet (netuid; the hotkey must be registered there and serve an axon).
+    #[arg(long, visible_alias = "subnet", value_name = "N")]
+    netuid: u16,
 }
 
 #[derive(Args, Debug)]
@@ -51,6 +65,7 @@ struct ServeArgs {
 pub fn run(args: AxonArgs, global: Global) -> Result<ExitCode> {
     match &args.command {
         AxonCommand::Serve(a) => serve(&args, a, global),
+        AxonCommand::Reset(a) => reset(&args, a, global),
     }
 }
 
@@ -95,6 +110,29 @@ fn serve(args: &AxonArgs, a: &ServeArgs, global: Global) -> Result<ExitCode> {
             &outcome,
             json!({ "netuid": a.netuid, "address": address, "protocol": a.protocol, "version": a.axon_version }),
             &[format!("  axon {address} published for {}", signer.ss58())],
+        )
+    })
+}
+
+fn reset(args: &AxonArgs, a: &ResetArgs, global: Global) -> Result<ExitCode> {
+    let signer = args.keys.hotkey_pair(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let summary = [format!(
+            "Withdraw the axon of hotkey {} on subnet {}",
+            signer.ss58(),
+            a.netuid
+        )];
+        let call = Call::Neurons(NeuronCall::ResetAxon { netuid: a.netuid });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({ "netuid": a.netuid, "hotkey": signer.ss58() }),
+            &[format!(
+                "  {} serves no axon on subnet {} now; validators stop querying it",
+                signer.ss58(),
+                a.netuid
+            )],
         )
     })
 }

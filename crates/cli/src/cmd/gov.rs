@@ -12,8 +12,13 @@
 //!   delegate, its nominators' (a nominator's own vote overrides it); a new vote replaces the
 //!   old one until the voting period ends. `cancel` withdraws one's own proposal before any
 //!   vote.
+//! - `propose --upgrade-version N --upgrade-height H --upgrade-name NAME [--upgrade-notes
+//!   TEXT]` schedules a protocol upgrade (`taonet_runtime::upgrade`: the next version, at a
+//!   height the vote and the execution delay can reach, checked here first);
+//!   `propose --cancel-upgrade N` cancels the scheduled one before its height.
 //! - `list`, `show ID` and `treasury` read the node (`show` gives the live tally, the votes
-//!   and the timeline).
+//!   and the timeline); `upgrade` shows the protocol version the chain runs, the newest this
+//!   node runs and the scheduled upgrade.
 
 use std::process::ExitCode;
 
@@ -26,6 +31,7 @@ use taonet_types::gov::{
     apply_all,
 };
 use taonet_types::params::ParamParseError;
+use taonet_types::protocol::{MAX_UPGRADE_NOTES, Upgrade};
 use taonet_types::tx::GovernanceCall;
 use taonet_types::{Call, ChainParams};
 
@@ -58,13 +64,15 @@ enum GovCommand {
     Show(ShowArgs),
     /// The treasury: address, balance, fee share.
     Treasury,
+    /// The protocol version the chain runs and the scheduled upgrade, if any.
+    Upgrade,
 }
 
 #[derive(Args, Debug)]
 struct ProposeArgs {
     /// A parameter change NAME=VALUE (repeatable): amounts in TAO (tx_base_fee=0.0002),
     /// periods in blocks, ratios in parts per billion, default_hyperparams.NAME=VALUE.
-    #[arg(long = "set", value_name = "NAME=VALUE", conflicts_with_all = ["spend_to", "text"])]
+    #[arg(long = "set", value_name = "NAME=VALUE", conflicts_with_all = ["spend_to", "text", "upgrade_version", "cancel_upgrade"])]
     set: Vec<String>,
     /// Pay from the treasury to this address (with --amount).
     #[arg(
@@ -78,8 +86,29 @@ struct ProposeArgs {
     #[arg(long, value_name = "TAO", requires = "spend_to")]
     amount: Option<String>,
     /// A text-only (signalling) proposal.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["upgrade_version", "cancel_upgrade"])]
     text: bool,
+    /// Schedule a protocol upgrade to this version (the next one), with --upgrade-height and
+    /// --upgrade-name.
+    #[arg(long, value_name = "N", requires_all = ["upgrade_height", "upgrade_name"], conflicts_with_all = ["spend_to", "cancel_upgrade"])]
+    upgrade_version: Option<u32>,
+    /// The first block of the new version.
+    #[arg(long, value_name = "BLOCK", requires = "upgrade_version")]
+    upgrade_height: Option<u64>,
+    /// The upgrade's name (letters, digits, '.', '-', '_'; at most 64 bytes).
+    #[arg(long, value_name = "NAME", requires = "upgrade_version")]
+    upgrade_name: Option<String>,
+    /// What changes and what operators must do (at most 1 KiB).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "upgrade_version",
+        default_value = ""
+    )]
+    upgrade_notes: String,
+    /// Cancel the scheduled upgrade to this version.
+    #[arg(long, value_name = "N", conflicts_with = "spend_to")]
+    cancel_upgrade: Option<u32>,
     /// What the proposal does and why (at most 2 KiB).
     #[arg(long, default_value = "")]
     description: String,
@@ -130,6 +159,7 @@ pub fn run(args: GovArgs, global: Global) -> Result<ExitCode> {
         GovCommand::List(a) => list(&args, a, global),
         GovCommand::Show(a) => show(&args, a.id, global),
         GovCommand::Treasury => treasury(&args, global),
+        GovCommand::Upgrade => upgrade(&args, global),
     }
 }
 
@@ -180,8 +210,28 @@ fn action_from(a: &ProposeArgs, params: Option<&ChainParams>) -> Result<Proposal
     if a.text {
         return Ok(ProposalAction::Text);
     }
+    if let (Some(version), Some(height), Some(name)) =
+        (a.upgrade_version, a.upgrade_height, &a.upgrade_name)
+    {
+        Upgrade::check_name(name).map_err(|e| usage!("--upgrade-name {name:?}: {e}"))?;
+        if a.upgrade_notes.len() > MAX_UPGRADE_NOTES {
+            return Err(usage!(
+                "--upgrade-notes is {} bytes; the limit is {MAX_UPGRADE_NOTES}",
+                a.upgrade_notes.len()
+            ));
+        }
+        return Ok(ProposalAction::ScheduleUpgrade(Upgrade {
+            version,
+            height,
+            name: name.clone(),
+            notes: a.upgrade_notes.clone(),
+        }));
+    }
+    if let Some(version) = a.cancel_upgrade {
+        return Ok(ProposalAction::CancelUpgrade { version });
+    }
     Err(usage!(
-        "say what the proposal does: --set NAME=VALUE (repeatable), --spend-to SS58 --amount TAO, or --text"
+        "say what the proposal does: --set NAME=VALUE (repeatable), --spend-to SS58 --amount TAO, --text, --upgrade-version N --upgrade-height BLOCK --upgrade-name NAME, or --cancel-upgrade N"
     ))
 }
 
@@ -207,6 +257,7 @@ fn propose(args: &GovArgs, a: &ProposeArgs, global: Global) -> Result<ExitCode> 
         let s = Session::connect(&args.rpc, global).await?;
         let params = s.params().await?;
         let action = action_from(a, Some(&params))?;
+        check_upgrade_action(&s, &action, &params).await?;
         if let ProposalAction::TreasurySpend { amount, .. } = &action {
             let t = s
                 .client
@@ -266,6 +317,103 @@ fn propose(args: &GovArgs, a: &ProposeArgs, global: Global) -> Result<ExitCode> 
             json!({ "proposal": id, "action": action, "description": a.description }),
             &[note],
         )
+    })
+}
+
+/// The runtime's checks of an upgrade proposal, against the chain now (a proposal it would
+/// refuse costs no fee): the next version, no other scheduled, a height the vote and the
+/// execution delay reach; a cancel names the scheduled version.
+async fn check_upgrade_action(
+    s: &Session,
+    action: &ProposalAction,
+    params: &ChainParams,
+) -> Result<()> {
+    let p = match action {
+        ProposalAction::ScheduleUpgrade(_) | ProposalAction::CancelUpgrade { .. } => s
+            .client
+            .state_get_protocol()
+            .await
+            .map_err(|e| rpc_error(e.into()))?,
+        _ => return Ok(()),
+    };
+    match action {
+        ProposalAction::ScheduleUpgrade(u) => {
+            if u.version != p.version + 1 {
+                return Err(usage!(
+                    "--upgrade-version {}: the chain runs protocol v{}, so an upgrade can only be to v{}",
+                    u.version,
+                    p.version,
+                    p.version + 1
+                ));
+            }
+            if let Some(pending) = &p.upgrade {
+                bail!(
+                    "an upgrade to protocol v{} is already scheduled at block {}; propose --cancel-upgrade {} first",
+                    pending.version,
+                    pending.height,
+                    pending.version
+                );
+            }
+            // Submitted in the next block, executed voting + delay blocks later.
+            let executes_at = p.block + 1 + params.gov_voting_period + params.gov_execution_delay;
+            if u.height <= executes_at + 1 {
+                return Err(usage!(
+                    "--upgrade-height {}: a proposal submitted now executes at block {executes_at} at the earliest; give a later height (at least {})",
+                    u.height,
+                    executes_at + 2
+                ));
+            }
+        }
+        ProposalAction::CancelUpgrade { version } => {
+            if p.upgrade.as_ref().map(|u| u.version) != Some(*version) {
+                bail!("no upgrade to protocol v{version} is scheduled (see `taonet gov upgrade`)");
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn upgrade(args: &GovArgs, global: Global) -> Result<ExitCode> {
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        let p = s
+            .client
+            .state_get_protocol()
+            .await
+            .map_err(|e| rpc_error(e.into()))?;
+        if global.json {
+            print_json(&p)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!("Protocol v{} (block #{})", p.version, p.block);
+        println!("  this node runs protocol versions up to v{}", p.supported);
+        println!(
+            "  this taonet runs protocol versions up to v{}",
+            taonet_types::protocol::PROTOCOL_VERSION
+        );
+        match &p.upgrade {
+            None => println!("  no upgrade scheduled"),
+            Some(u) => {
+                println!(
+                    "  upgrade to v{} \"{}\" at block #{} (in {} blocks)",
+                    u.version, u.name, u.height, u.blocks_left
+                );
+                if !u.notes.is_empty() {
+                    println!("    {}", u.notes);
+                }
+                if !u.supported {
+                    println!(
+                        "  warning: this node does not run protocol v{}; it will stop at block #{}: install a taonet release that runs it",
+                        u.version, u.height
+                    );
+                }
+            }
+        }
+        if let Some(reason) = &p.halted {
+            println!("  halted: {reason}");
+        }
+        Ok(ExitCode::SUCCESS)
     })
 }
 

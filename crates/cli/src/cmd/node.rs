@@ -94,6 +94,11 @@ pub struct RunArgs {
     /// stake first [default: 128]. Needs at least twice the seat count plus one.
     #[arg(long, value_name = "N")]
     max_peers: Option<usize>,
+    /// Run protocol versions up to N only, as an older taonet would: to rehearse an upgrade
+    /// (the node stops at the height where the chain moves past N) [default: the newest this
+    /// build runs].
+    #[arg(long, value_name = "N")]
+    max_protocol_version: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -279,6 +284,16 @@ fn node_run(flags: RunArgs, global: Global) -> Result<ExitCode> {
     consensus.bootstrap = bootstrap;
     consensus.allow_private_ips = flags.allow_private_ips || file.allow_private_ips;
     consensus.params.evidence_reporter = evidence_reporter;
+    let newest = taonet_types::protocol::PROTOCOL_VERSION;
+    match flags.max_protocol_version.or(file.max_protocol_version) {
+        Some(v) if v == 0 || v > newest => {
+            return Err(usage!(
+                "--max-protocol-version {v}: this build runs protocol versions 1 to {newest}"
+            ));
+        }
+        Some(v) => consensus.max_protocol_version = v,
+        None => {}
+    }
     if let Some(max) = flags.max_peers.or(file.max_peers) {
         if !(4..=100_000).contains(&max) {
             return Err(usage!(

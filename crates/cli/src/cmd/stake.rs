@@ -1,19 +1,30 @@
-//! `taonet stake …`: add, remove and list stake; unbonding entries.
+//! `taonet stake …`: add, remove, move and transfer stake; list positions and unbonding
+//! entries.
+//!
+//! - `move --from-hotkey SS58 --to-hotkey SS58 --amount TAO` signs `staking.move_stake`
+//!   with the wallet's coldkey: the amount goes from one hotkey to another, same coldkey,
+//!   without unbonding. `transfer --hotkey-ss58 SS58 --dest-coldkey SS58 --amount TAO` signs
+//!   `staking.transfer_stake`: the position on the hotkey (default: the wallet's hotkey)
+//!   passes to another coldkey. Both are paying calls, confirmed unless `--no-prompt`.
+//! - Before signing, both read the coldkey's position on the source hotkey: an amount above
+//!   it is refused without sending (exit 1, no fee). The chain's other rules (the minimum
+//!   amount, an unowned destination hotkey, moved stake that is still locked in place) are the
+//!   runtime's, reported in its words ([`taonet_runtime::stake_moves`]).
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use taonet_client::prelude::*;
 use taonet_crypto::Ss58;
 use taonet_types::tx::StakingCall;
-use taonet_types::{Call, Rao};
+use taonet_types::{AccountId, Call, Rao};
 
-use crate::Global;
 use crate::args::{KeyOpts, RpcOpts, parse_ss58, parse_tao};
 use crate::output::{print_json, short, table, tao};
 use crate::session::{Session, block_on, rpc_error};
+use crate::{Global, usage};
 
 #[derive(Args, Debug)]
 pub struct StakeArgs {
@@ -32,6 +43,11 @@ enum StakeCommand {
     Add(AmountArgs),
     /// Unstake from a hotkey: the amount enters unbonding and is paid out later.
     Remove(AmountArgs),
+    /// Move stake of the coldkey from one hotkey to another, without unbonding.
+    Move(MoveArgs),
+    /// Give stake of the coldkey on a hotkey to another coldkey (same hotkey), without
+    /// unbonding.
+    Transfer(TransferArgs),
     /// The coldkey's stake positions.
     List(ListArgs),
     /// The coldkey's unbonding entries and when they pay out.
@@ -49,6 +65,32 @@ struct AmountArgs {
 }
 
 #[derive(Args, Debug)]
+struct MoveArgs {
+    /// The hotkey the stake is on now.
+    #[arg(long, visible_alias = "origin-hotkey", value_name = "SS58")]
+    from_hotkey: String,
+    /// The hotkey that receives it (owned by any coldkey).
+    #[arg(long, visible_alias = "dest-hotkey", value_name = "SS58")]
+    to_hotkey: String,
+    /// Amount in TAO (up to 9 decimals).
+    #[arg(long, value_name = "TAO")]
+    amount: String,
+}
+
+#[derive(Args, Debug)]
+struct TransferArgs {
+    /// The coldkey that receives the stake.
+    #[arg(long, visible_alias = "dest", value_name = "SS58")]
+    dest_coldkey: String,
+    /// Amount in TAO (up to 9 decimals).
+    #[arg(long, value_name = "TAO")]
+    amount: String,
+    /// The hotkey the stake is on (default: the wallet's hotkey, --hotkey).
+    #[arg(long, visible_alias = "hotkey-address", value_name = "SS58")]
+    hotkey_ss58: Option<String>,
+}
+
+#[derive(Args, Debug)]
 struct ListArgs {
     /// The coldkey to show (default: the wallet's).
     #[arg(long, value_name = "SS58")]
@@ -59,6 +101,8 @@ pub fn run(args: StakeArgs, global: Global) -> Result<ExitCode> {
     match &args.command {
         StakeCommand::Add(a) => add(&args, a, global),
         StakeCommand::Remove(a) => remove(&args, a, global),
+        StakeCommand::Move(a) => move_stake(&args, a, global),
+        StakeCommand::Transfer(a) => transfer(&args, a, global),
         StakeCommand::List(a) => list(&args, a, global),
         StakeCommand::Unbonding(a) => unbonding(&args, a, global),
     }
@@ -129,6 +173,125 @@ fn remove(args: &StakeArgs, a: &AmountArgs, global: Global) -> Result<ExitCode> 
                 "  {} is unbonding; it is paid out to the free balance at block #{} (in {period} blocks)",
                 tao(amount),
                 release.unwrap_or(0)
+            )],
+        )
+    })
+}
+
+/// Refuses (exit 1, nothing sent) to move `amount` off `coldkey`'s position on `hotkey` when
+/// the position is smaller.
+async fn check_position(
+    s: &Session,
+    coldkey: &AccountId,
+    hotkey: &AccountId,
+    amount: Rao,
+    what: &str,
+) -> Result<()> {
+    let hotkey_ss58 = hotkey.to_ss58();
+    let staked = s
+        .client
+        .state_get_stake(coldkey.to_ss58())
+        .await
+        .map_err(|e| rpc_error(e.into()))?
+        .into_iter()
+        .find(|p| p.hotkey == hotkey_ss58)
+        .map_or(Rao::ZERO, |p| p.amount);
+    if amount > staked {
+        bail!(
+            "cannot {what} {}: coldkey {} has {} staked on hotkey {hotkey_ss58}; nothing was sent (see `taonet stake list`)",
+            tao(amount),
+            coldkey.to_ss58(),
+            tao(staked)
+        );
+    }
+    Ok(())
+}
+
+fn move_stake(args: &StakeArgs, a: &MoveArgs, global: Global) -> Result<ExitCode> {
+    let amount = parse_tao("--amount", &a.amount)?;
+    let from = parse_ss58("--from-hotkey", &a.from_hotkey)?;
+    let to = parse_ss58("--to-hotkey", &a.to_hotkey)?;
+    if from == to {
+        return Err(usage!(
+            "--from-hotkey and --to-hotkey are the same hotkey; give two different hotkeys"
+        ));
+    }
+    let signer = args.keys.coldkey(global)?;
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        check_position(&s, &signer.account_id(), &from, amount, "move").await?;
+        let summary = [
+            format!("Move {} of stake", tao(amount)),
+            format!("  from hotkey {}", from.to_ss58()),
+            format!("  to hotkey   {}", to.to_ss58()),
+            "  (no unbonding; the moved stake stays slashable for offences of the first hotkey \
+             until the unbonding period has passed)"
+                .to_string(),
+        ];
+        let call = Call::Staking(StakingCall::MoveStake {
+            from_hotkey: from,
+            to_hotkey: to,
+            amount,
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({
+                "from_hotkey": from.to_ss58(),
+                "to_hotkey": to.to_ss58(),
+                "amount": amount,
+            }),
+            &[format!(
+                "  moved {} from {} to {}",
+                tao(amount),
+                from.to_ss58(),
+                to.to_ss58()
+            )],
+        )
+    })
+}
+
+fn transfer(args: &StakeArgs, a: &TransferArgs, global: Global) -> Result<ExitCode> {
+    let amount = parse_tao("--amount", &a.amount)?;
+    let dest = parse_ss58("--dest-coldkey", &a.dest_coldkey)?;
+    let hotkey = args.keys.target_hotkey(a.hotkey_ss58.as_deref())?;
+    let signer = args.keys.coldkey(global)?;
+    if dest == signer.account_id() {
+        return Err(usage!(
+            "--dest-coldkey is this wallet's own coldkey; give another coldkey (to move stake \
+             between hotkeys use `taonet stake move`)"
+        ));
+    }
+    block_on(async {
+        let s = Session::connect(&args.rpc, global).await?;
+        check_position(&s, &signer.account_id(), &hotkey, amount, "transfer").await?;
+        let summary = [
+            format!(
+                "Transfer {} of stake on hotkey {}",
+                tao(amount),
+                hotkey.to_ss58()
+            ),
+            format!("  to coldkey {}", dest.to_ss58()),
+            "  (it stays staked on the same hotkey and becomes the other coldkey's)".to_string(),
+        ];
+        let call = Call::Staking(StakingCall::TransferStake {
+            hotkey,
+            dest_coldkey: dest,
+            amount,
+        });
+        let outcome = s.send(&signer, call, &summary).await?;
+        s.finish(
+            &outcome,
+            json!({
+                "hotkey": hotkey.to_ss58(),
+                "dest_coldkey": dest.to_ss58(),
+                "amount": amount,
+            }),
+            &[format!(
+                "  {} staked on {} now belongs to {}",
+                tao(amount),
+                hotkey.to_ss58(),
+                dest.to_ss58()
             )],
         )
     })

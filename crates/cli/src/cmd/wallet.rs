@@ -77,6 +77,13 @@ enum WalletCommand {
     GetIdentity(crate::cmd::identity::GetIdentityArgs),
     /// Remove the coldkey's on-chain identity (a paying transaction).
     ClearIdentity(crate::cmd::identity::ClearIdentityArgs),
+    /// Replace a hotkey (--wallet-hotkey) by another hotkey of the wallet (--new-hotkey): it
+    /// takes over the registrations, stake and delegation (the coldkey signs; burns
+    /// key_swap_cost).
+    SwapHotkey(crate::cmd::keyswap::SwapHotkeyArgs),
+    /// Move everything of the coldkey to a new coldkey: announce, dispute, execute after the
+    /// chain's delay, status.
+    SwapColdkey(crate::cmd::keyswap::SwapColdkeyArgs),
 }
 
 #[derive(Args, Debug)]
@@ -235,6 +242,14 @@ pub fn run(args: WalletArgs, global: Global) -> Result<ExitCode> {
         WalletCommand::ClearIdentity(a) => {
             let keys = ctx.opts.keys.clone();
             crate::cmd::identity::clear_identity(&keys, &a, global)
+        }
+        WalletCommand::SwapHotkey(a) => {
+            let keys = ctx.opts.keys.clone();
+            crate::cmd::keyswap::swap_hotkey(&keys, &a, global)
+        }
+        WalletCommand::SwapColdkey(a) => {
+            let keys = ctx.opts.keys.clone();
+            crate::cmd::keyswap::swap_coldkey(&keys, &a, global)
         }
     }
 }

@@ -17,6 +17,8 @@ mod flood;
 mod gateway;
 mod guide;
 mod identity;
+mod json_docs;
+mod keys;
 mod localnet;
 mod overview;
 mod sim;

@@ -10,9 +10,10 @@ use jsonrpsee::proc_macros::rpc;
 use taonet_types::{ChainParams, Hash, Rao, SeatSet};
 
 use crate::types::{
-    AccountHistoryPage, AccountInfo, CommitmentInfo, DelegateInfo, DelegatesPage, IdentityInfo,
-    JailInfo, MetagraphInfo, NeuronInfo, Overview, ParticipationInfo, RegisteredNode, SlashInfo,
-    StakeInfo, SubnetDetail, SubnetInfo, Supply, UnbondingInfo,
+    AccountHistoryPage, AccountInfo, ColdkeySwapInfo, CommitmentInfo, DelegateInfo, DelegatesPage,
+    IdentityInfo, JailInfo, MetagraphInfo, NeuronInfo, Overview, ParticipationInfo, ProtocolInfo,
+    RegisteredNode, RootInfo, SlashInfo, StakeInfo, SubnetDetail, SubnetInfo, Supply,
+    UnbondingInfo,
 };
 
 /// The `state_*` methods, as a server trait (implemented by the node) and a client trait
@@ -91,6 +92,25 @@ pub trait StateApi {
     /// none.
     #[method(name = "getIdentity")]
     async fn state_get_identity(&self, address: String) -> RpcResult<Option<IdentityInfo>>;
+
+    /// The root subnet: `root_max_uids`, the block of the next root epoch (which recomputes
+    /// the membership), the members (uid, hotkey, total stake, weights by netuid) and every
+    /// root candidate in membership order (hotkey, total stake, registration block, uid if a
+    /// member). The candidates are bounded by the runtime (at most 4 × `root_max_uids`).
+    #[method(name = "getRoot")]
+    async fn state_get_root(&self) -> RpcResult<RootInfo>;
+
+    /// The coldkey swap announced by a coldkey (SS58): the new coldkey, the announcement
+    /// block, the first block it can be executed in and the block it was disputed in (if it
+    /// was); `None` if none is pending.
+    #[method(name = "getColdkeySwap")]
+    async fn state_get_coldkey_swap(&self, coldkey: String) -> RpcResult<Option<ColdkeySwapInfo>>;
+
+    /// The protocol: the version the finalized chain runs, the newest this node runs, and
+    /// the upgrade governance scheduled (version, height, name, notes, blocks left, whether
+    /// this node runs it), if any.
+    #[method(name = "getProtocol")]
+    async fn state_get_protocol(&self) -> RpcResult<ProtocolInfo>;
 
     /// A subnet's metagraph (every neuron); weights and bonds only on request, as they are the
     /// bulk of it. `None` if no subnet has this netuid.

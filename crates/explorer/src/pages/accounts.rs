@@ -2,10 +2,20 @@
 //! transaction history; for a hotkey also its delegation (take, nominators), registrations,
 //! jail status and slashes. An account's on-chain identity (`identity.set`: name, URL,
 //! description) heads its summary; a hotkey without one shows its owner coldkey's.
+//!
+//! A coldkey that announced a swap (`staking.announce_coldkey_swap`) shows it first, as a
+//! notice: the new coldkey, the announcement block and the first block it can be executed in
+//! (with how many blocks are left), or, once the old key disputed it, the dispute block and
+//! that it can no longer be executed. The announcement is public for exactly this: the owner
+//! of a stolen coldkey sees it and disputes within the delay. Only the old coldkey is indexed,
+//! so the new coldkey's page does not mention it. The notice section is always on the page
+//! (empty without a swap) so the live update shows a swap announced, disputed or executed
+//! while the page is open.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use futures::future::join_all;
+use taonet_client::ColdkeySwapInfo;
 use taonet_types::Rao;
 
 use super::{AppState, Params, PathText, calls, parse_address, parse_u64, respond, ss58};
@@ -32,6 +42,44 @@ fn parse_before(s: &str) -> Result<(u64, u32), PageError> {
     Ok((h, i))
 }
 
+/// The notice of an announced coldkey swap, seen at finalized height `now`.
+fn swap_notice(swap: &ColdkeySwapInfo, now: u64) -> String {
+    let (class, headline, status) = match swap.disputed_at {
+        Some(d) => (
+            "notice bad",
+            "Coldkey swap disputed",
+            format!(
+                r#"<span class="badge bad">disputed</span> disputed at block {} — cannot be executed. This coldkey may announce a new swap (with a new delay)."#,
+                block_link(d)
+            ),
+        ),
+        None => {
+            let left = swap.executable_at.saturating_sub(now);
+            let when = if left == 0 {
+                "executable now, by either coldkey".to_string()
+            } else {
+                format!("in {} blocks", format::group(left))
+            };
+            (
+                "notice",
+                "Coldkey swap announced",
+                format!(
+                    r#"<span class="badge">pending</span> executable from block {} ({when}). Until it is executed, the holder of this coldkey can dispute it (staking.dispute_coldkey_swap)."#,
+                    block_link(swap.executable_at)
+                ),
+            )
+        }
+    };
+    format!(
+        r#"<div class="{class}" role="status"><h2>{headline}</h2><p>Everything this coldkey holds (free balance, stake positions, hotkeys, subnets) is to move to another coldkey.</p>{}</div>"#,
+        facts(&[
+            ("New coldkey", account_link_full(&swap.new_coldkey)),
+            ("Announced at", block_link(swap.announced_at)),
+            ("Status", status),
+        ])
+    )
+}
+
 pub(crate) async fn page(
     State(app): AppState,
     Path(address): PathText,
@@ -40,7 +88,19 @@ pub(crate) async fn page(
     let id = parse_address(&address)?;
     let address = ss58(&id);
     let before = params.get("before").map(|b| parse_before(b)).transpose()?;
-    let (account, stakes, unbonding, delegate, jail, slashes, history, subnets, head, identity) = futures::join!(
+    let (
+        account,
+        stakes,
+        unbonding,
+        delegate,
+        jail,
+        slashes,
+        history,
+        subnets,
+        head,
+        identity,
+        swap,
+    ) = futures::join!(
         call!(app, state_get_account(address.clone())),
         call!(app, state_get_stake(address.clone())),
         call!(app, state_get_unbonding(address.clone())),
@@ -54,11 +114,13 @@ pub(crate) async fn page(
         call!(app, state_get_subnets()),
         call!(app, chain_get_finalized_head()),
         call!(app, state_get_identity(address.clone())),
+        call!(app, state_get_coldkey_swap(address.clone())),
     );
     let (account, stakes, unbonding, delegate, jail, slashes, history, subnets, head, identity) = (
         account?, stakes?, unbonding?, delegate?, jail?, slashes?, history?, subnets?, head?,
         identity?,
     );
+    let swap = swap?;
     let owned: Vec<_> = subnets
         .iter()
         .filter(|s| s.owner == address || s.owner_hotkey == address)
@@ -74,6 +136,7 @@ pub(crate) async fn page(
         && delegate.is_none()
         && owned.is_empty()
         && !treasury
+        && swap.is_none()
     {
         return Err(PageError::not_found(
             "Unknown account",
@@ -227,6 +290,13 @@ pub(crate) async fn page(
     let mut page = Page::new(
         format!("Account {}", format::short_address(&address)),
         Nav::None,
+    )
+    .live_section(
+        "coldkey-swap",
+        2,
+        swap.as_ref()
+            .map(|s| swap_notice(s, head.height))
+            .unwrap_or_default(),
     )
     .live_section("summary", 2, facts(&summary))
     .live_section(

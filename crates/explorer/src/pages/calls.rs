@@ -58,6 +58,23 @@ pub(crate) fn action_lines(action: &ProposalAction) -> Vec<String> {
             who(to)
         )],
         ProposalAction::Text => vec!["text only (nothing is executed)".into()],
+        ProposalAction::ScheduleUpgrade(u) => {
+            let mut lines = vec![format!(
+                "upgrade to protocol v{} “{}” at block {}",
+                u.version,
+                esc(&u.name),
+                u.height
+            )];
+            if !u.notes.is_empty() {
+                lines.push(esc(&u.notes));
+            }
+            lines
+        }
+        ProposalAction::CancelUpgrade { version } => {
+            vec![format!(
+                "cancel the scheduled upgrade to protocol v{version}"
+            )]
+        }
     }
 }
 

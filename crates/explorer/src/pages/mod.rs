@@ -6,9 +6,10 @@
 //! | `/blocks?from=H` | 25 blocks from height H down (default: the finalized head) |
 //! | `/block/{height or 0x hash}?page=N` | a block's header and its transactions, decoded (100 a page) |
 //! | `/tx/{0x hash}` | a transaction: call and arguments, fee, outcome (or pending) |
-//! | `/account/{ss58}?before=H-I` | balance, stake, unbonding, history; delegation and jail of a hotkey |
+//! | `/account/{ss58}?before=H-I` | balance, stake, unbonding, history; delegation and jail of a hotkey; a coldkey's announced swap |
 //! | `/subnets` | every subnet (sortable) |
 //! | `/subnet/{netuid}` | hyperparameters, metagraph (sortable), charts |
+//! | `/root` | root membership: members (sortable), weights by subnet, emission shares, candidates |
 //! | `/validators` | delegates: take, stake, nominators, seats (sortable) |
 //! | `/governance`, `/proposal/{id}` | treasury, proposals; a proposal's tally and votes |
 //! | `/charts`, `/charts/{name}.svg`, `/charts/subnet/{netuid}/{name}.svg` | charts |
@@ -26,6 +27,7 @@ mod charts;
 mod governance;
 mod live;
 mod overview;
+mod root;
 mod subnets;
 mod validators;
 
@@ -67,6 +69,7 @@ pub(crate) fn routes(app: Arc<App>) -> Router {
         .route("/account/{address}", get(accounts::page))
         .route("/subnets", get(subnets::list))
         .route("/subnet/{netuid}", get(subnets::subnet))
+        .route("/root", get(root::page))
         .route("/validators", get(validators::page))
         .route("/governance", get(governance::list))
         .route("/proposal/{id}", get(governance::proposal))

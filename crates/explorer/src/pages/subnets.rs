@@ -1,4 +1,5 @@
-//! `/subnets` and `/subnet/{netuid}`: subnets, hyperparameters and metagraphs.
+//! `/subnets` and `/subnet/{netuid}`: subnets, hyperparameters and metagraphs. Subnet 0's
+//! page links to `/root` (membership, weights and candidates).
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -249,7 +250,7 @@ pub(crate) async fn subnet(
         },
     )?;
     let s = &detail.info;
-    let summary = facts(&[
+    let mut summary_rows = vec![
         (
             "Name",
             if s.name.is_empty() {
@@ -288,7 +289,18 @@ pub(crate) async fn subnet(
         ("Registration burn", tao_cell(s.burn)),
         ("Locked", tao_cell(s.locked)),
         ("Metagraph read at", block_link(metagraph.block)),
-    ]);
+    ];
+    if netuid == 0 {
+        summary_rows.insert(
+            0,
+            (
+                "Root membership",
+                r#"<a href="/root">members, their weights by subnet, and the candidates</a>"#
+                    .into(),
+            ),
+        );
+    }
+    let summary = facts(&summary_rows);
     let hyper = serde_json::to_value(&detail.hyperparams)
         .ok()
         .and_then(|v| v.as_object().cloned())

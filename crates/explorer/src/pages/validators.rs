@@ -18,7 +18,7 @@ use crate::html::{
 use crate::source::call;
 
 /// The owner's identity name, its URL and description in the title; empty without one.
-fn identity_cell(d: &DelegateInfo) -> Cell {
+pub(crate) fn identity_cell(d: &DelegateInfo) -> Cell {
     match &d.identity {
         Some(id) => {
             let mut title = id.url.clone();

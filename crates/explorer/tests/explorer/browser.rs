@@ -66,6 +66,14 @@ fn pages() -> Vec<(String, Vec<String>)> {
             vec!["&lt;b&gt;evil&lt;/b&gt;".into()],
         ),
         (
+            "/root".into(),
+            vec![
+                "<h1>Root subnet</h1>".into(),
+                "Weights by subnet".into(),
+                ss58(&alice_hot),
+            ],
+        ),
+        (
             "/validators".into(),
             vec!["Delegates".into(), ss58(&alice_hot)],
         ),
@@ -278,6 +286,7 @@ fn hostile_chain_strings_never_run() {
         "/subnets".into(),
         "/proposal/0".into(),
         "/governance".into(),
+        "/root".into(),
     ] {
         b.open(&n.url(&path));
         // Give any injected handler a chance to fire.

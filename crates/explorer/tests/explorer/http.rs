@@ -11,7 +11,8 @@ use crate::net::{ALICE_IDENTITY, DAVE_COMMITMENT, HOSTILE_DESCRIPTION, HOSTILE_N
 use crate::web::{Response, get};
 use crate::xml::well_formed;
 
-fn ok_html(url: &str) -> Response {
+/// `GET url`, asserting a 200 HTML page with the security headers.
+pub fn ok_html(url: &str) -> Response {
     let r = get(url);
     assert_eq!(r.status, 200, "{url}: {}", r.body);
     assert_eq!(
@@ -28,7 +29,8 @@ fn ok_html(url: &str) -> Response {
     r
 }
 
-fn status_of(url: &str, status: u16, says: &str) -> Response {
+/// `GET url`, asserting the status and that the HTML page says `says`.
+pub fn status_of(url: &str, status: u16, says: &str) -> Response {
     let r = get(url);
     assert_eq!(r.status, status, "{url}: {}", r.body);
     assert!(

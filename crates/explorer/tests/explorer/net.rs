@@ -4,7 +4,10 @@
 //! pointed at it, and activity put on chain through the client: a transfer, delegated stake
 //! and an unstake (unbonding), a new subnet with a hostile identity, two neuron registrations,
 //! weights, two commitments (text with markup, and binary), a text proposal with a hostile
-//! description and a vote, and Alice's on-chain identity (a name with markup).
+//! description and a vote, Alice's on-chain identity (a name with markup), Alice's root
+//! weights over subnets 1 and 2 ([`ROOT_WEIGHTS`]) and Ferdie's hotkey entered as a root
+//! candidate. The root has one seat (`root_max_uids` = 1), held by Alice's genesis hotkey, so
+//! Ferdie's candidate waits.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -41,6 +44,8 @@ pub const EVE_COMMITMENT: &[u8] = &[0, 1, 0xfe, 0xff];
 pub const ALICE_IDENTITY: &str = "Alice <i>Validator</i>";
 /// A subnet URL that must not become a link.
 pub const HOSTILE_URL: &str = "javascript:window.__xss=4";
+/// Alice's root weights on subnet 1 and on Charlie's subnet (2): normalised 2/3 and 1/3.
+pub const ROOT_WEIGHTS: [u16; 2] = [65_535, 32_768];
 
 /// The shared network.
 pub struct Net {
@@ -117,6 +122,8 @@ fn start() -> Net {
     // Long enough that the unbonding entry and the open vote outlive the tests.
     spec.params.unbonding_period = 2_000;
     spec.params.gov_voting_period = 2_000;
+    // One root seat (Alice's genesis hotkey), so a second candidate waits.
+    spec.params.root_max_uids = 1;
     let listen = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let config = ServiceConfig {
         data_dir: dir.clone(),
@@ -187,7 +194,8 @@ fn start() -> Net {
     }
 }
 
-fn sign(pair: &Keypair, nonce: u64, call: Call, domain: &ChainDomain) -> SignedTransaction {
+/// `call` signed by `pair` with `nonce` for the chain `domain`.
+pub fn sign(pair: &Keypair, nonce: u64, call: Call, domain: &ChainDomain) -> SignedTransaction {
     let tx = Transaction {
         signer: pair.account_id(),
         nonce,
@@ -199,7 +207,17 @@ fn sign(pair: &Keypair, nonce: u64, call: Call, domain: &ChainDomain) -> SignedT
     SignedTransaction { tx, signature }
 }
 
-async fn finalize_all(client: &Client, txs: Vec<SignedTransaction>) -> Vec<Hash> {
+/// The chain's signing domain, from its properties.
+pub async fn domain(client: &Client) -> ChainDomain {
+    let props = client.system_properties().await.expect("properties");
+    ChainDomain {
+        chain_id: props.chain_id,
+        genesis_hash: props.genesis_hash,
+    }
+}
+
+/// Submits `txs` at once and waits until each is finalized and succeeded; their hashes.
+pub async fn finalize_all(client: &Client, txs: Vec<SignedTransaction>) -> Vec<Hash> {
     let watches = txs.iter().map(|tx| async move {
         let status =
             tokio::time::timeout(Duration::from_secs(60), client.submit_and_watch(tx, |_| {}))
@@ -235,16 +253,13 @@ async fn activity(node: SocketAddr) -> (Hash, Hash, u16, Hash, Hash, u64) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let props = client.system_properties().await.expect("properties");
-    let domain = ChainDomain {
-        chain_id: props.chain_id,
-        genesis_hash: props.genesis_hash,
-    };
+    let domain = domain(&client).await;
     let (alice, alice_hot) = keys("alice");
     let (bob, _) = keys("bob");
     let (charlie, charlie_hot) = keys("charlie");
     let (dave, dave_hot) = keys("dave");
     let (eve, eve_hot) = keys("eve");
+    let (ferdie, ferdie_hot) = keys("ferdie");
 
     let first = finalize_all(
         &client,
@@ -388,6 +403,25 @@ async fn activity(node: SocketAddr) -> (Hash, Hash, u16, Hash, Hash, u64) {
                     name: ALICE_IDENTITY.into(),
                     url: "https://alice.example/<x>".into(),
                     description: "Runs the first validator".into(),
+                }),
+                &domain,
+            ),
+            sign(
+                &alice_hot,
+                1,
+                Call::Weights(WeightsCall::SetWeights {
+                    netuid: 0,
+                    uids: vec![1, new_netuid],
+                    weights: ROOT_WEIGHTS.to_vec(),
+                    version_key: 0,
+                }),
+                &domain,
+            ),
+            sign(
+                &ferdie,
+                0,
+                Call::Neurons(NeuronCall::RootRegister {
+                    hotkey: ferdie_hot.account_id(),
                 }),
                 &domain,
             ),

@@ -40,6 +40,13 @@ fn amounts_proportions_and_times_format_exactly() {
     assert_eq!(format::proportion(u16::MAX), "1.0000");
     assert_eq!(format::proportion(0), "0.0000");
     assert_eq!(format::proportion(32_768), "0.5000");
+    assert_eq!(format::fraction(2, 3), "0.6667");
+    assert_eq!(format::fraction(1, 3), "0.3333");
+    assert_eq!(format::fraction(65_535, 98_303), "0.6667");
+    assert_eq!(format::fraction(1, 20_000), "0.0001"); // 0.00005 rounds up
+    assert_eq!(format::fraction(7, 7), "1.0000");
+    assert_eq!(format::fraction(5, 0), "0.0000");
+    assert_eq!(format::fraction(u64::MAX, u64::MAX), "1.0000");
     assert_eq!(format::percent_u16(u16::MAX), "100.00%");
     assert_eq!(format::percent_u16(11_796), "18.00%");
     assert_eq!(format::percent_ppb(123_456_789), "12.35%");

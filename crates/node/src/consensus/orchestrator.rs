@@ -633,6 +633,9 @@ where
                     s.applied = s.applied.max(outcome.height);
                     return;
                 }
+                // The chain moved to a protocol version this node cannot run: the chain has
+                // halted (and logged why); the node stops, see `run_validator`.
+                Err(crate::chain::ChainError::Halted(_)) => return,
                 Err(e) => {
                     tracing::error!(height = block.inner().block().height, error = %e,
                         "cannot finalize a finalized block; retrying");

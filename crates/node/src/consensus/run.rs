@@ -108,6 +108,9 @@ pub struct NodeConfig {
     pub network: NetworkStatus,
     /// Timeouts and sizes.
     pub params: ConsensusParams,
+    /// The newest protocol version the node runs (this build's newest by default; less to
+    /// rehearse an upgrade as an older build would meet it).
+    pub max_protocol_version: u32,
 }
 
 impl NodeConfig {
@@ -127,6 +130,7 @@ impl NodeConfig {
                 block_interval: Duration::from_millis(500),
                 ..ConsensusParams::default()
             },
+            max_protocol_version: taonet_types::protocol::PROTOCOL_VERSION,
         }
     }
 }
@@ -159,6 +163,10 @@ pub enum NodeError {
     /// The consensus stack could not start.
     #[error(transparent)]
     Start(#[from] StartError),
+    /// The chain moved to a protocol version this node cannot run; the text says which and
+    /// what to install.
+    #[error("{0}")]
+    Halted(String),
 }
 
 /// Reads the consensus key from `path`, creating a fresh one if the file does not exist.
@@ -275,6 +283,7 @@ pub fn run_validator(
                     }
                 });
         }
+        let halted = chain.clone();
         start(
             context.child("consensus"),
             chain,
@@ -287,9 +296,20 @@ pub fn run_validator(
             evidence,
         )
         .await?;
-        match shutdown {
-            Some(signal) => signal.await,
-            None => futures::future::pending::<()>().await,
+        let signal = async move {
+            match shutdown {
+                Some(signal) => signal.await,
+                None => futures::future::pending::<()>().await,
+            }
+        };
+        futures::pin_mut!(signal);
+        let halt = halted.wait_halted();
+        futures::pin_mut!(halt);
+        if let futures::future::Either::Right((reason, _)) =
+            futures::future::select(signal, halt).await
+        {
+            tracing::error!("node stopping: {reason}");
+            return Err(NodeError::Halted(reason));
         }
         tracing::info!("consensus shutting down");
         Ok(())

@@ -39,6 +39,15 @@ pub fn action_summary(action: &taonet_types::gov::ProposalAction) -> Vec<String>
             to.to_ss58()
         )],
         ProposalAction::Text => vec!["text only (nothing is executed)".into()],
+        ProposalAction::ScheduleUpgrade(u) => vec![format!(
+            "upgrade to protocol v{} \"{}\" at block {}",
+            u.version, u.name, u.height
+        )],
+        ProposalAction::CancelUpgrade { version } => {
+            vec![format!(
+                "cancel the scheduled upgrade to protocol v{version}"
+            )]
+        }
     }
 }
 
@@ -189,6 +198,47 @@ pub(super) fn identity_info(state: &State, account: &AccountId) -> Option<Identi
         url: i.url.clone(),
         description: i.description.clone(),
         block: i.block,
+    })
+}
+
+pub(super) fn root_info(state: &State) -> RootInfo {
+    let params = state.params();
+    let tempo = u64::from(params.root_tempo.max(1));
+    let members = state
+        .neurons(0)
+        .map(|(uid, n)| RootMember {
+            uid,
+            hotkey: n.hotkey.to_ss58(),
+            stake: state.total_hotkey_stake(&n.hotkey),
+            weights: n.weights.iter().copied().collect(),
+        })
+        .collect();
+    let candidates = state
+        .root_candidates_ranked()
+        .into_iter()
+        .map(|c| RootCandidateInfo {
+            hotkey: c.hotkey.to_ss58(),
+            stake: c.stake,
+            registered_at: c.registered_at,
+            uid: c.uid,
+        })
+        .collect();
+    RootInfo {
+        block: state.height(),
+        max_members: params.root_max_uids,
+        next_recompute: state.globals().last_root_epoch.saturating_add(tempo),
+        members,
+        candidates,
+    }
+}
+
+pub(super) fn coldkey_swap_info(state: &State, coldkey: &AccountId) -> Option<ColdkeySwapInfo> {
+    state.coldkey_swap(coldkey).map(|s| ColdkeySwapInfo {
+        old_coldkey: coldkey.to_ss58(),
+        new_coldkey: s.new_coldkey.to_ss58(),
+        announced_at: s.announced_at,
+        executable_at: s.executable_at,
+        disputed_at: (s.disputed_at != 0).then_some(s.disputed_at),
     })
 }
 

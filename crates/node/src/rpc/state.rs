@@ -9,6 +9,20 @@
 //! - A delegate (`state_getDelegate`, each entry of `state_getDelegates[Page]`) carries its
 //!   owner coldkey's identity (`identity.set`), one map read per delegate;
 //!   `state_getIdentity` reads one account's.
+//! - `state_getProtocol` answers from the finalized state and the node itself: the version
+//!   the chain runs, the newest this node runs, the scheduled upgrade (with the blocks left
+//!   and whether this node runs it) and, once the node has halted at an upgrade it cannot run,
+//!   why.
+//! - `state_getRoot` reads the root subnet (netuid 0): its members (the neurons of netuid 0,
+//!   by uid, each with its total stake and its weights keyed by netuid) and every root
+//!   candidate in the runtime's membership order (`State::root_candidates_ranked`: most total
+//!   stake first, then earlier registration, then lower hotkey; a member carries its uid).
+//!   `next_recompute` is the block of the next root epoch (`last_root_epoch + root_tempo`),
+//!   which recomputes the membership (sooner if the set of subnets changes). The answer is
+//!   bounded by the runtime: at most `root_max_uids` members and 4 × `root_max_uids`
+//!   candidates, O(c log c) in the c candidates.
+//! - `state_getColdkeySwap` reads the swap a coldkey announced (`null` when none is pending;
+//!   an executed swap is removed); `disputed_at` is `null` unless the old coldkey disputed it.
 //! - Lists that grow with the chain are bounded: delegates and account history by page (at
 //!   most 1,000 an answer, continued by cursor; an account history page costs O(page) index
 //!   reads), registered nodes at most [`MAX_NODES_LISTED`].
@@ -37,7 +51,8 @@ use taonet_runtime::emission::block_emission;
 use taonet_types::{AccountId, ChainParams, Hash, Rao, SeatSet};
 
 use super::convert::{
-    commitment_info, delegate_info, delegates_page, identity_info, neuron_info, subnet_info,
+    coldkey_swap_info, commitment_info, delegate_info, delegates_page, identity_info, neuron_info,
+    root_info, subnet_info,
 };
 use super::input::{
     MAX_PAGE, page_limit, parse_address, parse_delegate_cursor, parse_history_cursor,
@@ -304,6 +319,37 @@ impl StateApiServer for RpcApi {
     ) -> Result<Option<IdentityInfo>, ErrorObjectOwned> {
         let account = parse_address(&address)?;
         Ok(identity_info(&self.chain.finalized_state(), &account))
+    }
+
+    async fn state_get_root(&self) -> Result<RootInfo, ErrorObjectOwned> {
+        Ok(root_info(&self.chain.finalized_state()))
+    }
+
+    async fn state_get_coldkey_swap(
+        &self,
+        coldkey: String,
+    ) -> Result<Option<ColdkeySwapInfo>, ErrorObjectOwned> {
+        let account = parse_address(&coldkey)?;
+        Ok(coldkey_swap_info(&self.chain.finalized_state(), &account))
+    }
+
+    async fn state_get_protocol(&self) -> Result<ProtocolInfo, ErrorObjectOwned> {
+        let state = self.chain.finalized_state();
+        let upgrade = state.pending_upgrade().map(|u| UpgradeInfo {
+            version: u.version,
+            height: u.height,
+            name: u.name.clone(),
+            notes: u.notes.clone(),
+            blocks_left: u.height.saturating_sub(state.height()),
+            supported: u.version <= state.max_version,
+        });
+        Ok(ProtocolInfo {
+            block: state.height(),
+            version: state.protocol_version(),
+            supported: state.max_version,
+            upgrade,
+            halted: self.chain.halted(),
+        })
     }
 
     async fn state_get_metagraph(

@@ -62,7 +62,22 @@ pub struct Sim {
     pub nodes: Vec<Node>,
     /// Nodes that double-vote, with their plan.
     pub byzantine: BTreeMap<usize, Plan>,
+    /// Nodes that run protocol versions up to less than this build's newest.
+    pub max_versions: BTreeMap<usize, u32>,
     _dirs: Vec<tempfile::TempDir>,
+}
+
+/// What a [`Sim`] is made of beyond its size.
+#[derive(Default)]
+pub struct SimOptions {
+    /// Nodes that double-vote, with their plan.
+    pub byzantine: BTreeMap<usize, Plan>,
+    /// Nodes that run protocol versions up to less than this build's newest.
+    pub max_versions: BTreeMap<usize, u32>,
+    /// Nodes not started with the others ([`Sim::start`] them later).
+    pub late: Vec<usize>,
+    /// A change to the chain spec.
+    pub spec: Option<fn(&mut ChainSpec)>,
 }
 
 /// The dev chain spec with `validators` genesis validators (nodes `0..validators`), 4 seats.
@@ -120,8 +135,32 @@ impl Sim {
         epoch_length: u64,
         byzantine: BTreeMap<usize, Plan>,
     ) -> Sim {
+        let options = SimOptions {
+            byzantine,
+            ..SimOptions::default()
+        };
+        Sim::with_options(context, n, validators, epoch_length, options).await
+    }
+
+    /// Like [`Sim::new`], with [`SimOptions`].
+    pub async fn with_options(
+        context: Ctx,
+        n: usize,
+        validators: usize,
+        epoch_length: u64,
+        options: SimOptions,
+    ) -> Sim {
+        let SimOptions {
+            byzantine,
+            max_versions,
+            late,
+            spec: edit,
+        } = options;
         let keys: Vec<PrivateKey> = (0..n as u64).map(node_key).collect();
-        let spec = spec(validators, epoch_length);
+        let mut spec = spec(validators, epoch_length);
+        if let Some(edit) = edit {
+            edit(&mut spec);
+        }
         let (network, oracle) = Network::new_with_peers(
             context.child("network"),
             simulated::Config {
@@ -159,9 +198,10 @@ impl Sim {
             spec,
             nodes,
             byzantine,
+            max_versions,
             _dirs: dirs,
         };
-        for i in 0..n {
+        for i in (0..n).filter(|i| !late.contains(i)) {
             sim.start(i).await;
         }
         sim
@@ -170,7 +210,10 @@ impl Sim {
     /// Starts (or restarts, on its stored data) node `i`.
     pub async fn start(&mut self, i: usize) {
         assert!(self.nodes[i].running.is_none());
-        let chain = Chain::open(&self.nodes[i].dir, &self.spec).unwrap();
+        let mut chain = Chain::open(&self.nodes[i].dir, &self.spec).unwrap();
+        if let Some(max) = self.max_versions.get(&i) {
+            chain = chain.with_max_protocol_version(*max).unwrap();
+        }
         let key = self.nodes[i].key.clone();
         let me = key.public_key();
         let control = self.oracle.control(me.clone());

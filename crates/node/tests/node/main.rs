@@ -474,3 +474,112 @@ fn peer_sets_admit_registered_nodes_by_stake_within_the_limit() {
     assert_eq!(set.primary.len(), 2);
     assert_eq!(set.secondary.len(), 0);
 }
+
+/// Governance schedules protocol version 2 (a new fee split) on 4 seats: at the height the
+/// rule changes on every node with equal roots; a follower that runs version 1 only stops at
+/// the height with a message instead of forking; a node started from genesis afterwards
+/// syncs across the upgrade to the same head.
+#[test]
+fn an_upgrade_switches_every_node_and_an_old_node_halts_instead_of_forking() {
+    use taonet_types::gov::{ProposalAction, VoteKind};
+    use taonet_types::protocol::Upgrade;
+    use taonet_types::tx::GovernanceCall;
+    const HEIGHT: u64 = 30;
+    run(11, 20 * MINUTE, |ctx| async move {
+        let options = harness::SimOptions {
+            max_versions: [(4, 1)].into_iter().collect(),
+            late: vec![5],
+            spec: Some(|spec| {
+                spec.params.gov_voting_period = 6;
+                spec.params.gov_execution_delay = 2;
+            }),
+            ..harness::SimOptions::default()
+        };
+        let mut sim = Sim::with_options(ctx.child("sim"), 6, 4, 200, options).await;
+        let chain = sim.nodes[0].chain().clone();
+        let (alice, _) = dev_keys("alice");
+        let (bob, _) = dev_keys("bob");
+        let upgrade = Upgrade {
+            version: 2,
+            height: HEIGHT,
+            name: "v2-fee-burn".into(),
+            notes: "half of the proposer's fee share is burned".into(),
+        };
+        let propose = taonet_types::Call::Governance(GovernanceCall::Propose {
+            action: ProposalAction::ScheduleUpgrade(upgrade.clone()),
+            description: "rehearsal".into(),
+        });
+        chain
+            .mempool()
+            .submit(signed(&chain, &alice, 0, propose))
+            .unwrap();
+        // Vote once the proposal is in a finalized block.
+        loop {
+            if chain.finalized_state().proposal(0).is_some() {
+                break;
+            }
+            sim.sleep(Duration::from_millis(200)).await;
+        }
+        for (who, nonce) in [(&alice, 1), (&bob, 0)] {
+            let vote = taonet_types::Call::Governance(GovernanceCall::Vote {
+                proposal: 0,
+                vote: VoteKind::Aye,
+            });
+            chain
+                .mempool()
+                .submit(signed(&chain, who, nonce, vote))
+                .unwrap();
+        }
+        sim.wait_height(&[0, 1, 2, 3], HEIGHT - 5, 5 * MINUTE).await;
+        let scheduled = chain.finalized_state();
+        assert_eq!(
+            scheduled.pending_upgrade(),
+            Some(&upgrade),
+            "scheduled in time"
+        );
+        // A transfer after the height pays the new split.
+        sim.wait_height(&[0, 1, 2, 3], HEIGHT + 1, 5 * MINUTE).await;
+        chain
+            .mempool()
+            .submit(signed(&chain, &alice, 2, transfer(bob.account_id(), 1_000)))
+            .unwrap();
+        sim.wait_height(&[0, 1, 2, 3], HEIGHT + 10, 5 * MINUTE)
+            .await;
+        let common = sim.assert_same_chain(&[0, 1, 2, 3]);
+        for h in 1..=common {
+            let b = chain.block_by_height(h).unwrap();
+            assert_eq!(b.version, if h < HEIGHT { 1 } else { 2 }, "block {h}");
+        }
+        for i in 0..4 {
+            let s = sim.nodes[i].chain().finalized_state();
+            assert_eq!(s.protocol_version(), 2);
+            assert!(
+                s.globals.total_fees_burned.0 > 0,
+                "node {i} burned part of the transfer's fee"
+            );
+        }
+        // The old follower stopped just before the height, with the message, on the same
+        // chain as everyone up to there.
+        let old = sim.nodes[4].chain();
+        assert_eq!(old.finalized().height, HEIGHT - 1);
+        let reason = old.halted().expect("the version-1 node halted");
+        assert!(
+            reason.contains(&format!(
+                "this chain moved to protocol v2 at height {HEIGHT}"
+            )) && reason.contains("v2-fee-burn"),
+            "{reason}"
+        );
+        for h in 0..HEIGHT {
+            assert_eq!(
+                old.block_by_height(h).unwrap().hash(),
+                chain.block_by_height(h).unwrap().hash()
+            );
+        }
+        // A fresh node syncs from genesis across the upgrade to the same head.
+        sim.start(5).await;
+        let target = sim.height(0);
+        sim.wait_height(&[5], target, 5 * MINUTE).await;
+        sim.assert_same_chain(&[0, 1, 2, 3, 5]);
+        assert_eq!(sim.nodes[5].chain().finalized_state().protocol_version(), 2);
+    });
+}

@@ -1279,3 +1279,239 @@ async fn an_identity_is_read_by_account_and_shown_on_its_delegates() {
         .unwrap_err();
     assert_eq!(rpc_code(&e), codes::BAD_ADDRESS);
 }
+
+/// Signs `call` by `pair` with its next nonce and waits for it to be finalized successfully;
+/// the block height.
+async fn finalized_ok(client: &Client, domain: &ChainDomain, pair: &Keypair, call: Call) -> u64 {
+    let nonce = client.state_get_account(pair.ss58()).await.unwrap().nonce;
+    let tx = sign(pair, nonce, call, domain);
+    match client.submit_and_watch(&tx, |_| {}).await.unwrap() {
+        TxStatus::Finalized {
+            block_height,
+            success: true,
+            ..
+        } => block_height,
+        other => panic!("not finalized successfully: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_root_lists_members_with_weights_and_ranked_candidates() {
+    use taonet_types::tx::{NeuronCall, SubnetCall, WeightsCall};
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (alice, alice_hot) = dev_keys("alice");
+    let (bob, bob_hot) = dev_keys("bob");
+    let alice_hot_ss58 = alice_hot.account_id().to_ss58();
+    let bob_hot_ss58 = bob_hot.account_id().to_ss58();
+
+    // Genesis: alice's validator hotkey is the only member, a candidate since block 0.
+    let root = client.state_get_root().await.unwrap();
+    let params = client.state_get_params().await.unwrap();
+    assert_eq!(root.max_members, params.root_max_uids);
+    assert!(root.next_recompute > root.block, "{root:?}");
+    assert!(
+        root.next_recompute <= root.block + u64::from(params.root_tempo),
+        "{root:?}"
+    );
+    let alice_stake = Rao(10_000 * taonet_types::RAO_PER_TAO);
+    assert_eq!(root.members.len(), 1, "{root:?}");
+    assert_eq!(root.members[0].uid, 0);
+    assert_eq!(root.members[0].hotkey, alice_hot_ss58);
+    assert_eq!(root.members[0].stake, alice_stake);
+    assert!(root.members[0].weights.is_empty());
+    assert_eq!(
+        root.candidates,
+        vec![taonet_client::types::RootCandidateInfo {
+            hotkey: alice_hot_ss58.clone(),
+            stake: alice_stake,
+            registered_at: 0,
+            uid: Some(0),
+        }]
+    );
+
+    // Bob enters his fresh hotkey with a little stake: the root has room, so it is a member
+    // at once, ranked after alice (less stake).
+    let registered = finalized_ok(
+        &client,
+        &domain,
+        &bob,
+        Call::Neurons(NeuronCall::RootRegister {
+            hotkey: bob_hot.account_id(),
+        }),
+    )
+    .await;
+    finalized_ok(
+        &client,
+        &domain,
+        &bob,
+        Call::Staking(StakingCall::AddStake {
+            hotkey: bob_hot.account_id(),
+            amount: Rao(5 * taonet_types::RAO_PER_TAO),
+        }),
+    )
+    .await;
+    let root = client.state_get_root().await.unwrap();
+    let hotkeys: Vec<&str> = root.members.iter().map(|m| m.hotkey.as_str()).collect();
+    assert_eq!(hotkeys, [alice_hot_ss58.as_str(), bob_hot_ss58.as_str()]);
+    assert_eq!(root.members[1].uid, 1);
+    assert_eq!(root.candidates.len(), 2);
+    assert_eq!(root.candidates[1].hotkey, bob_hot_ss58);
+    assert_eq!(root.candidates[1].registered_at, registered);
+    assert_eq!(root.candidates[1].uid, Some(1));
+    assert_eq!(root.candidates[1].stake, Rao(5 * taonet_types::RAO_PER_TAO));
+
+    // A second subnet, then alice's root weights over both: keyed by netuid, max-upscaled.
+    finalized_ok(
+        &client,
+        &domain,
+        &alice,
+        Call::Subnets(SubnetCall::RegisterNetwork {
+            hotkey: alice_hot.account_id(),
+        }),
+    )
+    .await;
+    finalized_ok(
+        &client,
+        &domain,
+        &alice_hot,
+        Call::Weights(WeightsCall::SetWeights {
+            netuid: 0,
+            uids: vec![1, 2],
+            weights: vec![30_000, 10_000],
+            version_key: 0,
+        }),
+    )
+    .await;
+    let raw: serde_json::Value = client
+        .request("state_getRoot", rpc_params![])
+        .await
+        .unwrap();
+    assert_eq!(
+        raw["members"][0],
+        serde_json::json!({
+            "uid": 0,
+            "hotkey": alice_hot_ss58,
+            "stake": alice_stake.0,
+            "weights": { "1": 65535, "2": 21845 },
+        }),
+        "{raw}"
+    );
+    assert_eq!(raw["members"][1]["weights"], serde_json::json!({}));
+    assert_eq!(
+        raw["candidates"][1],
+        serde_json::json!({
+            "hotkey": bob_hot_ss58,
+            "stake": 5 * taonet_types::RAO_PER_TAO,
+            "registered_at": registered,
+            "uid": 1,
+        })
+    );
+    let keys: Vec<&str> = raw
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "block",
+            "candidates",
+            "max_members",
+            "members",
+            "next_recompute"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coldkey_swap_is_read_from_announcement_to_dispute() {
+    let n = node(local()).await;
+    let client = Client::connect(&n.url).await.unwrap();
+    let domain = n.chain.domain();
+    let (bob, _) = dev_keys("bob");
+    let fresh = Keypair::from_seed(&[77u8; 32]);
+    let bob_ss58 = bob.account_id().to_ss58();
+    assert_eq!(
+        client
+            .state_get_coldkey_swap(bob_ss58.clone())
+            .await
+            .unwrap(),
+        None
+    );
+    let announced = finalized_ok(
+        &client,
+        &domain,
+        &bob,
+        Call::Staking(StakingCall::AnnounceColdkeySwap {
+            new_coldkey: fresh.account_id(),
+        }),
+    )
+    .await;
+    let delay = client.state_get_params().await.unwrap().coldkey_swap_delay;
+    let mut want = taonet_client::types::ColdkeySwapInfo {
+        old_coldkey: bob_ss58.clone(),
+        new_coldkey: fresh.account_id().to_ss58(),
+        announced_at: announced,
+        executable_at: announced + delay,
+        disputed_at: None,
+    };
+    assert_eq!(
+        client
+            .state_get_coldkey_swap(bob_ss58.clone())
+            .await
+            .unwrap(),
+        Some(want.clone())
+    );
+    // Keyed by the old coldkey only; hex addresses are accepted as everywhere.
+    assert_eq!(
+        client
+            .state_get_coldkey_swap(fresh.account_id().to_ss58())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        client
+            .state_get_coldkey_swap(format!("0x{}", hex::encode(bob.account_id().0)))
+            .await
+            .unwrap(),
+        Some(want.clone())
+    );
+    let disputed = finalized_ok(
+        &client,
+        &domain,
+        &bob,
+        Call::Staking(StakingCall::DisputeColdkeySwap),
+    )
+    .await;
+    want.disputed_at = Some(disputed);
+    assert_eq!(
+        client
+            .state_get_coldkey_swap(bob_ss58.clone())
+            .await
+            .unwrap(),
+        Some(want.clone())
+    );
+    let raw: serde_json::Value = client
+        .request("state_getColdkeySwap", rpc_params![bob_ss58.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        raw,
+        serde_json::json!({
+            "old_coldkey": bob_ss58,
+            "new_coldkey": fresh.account_id().to_ss58(),
+            "announced_at": announced,
+            "executable_at": announced + delay,
+            "disputed_at": disputed,
+        })
+    );
+    let e = client
+        .state_get_coldkey_swap("5notanaddress".into())
+        .await
+        .unwrap_err();
+    assert_eq!(rpc_code(&e), codes::BAD_ADDRESS);
+}

@@ -84,6 +84,9 @@ macro_rules! state_maps {
             pub(crate) subnets_changed: bool,
             /// Whether the globals record changed since the last commit.
             pub(super) globals_dirty: bool,
+            /// The newest protocol version this node runs (not a record: a property of the
+            /// build, [`crate::upgrade`]).
+            pub max_version: u32,
             /// The sparse Merkle tree over every record, as of the last commit.
             pub(super) tree: SparseMerkleTree,
         }
@@ -104,6 +107,7 @@ macro_rules! state_maps {
                     head: Hash::ZERO,
                     subnets_changed: false,
                     globals_dirty: true,
+                    max_version: taonet_types::protocol::PROTOCOL_VERSION,
                     tree: SparseMerkleTree::new(),
                 }
             }

@@ -67,6 +67,7 @@ fn block() -> Block {
             }],
         }),
         parent_votes: None,
+        version: 1,
     }
 }
 
@@ -181,7 +182,7 @@ fn parent_votes_are_encoded_and_hashed() {
     }
     // An unknown vote kind and more votes than seats are refused.
     let mut bad_kind = bytes.to_vec();
-    let kind_at = bytes.len() - 64 - 1;
+    let kind_at = bytes.len() - 4 - 64 - 1;
     assert_eq!(bad_kind[kind_at], 1);
     bad_kind[kind_at] = 2;
     assert!(matches!(
@@ -197,6 +198,29 @@ fn parent_votes_are_encoded_and_hashed() {
     assert!(json.get("parent_votes").is_none());
     let back: Block = serde_json::from_value(serde_json::to_value(&b).unwrap()).unwrap();
     assert_eq!(back, b);
+}
+
+/// The protocol version is the encoding's last field; version-1 blocks keep the hash they had
+/// before versions existed, and any other version is covered by the hash.
+#[test]
+fn the_protocol_version_is_encoded_and_hashed() {
+    let b = block();
+    let bytes = b.encode();
+    assert_eq!(bytes[bytes.len() - 4..], [0, 0, 0, 1]);
+    let mut header = b.header_bytes();
+    let v2 = Block {
+        version: 2,
+        ..b.clone()
+    };
+    assert_ne!(v2.hash(), b.hash());
+    assert_eq!(decode_block(&v2.encode()).unwrap(), v2);
+    // Version 2's header is version 1's plus the marker and the version.
+    header.extend_from_slice(&[0xff, 0, 0, 0, 2]);
+    assert_eq!(v2.header_bytes(), header);
+    // JSON without a version (from before versions) reads as version 1.
+    let mut json = serde_json::to_value(&b).unwrap();
+    json.as_object_mut().unwrap().remove("version");
+    assert_eq!(serde_json::from_value::<Block>(json).unwrap().version, 1);
 }
 
 #[test]
@@ -310,9 +334,10 @@ fn decoding_rejects_unknown_tags() {
     let mut b = block();
     b.seats = None;
     let mut bytes = b.encode().to_vec();
-    let last = bytes.len() - 1;
-    assert_eq!(bytes[last], 0);
-    bytes[last] = 2;
+    // ‖ seats tag (0) ‖ parent votes tag (0) ‖ version (u32).
+    let tag = bytes.len() - 6;
+    assert_eq!(bytes[tag..], [0, 0, 0, 0, 0, 1]);
+    bytes[tag] = 2;
     assert!(decode_block(&bytes).is_err());
     // A bool must be 0 or 1.
     let mut t = transaction();

@@ -22,4 +22,5 @@ mod seats;
 mod slashing;
 mod staking;
 mod subnets;
+mod upgrade;
 mod weights;
