@@ -364,10 +364,10 @@ async fn check_upgrade_action(
                 ));
             }
         }
-        ProposalAction::CancelUpgrade { version } => {
-            if p.upgrade.as_ref().map(|u| u.version) != Some(*version) {
-                bail!("no upgrade to protocol v{version} is scheduled (see `taonet gov upgrade`)");
-            }
+        ProposalAction::CancelUpgrade { version }
+            if p.upgrade.as_ref().map(|u| u.version) != Some(*version) =>
+        {
+            bail!("no upgrade to protocol v{version} is scheduled (see `taonet gov upgrade`)");
         }
         _ => {}
     }
