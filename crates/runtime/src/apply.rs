@@ -562,8 +562,12 @@ pub fn apply_transaction(
 }
 
 /// Who receives a block's fees: the proposer hotkey's owner (or the proposer itself).
+/// A proposer retired by a hotkey swap (the elected seat sets still name it) is followed
+/// to its replacement's owner.
 pub fn fee_recipient(state: &State, proposer: &AccountId) -> AccountId {
-    state.hotkey_owner(proposer).unwrap_or(*proposer)
+    state
+        .hotkey_owner(&state.current_hotkey(proposer))
+        .unwrap_or(*proposer)
 }
 
 /// Checks the block header against the state (the parent).

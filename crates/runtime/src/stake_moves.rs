@@ -91,17 +91,7 @@ impl State {
         coldkey: &AccountId,
         amount: Rao,
     ) -> Result<(), StakingError> {
-        let staked = self.stake(hotkey, coldkey);
-        if amount > staked || amount == Rao::ZERO {
-            return Err(StakingError::InsufficientStake {
-                requested: amount,
-                staked,
-            });
-        }
-        let minimum = self.params().min_stake;
-        if amount < minimum && amount != staked {
-            return Err(StakingError::AmountTooLow { amount, minimum });
-        }
+        let staked = self.check_take_from_position(hotkey, coldkey, amount)?;
         let (locked, until) = self.moved_in(hotkey, coldkey);
         if amount > staked.saturating_sub(locked) {
             return Err(StakingError::StakeLocked {

@@ -193,14 +193,17 @@ impl State {
         self.increase_stake(hotkey, signer, amount)
     }
 
-    /// `staking.remove_stake`: moves stake into the unbonding queue.
-    pub fn remove_stake(
-        &mut self,
-        signer: &AccountId,
+    /// The checks of taking `amount` out of `coldkey`'s position on `hotkey` (an unstake, a
+    /// move, a transfer): more than zero and at most the position (`InsufficientStake`), and
+    /// at least `min_stake` unless it is the whole position (`AmountTooLow`). Returns the
+    /// position.
+    pub(crate) fn check_take_from_position(
+        &self,
         hotkey: &AccountId,
+        coldkey: &AccountId,
         amount: Rao,
-    ) -> Result<(), StakingError> {
-        let staked = self.stake(hotkey, signer);
+    ) -> Result<Rao, StakingError> {
+        let staked = self.stake(hotkey, coldkey);
         if amount > staked || amount == Rao::ZERO {
             return Err(StakingError::InsufficientStake {
                 requested: amount,
@@ -211,6 +214,17 @@ impl State {
         if amount < minimum && amount != staked {
             return Err(StakingError::AmountTooLow { amount, minimum });
         }
+        Ok(staked)
+    }
+
+    /// `staking.remove_stake`: moves stake into the unbonding queue.
+    pub fn remove_stake(
+        &mut self,
+        signer: &AccountId,
+        hotkey: &AccountId,
+        amount: Rao,
+    ) -> Result<(), StakingError> {
+        self.check_take_from_position(hotkey, signer, amount)?;
         self.decrease_stake(hotkey, signer, amount)?;
         let now = self.globals.height;
         let release = now.saturating_add(self.params().unbonding_period);

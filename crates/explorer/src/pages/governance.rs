@@ -1,8 +1,10 @@
-//! `/governance` and `/proposal/{id}`: the treasury, proposals, tallies and votes.
+//! `/governance` and `/proposal/{id}`: the protocol version and scheduled upgrade, the
+//! treasury, proposals, tallies and votes.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use taonet_client::ProposalInfo;
+use taonet_client::types::ProtocolInfo;
 use taonet_types::gov::{ProposalStatus, VoteKind};
 
 use super::{AppState, Params, PathText, calls, parse_u64, respond, sort_param};
@@ -66,16 +68,51 @@ fn proposals_table(proposals: &[ProposalInfo]) -> Table {
     }
 }
 
+/// The protocol version and the scheduled upgrade (rules: `taonet_runtime::upgrade`).
+fn protocol_facts(p: &ProtocolInfo) -> String {
+    let upgrade = match &p.upgrade {
+        None => "none scheduled".to_string(),
+        Some(u) => {
+            let mut text = format!(
+                "to protocol v{} “{}” at block {} (in {} blocks)",
+                u.version,
+                esc(&u.name),
+                block_link(u.height),
+                u.blocks_left
+            );
+            if !u.notes.is_empty() {
+                text.push_str(&format!("<br>{}", esc(&u.notes)));
+            }
+            if !u.supported {
+                text.push_str(&format!(
+                    "<br><strong>this node does not run protocol v{}: it stops at block {}</strong>",
+                    u.version, u.height
+                ));
+            }
+            text
+        }
+    };
+    let mut rows = vec![
+        ("Protocol version", format!("v{}", p.version)),
+        ("Upgrade", upgrade),
+    ];
+    if let Some(reason) = &p.halted {
+        rows.push(("Halted", esc(reason)));
+    }
+    facts(&rows)
+}
+
 pub(crate) async fn list(
     State(app): AppState,
     Query(params): Params,
 ) -> Result<Response, PageError> {
-    let (treasury, proposals, chain) = futures::join!(
+    let (treasury, proposals, chain, protocol) = futures::join!(
         call!(app, gov_treasury()),
         call!(app, gov_proposals(Some(100))),
         call!(app, state_get_params()),
+        call!(app, state_get_protocol()),
     );
-    let (treasury, proposals, chain) = (treasury?, proposals?, chain?);
+    let (treasury, proposals, chain, protocol) = (treasury?, proposals?, chain?, protocol?);
     let table = proposals_table(&proposals);
     let sort = sort_param(
         &params,
@@ -125,6 +162,7 @@ pub(crate) async fn list(
         ("Deposit", tao_cell(chain.gov_proposal_deposit)),
     ]);
     let page = Page::new("Governance", Nav::Governance)
+        .live_section("protocol", 5, protocol_facts(&protocol))
         .live_section("treasury", 5, info)
         .live_section(
             "proposals",
@@ -273,4 +311,45 @@ pub(crate) async fn proposal(
             .section("votes", votes_html)
     };
     Ok(respond(&app, page, &params))
+}
+
+#[cfg(test)]
+mod tests {
+    use taonet_client::types::UpgradeInfo;
+
+    use super::*;
+
+    /// A scheduled upgrade shows its version, escaped name and notes, the blocks left and,
+    /// when this node cannot run it, the warning; a halted node says why.
+    #[test]
+    fn the_protocol_section_shows_the_upgrade_and_the_halt() {
+        let mut p = ProtocolInfo {
+            block: 90,
+            version: 1,
+            supported: 1,
+            upgrade: Some(UpgradeInfo {
+                version: 2,
+                height: 100,
+                name: "v2".into(),
+                notes: "<b>burn</b>".into(),
+                blocks_left: 10,
+                supported: false,
+            }),
+            halted: None,
+        };
+        let html = protocol_facts(&p);
+        for text in [
+            "<dd>v1</dd>",
+            "to protocol v2 “v2” at block",
+            "(in 10 blocks)",
+            "&lt;b&gt;burn&lt;/b&gt;",
+            "this node does not run protocol v2: it stops at block 100",
+        ] {
+            assert!(html.contains(text), "{text:?} in {html}");
+        }
+        p.upgrade = None;
+        p.halted = Some("moved <on>".into());
+        let html = protocol_facts(&p);
+        assert!(html.contains("none scheduled") && html.contains("moved &lt;on&gt;"));
+    }
 }

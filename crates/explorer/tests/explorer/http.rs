@@ -395,6 +395,8 @@ fn governance_shows_the_treasury_proposal_tally_and_votes() {
         r#"<a href="/proposal/0">0</a>"#,
         "text only",
         "Quorum",
+        "<dt>Protocol version</dt><dd>v1</dd>",
+        "<dt>Upgrade</dt><dd>none scheduled</dd>",
     ] {
         assert!(r.body.contains(text), "governance page lacks {text:?}");
     }

@@ -258,6 +258,16 @@ fn swap_hotkey_moves_everything_to_the_new_hotkey() {
         cost.0
     );
 
+    // Blocks the retired hotkey still proposes (its seat was elected before the swap) pay
+    // their fees to its owner, not to the retired key's account.
+    assert_eq!(c.next_proposer(), ha);
+    let free = c.free(alice);
+    let tx = c.tx(charlie, call::transfer(key(9).account_id(), tao(1)));
+    let out = c.block(&[tx]);
+    assert!(out.fees > Rao::ZERO);
+    assert_eq!(c.state.free(&ha), Rao::ZERO);
+    assert!(c.free(alice).0 >= free.0 + out.fees.0);
+
     // An offence of the old hotkey (the elected seat sets still name it) reaches the new one.
     let report = c
         .state
