@@ -58,6 +58,14 @@ pub struct BlockInfo {
     pub transactions: Vec<TxSummary>,
     /// Seats elected in it.
     pub seats: Option<SeatSet>,
+    /// The protocol version it was built under (`taonet_types::protocol`).
+    #[serde(default = "genesis_version")]
+    pub version: u32,
+}
+
+/// The version of blocks from nodes that do not report one.
+fn genesis_version() -> u32 {
+    taonet_types::protocol::GENESIS_VERSION
 }
 
 /// A finalized transaction, decoded, with its receipt.
@@ -559,6 +567,10 @@ pub struct Supply {
     /// Held by open payment channels (deposits not yet claimed or reclaimed).
     #[serde(default)]
     pub total_channels: Rao,
+    /// Burned from transaction fees since protocol v2 (half of the proposer's share; also
+    /// counted in `total_burned`).
+    #[serde(default)]
+    pub total_fees_burned: Rao,
 }
 
 /// A governance proposal with its tally: the final one once voting closed, else the live

@@ -32,7 +32,8 @@ pub struct DelegateArgs {
 enum DelegateCommand {
     /// Set the take of the wallet's hotkey (0–18 %): raising it is rate-limited.
     SetTake(SetTakeArgs),
-    /// Every hotkey with stake: total stake, take and nominators.
+    /// Every hotkey with stake: total stake, take, nominators, and its owner (with the owner's
+    /// on-chain identity name, if set).
     List,
 }
 
@@ -155,7 +156,7 @@ fn list(args: &DelegateArgs, global: Global) -> Result<ExitCode> {
             t.add_row(vec![
                 i.to_string(),
                 d.hotkey.clone(),
-                short(&d.owner),
+                owner_cell(&d.owner, d.identity.as_ref().map(|id| id.name.as_str())),
                 tao(d.total_stake),
                 percent(d.take),
                 d.nominators.len().to_string(),
@@ -167,11 +168,43 @@ fn list(args: &DelegateArgs, global: Global) -> Result<ExitCode> {
     })
 }
 
+/// Longest identity name shown in the delegate table, in characters (the rest is cut to `…`).
+const OWNER_NAME_CHARS: usize = 32;
+
+/// The owner column of `delegate list`: the owner's on-chain identity name, when it set one
+/// (at most [`OWNER_NAME_CHARS`] characters), then the shortened coldkey.
+fn owner_cell(owner: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => {
+            let mut shown: String = name.chars().take(OWNER_NAME_CHARS).collect();
+            if name.chars().count() > OWNER_NAME_CHARS {
+                shown.pop();
+                shown.push('…');
+            }
+            format!("{shown} ({})", short(owner))
+        }
+        None => short(owner),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::UsageError;
+
+    #[test]
+    fn the_owner_column_names_the_owner_identity() {
+        let owner = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+        assert_eq!(owner_cell(owner, None), "5Grwv…utQY");
+        assert_eq!(
+            owner_cell(owner, Some("Alice's validator")),
+            "Alice's validator (5Grwv…utQY)"
+        );
+        let long = "x".repeat(40);
+        let cell = owner_cell(owner, Some(&long));
+        assert_eq!(cell, format!("{}… (5Grwv…utQY)", "x".repeat(31)));
+    }
 
     #[test]
     fn take_percent_to_u16() {

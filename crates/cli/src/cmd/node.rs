@@ -217,8 +217,11 @@ pub(crate) fn init_logging(filter: Option<&str>) {
         .map(str::to_string)
         .or_else(|| std::env::var("RUST_LOG").ok())
         .unwrap_or_else(|| "warn,taonet=info,taonet_node=info".to_string());
+    // Colours only on a terminal: a log file (`… 2> node.log`) gets plain text that `grep`
+    // and people read as is.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -351,7 +351,7 @@ fn set_weights(args: &RootArgs, a: &SetWeightsArgs, global: Global) -> Result<Ex
                 "Set the root weights of hotkey {hotkey} (root uid {})",
                 member.uid
             ),
-            format!("  subnet: share {}", describe_shares(&row)),
+            format!("  shares (netuid: share): {}", describe_shares(&row)),
         ];
         let call = Call::Weights(WeightsCall::SetWeights {
             netuid: 0,

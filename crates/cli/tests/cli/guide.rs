@@ -502,6 +502,7 @@ fn busy_ports() -> Vec<u16> {
         8111, 8112, // 08: the example's miners
         8096, // 10: `taonet explorer`
         8121, 8122, 8131, // 11: the Python miners
+        30410, 9960, // 13: the node that was not ready, then the one that was
     ];
     localnet
         .chain(chapters)

@@ -1,7 +1,7 @@
 //! `taonet wallet set-identity`, `get-identity` and `clear-identity` on a real one-validator
 //! local network (free ports): the identity round-trips through the chain, the fee is paid,
-//! bad texts are refused before anything is signed (exit 2, nonce unchanged), and clearing
-//! an absent identity is refused without sending.
+//! the delegate list shows the name, bad texts are refused before anything is signed (exit 2,
+//! nonce unchanged), and clearing an absent identity is refused without sending.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -119,6 +119,16 @@ fn wallet_set_get_and_clear_identity() {
     ] {
         assert!(out.contains(text), "get-identity lacks {text:?}:\n{out}");
     }
+    // The delegate list names alice's hotkey's owner by it.
+    let mut delegates = taonet(&cli.root);
+    delegates
+        .args(["--no-prompt", "delegate", "list", "--rpc", &cli.rpc])
+        .timeout(Duration::from_secs(60));
+    let out = String::from_utf8(delegates.assert().success().get_output().stdout.clone()).unwrap();
+    assert!(
+        out.contains("Alice's validator ✓ (5Grwv…utQY)"),
+        "delegate list lacks alice's identity:\n{out}"
+    );
     // Another account has none.
     let (bob, _) = dev_keys("bob");
     assert_eq!(

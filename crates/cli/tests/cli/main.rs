@@ -22,6 +22,7 @@ mod keys;
 mod localnet;
 mod overview;
 mod sim;
+mod upgrade;
 
 pub fn taonet(root: &Path) -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("taonet");

@@ -603,7 +603,13 @@ where
                 },
                 msg = finalized.next() => {
                     let Some(Finalized { block, ack }) = msg else { break };
-                    self.apply(&block).await;
+                    if !self.apply(&block).await {
+                        // Halted at a protocol version this node does not run: the block
+                        // stays unacknowledged (so a build that runs it, restarted on this
+                        // data directory, is handed it again) and nothing more is finalized;
+                        // the node stops (`run_validator`).
+                        futures::future::pending::<()>().await;
+                    }
                     let height = block.height();
                     if self.epocher.last(Epoch::new(active.epoch)) == Some(height) {
                         let next = active.epoch + 1;
@@ -623,19 +629,20 @@ where
         active.handle.abort();
     }
 
-    /// Finalizes a block into the chain, retrying until it is durable.
-    async fn apply(&self, block: &Digested<ConsensusBlock>) {
+    /// Finalizes a block into the chain, retrying until it is durable. `false` if the chain
+    /// halted instead (the block needs a protocol version this node does not run).
+    async fn apply(&self, block: &Digested<ConsensusBlock>) -> bool {
         let mut delay = Duration::from_millis(100);
         loop {
             match self.chain.finalize(block.inner().block()) {
                 Ok(outcome) => {
                     let mut s = self.status.lock().unwrap_or_else(|e| e.into_inner());
                     s.applied = s.applied.max(outcome.height);
-                    return;
+                    return true;
                 }
                 // The chain moved to a protocol version this node cannot run: the chain has
                 // halted (and logged why); the node stops, see `run_validator`.
-                Err(crate::chain::ChainError::Halted(_)) => return,
+                Err(crate::chain::ChainError::Halted(_)) => return false,
                 Err(e) => {
                     tracing::error!(height = block.inner().block().height, error = %e,
                         "cannot finalize a finalized block; retrying");

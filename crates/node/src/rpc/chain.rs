@@ -165,6 +165,7 @@ impl RpcApi {
                 })
                 .collect(),
             seats: block.seats.clone(),
+            version: block.version,
         }
     }
 

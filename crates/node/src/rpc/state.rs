@@ -488,6 +488,7 @@ impl StateApiServer for RpcApi {
             ),
             total_burned: g.total_burned,
             total_channels: g.total_channels,
+            total_fees_burned: g.total_fees_burned,
         })
     }
 

@@ -210,7 +210,8 @@ impl Sim {
     /// Starts (or restarts, on its stored data) node `i`.
     pub async fn start(&mut self, i: usize) {
         assert!(self.nodes[i].running.is_none());
-        let mut chain = Chain::open(&self.nodes[i].dir, &self.spec).unwrap();
+        let mut chain = Chain::open(&self.nodes[i].dir, &self.spec)
+            .unwrap_or_else(|e| panic!("node {i} cannot open its chain: {e}"));
         if let Some(max) = self.max_versions.get(&i) {
             chain = chain.with_max_protocol_version(*max).unwrap();
         }

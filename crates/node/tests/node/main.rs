@@ -581,5 +581,15 @@ fn an_upgrade_switches_every_node_and_an_old_node_halts_instead_of_forking() {
         sim.wait_height(&[5], target, 5 * MINUTE).await;
         sim.assert_same_chain(&[0, 1, 2, 3, 5]);
         assert_eq!(sim.nodes[5].chain().finalized_state().protocol_version(), 2);
+        // The old node, upgraded in place (restarted on its storage with this build), goes
+        // on from the block it stopped at: that block was never acknowledged as handled.
+        sim.crash(4).await;
+        sim.max_versions.remove(&4);
+        sim.sleep(Duration::from_secs(2)).await;
+        sim.start(4).await;
+        let target = sim.height(0) + 3;
+        sim.wait_height(&[0, 4], target, 5 * MINUTE).await;
+        sim.assert_same_chain(&[0, 1, 2, 3, 4, 5]);
+        assert_eq!(sim.nodes[4].chain().halted(), None);
     });
 }

@@ -1,6 +1,8 @@
 //! `taonet localnet status [--watch SECS]`: every node's state, heights and state root (read
 //! over its RPC, 2 s timeouts), and the subnet's neurons (uid, axon, stake, incentive, …
-//! from the metagraph and their health endpoints); as tables, or one JSON object.
+//! from the metagraph and their health endpoints); as tables, or one JSON object. The JSON
+//! also names the chain spec and each node's consensus key, which is what a node joining the
+//! network needs (`--chain-spec`, `--bootstrap KEY@P2P`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -60,6 +62,7 @@ pub(super) fn status(dir: &Path, global: Global) -> Result<ExitCode> {
             "name": n.name,
             "rpc": n.rpc,
             "p2p": n.p2p,
+            "consensus_key": n.consensus_key,
             "pid": if alive { n.pid } else { 0 },
             "running": alive,
             "height": info.as_ref().map(|i| i.0.height),
@@ -86,6 +89,7 @@ pub(super) fn status(dir: &Path, global: Global) -> Result<ExitCode> {
                 "chain_id": net.chain_id,
                 "dir": net.dir,
                 "wallet_path": net.wallet_path,
+                "chain_spec": net.chain_spec,
                 "nodes": rows,
                 "neurons": neuron_rows,
             })
