@@ -139,7 +139,27 @@ pub struct Global {
     pub no_prompt: bool,
 }
 
+/// A reader that went away (`taonet … | head`) ends the command quietly with status 0 (as
+/// `sim yuma` does on its own), not with a panic report: Rust ignores SIGPIPE, so `println!`
+/// panics with this message when the pipe is closed.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     let global = Global {
         json: cli.json,

@@ -3,7 +3,6 @@
 //! the delegate list shows the name, bad texts are refused before anything is signed (exit 2,
 //! nonce unchanged), and clearing an absent identity is refused without sending.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -11,45 +10,13 @@ use taonet_crypto::Ss58;
 use taonet_runtime::genesis::dev_keys;
 
 use super::localnet::{HEAVY, Localnet};
-use super::{Command, taonet};
-
-struct Cli {
-    root: PathBuf,
-    rpc: String,
-}
+use super::netcli::Cli;
+use super::taonet;
 
 impl Cli {
-    /// `taonet --json --no-prompt <args> --rpc URL` with the network's wallets.
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = taonet(&self.root);
-        c.args(["--json", "--no-prompt"])
-            .args(args)
-            .args(["--rpc", &self.rpc]);
-        c.timeout(Duration::from_secs(120));
-        c
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd(args).assert().success().get_output().clone();
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: not JSON ({e}): {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
-    }
-
-    fn nonce(&self) -> u64 {
-        self.json(&["wallet", "balance", "--wallet-name", "alice"])["nonce"]
-            .as_u64()
-            .unwrap()
-    }
-
-    /// A command that must fail with `code`, its stderr.
-    fn refused(&self, args: &[&str], code: i32) -> String {
-        let out = self.cmd(args).assert().code(code).get_output().clone();
-        String::from_utf8(out.stderr).unwrap()
+    /// A command that must fail with `code`: its stderr.
+    fn refused_err(&self, args: &[&str], code: i32) -> String {
+        self.refused(args, code).1
     }
 }
 
@@ -57,10 +24,7 @@ impl Cli {
 fn wallet_set_get_and_clear_identity() {
     let _serial = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
     let net = Localnet::up(1);
-    let cli = Cli {
-        root: net.dir.path().join("wallets"),
-        rpc: net.rpc(0),
-    };
+    let cli = Cli::new(&net);
     let (alice, _) = dev_keys("alice");
     let alice_ss58 = alice.account_id().to_ss58();
     let get = ["wallet", "get-identity", "--wallet-name", "alice"];
@@ -142,7 +106,7 @@ fn wallet_set_get_and_clear_identity() {
     );
 
     // Bad input: exit 2 with the rule, nothing signed or sent (the nonce stays).
-    let nonce = cli.nonce();
+    let nonce = cli.nonce(&alice_ss58);
     let long = "x".repeat(257);
     for (args, says) in [
         (vec!["--name", ""], "needs a name"),
@@ -156,12 +120,12 @@ fn wallet_set_get_and_clear_identity() {
     ] {
         let mut full = vec!["wallet", "set-identity", "--wallet-name", "alice"];
         full.extend(args);
-        let err = cli.refused(&full, 2);
+        let err = cli.refused_err(&full, 2);
         assert!(err.contains(says), "{full:?}: stderr lacks {says:?}: {err}");
     }
-    let err = cli.refused(&["wallet", "get-identity", "--ss58", "5notanaddress"], 2);
+    let err = cli.refused_err(&["wallet", "get-identity", "--ss58", "5notanaddress"], 2);
     assert!(err.contains("--ss58"), "{err}");
-    assert_eq!(cli.nonce(), nonce, "nothing was sent");
+    assert_eq!(cli.nonce(&alice_ss58), nonce, "nothing was sent");
     assert_eq!(cli.json(&get), want, "the identity is unchanged");
 
     // Clear, then clearing again is refused before sending.
@@ -169,8 +133,8 @@ fn wallet_set_get_and_clear_identity() {
     assert_eq!(t["success"], true, "{t}");
     assert!(t["fee"].as_u64().unwrap() > 0, "{t}");
     assert_eq!(cli.json(&get)["identity"], Value::Null);
-    let nonce = cli.nonce();
-    let err = cli.refused(&["wallet", "clear-identity", "--wallet-name", "alice"], 1);
+    let nonce = cli.nonce(&alice_ss58);
+    let err = cli.refused_err(&["wallet", "clear-identity", "--wallet-name", "alice"], 1);
     assert!(err.contains("has no on-chain identity"), "{err}");
-    assert_eq!(cli.nonce(), nonce);
+    assert_eq!(cli.nonce(&alice_ss58), nonce);
 }

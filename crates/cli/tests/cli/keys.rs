@@ -6,7 +6,7 @@
 //! reads, and the refusals (exit code and words).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,71 +17,12 @@ use taonet_crypto::wallet::Wallet;
 use taonet_runtime::genesis::dev_keys;
 
 use super::localnet::{HEAVY, Localnet, WAIT, rt};
-use super::{Command, taonet};
+use super::netcli::Cli;
+use super::taonet;
 
 const TAO: u64 = 1_000_000_000;
 
-struct Cli {
-    root: PathBuf,
-    rpc: String,
-}
-
 impl Cli {
-    fn new(net: &Localnet) -> Cli {
-        Cli {
-            root: net.dir.path().join("wallets"),
-            rpc: net.rpc(0),
-        }
-    }
-
-    /// `taonet --json --no-prompt <args> --rpc URL` with the network's wallets.
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = taonet(&self.root);
-        c.args(["--json", "--no-prompt"])
-            .args(args)
-            .args(["--rpc", &self.rpc]);
-        c.timeout(Duration::from_secs(120));
-        c
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd(args).assert().success().get_output().clone();
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: not JSON ({e}): {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
-    }
-
-    /// A transaction that must succeed: its receipt.
-    fn tx(&self, args: &[&str]) -> Value {
-        let v = self.json(args);
-        assert_eq!(v["success"], true, "{args:?}: {v}");
-        v
-    }
-
-    /// A command that must fail with `code`: its stdout (a receipt, if one was sent) and
-    /// stderr.
-    fn refused(&self, args: &[&str], code: i32) -> (String, String) {
-        let out = self.cmd(args).assert().code(code).get_output().clone();
-        (
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    }
-
-    /// Human output.
-    fn text(&self, args: &[&str]) -> String {
-        let mut c = taonet(&self.root);
-        c.args(["--no-prompt"])
-            .args(args)
-            .args(["--rpc", &self.rpc]);
-        c.timeout(Duration::from_secs(120));
-        String::from_utf8(c.assert().success().get_output().stdout.clone()).unwrap()
-    }
-
     /// `stake list` of a coldkey: hotkey → rao.
     fn stakes(&self, coldkey: &str) -> BTreeMap<String, u64> {
         let v = self.json(&["stake", "list", "--ss58", coldkey]);
@@ -114,14 +55,6 @@ impl Cli {
                 "{coldkey} on {hotkey}: {rao} rao, expected {tao} TAO (+ rewards): {got:?}"
             );
         }
-    }
-
-    fn balance(&self, coldkey: &str) -> Value {
-        self.json(&["wallet", "balance", "--ss58", coldkey])
-    }
-
-    fn nonce(&self, coldkey: &str) -> u64 {
-        self.balance(coldkey)["nonce"].as_u64().unwrap()
     }
 
     fn metagraph(&self, netuid: u16) -> Value {

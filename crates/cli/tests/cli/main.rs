@@ -20,6 +20,7 @@ mod identity;
 mod json_docs;
 mod keys;
 mod localnet;
+mod netcli;
 mod overview;
 mod sim;
 mod upgrade;

@@ -6,8 +6,7 @@
 //! wallet, the unreadable ones with their error; `balance --all` totals add up.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use serde_json::{Value, json};
 use taonet_crypto::Ss58;
@@ -17,36 +16,12 @@ use taonet_runtime::genesis::dev_keys;
 use taonet_types::{Rao, TaoFormat};
 
 use super::localnet::{HEAVY, Localnet};
-use super::{Command, taonet};
+use super::netcli::Cli;
+use super::taonet;
 
 const TAO: u64 = 1_000_000_000;
 
-struct Cli {
-    root: PathBuf,
-    rpc: String,
-}
-
 impl Cli {
-    /// `taonet --json --no-prompt <args> --rpc URL` with the network's wallets.
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = taonet(&self.root);
-        c.args(["--json", "--no-prompt"]).args(args);
-        c.args(["--rpc", &self.rpc]);
-        c.timeout(Duration::from_secs(120));
-        c
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd(args).assert().success().get_output().clone();
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: not JSON ({e}): {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
-    }
-
     /// An offline wallet command (no `--rpc`), its JSON.
     fn offline(&self, args: &[&str]) -> Value {
         let out = taonet(&self.root)
@@ -57,23 +32,6 @@ impl Cli {
             .get_output()
             .clone();
         serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    /// A transaction that must succeed.
-    fn tx(&self, args: &[&str]) -> Value {
-        let v = self.json(args);
-        assert_eq!(v["success"], true, "{args:?}: {v}");
-        v
-    }
-
-    /// Human output.
-    fn text(&self, args: &[&str]) -> String {
-        let mut c = taonet(&self.root);
-        c.args(["--no-prompt"])
-            .args(args)
-            .args(["--rpc", &self.rpc]);
-        c.timeout(Duration::from_secs(120));
-        String::from_utf8(c.assert().success().get_output().stdout.clone()).unwrap()
     }
 }
 
@@ -164,10 +122,7 @@ fn metagraph_registration(r: &Reads, netuids: &[u64], netuid: u64, uid: u64) -> 
 fn wallet_overview_and_balance_all_agree_with_the_individual_commands() {
     let _serial = HEAVY.lock().unwrap_or_else(|e| e.into_inner());
     let net = Localnet::up(1);
-    let cli = Cli {
-        root: net.dir.path().join("wallets"),
-        rpc: net.rpc(0),
-    };
+    let cli = Cli::new(&net);
     let root = cli.root.clone();
 
     // Wallet `ov`: hotkeys h1, h2, h3, and a public copy of bob's hotkey named `borrowed`.

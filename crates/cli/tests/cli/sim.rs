@@ -204,3 +204,31 @@ fn miner_corpus_writes_the_public_language() {
         .failure()
         .stderr(predicate::str::contains("--bytes must be 1 to"));
 }
+
+/// A reader that goes away (`taonet … | head`) ends a command quietly: status 0 and no
+/// panic report, whether the command writes through `println!` (tables, `--json`) or, like
+/// `sim yuma`, handles the closed pipe itself.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = example("weight_copying.json");
+    let runs: [&[&str]; 3] = [
+        &["config", "list"],
+        &["--json", "config", "list"],
+        &["sim", "yuma", scenario.to_str().unwrap()],
+    ];
+    for args in runs {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("taonet"))
+            .args(args)
+            .env("HOME", dir.path())
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
