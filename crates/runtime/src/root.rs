@@ -27,6 +27,8 @@
 //! - A hotkey swap carries the candidacy and the uid to the new hotkey ([`crate::keyswap`]).
 //! - Genesis members (`root: true` in the chain spec) are candidates registered at block 0.
 
+use std::collections::BTreeSet;
+
 use taonet_types::{AccountId, BlockNumber, Rao, Uid};
 
 use crate::neurons::NeuronError;
@@ -149,7 +151,11 @@ impl State {
             .range((0, 0)..(0, root.n))
             .map(|((_, uid), n)| (*uid, n.hotkey))
             .collect();
-        let stays = |h: &AccountId| top.contains(h);
+        // Sets for the membership tests: O(k log k), not O(k²), for up to MAX_UIDS_LIMIT
+        // members.
+        let top_set: BTreeSet<AccountId> = top.iter().copied().collect();
+        let current_set: BTreeSet<AccountId> = current.iter().map(|(_, h)| *h).collect();
+        let stays = |h: &AccountId| top_set.contains(h);
         if current.len() == top.len() && current.iter().all(|(_, h)| stays(h)) {
             return false;
         }
@@ -168,7 +174,7 @@ impl State {
         let mut n = root.n;
         let newcomers: Vec<AccountId> = top
             .iter()
-            .filter(|h| !current.iter().any(|(_, c)| c == *h))
+            .filter(|h| !current_set.contains(*h))
             .copied()
             .collect();
         let mut free_iter = free.into_iter();
