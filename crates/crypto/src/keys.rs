@@ -345,8 +345,49 @@ fn compact_len(n: usize) -> Vec<u8> {
     }
 }
 
+/// Decoded public keys per generation of [`public_key`]'s cache (two generations: at most
+/// 2 × 16,384 keys, ≈ 6 MiB).
+const KEY_CACHE_CAPACITY: usize = 16_384;
+
+/// Recently decoded public keys: decoding (a Ristretto decompression, a field square root)
+/// is about a fifth of a verification, and the same signers verify again and again (a
+/// node checks each of its pool's transactions and every account sends many). Decoding is
+/// a pure function of the 32 bytes, so a hit returns exactly what decoding would; invalid
+/// encodings are not kept. Two generations bound it: when the current one is full it
+/// replaces the previous one.
+struct KeyCache {
+    current: std::collections::HashMap<[u8; 32], PublicKey>,
+    previous: std::collections::HashMap<[u8; 32], PublicKey>,
+}
+
+fn key_cache() -> &'static std::sync::Mutex<KeyCache> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<KeyCache>> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        std::sync::Mutex::new(KeyCache {
+            current: std::collections::HashMap::new(),
+            previous: std::collections::HashMap::new(),
+        })
+    })
+}
+
 fn public_key(account: &AccountId) -> Option<PublicKey> {
-    PublicKey::from_bytes(&account.0).ok()
+    {
+        let mut cache = key_cache().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(key) = cache.current.get(&account.0) {
+            return Some(*key);
+        }
+        if let Some(key) = cache.previous.remove(&account.0) {
+            cache.current.insert(account.0, key);
+            return Some(key);
+        }
+    }
+    let key = PublicKey::from_bytes(&account.0).ok()?;
+    let mut cache = key_cache().lock().unwrap_or_else(|e| e.into_inner());
+    if cache.current.len() >= KEY_CACHE_CAPACITY {
+        cache.previous = std::mem::take(&mut cache.current);
+    }
+    cache.current.insert(account.0, key);
+    Some(key)
 }
 
 fn wrapped(message: &[u8]) -> Vec<u8> {
@@ -486,6 +527,25 @@ mod tests {
         assert!(verify(&id, b"hello", &wrapped_sig));
         let other = Keypair::generate(12).unwrap().0;
         assert!(!verify(&other.account_id(), b"hello", &sig));
+    }
+
+    #[test]
+    fn decoded_keys_are_cached_without_changing_verdicts() {
+        let k = Keypair::from_seed(&[77; 32]);
+        let id = k.account_id();
+        let sig = k.sign(b"cached");
+        // The first check decodes and caches the key; the next ones hit the cache.
+        for _ in 0..3 {
+            assert!(verify(&id, b"cached", &sig));
+            assert!(!verify(&id, b"cacheD", &sig));
+        }
+        assert!(key_cache().lock().unwrap().current.contains_key(&id.0));
+        // Bytes that are no Ristretto point never verify and are never kept.
+        let bad = AccountId([0xff; 32]);
+        assert!(!verify(&bad, b"cached", &sig));
+        assert!(!verify(&bad, b"cached", &sig));
+        let cache = key_cache().lock().unwrap();
+        assert!(!cache.current.contains_key(&bad.0) && !cache.previous.contains_key(&bad.0));
     }
 
     #[test]

@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use taonet_runtime::apply::BlockOutcome;
-use taonet_runtime::{ChainSpec, Domain, State, apply_block, build_block_with_votes};
+use taonet_runtime::{ChainSpec, Domain, State, apply_block_cached, build_block_cached};
 use taonet_store::{Store, StoreError};
 use taonet_types::{AccountId, Block, ChainDomain, Hash, ParentVotes, SeatSet};
 use tokio::sync::broadcast;
@@ -460,13 +460,14 @@ impl Chain {
         let budget = taonet_runtime::BlockBudget::of(&state);
         let candidates = self.shared.mempool.pending_within(max, budget.bytes);
         // Build outside the lock: execution may take a while.
-        let built = build_block_with_votes(
+        let built = build_block_cached(
             &state,
             &self.shared.domain,
             *proposer,
             timestamp_ms,
             &candidates,
             parent_votes,
+            self.shared.mempool.signatures(),
         )
         .map_err(|e| ChainError::Invalid(e.to_string()))?;
         let permanent: Vec<Hash> = built
@@ -521,8 +522,13 @@ impl Chain {
             Chain::parent_state(&inner, &block.parent)
                 .ok_or(ChainError::UnknownParent(block.parent))?
         };
-        let outcome = apply_block(&mut state, &self.shared.domain, block)
-            .map_err(|e| ChainError::Invalid(e.to_string()))?;
+        let outcome = apply_block_cached(
+            &mut state,
+            &self.shared.domain,
+            block,
+            self.shared.mempool.signatures(),
+        )
+        .map_err(|e| ChainError::Invalid(e.to_string()))?;
         let head = {
             let mut inner = self.lock();
             self.remember(&mut inner, block.clone(), state, outcome)
@@ -563,7 +569,12 @@ impl Chain {
             Some(f) => f.clone(),
             None => {
                 let mut state = inner.finalized.clone();
-                let outcome = match apply_block(&mut state, &self.shared.domain, block) {
+                let outcome = match apply_block_cached(
+                    &mut state,
+                    &self.shared.domain,
+                    block,
+                    self.shared.mempool.signatures(),
+                ) {
                     Ok(outcome) => outcome,
                     Err(e @ taonet_runtime::BlockError::UnsupportedVersion { .. }) => {
                         let reason = e.to_string();

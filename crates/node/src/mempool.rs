@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use commonware_codec::EncodeSize;
 use taonet_runtime::{
-    Domain, State, TxInvalid, admit_transaction, max_debit, precheck_transaction,
+    Domain, SignatureCache, State, TxInvalid, admit_transaction, max_debit, precheck_transaction,
 };
 use taonet_types::{AccountId, Hash, Rao, SignedTransaction};
 use tokio::sync::broadcast;
@@ -182,7 +182,6 @@ impl Entry {
 }
 
 struct Inner {
-    domain: Domain,
     state: State,
     by_account: BTreeMap<AccountId, BTreeMap<u64, Entry>>,
     by_hash: HashMap<Hash, (AccountId, u64)>,
@@ -196,6 +195,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Mempool {
     inner: Arc<Mutex<Inner>>,
+    domain: Arc<Domain>,
+    signatures: Arc<SignatureCache>,
     config: MempoolConfig,
     announce: broadcast::Sender<SignedTransaction>,
 }
@@ -217,7 +218,6 @@ impl Mempool {
         let (announce, _) = broadcast::channel(4096);
         Mempool {
             inner: Arc::new(Mutex::new(Inner {
-                domain,
                 state,
                 by_account: BTreeMap::new(),
                 by_hash: HashMap::new(),
@@ -226,9 +226,17 @@ impl Mempool {
                 bytes: 0,
                 seq: 0,
             })),
+            domain: Arc::new(domain),
+            signatures: Arc::new(SignatureCache::default()),
             config,
             announce,
         }
+    }
+
+    /// The signatures this node verified (shared with block execution; see
+    /// `taonet_runtime::sigcache`).
+    pub fn signatures(&self) -> &Arc<SignatureCache> {
+        &self.signatures
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -282,10 +290,59 @@ impl Mempool {
     /// Checks and adds a transaction. Returns its hash.
     pub fn submit(&self, tx: SignedTransaction) -> Result<Hash, MempoolError> {
         let hash = tx.hash();
-        let size = tx.encode_size();
-        let mut inner = self.lock();
-        if inner.by_hash.contains_key(&hash) {
-            return Err(MempoolError::AlreadyKnown(hash));
+        self.cheap_checks(&self.lock(), &tx, &hash)?;
+        // The signature outside the lock (submissions from RPC and gossip verify in parallel).
+        if !self.signatures.verify(&tx, &hash, &self.domain) {
+            return Err(MempoolError::Invalid(TxInvalid::BadSignature));
+        }
+        self.add_verified(tx, hash)
+    }
+
+    /// Checks and adds many transactions (a gossip batch): the cheap checks first, then the
+    /// signatures of the survivors with one batch verification, then each as
+    /// [`Mempool::submit`]. One result per transaction, in order.
+    pub fn submit_batch(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, MempoolError>> {
+        let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+        let mut results: Vec<Result<Hash, MempoolError>> = {
+            let inner = self.lock();
+            txs.iter()
+                .zip(&hashes)
+                .map(|(tx, hash)| self.cheap_checks(&inner, tx, hash).map(|()| *hash))
+                .collect()
+        };
+        let (passed, passed_hashes): (Vec<SignedTransaction>, Vec<Hash>) = txs
+            .iter()
+            .zip(&hashes)
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|((tx, h), _)| (tx.clone(), *h))
+            .unzip();
+        let verdicts = self
+            .signatures
+            .verify_all(&passed, &passed_hashes, &self.domain);
+        let mut verdicts = verdicts.into_iter();
+        for (tx, result) in txs.into_iter().zip(results.iter_mut()) {
+            let Ok(hash) = *result else { continue };
+            *result = if verdicts.next().unwrap_or(false) {
+                self.add_verified(tx, hash)
+            } else {
+                Err(MempoolError::Invalid(TxInvalid::BadSignature))
+            };
+        }
+        results
+    }
+
+    /// The refusals that need no signature check: already pooled, stale or far-future nonce,
+    /// and a paying transaction its signer's balance cannot cover on its own (a flood from keys
+    /// with no balance costs one map lookup each).
+    fn cheap_checks(
+        &self,
+        inner: &Inner,
+        tx: &SignedTransaction,
+        hash: &Hash,
+    ) -> Result<(), MempoolError> {
+        if inner.by_hash.contains_key(hash) {
+            return Err(MempoolError::AlreadyKnown(*hash));
         }
         let signer = tx.tx.signer;
         let next = inner.state.nonce(&signer);
@@ -301,24 +358,35 @@ impl Mempool {
                 max,
             });
         }
-        let free_call = tx.tx.call.is_free();
-        // The cheapest refusal first: a paying transaction its signer's balance cannot cover
-        // on its own is refused before its signature is verified (a flood from keys with no
-        // balance costs one map lookup each).
-        let debit = max_debit(&inner.state, &tx);
+        let debit = max_debit(&inner.state, tx);
         let free = inner.state.free(&signer);
-        if !free_call && debit > free {
+        if !tx.tx.call.is_free() && debit > free {
             return Err(MempoolError::CannotPay {
                 needed: debit,
                 free,
             });
         }
+        Ok(())
+    }
+
+    /// Adds a transaction whose signature verified: every other check again under the lock
+    /// (the state may have moved since the cheap ones), then the limits.
+    fn add_verified(&self, tx: SignedTransaction, hash: Hash) -> Result<Hash, MempoolError> {
+        let size = tx.encode_size();
+        let mut inner = self.lock();
+        self.cheap_checks(&inner, &tx, &hash)?;
+        let signer = tx.tx.signer;
+        let next = inner.state.nonce(&signer);
+        let nonce = tx.tx.nonce;
+        let free_call = tx.tx.call.is_free();
+        let debit = max_debit(&inner.state, &tx);
+        let free = inner.state.free(&signer);
         let valid = if nonce == next {
-            // Every inclusion rule, signature included (and a dry run of a free call).
-            admit_transaction(&inner.state, &inner.domain, &tx, true)
+            // Every inclusion rule (and a dry run of a free call); the signature is verified.
+            admit_transaction(&inner.state, &self.domain, &tx, false)
         } else {
-            // What holds whatever comes before it (signature, size, fee limit, registration).
-            precheck_transaction(&inner.state, &inner.domain, &tx)
+            // What holds whatever comes before it (size, fee limit, registration).
+            precheck_transaction(&inner.state, &self.domain, &tx, false)
         }
         .map_err(MempoolError::Invalid)?;
         let fee = valid.fee;
@@ -626,6 +694,45 @@ mod tests {
         let (alice, _) = dev_keys("alice");
         pool.submit(transfer(&domain, &alice, 0, 0)).unwrap();
         assert_eq!(pool.pending(10).len(), 1);
+    }
+
+    /// A gossip batch: cheap refusals first, one batch check for the signatures of the rest,
+    /// a bad signature refused alone; every accepted signature is cached for execution.
+    #[test]
+    fn a_batch_is_checked_like_single_submissions() {
+        let (pool, domain) = pool(MempoolConfig::default());
+        let (alice, _) = dev_keys("alice");
+        let (bob, _) = dev_keys("bob");
+        let junk = Keypair::from_seed(&[42; 32]);
+        let mut forged = transfer(&domain, &bob, 0, 0);
+        forged.signature[5] ^= 1;
+        let first = transfer(&domain, &alice, 0, 0);
+        let batch = vec![
+            first.clone(),
+            forged,
+            transfer(&domain, &alice, 1, 0),
+            transfer(&domain, &junk, 0, 0),
+            first,
+        ];
+        let hashes: Vec<Hash> = batch.iter().map(SignedTransaction::hash).collect();
+        let results = pool.submit_batch(batch);
+        assert_eq!(results[0], Ok(hashes[0]));
+        assert_eq!(
+            results[1],
+            Err(MempoolError::Invalid(TxInvalid::BadSignature))
+        );
+        assert_eq!(results[2], Ok(hashes[2]));
+        assert!(matches!(
+            results[3],
+            Err(MempoolError::CannotPay { free: Rao(0), .. })
+        ));
+        // The same transaction twice in one batch: the second is a duplicate.
+        assert_eq!(results[4], Err(MempoolError::AlreadyKnown(hashes[0])));
+        assert_eq!(pool.len(), 2);
+        assert!(pool.signatures().contains(&hashes[0]));
+        assert!(pool.signatures().contains(&hashes[2]));
+        assert!(!pool.signatures().contains(&hashes[1]));
+        assert!(!pool.signatures().contains(&hashes[3]), "never verified");
     }
 
     /// A funded signer can pool only what its balance covers, and only a few gapped nonces.

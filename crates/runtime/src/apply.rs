@@ -32,7 +32,7 @@
 
 use commonware_codec::EncodeSize;
 use serde::Serialize;
-use taonet_crypto::{Signature, SignedMessage, verify, verify_batch};
+use taonet_crypto::{Signature, verify};
 use taonet_types::tx::{
     BalancesCall, ChannelCall, CommitmentCall, ConsensusCall, GovernanceCall, IdentityCall,
     NeuronCall, StakingCall, SubnetCall, WeightsCall,
@@ -47,6 +47,7 @@ use crate::emission::EpochRecord;
 use crate::error::{BlockError, DispatchError, KeySwapError, TxInvalid};
 use crate::governance::GovEvent;
 use crate::seats::ConsensusError;
+use crate::sigcache::SignatureCache;
 use crate::staking::StakingError;
 use crate::state::{Account, RecordChange, State, SubnetIdentity};
 use taonet_types::protocol::Upgrade;
@@ -136,19 +137,23 @@ pub fn verify_signature(tx: &SignedTransaction, domain: &ChainDomain) -> bool {
 
 /// Verifies many transactions' signatures at once (one batch check when all are valid).
 pub fn verify_signatures(txs: &[SignedTransaction], domain: &ChainDomain) -> Vec<bool> {
-    let payloads: Vec<Vec<u8>> = txs.iter().map(|t| t.tx.signing_payload(domain)).collect();
-    let signatures: Vec<Signature> = txs.iter().map(|t| Signature(t.signature)).collect();
-    let items: Vec<SignedMessage<'_>> = txs
-        .iter()
-        .zip(&payloads)
-        .zip(&signatures)
-        .map(|((t, m), s)| SignedMessage {
-            account: &t.tx.signer,
-            message: m,
-            signature: s,
-        })
-        .collect();
-    verify_batch(&items)
+    crate::sigcache::verify_signatures(txs, domain)
+}
+
+/// [`verify_signatures`] through `cache` when there is one (only the uncached ones are
+/// checked; see [`crate::sigcache`]).
+fn check_signatures(
+    txs: &[SignedTransaction],
+    domain: &ChainDomain,
+    cache: Option<&SignatureCache>,
+) -> Vec<bool> {
+    match cache {
+        Some(cache) => {
+            let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
+            cache.verify_all(txs, &hashes, domain)
+        }
+        None => verify_signatures(txs, domain),
+    }
 }
 
 /// Checks that `tx` may be included now (step 1 of the pipeline).
@@ -169,8 +174,9 @@ pub fn precheck_transaction(
     state: &State,
     domain: &ChainDomain,
     tx: &SignedTransaction,
+    check_signature: bool,
 ) -> Result<ValidTransaction, TxInvalid> {
-    validate(state, domain, tx, true, false)
+    validate(state, domain, tx, check_signature, false)
 }
 
 /// [`validate_transaction`] (`now`) or [`precheck_transaction`] (not `now`).
@@ -737,9 +743,29 @@ pub fn apply_block(
     domain: &Domain,
     block: &Block,
 ) -> Result<BlockOutcome, BlockError> {
+    apply(state, domain, block, None)
+}
+
+/// [`apply_block`], skipping the signatures `signatures` already holds and adding the ones it
+/// verifies (the result is the same: see [`crate::sigcache`]).
+pub fn apply_block_cached(
+    state: &mut State,
+    domain: &Domain,
+    block: &Block,
+    signatures: &SignatureCache,
+) -> Result<BlockOutcome, BlockError> {
+    apply(state, domain, block, Some(signatures))
+}
+
+fn apply(
+    state: &mut State,
+    domain: &Domain,
+    block: &Block,
+    cache: Option<&SignatureCache>,
+) -> Result<BlockOutcome, BlockError> {
     check_header(state, block)?;
     // Batch-verify every signature first.
-    if let Some(index) = verify_signatures(&block.transactions, domain)
+    if let Some(index) = check_signatures(&block.transactions, domain, cache)
         .iter()
         .position(|ok| !ok)
     {
@@ -825,6 +851,45 @@ pub fn build_block_with_votes(
     candidates: &[SignedTransaction],
     parent_votes: Option<ParentVotes>,
 ) -> Result<BuiltBlock, BlockError> {
+    build(
+        state,
+        domain,
+        (proposer, timestamp_ms),
+        candidates,
+        parent_votes,
+        None,
+    )
+}
+
+/// [`build_block_with_votes`], skipping the signatures `signatures` already holds (a node's
+/// pool verified them at admission) and adding the ones it verifies.
+pub fn build_block_cached(
+    state: &State,
+    domain: &Domain,
+    proposer: AccountId,
+    timestamp_ms: u64,
+    candidates: &[SignedTransaction],
+    parent_votes: Option<ParentVotes>,
+    signatures: &SignatureCache,
+) -> Result<BuiltBlock, BlockError> {
+    build(
+        state,
+        domain,
+        (proposer, timestamp_ms),
+        candidates,
+        parent_votes,
+        Some(signatures),
+    )
+}
+
+fn build(
+    state: &State,
+    domain: &Domain,
+    (proposer, timestamp_ms): (AccountId, u64),
+    candidates: &[SignedTransaction],
+    parent_votes: Option<ParentVotes>,
+    cache: Option<&SignatureCache>,
+) -> Result<BuiltBlock, BlockError> {
     let height = state.globals.height + 1;
     check_proposer(state, height, &proposer)?;
     let version = check_version(state, height)?;
@@ -849,7 +914,7 @@ pub fn build_block_with_votes(
     let (mut bytes, mut free_bytes) = (0usize, 0usize);
     // Signers with a transaction left out: their later nonces cannot apply in this block.
     let mut held_back: std::collections::BTreeSet<AccountId> = std::collections::BTreeSet::new();
-    let signatures_ok = verify_signatures(candidates, domain);
+    let signatures_ok = check_signatures(candidates, domain, cache);
     for (tx, signature_ok) in candidates.iter().zip(signatures_ok) {
         if included.len() >= max {
             break;

@@ -79,6 +79,7 @@ pub mod neurons;
 pub mod proofs;
 pub mod root;
 pub mod seats;
+pub mod sigcache;
 pub mod slashing;
 pub mod stake_moves;
 pub mod staking;
@@ -89,8 +90,8 @@ pub mod weights;
 
 pub use apply::{
     BlockBudget, BlockOutcome, BuiltBlock, Receipt, ValidTransaction, admit_transaction,
-    apply_block, apply_transaction, build_block, build_block_with_votes, max_debit,
-    precheck_transaction, transaction_fee, validate_transaction,
+    apply_block, apply_block_cached, apply_transaction, build_block, build_block_cached,
+    build_block_with_votes, max_debit, precheck_transaction, transaction_fee, validate_transaction,
 };
 pub use domain::{Domain, VoteNamespaces};
 pub use error::{
@@ -98,4 +99,5 @@ pub use error::{
     IdentityError, KeySwapError, LivenessError, SlashingError, TxInvalid,
 };
 pub use genesis::{ChainSpec, Genesis, GenesisError};
+pub use sigcache::SignatureCache;
 pub use state::State;

@@ -7,9 +7,10 @@
 //!   channel. Transactions that arrived by gossip are not sent on again (peers are fully
 //!   meshed, so one hop reaches everyone), which bounds traffic at one copy per link.
 //! - A batch is a commonware-codec vector of signed transactions, at most [`MAX_BATCH`]
-//!   long; a message that does not decode exactly is dropped. Each received transaction goes
-//!   through `mempool.submit`, which checks signature, nonce, fee and size; rejections are
-//!   normal (duplicates) and are ignored.
+//!   long; a message that does not decode exactly is dropped. A received batch goes through
+//!   `mempool.submit_batch`: the same checks as one submission (nonce, balance, size, fee,
+//!   signature), with the signatures of the batch verified together; rejections are normal
+//!   (duplicates) and are ignored.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
@@ -64,7 +65,7 @@ where
                 msg = receiver.recv() => {
                     let Ok((_, bytes)) = msg else { break };
                     let Some(txs) = decode_batch(bytes.as_ref()) else { continue };
-                    for tx in txs {
+                    for tx in &txs {
                         let hash = tx.hash();
                         if from_peers.insert(hash) {
                             order.push_back(hash);
@@ -74,8 +75,8 @@ where
                                 from_peers.remove(&old);
                             }
                         }
-                        let _ = chain.mempool().submit(tx);
                     }
+                    let _ = chain.mempool().submit_batch(txs);
                 },
                 tx = announced.recv() => {
                     match tx {

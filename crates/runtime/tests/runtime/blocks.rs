@@ -2,7 +2,10 @@
 //! a rejected block changes nothing; the same blocks give the same roots everywhere.
 
 use commonware_codec::EncodeSize;
-use taonet_runtime::{BlockError, ChainSpec, TxInvalid, apply_block};
+use taonet_runtime::{
+    BlockError, ChainSpec, SignatureCache, TxInvalid, apply_block, apply_block_cached,
+    build_block_cached,
+};
 use taonet_types::{ChainDomain, Hash, Rao};
 
 use crate::support::{Chain, assert_same_state, call, cold, key, sign, tao};
@@ -396,4 +399,59 @@ fn free_calls_take_at_most_their_share_of_the_block() {
             max: 0,
         })
     );
+}
+
+#[test]
+fn a_signature_cache_changes_no_verdict() {
+    // Each node keeps the hashes of the transactions whose signatures it verified
+    // (runtime::sigcache): a warm cache must accept and refuse exactly what a cold one does.
+    let mut c = Chain::dev();
+    let alice = cold("alice");
+    let bob = cold("bob");
+    let txs = c.txs(&[
+        (alice, call::transfer(key(1).account_id(), tao(1))),
+        (bob, call::transfer(key(2).account_id(), tao(2))),
+        (alice, call::transfer(key(3).account_id(), tao(3))),
+    ]);
+    let cache = SignatureCache::new(64);
+    let proposer = c.next_proposer();
+    let built =
+        build_block_cached(&c.state, &c.domain, proposer, c.time_ms, &txs, None, &cache).unwrap();
+    assert!(built.rejected.is_empty());
+    assert_eq!(built.block.transactions.len(), 3);
+    // Building verified (and cached) all three.
+    assert_eq!(cache.len(), 3);
+    // A cached apply equals a cold apply, receipts and root included.
+    let mut cold_state = c.state.clone();
+    let cold_outcome = apply_block(&mut cold_state, &c.domain, &built.block).unwrap();
+    let mut warm_state = c.state.clone();
+    let warm_outcome =
+        apply_block_cached(&mut warm_state, &c.domain, &built.block, &cache).unwrap();
+    assert_eq!(cold_outcome, warm_outcome);
+    assert_eq!(cold_state.root(), warm_state.root());
+    // The same block with one transaction's amount changed: its hash is not cached, so the
+    // signature is checked and the block refused, warm cache or not.
+    let mut tampered = built.block.clone();
+    tampered.transactions[1].tx.call = call::transfer(key(2).account_id(), tao(2_000));
+    let mut s = c.state.clone();
+    assert_eq!(
+        apply_block_cached(&mut s, &c.domain, &tampered, &cache).map(|_| ()),
+        invalid_tx(1, TxInvalid::BadSignature)
+    );
+    assert_eq!(s.root(), c.state.root(), "a refused block changes nothing");
+    // A builder with a warm cache leaves the tampered transaction out, as a cold one does.
+    let rebuilt = build_block_cached(
+        &c.state,
+        &c.domain,
+        proposer,
+        c.time_ms,
+        &tampered.transactions,
+        None,
+        &cache,
+    )
+    .unwrap();
+    // Bob's tampered transfer is left out; Alice's two go in.
+    assert_eq!(rebuilt.block.transactions.len(), 2);
+    assert_eq!(rebuilt.rejected.len(), 1);
+    assert_eq!(rebuilt.rejected[0].1, TxInvalid::BadSignature);
 }
