@@ -33,6 +33,7 @@ use crate::context::Localnet;
 use crate::{Global, usage};
 
 mod flood;
+mod memory;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -109,6 +110,11 @@ struct TpsArgs {
     /// rpc-batch`: 5,000 unless given).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     rpc_rate_limit: Option<u32>,
+    /// Record the resident memory of every node and neuron every SECS seconds of the window,
+    /// and report each one's trend after the first quarter (for long runs:
+    /// `--rate 500 --duration 3600 --sample-memory 60`).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    sample_memory: Option<u64>,
 }
 
 /// An attack `taonet bench tps` runs beside the honest load (`--flood`).
@@ -583,6 +589,9 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
         }
     );
     let start = Instant::now();
+    let sampler = a
+        .sample_memory
+        .map(|every| memory::Sampler::start(net, Duration::from_secs(every), start));
     let mut tasks = Vec::new();
     for (s, txs) in presigned.into_iter().enumerate() {
         let client = clients[s % clients.len()].clone();
@@ -648,6 +657,10 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
     tokio::time::sleep(Duration::from_secs(a.duration)).await;
     shared.stop.store(true, Ordering::Relaxed);
     let window_end = Instant::now();
+    let memory_over_time = match sampler {
+        Some(s) => s.finish().await,
+        None => Value::Null,
+    };
     let mut flood_reports = Vec::new();
     for f in floods {
         flood_reports.push(f.finish((window_end - start).as_secs_f64()).await);
@@ -714,6 +727,9 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
         "block_time_mean_le_1s": block_time["mean"].as_f64().is_some_and(|m| m <= 1.0),
         "finality_p50_le_2s": latency["p50"].as_f64().is_some_and(|m| m <= 2.0),
         "tps_ge_2000": tps >= 2000.0,
+        "finality_p50_le_1s": latency["p50"].as_f64().is_some_and(|m| m <= 1.0),
+        "finality_p99_le_2s": latency["p99"].as_f64().is_some_and(|m| m <= 2.0),
+        "tps_ge_6000": tps >= 6000.0,
     });
     Ok(json!({
         "validators": net.nodes.len(),
@@ -736,6 +752,7 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
         "transactions_per_block": txs_per_block,
         "finality_latency_s": latency,
         "memory": memory,
+        "memory_over_time": memory_over_time,
         "floods": flood_reports,
         "goals": goals,
     }))
@@ -842,6 +859,7 @@ fn print_report(r: &Value) {
         ]);
     }
     println!("{table}");
+    print_memory_over_time(&r["memory_over_time"]);
     let goal = |k: &str| {
         if r["goals"][k] == true {
             "met"
@@ -855,4 +873,58 @@ fn print_report(r: &Value) {
         goal("finality_p50_le_2s"),
         goal("tps_ge_2000")
     );
+    println!(
+        "Throughput goals: ≥ 6,000 transfers/s (with --max) {}; at 5,000 offered, finality p50 ≤ 1 s {} and p99 ≤ 2 s {}.",
+        goal("tps_ge_6000"),
+        goal("finality_p50_le_1s"),
+        goal("finality_p99_le_2s")
+    );
+}
+
+/// The `--sample-memory` table: one row per sample, one column per process, then the trends.
+fn print_memory_over_time(m: &Value) {
+    let Some(processes) = m["processes"].as_array() else {
+        return;
+    };
+    let names: Vec<String> = processes
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let mut header = vec!["t (s)".to_string()];
+    header.extend(names.iter().map(|n| format!("{n} RSS MiB")));
+    table.set_header(header);
+    for s in m["samples"].as_array().into_iter().flatten() {
+        let mut row = vec![s["t_s"].to_string()];
+        row.extend(names.iter().map(|n| match &s["rss_mib"][n] {
+            Value::Null => "-".to_string(),
+            v => format!("{:.1}", v.as_f64().unwrap_or(f64::NAN)),
+        }));
+        table.add_row(row);
+    }
+    println!("{table}");
+    let mut trends = Table::new();
+    trends.load_preset(UTF8_FULL_CONDENSED);
+    trends.set_header(vec![
+        "process",
+        "after warm-up: first → last MiB",
+        "max MiB",
+        "slope MiB/hour",
+        "bounded",
+    ]);
+    for p in processes {
+        trends.add_row(vec![
+            p["name"].as_str().unwrap_or_default().to_string(),
+            format!("{} → {}", p["first_mib"], p["last_mib"]),
+            p["max_mib"].to_string(),
+            p["slope_mib_per_hour"].to_string(),
+            p["bounded"].to_string(),
+        ]);
+    }
+    println!(
+        "Memory trend after a warm-up of {} s (bounded: growth < max(5% of the mean, 10 MiB)):",
+        m["warm_up_s"]
+    );
+    println!("{trends}");
 }

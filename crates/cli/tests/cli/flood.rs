@@ -36,6 +36,7 @@ fn honest_transfers_finalize_under_every_flood() {
         .args(["--senders", "8", "--connections", "4"])
         .args(["--flood", "future-nonce,free-calls,rpc-batch"])
         .args(["--rpc-rate-limit", &rate_limit.to_string()])
+        .args(["--sample-memory", "2"])
         .arg("--dir")
         .arg(dir.path().join("net"))
         .args(["--rpc-port", &rpc.to_string()])
@@ -51,7 +52,12 @@ fn honest_transfers_finalize_under_every_flood() {
         "bench failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The output has the shape docs/cli-json.md gives it (memory over time included).
+    if let Err(e) = crate::json_docs::doc().check_output("bench tps", &stdout) {
+        panic!("{e}");
+    }
+    let r: Value = serde_json::from_str(&stdout).unwrap();
     let n = |v: &Value| {
         v.as_f64()
             .unwrap_or_else(|| panic!("not a number: {v} in {r}"))
@@ -72,6 +78,22 @@ fn honest_transfers_finalize_under_every_flood() {
     for m in r["memory"].as_array().unwrap() {
         assert!(n(&m["peak_rss_mib"]) < 1024.0, "{m}");
         assert!(n(&m["data_dir_mib"]) < 6.0, "{m}");
+    }
+    // Memory over time (--sample-memory 2): every 2 s, every node's RSS, and a trend per node.
+    let over_time = &r["memory_over_time"];
+    let samples = over_time["samples"].as_array().unwrap();
+    assert!(samples.len() >= 4, "{over_time}");
+    for (k, s) in samples.iter().enumerate() {
+        assert!((n(&s["t_s"]) - 2.0 * (k + 1) as f64).abs() < 1.0, "{s}");
+        let rss = s["rss_mib"].as_object().unwrap();
+        assert_eq!(rss.len(), 4, "{s}");
+        assert!(rss.values().all(|v| n(v) > 1.0 && n(v) < 1024.0), "{s}");
+    }
+    let processes = over_time["processes"].as_array().unwrap();
+    assert_eq!(processes.len(), 4);
+    for p in processes {
+        assert!(n(&p["samples"]) >= 2.0, "{p}");
+        assert!(n(&p["max_mib"]) >= n(&p["last_mib"]), "{p}");
     }
 
     let flood = |kind: &str| {

@@ -28,7 +28,7 @@ use super::localnet::{HEAVY, Localnet, taonet_bin};
 use super::taonet;
 
 /// The document, parsed.
-fn doc() -> Doc {
+pub(crate) fn doc() -> Doc {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli-json.md");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
