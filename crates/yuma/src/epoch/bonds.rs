@@ -14,7 +14,7 @@
 
 use super::check::{InputRow, Subnet};
 use super::clipping;
-use crate::math::{self, Csr, LiquidAlphaFixed, LiquidScratch, ONE, RowBuf, ZERO};
+use crate::math::{self, Csr, LiquidAlphaFixed, ONE, RowBuf, ZERO};
 use crate::par;
 use fixed::types::{I32F32, I64F64};
 
@@ -36,6 +36,10 @@ pub(super) struct BondRules<'a> {
     liquid: Option<LiquidAlphaFixed>,
     /// Registration block per uid.
     registered_at: &'a [u64],
+    /// Whether no stored bond is dropped by the registration mask: every uid registered
+    /// before `last_tempo` (and `last_tempo > 0`, so an uid without a registration block,
+    /// read as 0, is kept too). Then the mask skips its per-entry lookup.
+    keep_all: bool,
 }
 
 impl<'a> BondRules<'a> {
@@ -63,6 +67,7 @@ impl<'a> BondRules<'a> {
             alpha,
             liquid,
             registered_at: &s.input.registered_at,
+            keep_all: last_tempo > 0 && s.input.registered_at.iter().all(|r| last_tempo > *r),
         }
     }
 
@@ -78,19 +83,45 @@ impl<'a> BondRules<'a> {
 
     /// The stored bond row `row` as numbers, without the bonds toward uids registered at or
     /// after `last_tempo`, into `out`.
+    ///
+    /// When the mask keeps everything (`keep_all`, the usual case: no uid registered since
+    /// the last epoch) only the conversion runs, with the same entries in the same order.
     pub(super) fn masked_bonds(&self, row: &[(u16, u16)], out: &mut RowBuf) {
         out.fill(row.len(), |out| {
-            for (j, v) in row {
-                let reg = self
-                    .registered_at
-                    .get(usize::from(*j))
-                    .copied()
-                    .unwrap_or(0);
-                if self.last_tempo > reg {
-                    out.push(*j, self.bond_value(*v));
+            self.for_each_masked_bond(row, |j, v| out.push(j, v));
+        });
+    }
+
+    /// `f(j, value)` for every entry of the stored bond row `row` that the registration
+    /// mask keeps, in column order ([`BondRules::masked_bonds`] without the buffer). When
+    /// the mask keeps everything (`keep_all`, the usual case: no uid registered since the
+    /// last epoch) the per-entry lookup is skipped; the conversion is chosen once per row.
+    #[inline]
+    fn for_each_masked_bond(&self, row: &[(u16, u16)], mut f: impl FnMut(u16, I32F32)) {
+        match (self.keep_all, self.yuma3) {
+            (true, true) => {
+                for (j, v) in row {
+                    f(*j, math::u16_proportion(*v));
                 }
             }
-        });
+            (true, false) => {
+                for (j, v) in row {
+                    f(*j, I32F32::from_num(*v));
+                }
+            }
+            (false, _) => {
+                for (j, v) in row {
+                    let reg = self
+                        .registered_at
+                        .get(usize::from(*j))
+                        .copied()
+                        .unwrap_or(0);
+                    if self.last_tempo > reg {
+                        f(*j, self.bond_value(*v));
+                    }
+                }
+            }
+        }
     }
 
     /// The bond-weights row `Wb = W + β·(Wc − W)`: `W` as is for β = 0, `Wc` for β = 1,
@@ -157,8 +188,6 @@ struct RowBufs {
     mixed: RowBuf,
     /// The masked stored bonds.
     old: RowBuf,
-    /// Liquid alpha's per-row scratch.
-    liquid: LiquidScratch,
 }
 
 /// Steps 7–9 in one pass per row (row blocks concurrently): clipping, validator trust and
@@ -225,9 +254,10 @@ fn bond_row(
         &mut sums.ranks,
     );
     let wb_row = rules.bond_weights_row(w_row, &bufs.clipped, &mut bufs.mixed);
-    rules.masked_bonds(inputs.bonds_in.get(i).map_or(&[][..], |r| r), &mut bufs.old);
-    let b_row = bufs.old.row();
+    let bonds_in = inputs.bonds_in.get(i).map_or(&[][..], |r| r);
     if rules.yuma3 {
+        rules.masked_bonds(bonds_in, &mut bufs.old);
+        let b_row = bufs.old.row();
         rows.fill_row(i, |out| match rules.liquid {
             Some(laf) => {
                 math::ema_liquid_row(
@@ -237,26 +267,33 @@ fn bond_row(
                     laf,
                     out,
                     &mut sums.next_col_sum,
-                    &mut bufs.liquid,
                 );
             }
             None => math::ema_row(wb_row, b_row, rules.alpha, out, &mut sums.next_col_sum),
         });
     } else {
+        // A normalised stake lies in [0, 1]: the unsaturated multiply (same bits).
+        let unit_stake = (ZERO..=ONE).contains(&sa);
         rows.fill_row(i, |out| {
             for (j, v) in wb_row.0.iter().zip(wb_row.1.iter()) {
-                let d = math::smul(*v, sa);
+                let d = if unit_stake {
+                    math::smul_unit(sa, *v)
+                } else {
+                    math::smul(*v, sa)
+                };
                 out.push(*j, d);
                 if let Some(s) = sums.next_col_sum.get_mut(usize::from(*j)) {
                     *s = s.saturating_add(d);
                 }
             }
         });
-        for (j, v) in b_row.0.iter().zip(b_row.1.iter()) {
-            if let Some(s) = sums.bond_col_sum.get_mut(usize::from(*j)) {
-                *s = s.saturating_add(*v);
+        // Only the column sums of the masked stored bonds are needed here (the original's
+        // EMA masks them again), so they are summed straight from the input row.
+        rules.for_each_masked_bond(bonds_in, |j, v| {
+            if let Some(s) = sums.bond_col_sum.get_mut(usize::from(j)) {
+                *s = s.saturating_add(v);
             }
-        }
+        });
     }
     trust
 }

@@ -20,6 +20,8 @@ pub(super) fn clip_row(
     ranks: &mut [I32F32],
 ) -> I32F32 {
     let mut t = ZERO;
+    // A normalised stake lies in [0, 1]: the unsaturated multiply (same bits), checked once.
+    let unit_stake = (ZERO..=math::ONE).contains(&sa);
     clipped.fill(w_row.0.len(), |out| {
         for (j, v) in w_row.0.iter().zip(w_row.1.iter()) {
             let jj = usize::from(*j);
@@ -36,7 +38,12 @@ pub(super) fn clip_row(
             out.push(*j, c);
             t = t.saturating_add(c);
             if let Some(r) = ranks.get_mut(jj) {
-                *r = r.saturating_add(math::smul(sa, c));
+                let rank = if unit_stake {
+                    math::smul_unit(sa, c)
+                } else {
+                    math::smul(sa, c)
+                };
+                *r = r.saturating_add(rank);
             }
         }
     });

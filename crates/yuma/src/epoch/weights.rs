@@ -26,6 +26,8 @@ pub(super) fn masked_weights(
 ) {
     let (input, n, owner) = (s.input, s.n, s.owner);
     let registered_at = &input.registered_at;
+    // An uid without a registration block reads as 0, never above this.
+    let max_reg = registered_at.iter().copied().max().unwrap_or(0);
     matrix.layout((0..n).map(|i| {
         let w = weights_in.get(i).map_or(0, |r| r.len());
         let b = bonds_in.get(i).map_or(0, |r| r.len());
@@ -47,14 +49,26 @@ pub(super) fn masked_weights(
                     .as_ref()
                     .map(|cr| cr.get(i).copied().flatten().unwrap_or(u64::MAX));
                 let mut total = ZERO;
+                // When every uid registered before this row's last update (and commit),
+                // the outdated and commit-reveal masks keep every entry: only the diagonal
+                // mask is left, without the per-entry registration lookup (same entries).
+                let all_registered = lu > max_reg && commit.is_none_or(|cb| cb >= max_reg);
+                let keep_self = owner == Some(i);
                 rows.fill_row(i, |out| {
+                    if all_registered {
+                        for (j, v) in row.iter() {
+                            if usize::from(*j) != i || keep_self {
+                                let v = I32F32::from_num(*v);
+                                total = total.saturating_add(v);
+                                out.push(*j, v);
+                            }
+                        }
+                        return;
+                    }
                     for (j, v) in row.iter() {
                         let jj = usize::from(*j);
                         let reg = registered_at.get(jj).copied().unwrap_or(0);
-                        if (jj != i || owner == Some(i))
-                            && lu > reg
-                            && commit.is_none_or(|cb| cb >= reg)
-                        {
+                        if (jj != i || keep_self) && lu > reg && commit.is_none_or(|cb| cb >= reg) {
                             let v = I32F32::from_num(*v);
                             total = total.saturating_add(v);
                             out.push(*j, v);

@@ -15,7 +15,10 @@ use fixed::types::I32F32;
 /// e truncated to 23 fractional bits, as substrate-fixed's `transcendental::E` (an I9F23).
 const E_I9F23_BITS: i64 = 22_802_600;
 
-/// `exp(x)` with `x` clamped to [−20, 20]; 0 or MAX on an internal overflow.
+/// `exp(x)` with `x` clamped to [−20, 20]; 0 or MAX on an internal overflow. The
+/// one-argument reference that [`exp_safe_lanes`] is pinned against (tests only: the epoch
+/// runs every `exp` through the lanes).
+#[cfg(test)]
 pub(crate) fn exp_safe(x: I32F32) -> I32F32 {
     let lo = I32F32::from_num(-20);
     let hi = I32F32::from_num(20);
@@ -107,6 +110,7 @@ pub(crate) fn exp_safe_lanes<const L: usize>(x: [I32F32; L]) -> [I32F32; L] {
 /// series `1 + x + Σ_{i=2}^{31} x^i/i!` with each term computed as `(term·x)/i` (floor
 /// multiply, truncating divide), on |x|, inverted for negative x; `exp(1)` returns e
 /// truncated to 23 fractional bits. `None` where the reference returns `Err`.
+#[cfg(test)]
 pub(crate) fn exp(x: I32F32) -> Option<I32F32> {
     if x == ZERO {
         return Some(ONE);

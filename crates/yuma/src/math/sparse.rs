@@ -10,7 +10,7 @@
 
 #![deny(clippy::float_arithmetic)]
 
-use super::scalar::{ONE, ZERO, smul};
+use super::scalar::{ONE, ZERO, smul, smul_unit};
 use fixed::types::I32F32;
 
 /// A sparse matrix in compressed rows with room to spare: row `i` owns the slots
@@ -414,13 +414,25 @@ pub(crate) fn ema_row(
     col_sum: &mut [I32F32],
 ) {
     let one_minus_alpha = ONE.saturating_sub(alpha);
-    merge_rows(new, old, |j, vn, vo| {
-        let val = smul(alpha, vn).saturating_add(smul(one_minus_alpha, vo));
+    let mut emit = |j: u16, val: I32F32| {
         if val > ZERO {
             out.push(j, val);
             if let Some(s) = col_sum.get_mut(usize::from(j)) {
                 *s = s.saturating_add(val);
             }
         }
-    });
+    };
+    if (ZERO..=ONE).contains(&alpha) {
+        // α and 1 − α are both in [0, 1]: the unsaturated multiply, same bits.
+        merge_rows(new, old, |j, vn, vo| {
+            emit(
+                j,
+                smul_unit(alpha, vn).saturating_add(smul_unit(one_minus_alpha, vo)),
+            );
+        });
+    } else {
+        merge_rows(new, old, |j, vn, vo| {
+            emit(j, smul(alpha, vn).saturating_add(smul(one_minus_alpha, vo)));
+        });
+    }
 }
