@@ -405,7 +405,7 @@ fn free_calls_take_at_most_their_share_of_the_block() {
 fn a_signature_cache_changes_no_verdict() {
     // Each node keeps the hashes of the transactions whose signatures it verified
     // (runtime::sigcache): a warm cache must accept and refuse exactly what a cold one does.
-    let mut c = Chain::dev();
+    let c = Chain::dev();
     let alice = cold("alice");
     let bob = cold("bob");
     let txs = c.txs(&[

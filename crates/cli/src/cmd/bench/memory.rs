@@ -29,10 +29,13 @@ struct Watched {
     pid: u32,
 }
 
-/// Samples taken so far: (seconds since the start, RSS MiB per watched process).
+/// One sample: seconds since the start, RSS MiB per watched process (`None`: exited).
+type Sample = (f64, Vec<Option<f64>>);
+
+/// The samples taken so far.
 pub(super) struct Sampler {
     watched: Vec<Watched>,
-    samples: Arc<Mutex<Vec<(f64, Vec<Option<f64>>)>>>,
+    samples: Arc<Mutex<Vec<Sample>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -141,6 +144,7 @@ fn trend(name: &str, points: &[(f64, f64)]) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
