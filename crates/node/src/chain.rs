@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use taonet_runtime::apply::BlockOutcome;
-use taonet_runtime::{ChainSpec, Domain, State, apply_block_cached, build_block_cached};
+use taonet_runtime::{ChainSpec, Domain, Genesis, State, apply_block_cached, build_block_cached};
 use taonet_store::{Store, StoreError};
 use taonet_types::{AccountId, Block, ChainDomain, Hash, ParentVotes, SeatSet};
 use tokio::sync::broadcast;
@@ -188,22 +188,73 @@ impl Chain {
         spec: &ChainSpec,
         mempool: MempoolConfig,
     ) -> Result<Chain, ChainError> {
-        let genesis = spec.build()?;
+        Chain::open_genesis(dir, &spec.build()?, mempool)
+    }
+
+    /// [`Chain::open_with`] from a genesis built without a chain spec (a state assembled
+    /// directly, e.g. by `taonet bench scale`): an empty directory is initialised with it, a
+    /// directory of another chain is refused ([`ChainError::WrongChain`]).
+    pub fn open_genesis(
+        dir: &Path,
+        genesis: &Genesis,
+        mempool: MempoolConfig,
+    ) -> Result<Chain, ChainError> {
         let store = Store::open(&dir.join("chain.redb"))?;
         match store.chain()? {
-            None => store.init_genesis(&genesis)?,
+            None => store.init_genesis(genesis)?,
             Some((id, hash))
                 if id != genesis.domain.chain_id || hash != genesis.domain.genesis_hash =>
             {
                 return Err(ChainError::WrongChain {
                     found_id: id,
                     found: hash,
-                    expected_id: genesis.domain.chain.chain_id,
+                    expected_id: genesis.domain.chain.chain_id.clone(),
                     expected: genesis.domain.chain.genesis_hash,
                 });
             }
             Some(_) => {}
         }
+        Chain::from_store(
+            dir,
+            store,
+            genesis.domain.clone(),
+            genesis.block.clone(),
+            mempool,
+        )
+    }
+
+    /// Opens the chain a data directory already holds, whichever spec or genesis created it:
+    /// the chain id and genesis block are read from the store. Refused with
+    /// [`StoreError::Empty`] if the directory holds no chain yet (create it with
+    /// [`Chain::open`] or [`Chain::open_genesis`] first).
+    pub fn open_existing(dir: &Path, mempool: MempoolConfig) -> Result<Chain, ChainError> {
+        let store = Store::open(&dir.join("chain.redb"))?;
+        let (chain_id, genesis_hash) = store.chain()?.ok_or(StoreError::Empty)?;
+        let genesis = store
+            .block(0)?
+            .ok_or_else(|| StoreError::Corrupt("genesis block missing".into()))?;
+        if genesis.hash() != genesis_hash {
+            return Err(StoreError::Corrupt(format!(
+                "genesis block hash {} does not match the stored genesis hash {genesis_hash}",
+                genesis.hash()
+            ))
+            .into());
+        }
+        let domain = Domain::new(ChainDomain {
+            chain_id,
+            genesis_hash,
+        });
+        Chain::from_store(dir, store, domain, genesis, mempool)
+    }
+
+    /// The chain over an initialised `store`: loads the finalized state (root checked).
+    fn from_store(
+        dir: &Path,
+        store: Store,
+        domain: Domain,
+        genesis: Block,
+        mempool: MempoolConfig,
+    ) -> Result<Chain, ChainError> {
         let finalized = store.load_state()?;
         let height = finalized.height();
         let block = store
@@ -211,10 +262,8 @@ impl Chain {
             .ok_or_else(|| StoreError::Corrupt(format!("block {height} missing")))?;
         let head = Head::of(&block);
         let (events, _) = broadcast::channel(1024);
-        let domain = genesis
-            .domain
-            .clone()
-            .with_votes(vote_namespaces(&genesis.domain));
+        let namespaces = vote_namespaces(&domain);
+        let domain = domain.with_votes(namespaces);
         let mempool = Mempool::new(domain.clone(), finalized.clone(), mempool);
         Ok(Chain {
             shared: Arc::new(Shared {
@@ -226,7 +275,7 @@ impl Chain {
                 }),
                 store,
                 domain,
-                genesis: genesis.block,
+                genesis,
                 mempool,
                 events,
                 dir: dir.to_path_buf(),

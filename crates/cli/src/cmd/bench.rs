@@ -34,6 +34,7 @@ use crate::{Global, usage};
 
 mod flood;
 mod memory;
+mod scale;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -46,6 +47,10 @@ enum BenchCommand {
     /// Finalized transfers per second, block time, finality latency and node memory of a
     /// fresh local network (build with --release for meaningful numbers).
     Tps(TpsArgs),
+    /// A node at Bittensor's size: start-up, memory, a 5,000-transfer block, a 4,096-uid
+    /// epoch block and `state_getAccount` under load, from 10k to 1M accounts (build with
+    /// --release for meaningful numbers).
+    Scale(scale::ScaleArgs),
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +136,7 @@ enum Flood {
 pub fn run(args: BenchArgs, global: Global) -> Result<ExitCode> {
     match args.command {
         BenchCommand::Tps(a) => tps(a, global),
+        BenchCommand::Scale(a) => scale::run(a, global),
     }
 }
 

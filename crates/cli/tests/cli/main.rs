@@ -10,6 +10,7 @@ pub use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod bench_scale;
 mod btcli;
 mod chain;
 mod explorer;
