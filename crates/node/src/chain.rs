@@ -643,16 +643,22 @@ impl Chain {
             }
         };
         self.shared.store.commit_block(block, &fork.outcome)?;
-        inner.finalized = fork.state.clone();
+        let replaced = std::mem::replace(&mut inner.finalized, fork.state.clone());
         let head = Head::of(block);
         inner.finalized_head = head;
         if inner.best.height <= head.height {
             inner.best = head;
         }
         let height = head.height;
-        inner.forks.retain(|_, f| f.block.height > height);
+        let settled: Vec<Arc<Fork>> = inner
+            .forks
+            .extract_if(|_, f| f.block.height <= height)
+            .map(|(_, f)| f)
+            .collect();
         let state = inner.finalized.clone();
         drop(inner);
+        // What the block rewrote is owned by the replaced state alone: free it off this path.
+        crate::retire::retire((replaced, settled, fork));
         Chain::warn_of_upgrade(&state);
         self.shared.mempool.on_finalized(&state);
         tracing::info!(

@@ -26,5 +26,6 @@ pub mod chain;
 pub mod consensus;
 pub mod mempool;
 pub mod metrics;
+pub mod retire;
 pub mod rpc;
 pub mod service;

@@ -552,7 +552,8 @@ impl Mempool {
     /// transactions, and re-sort ready and future ones.
     pub fn on_finalized(&self, state: &State) {
         let mut inner = self.lock();
-        inner.state = state.clone();
+        let replaced = std::mem::replace(&mut inner.state, state.clone());
+        crate::retire::retire(replaced);
         let height = state.height();
         let max_age = self.config.max_age_blocks;
         let mut stale = Vec::new();
