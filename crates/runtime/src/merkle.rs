@@ -10,6 +10,8 @@
 //!   the order of insertions and deletions.
 //! - The tree is persistent: cloning it is O(1) (nodes are shared), and a batch of `k`
 //!   updates rehashes only the nodes on their paths, O(k · log n) for `n` records.
+//! - A tree built from nothing (a state loaded from its records) is built on up to 8 threads,
+//!   each taking whole subtrees: the same nodes as one thread builds.
 
 use std::sync::Arc;
 
@@ -112,8 +114,41 @@ impl SparseMerkleTree {
                 _ => unique.push(u),
             }
         }
-        self.root = apply(self.root.take(), 0, &unique);
+        self.root = match self.root.take() {
+            // A fresh tree (a state loaded from its records): built on every core.
+            None => build_parallel(0, &inserts(&unique), parallelism()),
+            root => apply(root, 0, &unique),
+        };
     }
+}
+
+/// Threads [`build_parallel`] may use: the machine's cores, at most 8.
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// [`build`] with the two halves of each of the top levels built on separate threads (down to
+/// `threads` subtrees): the same subtrees, so the same nodes and hashes, whatever the number of
+/// threads. Small inputs stay on one thread.
+fn build_parallel(depth: usize, leaves: &[([u8; 32], Hash)], threads: usize) -> Option<Arc<Node>> {
+    if threads < 2 || leaves.len() < 4_096 || depth >= 255 {
+        return build(depth, leaves);
+    }
+    let split = leaves.partition_point(|(p, _)| !bit(p, depth));
+    let (l, r) = leaves.split_at(split);
+    let half = threads / 2;
+    let (left, right) = std::thread::scope(|scope| {
+        let right = scope.spawn(move || build_parallel(depth + 1, r, threads - half));
+        let left = build_parallel(depth + 1, l, half);
+        // A panic in the other half is re-raised here (none is expected: building is pure).
+        (
+            left,
+            right
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    });
+    Node::branch(left, right)
 }
 
 /// Builds the subtree holding exactly `leaves` (sorted, unique paths) at `depth`.
@@ -236,6 +271,34 @@ mod tests {
         b.update(vec![(path(5), None)]);
         assert_eq!(a.root(), before);
         assert_ne!(b.root(), before);
+    }
+
+    #[test]
+    fn a_fresh_tree_built_on_several_threads_is_the_same_tree() {
+        let leaves: Vec<([u8; 32], Hash)> = {
+            let mut l: Vec<([u8; 32], Hash)> = (0..20_000u32)
+                .map(|i| (path(i), Hash::digest(&i.to_le_bytes())))
+                .collect();
+            l.sort_by_key(|x| x.0);
+            l
+        };
+        let one = build(0, &leaves).map(|n| n.hash());
+        for threads in [2, 3, 4, 7, 8] {
+            assert_eq!(
+                build_parallel(0, &leaves, threads).map(|n| n.hash()),
+                one,
+                "{threads} threads"
+            );
+        }
+        // And the same as growing the tree batch by batch.
+        let mut grown = SparseMerkleTree::new();
+        for chunk in leaves.chunks(3_000) {
+            grown.update(chunk.iter().map(|(p, h)| (*p, Some(*h))).collect());
+        }
+        let mut fresh = SparseMerkleTree::new();
+        fresh.update(leaves.iter().map(|(p, h)| (*p, Some(*h))).collect());
+        assert_eq!(Some(grown.root()), one);
+        assert_eq!(Some(fresh.root()), one);
     }
 
     proptest! {
