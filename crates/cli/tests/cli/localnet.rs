@@ -507,7 +507,12 @@ fn localnet_subnet_pays_the_best_miner_most() {
             let ordered = incentive[0] > incentive[1] && incentive[1] > incentive[2];
             let rows_agree = n[3..].iter().all(|v| ranks_by_quality(&v["weights"]));
             let paid = n[0]["emission"].as_u64()? > 0;
-            (ordered && rows_agree && paid).then_some(n)
+            // A validator's health records the weights block once its submission returns,
+            // which can be a moment after the row is visible on chain.
+            let reported = n[3..]
+                .iter()
+                .all(|v| v["last_weights_block"].as_u64().is_some());
+            (ordered && rows_agree && paid && reported).then_some(n)
         },
     );
     // The validators report their last weights block and no standing error.
