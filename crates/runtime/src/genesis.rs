@@ -399,11 +399,25 @@ impl ChainSpec {
         g.last_timestamp_ms = self.genesis_timestamp_ms;
         g = state.globals_mut();
         g.height = 0;
+        Ok(Genesis::seal(
+            &self.chain_id,
+            self.genesis_timestamp_ms,
+            state,
+        ))
+    }
+}
+
+impl Genesis {
+    /// The genesis of chain `chain_id` whose state after block 0 is `state`: block 0 (no
+    /// parent, no transactions, the state's root and its epoch-0 seats) and the signing domain
+    /// it defines. What [`ChainSpec::build`] ends with; also for a state assembled directly
+    /// (`taonet bench scale`).
+    pub fn seal(chain_id: &str, timestamp_ms: u64, mut state: State) -> Genesis {
         let state_root = state.commit_root();
         let block = Block {
             parent: Hash::ZERO,
             height: 0,
-            timestamp_ms: self.genesis_timestamp_ms,
+            timestamp_ms,
             proposer: AccountId::default(),
             transactions: Vec::new(),
             state_root,
@@ -413,14 +427,14 @@ impl ChainSpec {
         };
         let hash = block.hash();
         state.head = hash;
-        Ok(Genesis {
+        Genesis {
             domain: Domain::new(ChainDomain {
-                chain_id: self.chain_id.clone(),
+                chain_id: chain_id.to_string(),
                 genesis_hash: hash,
             }),
             block,
             state,
-        })
+        }
     }
 }
 

@@ -285,15 +285,18 @@ fn memory_mib(pid: u32) -> Option<(f64, f64)> {
     Some((kib("VmRSS:")? / 1024.0, kib("VmHWM:")? / 1024.0))
 }
 
-/// Bytes of the files under `dir` (0 for what cannot be read).
-fn dir_bytes(dir: &Path) -> u64 {
+/// Bytes of the files under `dir` (0 for what cannot be read): their lengths, or with
+/// `allocated` the blocks they occupy on disk (redb's file is sparse: its length says little).
+fn dir_size(dir: &Path, allocated: bool) -> u64 {
+    use std::os::unix::fs::MetadataExt;
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
     entries
         .flatten()
         .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) if m.is_dir() => dir_size(&e.path(), allocated),
+            Ok(m) if allocated => m.blocks() * 512,
             Ok(m) => m.len(),
             Err(_) => 0,
         })
@@ -694,7 +697,7 @@ async fn load(a: &TpsArgs, net: &Localnet) -> Result<Value> {
         .iter()
         .map(|n| {
             let (rss, hwm) = memory_mib(n.pid).unwrap_or((f64::NAN, f64::NAN));
-            let disk = dir_bytes(&n.data_dir) as f64 / (1024.0 * 1024.0);
+            let disk = dir_size(&n.data_dir, false) as f64 / (1024.0 * 1024.0);
             json!({
                 "node": n.name,
                 "rss_mib": round3(rss),

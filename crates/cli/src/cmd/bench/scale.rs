@@ -57,11 +57,11 @@ use taonet_node::chain::Chain;
 use taonet_node::mempool::MempoolConfig;
 use taonet_node::rpc::{NetworkStatus, RpcApi, RpcConfig};
 use taonet_runtime::genesis::{Address, GenesisSubnet, GenesisValidator, Key32, Tao};
-use taonet_runtime::{ChainSpec, Domain, Genesis, State, apply_block, build_block, invariants};
+use taonet_runtime::{ChainSpec, Genesis, State, apply_block, build_block, invariants};
 use taonet_types::params::{MAX_TEMPO, MAX_UIDS_LIMIT, MIN_TEMPO};
 use taonet_types::tx::BalancesCall;
 use taonet_types::{
-    AccountId, Block, Call, ChainDomain, ChainParams, Hash, RAO_PER_TAO, Rao, SignedTransaction,
+    AccountId, Block, Call, ChainDomain, ChainParams, RAO_PER_TAO, Rao, SignedTransaction,
     Transaction,
 };
 
@@ -514,52 +514,15 @@ fn generate(c: &Config, accounts: &Accounts) -> Result<Generated> {
     invariants::check_indexes(&state)
         .map_err(|e| anyhow::anyhow!("generated state's indexes: {e}"))?;
     // Block 0 over the whole state, as `ChainSpec::build` makes it.
-    let state_root = state.commit_root();
-    let block = Block {
-        parent: Hash::ZERO,
-        height: 0,
-        timestamp_ms: 0,
-        proposer: AccountId::default(),
-        transactions: Vec::new(),
-        state_root,
-        seats: state.seats(0).cloned(),
-        parent_votes: None,
-        version: taonet_types::protocol::GENESIS_VERSION,
-    };
-    let hash = block.hash();
-    state.head = hash;
+    let genesis = Genesis::seal(&spec.chain_id, 0, state);
     let neurons = usize::from(c.subnets) * usize::from(c.uids);
     Ok(Generated {
-        genesis: Genesis {
-            domain: Domain::new(ChainDomain {
-                chain_id: spec.chain_id,
-                genesis_hash: hash,
-            }),
-            block,
-            state,
-        },
+        genesis,
         proposer: proposer.account_id(),
         positions: made,
         neurons,
         weights,
     })
-}
-
-/// Bytes the files under `dir` occupy on disk (allocated blocks: redb's file is sparse, its
-/// length says little); 0 for what cannot be read.
-fn disk_usage(dir: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => disk_usage(&e.path()),
-            Ok(m) => m.blocks() * 512,
-            Err(_) => 0,
-        })
-        .sum()
 }
 
 /// Milliseconds since `t`.
@@ -783,7 +746,7 @@ fn measure_size(c: &Config, n: usize, dir: &Path) -> Result<Value> {
     }
     let height = chain.finalized().height;
     drop(chain);
-    let data_dir_mib = disk_usage(dir) as f64 / (1024.0 * 1024.0);
+    let data_dir_mib = super::dir_size(dir, true) as f64 / (1024.0 * 1024.0);
 
     // Start-up in a child process, then the RPC load on it.
     eprintln!("[{n} accounts] starting a node on the data directory…");
