@@ -549,6 +549,27 @@ mod tests {
     }
 
     #[test]
+    fn the_key_cache_holds_at_most_two_generations() {
+        // More distinct signers than two generations hold: the cache never exceeds them, and
+        // every key still verifies (evicted ones are decoded again).
+        let keys: Vec<Keypair> = (0..(2 * KEY_CACHE_CAPACITY + 100) as u64)
+            .map(|i| {
+                let mut seed = [0x5au8; 32];
+                seed[..8].copy_from_slice(&i.to_le_bytes());
+                Keypair::from_seed(&seed)
+            })
+            .collect();
+        let sig = keys[0].sign(b"first");
+        for k in &keys {
+            assert!(public_key(&k.account_id()).is_some());
+            let cache = key_cache().lock().unwrap();
+            assert!(cache.current.len() <= KEY_CACHE_CAPACITY);
+            assert!(cache.previous.len() <= KEY_CACHE_CAPACITY);
+        }
+        assert!(verify(&keys[0].account_id(), b"first", &sig));
+    }
+
+    #[test]
     fn batch_reports_each_item() {
         let keys: Vec<Keypair> = (0..8).map(|i| Keypair::from_seed(&[i as u8; 32])).collect();
         let ids: Vec<AccountId> = keys.iter().map(Keypair::account_id).collect();

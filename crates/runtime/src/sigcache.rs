@@ -75,12 +75,16 @@ impl SignatureCache {
     /// Whether the transaction with `hash` was verified (a hit in the previous generation is
     /// moved to the current one).
     pub fn contains(&self, hash: &Hash) -> bool {
-        let mut g = self.lock();
+        self.hit_locked(&mut self.lock(), hash)
+    }
+
+    /// Whether `hash` is held, promoting a hit in the previous generation.
+    fn hit_locked(&self, g: &mut Generations, hash: &Hash) -> bool {
         if g.current.contains(hash) {
             return true;
         }
         if g.previous.remove(hash) {
-            self.insert_locked(&mut g, *hash);
+            self.insert_locked(g, *hash);
             return true;
         }
         false
@@ -129,17 +133,7 @@ impl SignatureCache {
         let missing: Vec<usize> = {
             let mut g = self.lock();
             (0..txs.len().min(hashes.len()))
-                .filter(|&i| {
-                    let h = &hashes[i];
-                    if g.current.contains(h) {
-                        return false;
-                    }
-                    if g.previous.remove(h) {
-                        self.insert_locked(&mut g, *h);
-                        return false;
-                    }
-                    true
-                })
+                .filter(|&i| !self.hit_locked(&mut g, &hashes[i]))
                 .collect()
         };
         // Hashes not given count as not cached.
